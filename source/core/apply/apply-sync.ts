@@ -1,0 +1,258 @@
+import type pg from 'pg';
+import type {SyncPlan, TablePlan} from '../plan/types.js';
+import type {PreviewResult, SyncEventListener, SyncResult, TableCounts, TableResult} from '../events.js';
+import type {Endpoint} from '../connection/endpoint.js';
+import {openSession} from '../connection/connect.js';
+import {cancelRunningStatement} from '../connection/cancel.js';
+import {quoteIdent, quoteLiteral} from '../catalog/names.js';
+import {UserError} from '../errors.js';
+import {diffTable, type TableDiff} from '../diff/diff-table.js';
+import {tableName} from '../diff/table-diff-sql.js';
+import {mirrorGuardFindings} from '../diff/mirror-guards.js';
+import {copyRows} from './copy-rows.js';
+import {chunked, keyFilter} from './key-filter.js';
+import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
+import {advanceSequences} from './advance-sequences.js';
+import {applyError, type BlockingSession} from './apply-errors.js';
+
+export interface ApplyContext {
+	plan: SyncPlan;
+	source: pg.Client;
+	target: pg.Client;
+	sourceEndpoint: Endpoint;
+	targetEndpoint: Endpoint;
+	/** The confirmed preview: if the data changed since, roll back and report drift. */
+	expected?: PreviewResult;
+	onEvent?: SyncEventListener;
+	signal?: AbortSignal;
+	/** Above this many changed keys a table is copied whole instead of by key list. */
+	maxListedKeys?: number;
+}
+
+/** A drift: the counts inside the write transaction differ from the preview the user confirmed. */
+export class DriftError extends UserError {
+	constructor(readonly fresh: TableCounts[]) {
+		super('drift', 'The data changed since the preview: the counts inside the sync differ from the ones you confirmed, so nothing was written.', 'Look at the fresh counts and confirm again.');
+	}
+}
+
+const keysPerStatement = 10_000;
+/** Above this share of changed rows, one whole-table COPY beats many key lists. */
+const fullCopyRatio = 0.3;
+
+interface PendingDelete {
+	plan: TablePlan;
+	diff: TableDiff;
+	stage?: string;
+	result: TableResult;
+}
+
+/**
+ * Writes the plan into the target in one transaction: per table (parents first) recompute the diff,
+ * copy only the selected rows as COPY bytes into a TEMP stage, insert/update set-based; then deletes
+ * (children first), sequences, COMMIT. Any error rolls everything back.
+ */
+export async function applySync(context: ApplyContext): Promise<SyncResult> {
+	const {plan, source, target, onEvent, signal} = context;
+	const started = performance.now();
+	const maxListedKeys = context.maxListedKeys ?? 200_000;
+	const results: TableResult[] = [];
+	const pendingDeletes: PendingDelete[] = [];
+	const fresh: TableCounts[] = [];
+	let currentTable: string | undefined;
+	let committing = false;
+
+	const onAbort = () => {
+		void cancelRunningStatement(context.targetEndpoint, target);
+		void cancelRunningStatement(context.sourceEndpoint, source);
+	};
+	signal?.addEventListener('abort', onAbort, {once: true});
+
+	let transactionId: string | undefined;
+	try {
+		signal?.throwIfAborted();
+		await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+		await target.query('BEGIN');
+		transactionId = (await target.query<{xid: string}>('SELECT txid_current()::text AS xid')).rows[0]!.xid;
+		if (plan.tables.length > 0) {
+			// Concurrent writers would make the counts a guess; readers carry on.
+			await target.query(`LOCK TABLE ${plan.tables.map((table) => tableName(table, 'target')).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
+		}
+		if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
+		onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
+
+		for (const [index, table] of plan.tables.entries()) {
+			signal?.throwIfAborted();
+			currentTable = table.id;
+			const tableStarted = performance.now();
+			const expected = context.expected?.tables.find((counts) => counts.table === table.id);
+			const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected);
+			fresh.push(diff.counts);
+			result.ms = Math.round(performance.now() - tableStarted);
+			results.push(result);
+			if (diff.counts.delete > 0 && plan.options.mode === 'mirror') pendingDeletes.push({plan: table, diff, stage, result});
+			else onEvent?.({type: 'apply-table-finished', result});
+		}
+		currentTable = undefined;
+
+		if (context.expected && driftDetected(context.expected, fresh, plan)) throw new DriftError(fresh);
+		const guards = mirrorGuardFindings(plan, fresh);
+		if (guards.length > 0) throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint);
+
+		if (pendingDeletes.length > 0) onEvent?.({type: 'apply-phase', phase: 'deleting'});
+		for (const pending of pendingDeletes.reverse()) {
+			signal?.throwIfAborted();
+			currentTable = pending.plan.id;
+			const deleteStarted = performance.now();
+			pending.result.deleted = await deleteRows(pending, target);
+			pending.result.ms += Math.round(performance.now() - deleteStarted);
+			onEvent?.({type: 'apply-table-finished', result: pending.result});
+		}
+		currentTable = undefined;
+
+		onEvent?.({type: 'apply-phase', phase: 'sequences'});
+		// Sequence moves survive a rollback, so they come last, just before COMMIT.
+		await advanceSequences(target, plan.tables.filter((table) => results.find((result) => result.table === table.id)!.inserted > 0));
+		signal?.throwIfAborted();
+		onEvent?.({type: 'apply-phase', phase: 'committing'});
+		committing = true;
+		await target.query('COMMIT');
+		await source.query('COMMIT').catch(() => {});
+	} catch (error) {
+		if (committing && transactionId) {
+			const outcome = await settleCommit(context.targetEndpoint, transactionId);
+			if (outcome === 'committed') return finish();
+			throw new UserError('apply-failed', `The connection was lost during COMMIT and the transaction ${outcome === 'aborted' ? 'was rolled back' : 'outcome could not be read'}.`, outcome === 'aborted' ? 'Nothing was written; run the sync again.' : `Check on the target: SELECT txid_status(${transactionId}).`, {cause: error});
+		}
+		await target.query('ROLLBACK').catch(() => {});
+		await source.query('ROLLBACK').catch(() => {});
+		if (signal?.aborted) {
+			throw new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
+		}
+		const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
+		throw applyError(error, currentTable, blockers);
+	} finally {
+		signal?.removeEventListener('abort', onAbort);
+	}
+	return finish();
+
+	function finish(): SyncResult {
+		const result: SyncResult = {mode: plan.options.mode, committed: true, tables: results, ms: Math.round(performance.now() - started)};
+		onEvent?.({type: 'apply-finished', result});
+		return result;
+	}
+}
+
+async function writeTable(table: TablePlan, index: number, context: ApplyContext, maxListedKeys: number, expected: TableCounts | undefined) {
+	const {plan, source, target, onEvent} = context;
+	const mode = plan.options.mode;
+	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
+	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${tableName(table, 'target')}) AS empty`)).rows[0]!.empty as boolean;
+
+	if (targetEmpty) {
+		// Everything is an insert: COPY straight into the table, no diff and no stage.
+		onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite: expected?.insert ?? table.source.estimatedRows});
+		result.inserted = await copyRows(table, source, target, tableName(table, 'target'));
+		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
+		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
+		return {diff: {counts, writeKeys: [], deleteKeys: [], keysListed: true}, result};
+	}
+
+	const diff = await diffTable(table, source, target, {
+		mode,
+		hashMethod: plan.hashMethod,
+		// Insert mode writes only missing keys: comparing contents would be wasted work.
+		withHashes: mode !== 'insert',
+		keepKeys: true,
+		maxListedKeys,
+		fingerprintShortcut: false,
+	});
+	const counts = diff.counts;
+	if (expected && tableDrifted(expected, counts, mode)) throw new DriftError([counts]);
+	result.skipped = counts.skip;
+	const rowsToWrite = counts.insert + counts.update;
+	onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite});
+
+	const wholeTable = !diff.keysListed || rowsToWrite > fullCopyRatio * counts.sourceRows;
+	const needsStage = rowsToWrite > 0 || (!diff.keysListed && counts.delete > 0);
+	if (!needsStage) return {diff, result};
+
+	const stage = quoteIdent(`pgconvoy_stage_${index}`);
+	await target.query(createStageSql(table, stage));
+	if (wholeTable) {
+		await copyRows(table, source, target, stage);
+		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: 0, rowsToWrite});
+	} else {
+		let copied = 0;
+		for (const keys of chunked(diff.writeKeys, keysPerStatement)) {
+			context.signal?.throwIfAborted();
+			copied += await copyRows(table, source, target, stage, keyFilter(table, 'source', keys));
+			onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: Math.min(copied, rowsToWrite), rowsToWrite});
+		}
+	}
+	if (rowsToWrite > 0) {
+		if (wholeTable) await target.query(`ANALYZE ${stage}`);
+		result.inserted = (await target.query(insertMissingSql(table, stage))).rowCount ?? 0;
+		const update = mode === 'insert' ? undefined : updateChangedSql(table, stage, plan.hashMethod);
+		if (update) result.updated = (await target.query(update)).rowCount ?? 0;
+		if (mode === 'insert') result.skipped = counts.skip;
+		else result.skipped = counts.skip + (counts.update - result.updated);
+	}
+	onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: rowsToWrite, rowsToWrite});
+	return {diff, result, stage: diff.keysListed ? undefined : stage};
+}
+
+async function deleteRows(pending: PendingDelete, target: pg.ClientBase): Promise<number> {
+	if (pending.stage) return (await target.query(deleteMissingFromStageSql(pending.plan, pending.stage))).rowCount ?? 0;
+	let deleted = 0;
+	for (const keys of chunked(pending.diff.deleteKeys, keysPerStatement)) {
+		deleted += (await target.query(`DELETE FROM ${tableName(pending.plan, 'target')} WHERE ${keyFilter(pending.plan, 'target', keys)}`)).rowCount ?? 0;
+	}
+	return deleted;
+}
+
+function tableDrifted(expected: TableCounts, fresh: TableCounts, mode: SyncPlan['options']['mode']): boolean {
+	if (expected.insert !== fresh.insert) return true;
+	if (mode !== 'insert' && expected.update !== fresh.update) return true;
+	return mode === 'mirror' && expected.delete !== fresh.delete;
+}
+
+function driftDetected(expected: PreviewResult, fresh: TableCounts[], plan: SyncPlan): boolean {
+	return fresh.some((counts) => {
+		const before = expected.tables.find((table) => table.table === counts.table);
+		return !before || tableDrifted(before, counts, plan.options.mode);
+	});
+}
+
+/** The sessions holding locks on the tables we wanted, so the message can name them. */
+async function findBlockers(target: pg.ClientBase, tables: TablePlan[]): Promise<BlockingSession[]> {
+	try {
+		const result = await target.query<{pid: number; user: string; application: string; state: string; query: string}>(
+			`SELECT DISTINCT a.pid, coalesce(a.usename, '') AS user, coalesce(a.application_name, '') AS application, coalesce(a.state, '') AS state, coalesce(a.query, '') AS query
+			   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+			  WHERE l.granted AND l.relation = ANY(ARRAY[${tables.map((table) => `${quoteLiteral(tableName(table, 'target'))}::regclass`).join(', ')}]::oid[])
+			    AND a.pid <> pg_backend_pid()`,
+		);
+		return result.rows;
+	} catch {
+		return [];
+	}
+}
+
+/** The connection dropped during COMMIT: ask the server whether the transaction made it. */
+async function settleCommit(endpoint: Endpoint, transactionId: string): Promise<'committed' | 'aborted' | 'unknown'> {
+	for (let attempt = 0; attempt < 3; attempt++) {
+		try {
+			const client = await openSession(endpoint, 'target');
+			try {
+				const status = (await client.query<{status: string | null}>('SELECT txid_status($1::bigint) AS status', [transactionId])).rows[0]!.status;
+				return status === 'committed' ? 'committed' : status === 'aborted' ? 'aborted' : 'unknown';
+			} finally {
+				await client.end().catch(() => {});
+			}
+		} catch {
+			await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+		}
+	}
+	return 'unknown';
+}

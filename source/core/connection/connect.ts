@@ -1,0 +1,55 @@
+import pg from 'pg';
+import type {Endpoint} from './endpoint.js';
+import {connectionError} from './connection-errors.js';
+import {fixedSessionSettings, startupOptions} from './session-settings.js';
+import {sslAttempts} from './tls.js';
+
+export type SessionRole = 'source' | 'target';
+
+export interface SessionOptions {
+	lockTimeoutMs?: number;
+	statementTimeoutMs?: number;
+}
+
+/**
+ * Opens one session with the fixed settings. Each field comes from the endpoint, so libpq's PG*
+ * environment variables cannot redirect it; sslmode=prefer tries TLS first, then plain.
+ */
+export async function openSession(endpoint: Endpoint, role: SessionRole, options: SessionOptions = {}): Promise<pg.Client> {
+	const settings: Record<string, string> = {...fixedSessionSettings};
+	if (role === 'source') settings.row_security = 'off';
+	if (role === 'target') {
+		settings.lock_timeout = `${options.lockTimeoutMs ?? 5000}ms`;
+		settings.statement_timeout = `${options.statementTimeoutMs ?? 0}ms`;
+	}
+	let lastError: unknown;
+	for (const ssl of sslAttempts(endpoint)) {
+		const client = new pg.Client({
+			host: endpoint.host,
+			port: endpoint.port,
+			database: endpoint.database,
+			user: endpoint.user,
+			password: endpoint.password ?? '',
+			ssl,
+			application_name: 'pgconvoy',
+			options: startupOptions(settings),
+			connectionTimeoutMillis: 10_000,
+			keepAlive: true,
+		});
+		// A dropped connection surfaces on the running query; this keeps the process from crashing meanwhile.
+		client.on('error', () => {});
+		try {
+			await client.connect();
+			return client;
+		} catch (error) {
+			lastError = error;
+			await client.end().catch(() => {});
+		}
+	}
+	throw connectionError(lastError, endpoint, role);
+}
+
+export async function closeSession(client: pg.Client | undefined): Promise<void> {
+	if (!client) return;
+	await client.end().catch(() => {});
+}

@@ -1,0 +1,149 @@
+import type {Catalog, Column, Table, UniqueKey} from '../catalog/types.js';
+import {quoteIdent} from '../catalog/names.js';
+import type {ColumnPlan, Finding, SyncOptions, SyncPlan, TablePlan} from './types.js';
+import {orderTables} from './order-tables.js';
+
+const migrationsHint = 'Run your migrations on both databases so their schemas match, or leave this table out (--exclude).';
+
+/** Catalog × Catalog × selection × options → what will be written, in which order, and what stands in the way. */
+export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[], options: SyncOptions): SyncPlan {
+	const findings: Finding[] = [];
+	const tablePlans = new Map<string, TablePlan>();
+
+	for (const id of selectedIds) {
+		const sourceTable = source.tables.get(id)!;
+		const targetTable = target.tables.get(id);
+		if (!targetTable) {
+			findings.push({table: id, severity: 'blocking', code: 'table-missing-on-target', message: `Table ${id} exists in the source but not in the target database ${target.database}.`, hint: migrationsHint});
+			continue;
+		}
+		const plan = planTable(sourceTable, targetTable, options, findings);
+		if (plan) tablePlans.set(id, plan);
+	}
+
+	const order = orderTables([...tablePlans.values()].map((plan) => plan.target));
+	const deferredConstraints: string[] = [];
+	for (const cycle of order.cycles) {
+		const members = new Set(cycle);
+		const cycleKeys = cycle.flatMap((id) => tablePlans.get(id)!.target.foreignKeys.filter((fk) => members.has(fk.references) && fk.references !== id).map((fk) => ({table: tablePlans.get(id)!.target, fk})));
+		const fixed = cycleKeys.filter(({fk}) => !fk.deferrable);
+		if (fixed.length === 0) {
+			for (const {table, fk} of cycleKeys) deferredConstraints.push(`${quoteIdent(table.schema)}.${quoteIdent(fk.name)}`);
+		} else {
+			findings.push({
+				table: cycle[0],
+				severity: 'blocking',
+				code: 'foreign-key-cycle',
+				message: `Tables ${cycle.join(' → ')} reference each other through foreign keys that cannot be deferred (${fixed.map(({table, fk}) => `${table.id}.${fk.name}`).join(', ')}), so no insert order works.`,
+				hint: 'Make those foreign keys DEFERRABLE in a migration on both databases (pgconvoy never alters your constraints), or sync one of these tables on its own.',
+			});
+		}
+	}
+
+	const ordered = order.ordered.map((id) => tablePlans.get(id)!);
+	const selected = new Set(ordered.map((plan) => plan.id));
+	for (const plan of ordered) {
+		for (const fk of plan.target.foreignKeys) {
+			if (fk.references === plan.id || selected.has(fk.references)) continue;
+			findings.push({
+				table: plan.id,
+				severity: 'warning',
+				code: 'parent-not-selected',
+				message: `${plan.id} references ${fk.references} (${fk.name}), which is not selected: rows whose parent is missing on the target will make the sync fail and roll back.`,
+				hint: `Add ${fk.references} to the tables if the target may lack those parents.`,
+			});
+		}
+		if (plan.target.triggers.length > 0) {
+			findings.push({table: plan.id, severity: 'warning', code: 'target-triggers', message: `Triggers on the target table ${plan.id} will fire for every written row: ${plan.target.triggers.join(', ')}.`});
+		}
+		if (plan.target.rowSecurity) {
+			findings.push({table: plan.id, severity: 'warning', code: 'target-row-security', message: `Row-level security is enabled on the target table ${plan.id}: rows the target role cannot see look missing.`, hint: 'Sync as a role that bypasses RLS (table owner or BYPASSRLS).'});
+		}
+		if (options.mode === 'mirror') {
+			for (const table of target.tables.values()) {
+				if (selected.has(table.id)) continue;
+				for (const fk of table.foreignKeys) {
+					if (fk.references !== plan.id || (fk.onDelete !== 'c' && fk.onDelete !== 'n' && fk.onDelete !== 'd')) continue;
+					const effect = fk.onDelete === 'c' ? 'deletes' : 'changes';
+					findings.push({table: plan.id, severity: 'warning', code: 'cascade-outside-selection', message: `Deleting rows from ${plan.id} also ${effect} rows of ${table.id} (${fk.name}, ON DELETE ${fk.onDelete === 'c' ? 'CASCADE' : fk.onDelete === 'n' ? 'SET NULL' : 'SET DEFAULT'}), which is not selected.`});
+				}
+			}
+		}
+	}
+
+	const major = (catalog: Catalog) => Math.floor(catalog.serverVersionNumber / 10000);
+	const hashMethod = major(source) === major(target) && major(source) >= 14 ? 'record' : 'text';
+	return {options, tables: ordered, deferredConstraints, findings, hashMethod};
+}
+
+function planTable(source: Table, target: Table, options: SyncOptions, findings: Finding[]): TablePlan | undefined {
+	const sourceColumns = new Map(source.columns.map((column) => [column.name, column]));
+	const targetColumns = new Map(target.columns.map((column) => [column.name, column]));
+	let blocked = false;
+
+	for (const column of source.columns) {
+		if (!targetColumns.has(column.name)) {
+			findings.push({table: target.id, severity: 'warning', code: 'source-only-column', message: `Column ${target.id}.${column.name} exists only in the source; it will not be copied.`, hint: migrationsHint});
+		}
+	}
+	for (const column of target.columns) {
+		if (sourceColumns.has(column.name) || !column.notNull || column.hasDefault || column.generated || column.identity) continue;
+		blocked = true;
+		findings.push({table: target.id, severity: 'blocking', code: 'target-column-required', message: `Column ${target.id}.${column.name} exists only in the target, is NOT NULL and has no default, so no row can be inserted.`, hint: migrationsHint});
+	}
+
+	const key = chooseKey(source, target, options.keys);
+	if (!key) {
+		findings.push({table: target.id, severity: 'blocking', code: 'no-key', message: `Table ${target.id} has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.`, hint: `Name the columns that identify a row: --key ${target.id}=col1,col2`});
+		return undefined;
+	}
+	for (const name of key.columns) {
+		if (!sourceColumns.has(name) || !targetColumns.has(name)) {
+			findings.push({table: target.id, severity: 'blocking', code: 'key-column-missing', message: `Key column ${name} of ${target.id} is missing in the ${sourceColumns.has(name) ? 'target' : 'source'}.`, hint: migrationsHint});
+			return undefined;
+		}
+	}
+
+	const columns: ColumnPlan[] = [];
+	const pair = (name: string, isKey: boolean) => {
+		const sourceColumn = sourceColumns.get(name)!;
+		const targetColumn = targetColumns.get(name)!;
+		const sameType = sourceColumn.type === targetColumn.type;
+		if (!sameType) {
+			findings.push({table: target.id, severity: 'warning', code: 'type-mismatch', message: `Column ${target.id}.${name} is ${sourceColumn.type} in the source and ${targetColumn.type} in the target; values cross as text and must parse on the target.`});
+		}
+		columns.push({
+			name,
+			key: isKey,
+			source: sourceColumn,
+			target: targetColumn,
+			binarySafe: sameType && sourceColumn.builtIn && targetColumn.builtIn,
+			compareAsText: !sameType || !sourceColumn.hashable || !targetColumn.hashable,
+		});
+	};
+	for (const name of key.columns) pair(name, true);
+	for (const column of target.columns) {
+		if (column.generated || key.columns.includes(column.name) || !sourceColumns.has(column.name)) continue;
+		pair(column.name, false);
+	}
+	if (blocked) return undefined;
+	return {
+		id: target.id,
+		source,
+		target,
+		key: key.columns,
+		keySource: key.origin,
+		columns,
+		overridingSystemValue: columns.some((column) => column.target.identity === 'a'),
+	};
+}
+
+function chooseKey(source: Table, target: Table, keys: Record<string, string[]>): {columns: string[]; origin: TablePlan['keySource']} | undefined {
+	const given = keys[target.id] ?? keys[target.name];
+	if (given) return {columns: given, origin: '--key'};
+	const sourceNames = new Set(source.columns.filter((column) => !column.generated).map((column) => column.name));
+	const usable = (key: UniqueKey) => key.columns.every((name) => sourceNames.has(name));
+	const found = target.uniqueKeys.find(usable) ?? source.uniqueKeys.find((key) => key.columns.every((name) => target.columns.some((column: Column) => column.name === name)));
+	if (!found) return undefined;
+	return {columns: found.columns, origin: found.primary ? 'primary key' : 'unique index'};
+}

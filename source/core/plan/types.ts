@@ -1,0 +1,64 @@
+import type {Column, Table} from '../catalog/types.js';
+
+export type SyncMode = 'insert' | 'upsert' | 'mirror';
+export const syncModes: readonly SyncMode[] = ['insert', 'upsert', 'mirror'];
+
+export type Severity = 'warning' | 'blocking';
+
+export interface Finding {
+	table?: string;
+	severity: Severity;
+	code: string;
+	message: string;
+	hint?: string;
+}
+
+export interface ColumnPlan {
+	name: string;
+	/** Same type on both sides and built-in: may cross as binary COPY. */
+	binarySafe: boolean;
+	/** Compared and hashed through its text form (no hash/equality support, or types differ). */
+	compareAsText: boolean;
+	source: Column;
+	target: Column;
+	key: boolean;
+}
+
+export interface TablePlan {
+	id: string;
+	source: Table;
+	target: Table;
+	/** Key column names, in key order. */
+	key: string[];
+	keySource: 'primary key' | 'unique index' | '--key';
+	/** Columns written and compared: on both sides, not generated on the target. Key columns first. */
+	columns: ColumnPlan[];
+	overridingSystemValue: boolean;
+}
+
+export interface SyncOptions {
+	mode: SyncMode;
+	/** Mirror guard: the largest share of a table's rows a mirror may delete (0..1). */
+	maxDeleteRatio: number;
+	/** Mirror guard: allow deleting every row of a table whose source side is empty. */
+	allowEmptySource: boolean;
+	/** `--key table=col,...` for tables without a usable key. */
+	keys: Record<string, string[]>;
+	lockTimeoutMs: number;
+	statementTimeoutMs: number;
+}
+
+export interface SyncPlan {
+	options: SyncOptions;
+	/** Tables in write order (parents first). Deletes run in the reverse order. */
+	tables: TablePlan[];
+	/** Constraint names (quoted, schema-qualified tables are not needed) to SET CONSTRAINTS ... DEFERRED. */
+	deferredConstraints: string[];
+	findings: Finding[];
+	/** How rows are compared: hash_record_extended when both servers share a major version ≥ 14. */
+	hashMethod: 'record' | 'text';
+}
+
+export function isBlocked(findings: Finding[]): boolean {
+	return findings.some((finding) => finding.severity === 'blocking');
+}

@@ -1,0 +1,126 @@
+import type pg from 'pg';
+import type {Endpoint} from './connection/endpoint.js';
+import {sameDatabase, describeEndpoint} from './connection/endpoint.js';
+import {openSession, closeSession} from './connection/connect.js';
+import {introspectCatalog, type SchemaSelection} from './catalog/introspect.js';
+import type {Catalog} from './catalog/types.js';
+import {buildPlan} from './plan/build-plan.js';
+import {selectTables, type TableSelection} from './plan/select-tables.js';
+import type {SyncOptions, SyncPlan} from './plan/types.js';
+import {previewSync} from './diff/preview-sync.js';
+import {applySync} from './apply/apply-sync.js';
+import type {PreviewResult, SyncEventListener, SyncResult} from './events.js';
+import {UserError} from './errors.js';
+
+export interface DatabaseSummary {
+	serverVersion: string;
+	database: string;
+	sizeBytes: number;
+	tableCount: number;
+}
+
+export interface TableChoice {
+	id: string;
+	estimatedRows: number;
+	/** Why it cannot be chosen (e.g. missing on the target), or undefined when it can. */
+	unavailable?: string;
+	/** Tables it references by foreign key (among the source's tables). */
+	parents: string[];
+}
+
+export const defaultSyncOptions: SyncOptions = {
+	mode: 'insert',
+	maxDeleteRatio: 0.5,
+	allowEmptySource: false,
+	keys: {},
+	lockTimeoutMs: 5000,
+	statementTimeoutMs: 0,
+};
+
+/** Connects to one endpoint and describes it: what the wizard shows after "connecting…". */
+export async function inspectEndpoint(endpoint: Endpoint, role: 'source' | 'target', schemas: SchemaSelection = {schemas: ['public'], allSchemas: false}): Promise<DatabaseSummary> {
+	const client = await openSession(endpoint, role);
+	try {
+		const info = await client.query<{size: string}>('SELECT pg_database_size(current_database())::text AS size');
+		const catalog = await introspectCatalog(client, schemas);
+		return {serverVersion: catalog.serverVersion, database: catalog.database, sizeBytes: Number(info.rows[0]!.size), tableCount: catalog.tables.size};
+	} finally {
+		await closeSession(client);
+	}
+}
+
+/**
+ * One source and one target, connected and introspected: the object both the wizard and the
+ * headless command drive through plan → preview → apply.
+ */
+export class SyncSession {
+	private constructor(
+		readonly sourceEndpoint: Endpoint,
+		readonly targetEndpoint: Endpoint,
+		private readonly source: pg.Client,
+		private readonly target: pg.Client,
+		readonly sourceCatalog: Catalog,
+		readonly targetCatalog: Catalog,
+		private readonly options: {lockTimeoutMs: number; statementTimeoutMs: number},
+	) {}
+
+	static async open(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, schemas: SchemaSelection, timeouts: {lockTimeoutMs?: number; statementTimeoutMs?: number} = {}): Promise<SyncSession> {
+		if (sameDatabase(sourceEndpoint, targetEndpoint)) {
+			throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}).`, 'Pick two different databases: --from is where rows come from, --to is where they go.');
+		}
+		const options = {lockTimeoutMs: timeouts.lockTimeoutMs ?? 5000, statementTimeoutMs: timeouts.statementTimeoutMs ?? 0};
+		const source = await openSession(sourceEndpoint, 'source');
+		let target: pg.Client | undefined;
+		try {
+			target = await openSession(targetEndpoint, 'target', options);
+			// The same server reached by two names (localhost vs 127.0.0.1, a proxy…) is still the same database.
+			const [sourceId, targetId] = await Promise.all([systemIdentity(source), systemIdentity(target)]);
+			if (sourceId !== undefined && sourceId === targetId) {
+				throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}), reached by two names.`, 'Pick two different databases.');
+			}
+			const [sourceCatalog, targetCatalog] = await Promise.all([introspectCatalog(source, schemas), introspectCatalog(target, schemas)]);
+			return new SyncSession(sourceEndpoint, targetEndpoint, source, target, sourceCatalog, targetCatalog, options);
+		} catch (error) {
+			await closeSession(source);
+			await closeSession(target);
+			throw error;
+		}
+	}
+
+	/** The source's tables for a picker, with what stands in the way of each. */
+	tableChoices(): TableChoice[] {
+		return [...this.sourceCatalog.tables.values()].map((table) => ({
+			id: table.id,
+			estimatedRows: table.estimatedRows,
+			unavailable: this.targetCatalog.tables.has(table.id) ? undefined : 'missing on the target: run your migrations on both databases',
+			parents: [...new Set(table.foreignKeys.map((fk) => fk.references))].filter((id) => id !== table.id && this.sourceCatalog.tables.has(id)),
+		}));
+	}
+
+	plan(selection: TableSelection, options: SyncOptions): SyncPlan {
+		return buildPlan(this.sourceCatalog, this.targetCatalog, selectTables(this.sourceCatalog, selection), options);
+	}
+
+	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal} = {}): Promise<PreviewResult> {
+		return previewSync({plan, source: this.source, target: this.target, ...listeners});
+	}
+
+	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; onEvent?: SyncEventListener; signal?: AbortSignal; maxListedKeys?: number} = {}): Promise<SyncResult> {
+		return applySync({plan, source: this.source, target: this.target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, ...listeners});
+	}
+
+	async close(): Promise<void> {
+		await Promise.all([closeSession(this.source), closeSession(this.target)]);
+	}
+}
+
+/** The cluster's system identifier and the database: equal only for the very same database. */
+async function systemIdentity(client: pg.Client): Promise<string | undefined> {
+	try {
+		const result = await client.query<{id: string}>(`SELECT (SELECT system_identifier::text FROM pg_control_system()) || '/' || current_database() AS id`);
+		return result.rows[0]!.id;
+	} catch {
+		// Roles without access to pg_control_system(): the host/port/database comparison has to do.
+		return undefined;
+	}
+}

@@ -1,0 +1,42 @@
+import type {Endpoint} from '../core/connection/endpoint.js';
+import {publicEndpoint} from '../core/connection/endpoint.js';
+import type {PreviewResult, SyncResult} from '../core/events.js';
+import type {UserError} from '../core/errors.js';
+import {sumCounts, sumResults} from './plain-renderer.js';
+
+/** The `--json` documents of DESIGN §7: one per run, tables in apply order. Never holds a password. */
+export function previewReport(preview: PreviewResult, source: Endpoint, target: Endpoint) {
+	return {
+		mode: preview.mode,
+		dryRun: true,
+		source: publicEndpoint(source),
+		target: publicEndpoint(target),
+		tables: preview.tables.map(({table, insert, update, skip, delete: deleted, differing}) => ({table, insert, update, skip, delete: deleted, differing})),
+		totals: sumCounts(preview.tables),
+		findings: preview.findings.map(({table, severity, code, message, hint}) => ({table, severity, code, message, ...(hint ? {hint} : {})})),
+	};
+}
+
+export function resultReport(result: SyncResult, source: Endpoint, target: Endpoint, preview?: PreviewResult) {
+	return {
+		mode: result.mode,
+		dryRun: false,
+		committed: result.committed,
+		source: publicEndpoint(source),
+		target: publicEndpoint(target),
+		tables: result.tables,
+		totals: {tables: result.tables.length, ...sumResults(result), errors: 0},
+		ms: result.ms,
+		...(preview ? {findings: preview.findings.map(({table, severity, code, message}) => ({table, severity, code, message}))} : {}),
+	};
+}
+
+export function errorReport(error: UserError, mode: string | undefined, dryRun: boolean) {
+	return {
+		mode,
+		dryRun,
+		committed: false,
+		error: {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})},
+		totals: {errors: 1},
+	};
+}

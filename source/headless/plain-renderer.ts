@@ -1,0 +1,66 @@
+import type {Finding} from '../core/plan/types.js';
+import type {PreviewResult, SyncEvent, SyncResult, TableCounts} from '../core/events.js';
+import type {UserError} from '../core/errors.js';
+import {formatCount, formatDuration} from './format.js';
+
+type Write = (line: string) => void;
+
+/** Plain-text lines for scripts and CI logs: one line per table as it finishes, then the stats. */
+export function createPlainRenderer(write: Write) {
+	const width = {table: 24};
+	const pad = (text: string) => text.padEnd(width.table);
+	return {
+		header(sourceLabel: string, targetLabel: string, mode: string, dryRun: boolean) {
+			write(`pgconvoy ${dryRun ? 'dry run' : 'sync'}: ${sourceLabel} → ${targetLabel} (mode ${mode})`);
+		},
+		setTableWidth(tables: string[]) {
+			width.table = Math.min(48, Math.max(12, ...tables.map((table) => table.length)) + 2);
+		},
+		event(event: SyncEvent) {
+			if (event.type === 'preview-table-finished') write(previewLine(event.counts, pad));
+			else if (event.type === 'apply-table-finished') {
+				const result = event.result;
+				write(`✓ ${pad(result.table)} inserted ${formatCount(result.inserted)}  updated ${formatCount(result.updated)}  skipped ${formatCount(result.skipped)}  deleted ${formatCount(result.deleted)}  (${formatDuration(result.ms)})`);
+			} else if (event.type === 'apply-phase' && event.phase === 'committing') write('Committing…');
+		},
+		findings(findings: Finding[]) {
+			for (const finding of findings) {
+				write(`${finding.severity === 'blocking' ? '✗ blocking' : '! warning'}: ${finding.message}`);
+				if (finding.hint) write(`  → ${finding.hint}`);
+			}
+		},
+		previewTotals(preview: PreviewResult) {
+			const totals = sumCounts(preview.tables);
+			write(`Would insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, skip ${formatCount(totals.skip)}, delete ${formatCount(totals.delete)} rows in ${preview.tables.length} tables.`);
+		},
+		stats(result: SyncResult) {
+			const totals = sumResults(result);
+			write('');
+			write(result.committed ? 'Committed.' : 'Rolled back.');
+			write(`  tables processed  ${result.tables.length}`);
+			write(`  rows inserted     ${formatCount(totals.inserted)}`);
+			write(`  rows updated      ${formatCount(totals.updated)}`);
+			write(`  rows skipped      ${formatCount(totals.skipped)}`);
+			write(`  rows deleted      ${formatCount(totals.deleted)}`);
+			write(`  errors            0`);
+			write(`  duration          ${formatDuration(result.ms)}`);
+		},
+		error(error: UserError) {
+			write(`✗ ${error.message}`);
+			if (error.hint) write(`  → ${error.hint}`);
+		},
+	};
+}
+
+function previewLine(counts: TableCounts, pad: (text: string) => string): string {
+	const stale = counts.differing > counts.update ? `  (${formatCount(counts.differing - counts.update)} differing, not updated in this mode)` : '';
+	return `  ${pad(counts.table)} insert ${formatCount(counts.insert)}  update ${formatCount(counts.update)}  skip ${formatCount(counts.skip)}  delete ${formatCount(counts.delete)}${stale}`;
+}
+
+export function sumCounts(tables: TableCounts[]) {
+	return tables.reduce((totals, table) => ({insert: totals.insert + table.insert, update: totals.update + table.update, skip: totals.skip + table.skip, delete: totals.delete + table.delete}), {insert: 0, update: 0, skip: 0, delete: 0});
+}
+
+export function sumResults(result: SyncResult) {
+	return result.tables.reduce((totals, table) => ({inserted: totals.inserted + table.inserted, updated: totals.updated + table.updated, skipped: totals.skipped + table.skipped, deleted: totals.deleted + table.deleted}), {inserted: 0, updated: 0, skipped: 0, deleted: 0});
+}

