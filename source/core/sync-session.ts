@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type {Endpoint} from './connection/endpoint.js';
 import {sameDatabase, describeEndpoint} from './connection/endpoint.js';
-import {openSession, closeSession} from './connection/connect.js';
+import {openSession, closeSession, type SessionOptions} from './connection/connect.js';
 import {introspectCatalog, type SchemaSelection} from './catalog/introspect.js';
 import type {Catalog} from './catalog/types.js';
 import {buildPlan} from './plan/build-plan.js';
@@ -50,41 +50,32 @@ export async function inspectEndpoint(endpoint: Endpoint, role: 'source' | 'targ
 }
 
 /**
- * One source and one target, connected and introspected: the object both the wizard and the
- * headless command drive through plan → preview → apply.
+ * One source and one target, introspected: the object both the wizard and the headless command
+ * drive through plan → preview → apply. Each preview and apply opens its own pair of sessions and
+ * closes them afterwards, so a failure (a dropped connection, a cancelled COPY) never leaves a
+ * half-used session behind for the next attempt, and no transaction is open while a human decides.
  */
 export class SyncSession {
 	private constructor(
 		readonly sourceEndpoint: Endpoint,
 		readonly targetEndpoint: Endpoint,
-		private readonly source: pg.Client,
-		private readonly target: pg.Client,
 		readonly sourceCatalog: Catalog,
 		readonly targetCatalog: Catalog,
-		private readonly options: {lockTimeoutMs: number; statementTimeoutMs: number},
 	) {}
 
-	static async open(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, schemas: SchemaSelection, timeouts: {lockTimeoutMs?: number; statementTimeoutMs?: number} = {}): Promise<SyncSession> {
+	static async open(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, schemas: SchemaSelection): Promise<SyncSession> {
 		if (sameDatabase(sourceEndpoint, targetEndpoint)) {
 			throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}).`, 'Pick two different databases: --from is where rows come from, --to is where they go.');
 		}
-		const options = {lockTimeoutMs: timeouts.lockTimeoutMs ?? 5000, statementTimeoutMs: timeouts.statementTimeoutMs ?? 0};
-		const source = await openSession(sourceEndpoint, 'source');
-		let target: pg.Client | undefined;
-		try {
-			target = await openSession(targetEndpoint, 'target', options);
+		return withSessions(sourceEndpoint, targetEndpoint, {}, async (source, target) => {
 			// The same server reached by two names (localhost vs 127.0.0.1, a proxy…) is still the same database.
 			const [sourceId, targetId] = await Promise.all([systemIdentity(source), systemIdentity(target)]);
 			if (sourceId !== undefined && sourceId === targetId) {
 				throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}), reached by two names.`, 'Pick two different databases.');
 			}
 			const [sourceCatalog, targetCatalog] = await Promise.all([introspectCatalog(source, schemas), introspectCatalog(target, schemas)]);
-			return new SyncSession(sourceEndpoint, targetEndpoint, source, target, sourceCatalog, targetCatalog, options);
-		} catch (error) {
-			await closeSession(source);
-			await closeSession(target);
-			throw error;
-		}
+			return new SyncSession(sourceEndpoint, targetEndpoint, sourceCatalog, targetCatalog);
+		});
 	}
 
 	/** The source's tables for a picker, with what stands in the way of each. */
@@ -102,15 +93,28 @@ export class SyncSession {
 	}
 
 	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal} = {}): Promise<PreviewResult> {
-		return previewSync({plan, source: this.source, target: this.target, ...listeners});
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, {}, (source, target) => previewSync({plan, source, target, ...listeners}));
 	}
 
 	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; onEvent?: SyncEventListener; signal?: AbortSignal; maxListedKeys?: number} = {}): Promise<SyncResult> {
-		return applySync({plan, source: this.source, target: this.target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, ...listeners});
+		const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, timeouts, (source, target) =>
+			applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, ...listeners}),
+		);
 	}
 
-	async close(): Promise<void> {
-		await Promise.all([closeSession(this.source), closeSession(this.target)]);
+	/** Nothing stays open between operations; kept so callers can release a session uniformly. */
+	async close(): Promise<void> {}
+}
+
+async function withSessions<T>(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, timeouts: SessionOptions, work: (source: pg.Client, target: pg.Client) => Promise<T>): Promise<T> {
+	const source = await openSession(sourceEndpoint, 'source');
+	let target: pg.Client | undefined;
+	try {
+		target = await openSession(targetEndpoint, 'target', timeouts);
+		return await work(source, target);
+	} finally {
+		await Promise.all([closeSession(source), closeSession(target)]);
 	}
 }
 

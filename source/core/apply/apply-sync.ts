@@ -124,8 +124,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			if (outcome === 'committed') return finish();
 			throw new UserError('apply-failed', `The connection was lost during COMMIT and the transaction ${outcome === 'aborted' ? 'was rolled back' : 'outcome could not be read'}.`, outcome === 'aborted' ? 'Nothing was written; run the sync again.' : `Check on the target: SELECT txid_status(${transactionId}).`, {cause: error});
 		}
-		await target.query('ROLLBACK').catch(() => {});
-		await source.query('ROLLBACK').catch(() => {});
+		// A session stuck mid-COPY never answers ROLLBACK; closing it (the caller does) rolls back just the same.
+		await Promise.all([settleWithin(target.query('ROLLBACK'), 2000), settleWithin(source.query('ROLLBACK'), 2000)]);
 		if (signal?.aborted) {
 			throw new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
 		}
@@ -221,6 +221,16 @@ function driftDetected(expected: PreviewResult, fresh: TableCounts[], plan: Sync
 	return fresh.some((counts) => {
 		const before = expected.tables.find((table) => table.table === counts.table);
 		return !before || tableDrifted(before, counts, plan.options.mode);
+	});
+}
+
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+	return new Promise((resolve) => {
+		const timer = setTimeout(resolve, ms);
+		promise.then(
+			() => (clearTimeout(timer), resolve()),
+			() => (clearTimeout(timer), resolve()),
+		);
 	});
 }
 

@@ -15,6 +15,9 @@ export async function copyRows(plan: TablePlan, source: pg.ClientBase, target: p
 	const columnList = plan.columns.map((column) => quoteIdent(column.name)).join(', ');
 	const reader = source.query(copyTo(`COPY (SELECT ${columnList} FROM ${tableName(plan, 'source')}${where ? ` WHERE ${where}` : ''}) TO STDOUT${format}`));
 	const writer = target.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN${format}`));
+	// pg re-emits a dropped connection on the stream even after the pipeline gave up on it.
+	reader.on('error', () => {});
+	writer.on('error', () => {});
 	await pipeline(reader, writer);
 	return Number(writer.rowCount ?? 0);
 }

@@ -111,6 +111,9 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 	const compare = keyComparator(keyOrders);
 	const sourceStream = source.query(copyTo(keyHashCopySql(plan, 'source', options.hashMethod, options.withHashes)));
 	const targetStream = target.query(copyTo(keyHashCopySql(plan, 'target', options.hashMethod, options.withHashes)));
+	// pg re-emits a dropped connection on a stream nobody reads any more.
+	sourceStream.on('error', () => {});
+	targetStream.on('error', () => {});
 	const sourceRows = new RowCursor(sourceStream, keyOrders.length, options.withHashes);
 	const targetRows = new RowCursor(targetStream, keyOrders.length, options.withHashes);
 	const writesUpdates = options.mode !== 'insert';

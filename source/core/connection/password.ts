@@ -1,0 +1,170 @@
+import {readFileSync, statSync} from 'node:fs';
+import {homedir} from 'node:os';
+import {join} from 'node:path';
+import {describeEndpoint, type Endpoint, type PasswordSource} from './endpoint.js';
+import {UserError} from '../errors.js';
+
+export interface PasswordIo {
+	/** Asks on the terminal without echo. Absent when there is no TTY. */
+	promptPassword?: (question: string) => Promise<string>;
+	/** Where `env:VAR` sources are read; defaults to process.env. PGPASSWORD is never read unless named. */
+	env?: NodeJS.ProcessEnv;
+}
+
+/** How a password source is shown: `prompt`, `env:VAR`, `pgpass`, `pgpass:FILE`, `stored`, `url`, `none`. */
+export function describePasswordSource(source: PasswordSource): string {
+	switch (source.kind) {
+		case 'env':
+			return `env:${source.variable}`;
+		case 'pgpass':
+			return source.file ? `pgpass:${source.file}` : 'pgpass';
+		default:
+			return source.kind;
+	}
+}
+
+/**
+ * The one way every command gets an endpoint's secret (test connection, preview and sync alike).
+ * Returns the endpoint with `password` set (none for `none`); a password that cannot be found is an
+ * error naming the source, never a fallback to another source or to PGPASSWORD.
+ */
+export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): Promise<Endpoint> {
+	const where = `${describeEndpoint(endpoint)} (${endpoint.origin})`;
+	const source = endpoint.passwordSource;
+	const withPassword = (password: string): Endpoint => ({...endpoint, password});
+	switch (source.kind) {
+		case 'url':
+			if (endpoint.password) return withPassword(endpoint.password);
+			throw new UserError('config', `${where}: the URL has no password.`, 'Put it in the URL (percent-encoded), or use a profile with env:VAR or pgpass.');
+		case 'stored':
+			if (endpoint.password) return withPassword(endpoint.password);
+			throw new UserError(
+				'config',
+				`${where}: the profile says its password is stored, but none is saved.`,
+				`Save it again with pgconvoy profile add ${endpoint.profileName ?? '<name>'} --force --save-password, or use --password-env VAR or --pgpass.`,
+			);
+		case 'env': {
+			const value = (io.env ?? process.env)[source.variable];
+			if (value) return withPassword(value);
+			throw new UserError(
+				'auth',
+				`${where}: the password comes from the environment variable ${source.variable}, which is ${value === undefined ? 'not set' : 'empty'}.`,
+				`Set it before running: export ${source.variable}=... (or read -s ${source.variable} && export ${source.variable}).`,
+			);
+		}
+		case 'pgpass':
+			return withPassword(passwordFromPgpass(endpoint, source.file ?? join(homedir(), '.pgpass'), where));
+		case 'prompt': {
+			if (!io.promptPassword) {
+				throw new UserError(
+					'auth',
+					`${where}: no TTY to ask for the password; use env:VAR or pgpass.`,
+					`Give the password through an environment variable (profile add ${endpoint.profileName ?? '<name>'} --password-env VAR) or a ~/.pgpass line (--pgpass).`,
+				);
+			}
+			const answer = await io.promptPassword(`Password for ${describeEndpoint(endpoint)}: `);
+			if (answer) return withPassword(answer);
+			throw new UserError('auth', `${where}: no password entered.`, 'Type the password, or use the none password source for a server that trusts this user without one.');
+		}
+		case 'none': {
+			const {password: _ignored, ...withoutPassword} = endpoint;
+			return withoutPassword;
+		}
+	}
+}
+
+/**
+ * The value for node-postgres' `password` option. A function, so that pg never substitutes
+ * PGPASSWORD or reads ~/.pgpass on its own (it does both for an empty or missing string); it is only
+ * called if the server actually asks for a password.
+ */
+export function pgPasswordOption(endpoint: Endpoint): () => string {
+	return () => {
+		if (endpoint.password) return endpoint.password;
+		throw new UserError(
+			'auth',
+			`${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`,
+			'Choose a source that provides one: prompt, env:VAR, pgpass or stored.',
+		);
+	};
+}
+
+function passwordFromPgpass(endpoint: Endpoint, file: string, where: string): string {
+	let mode: number;
+	try {
+		const stats = statSync(file);
+		if (!stats.isFile()) throw new UserError('config', `${where}: the password file ${file} is not a plain file.`, 'Point --pgpass at a regular file with lines host:port:database:user:password.');
+		mode = stats.mode;
+	} catch (error) {
+		if (error instanceof UserError) throw error;
+		throw new UserError('config', `${where}: cannot read the password file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Create it with a line host:port:database:user:password and chmod 600, or choose another password source.', {cause: error});
+	}
+	// libpq ignores a password file others can read; a profile that relies on one fails instead.
+	if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+		throw new UserError(
+			'config',
+			`${where}: the password file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), so it is not used.`,
+			`chmod 600 ${file}`,
+		);
+	}
+	const password = findPgpassPassword(readFileSync(file, 'utf8'), endpoint);
+	if (password) return password;
+	throw new UserError(
+		'auth',
+		`${where}: no line in ${file} matches ${endpoint.host}:${endpoint.port}:${endpoint.database}:${endpoint.user}.`,
+		`Add a line ${escapePgpassField(endpoint.host)}:${endpoint.port}:${escapePgpassField(endpoint.database)}:${escapePgpassField(endpoint.user)}:PASSWORD (fields may be *).`,
+	);
+}
+
+const defaultSocketDirectories = new Set(['/tmp', '/var/run/postgresql', '/run/postgresql']);
+
+/**
+ * libpq's lookup: the first line whose host, port, database and user match wins; a field of `*`
+ * matches anything; `\` escapes `:` and `\`; `localhost` also matches the default socket directory.
+ * An empty password on the matching line counts as none, as in libpq.
+ */
+export function findPgpassPassword(text: string, endpoint: Pick<Endpoint, 'host' | 'port' | 'database' | 'user'>): string | undefined {
+	const hosts = defaultSocketDirectories.has(endpoint.host) ? [endpoint.host, 'localhost'] : [endpoint.host];
+	const wanted = [hosts, [String(endpoint.port)], [endpoint.database], [endpoint.user]];
+	for (const rawLine of text.split('\n')) {
+		const line = rawLine.replace(/\r$/, '');
+		if (line === '' || line.startsWith('#')) continue;
+		const fields = splitPgpassLine(line);
+		if (fields.length < 5) continue;
+		const matches = wanted.every((candidates, index) => {
+			const field = fields[index];
+			return field.raw === '*' || candidates.includes(field.value);
+		});
+		if (matches) return fields[4].value || undefined;
+	}
+	return undefined;
+}
+
+function splitPgpassLine(line: string): Array<{raw: string; value: string}> {
+	const fields: Array<{raw: string; value: string}> = [];
+	let raw = '';
+	let value = '';
+	for (let index = 0; index < line.length; index++) {
+		const char = line[index];
+		if (char === '\\' && index + 1 < line.length) {
+			raw += char + line[index + 1];
+			value += line[++index];
+		} else if (char === ':' && fields.length < 4) {
+			fields.push({raw, value});
+			raw = '';
+			value = '';
+		} else if (char === ':') {
+			// libpq ends the password at the next unescaped colon.
+			break;
+		} else {
+			raw += char;
+			value += char;
+		}
+	}
+	fields.push({raw, value});
+	return fields;
+}
+
+function escapePgpassField(value: string): string {
+	return value.replace(/[\\:]/g, '\\$&');
+}
