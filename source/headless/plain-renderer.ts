@@ -18,6 +18,7 @@ export function createPlainRenderer(write: Write) {
 		},
 		event(event: SyncEvent) {
 			if (event.type === 'preview-table-finished') write(previewLine(event.counts, pad));
+			else if (event.type === 'apply-started') write(`Writing ${event.tables.length} tables in one transaction…`);
 			else if (event.type === 'apply-table-finished') {
 				const result = event.result;
 				write(`✓ ${pad(result.table)} inserted ${formatCount(result.inserted)}  updated ${formatCount(result.updated)}  skipped ${formatCount(result.skipped)}  deleted ${formatCount(result.deleted)}  (${formatDuration(result.ms)})`);

@@ -61,7 +61,7 @@ export function applyError(error: unknown, table: string | undefined, blockers: 
 		case '57P03':
 			return new UserError('apply-failed', `The target server ended the session${where}: ${failure.message}. The server rolls back an unfinished transaction, so nothing was written.`, 'Check the target server (restarted? connection killed?) and run the sync again.', {cause: error});
 	}
-	if (/Connection terminated|ECONNRESET|EPIPE|connection.*(closed|lost)/i.test(failure.message ?? '')) {
+	if (/Connection terminated|not queryable|ECONNRESET|EPIPE|connection.*(closed|lost)/i.test(failure.message ?? '')) {
 		return new UserError('apply-failed', `The connection was lost${where}: ${failure.message}. The server rolls back an unfinished transaction, so nothing was written.`, 'Check the network and the server, then run the sync again.', {cause: error});
 	}
 	return new UserError('apply-failed', `The sync failed${where}: ${failure.message ?? String(error)}${detail}. ${rolledBack}`, 'Read the message above; rerun with --dry-run to see the plan.', {cause: error});

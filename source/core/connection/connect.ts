@@ -3,6 +3,7 @@ import type {Endpoint} from './endpoint.js';
 import {connectionError} from './connection-errors.js';
 import {fixedSessionSettings, startupOptions} from './session-settings.js';
 import {sslAttempts} from './tls.js';
+import {pgPasswordOption} from './password.js';
 
 export type SessionRole = 'source' | 'target';
 
@@ -29,7 +30,8 @@ export async function openSession(endpoint: Endpoint, role: SessionRole, options
 			port: endpoint.port,
 			database: endpoint.database,
 			user: endpoint.user,
-			password: endpoint.password ?? '',
+			// Never '' or undefined: node-postgres would then quietly fall back to PGPASSWORD.
+			password: pgPasswordOption(endpoint),
 			ssl,
 			application_name: 'pgconvoy',
 			options: startupOptions(settings),

@@ -9,6 +9,7 @@ interface PgLikeError {
 
 /** Turns a failed connect into what happened and what to do, naming the server but never the password. */
 export function connectionError(error: unknown, endpoint: Endpoint, role: string): UserError {
+	if (error instanceof UserError) return error;
 	const where = `${role} ${describeEndpoint(endpoint)} (${endpoint.origin})`;
 	const failure = error as PgLikeError;
 	const code = failure?.code ?? '';
@@ -28,6 +29,13 @@ export function connectionError(error: unknown, endpoint: Endpoint, role: string
 			return new UserError('auth', `The ${where} refused user ${endpoint.user}: ${failure.message}.`, 'Check pg_hba.conf on the server, the user name and sslmode.', {cause: error});
 		case '3D000':
 			return new UserError('database-missing', `Database ${endpoint.database} does not exist on the ${role} server ${endpoint.host}:${endpoint.port}.`, `Create it (createdb ${endpoint.database}) and run your migrations, or fix the database name.`, {cause: error});
+		case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+		case 'SELF_SIGNED_CERT_IN_CHAIN':
+		case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+		case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+		case 'CERT_HAS_EXPIRED':
+		case 'ERR_TLS_CERT_ALTNAME_INVALID':
+			return new UserError('connection', `The ${where} presented a TLS certificate that could not be verified (${code}).`, code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'The certificate does not name this host: connect by the name it was issued for, or use sslmode=verify-ca.' : 'Give the CA that signed it with sslrootcert=<file>, or use sslmode=require to encrypt without verifying.', {cause: error});
 		case '53300':
 			return new UserError('connection', `The ${where} has no free connection slots.`, 'Close other sessions or raise max_connections.', {cause: error});
 	}

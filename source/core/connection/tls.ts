@@ -70,8 +70,3 @@ function readRootCert(endpoint: Endpoint): string {
 		throw new UserError('config', `Cannot read sslrootcert ${file} for ${describeEndpoint(endpoint)} (${endpoint.origin}): ${code}.`, 'Point sslrootcert at the PEM file of the CA that signed the server certificate.', {cause: error});
 	}
 }
-
-/** True when the server answered the TLS request with "no" (ssl=off), the case `prefer` falls back on. */
-export function isTlsRefusal(error: unknown): boolean {
-	return error instanceof Error && error.message === 'The server does not support SSL connections';
-}

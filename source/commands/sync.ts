@@ -1,0 +1,121 @@
+import type {Endpoint} from '../core/connection/endpoint.js';
+import {describeEndpoint} from '../core/connection/endpoint.js';
+import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
+import {resolvePassword} from '../core/connection/password.js';
+import {resolveEndpointArgument} from '../core/profiles/resolve-endpoint.js';
+import {SyncSession, defaultSyncOptions} from '../core/sync-session.js';
+import {isBlocked, type SyncOptions} from '../core/plan/types.js';
+import {UserError} from '../core/errors.js';
+import type {PreviewResult} from '../core/events.js';
+import {createPlainRenderer} from '../headless/plain-renderer.js';
+import {errorReport, previewReport, resultReport} from '../headless/json-report.js';
+import type {SyncCommandOptions} from './sync-flags.js';
+
+export interface CommandIo {
+	stdout: (text: string) => void;
+	stderr: (text: string) => void;
+	stdinIsTTY: boolean;
+	env: NodeJS.ProcessEnv;
+	cwd: string;
+	signal?: AbortSignal;
+	promptPassword?: (question: string) => Promise<string>;
+}
+
+export interface ResolvedEndpoints {
+	source: Endpoint;
+	target: Endpoint;
+}
+
+/** --from/--to (profile or URL) > DATABASE_URL_LOCAL/PROD (environment, then .env) > the old script's default source. */
+export async function resolveSyncEndpoints(options: Pick<SyncCommandOptions, 'from' | 'to'>, io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword'>): Promise<ResolvedEndpoints> {
+	const defaults = readEndpointDefaults(io.env, io.cwd);
+	const sourceValue = options.from !== undefined ? {value: options.from, origin: '--from'} : defaults.localUrl;
+	const targetValue = options.to !== undefined ? {value: options.to, origin: '--to'} : defaults.prodUrl;
+	if (!targetValue) {
+		throw new UserError('usage', 'No target database: give --to <profile|url> or set DATABASE_URL_PROD (in the environment or .env).', 'For example: pgconvoy sync --to postgres://user@prod.example.com/app --dry-run');
+	}
+	const source = resolveEndpointArgument(sourceValue.value, sourceValue.origin);
+	const target = resolveEndpointArgument(targetValue.value, targetValue.origin);
+	return {
+		source: await resolvePassword(source, {promptPassword: io.promptPassword, env: io.env}),
+		target: await resolvePassword(target, {promptPassword: io.promptPassword, env: io.env}),
+	};
+}
+
+export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {
+	return {
+		...defaultSyncOptions,
+		mode: options.mode ?? 'insert',
+		maxDeleteRatio: options.maxDeleteRatio,
+		allowEmptySource: options.allowEmptySource,
+		keys: options.keys,
+		lockTimeoutMs: options.lockTimeoutMs,
+		statementTimeoutMs: options.statementTimeoutMs,
+	};
+}
+
+/** A production target is written to only when its database name is typed back. */
+export function checkProductionConfirmation(target: Endpoint, confirm: string | undefined): void {
+	if (!target.production) return;
+	if (confirm === target.database) return;
+	throw new UserError(
+		'usage',
+		confirm === undefined
+			? `The target ${describeEndpoint(target)} is tagged production: writing to it needs --confirm ${target.database}.`
+			: `--confirm ${confirm} does not match the production target's database ${target.database}.`,
+		`Check that ${target.database} is the database you mean, then add --confirm ${target.database}. Try --dry-run first.`,
+	);
+}
+
+/** `pgconvoy sync` without the wizard: plain lines or one JSON document, and an exit code. */
+export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo): Promise<number> {
+	const plain = createPlainRenderer((line) => io.stdout(line + '\n'));
+	const problems = createPlainRenderer((line) => io.stderr(line + '\n'));
+	const mode = options.mode ?? 'insert';
+	let session: SyncSession | undefined;
+	try {
+		if (!options.dryRun && !options.yes) {
+			throw new UserError(
+				'usage',
+				io.stdinIsTTY ? 'Headless mode writes only with --yes.' : 'Refusing to write: stdin is not a terminal, so nobody can confirm.',
+				'Preview with --dry-run, then add --yes to write (and --confirm <dbname> for a production target).',
+			);
+		}
+		const {source, target} = await resolveSyncEndpoints(options, io);
+		if (!options.dryRun) checkProductionConfirmation(target, options.confirm);
+		session = await SyncSession.open(source, target, {schemas: options.schemas, allSchemas: options.allSchemas});
+		const plan = session.plan({tables: options.tables, exclude: options.exclude}, syncOptionsFrom(options));
+		if (!options.json) {
+			plain.header(describeEndpoint(source), describeEndpoint(target), mode, options.dryRun);
+			plain.setTableWidth(plan.tables.map((table) => table.id));
+		}
+		if (isBlocked(plan.findings)) {
+			const preview: PreviewResult = {mode, tables: [], findings: plan.findings};
+			if (options.json) io.stdout(JSON.stringify(previewReport(preview, source, target)) + '\n');
+			else plain.findings(plan.findings);
+			throw new UserError('blocked', 'Blocked by the findings above: nothing was written.', 'Fix them (each says how), then run again.');
+		}
+		const onEvent = options.json ? undefined : plain.event;
+		if (options.dryRun) {
+			const preview = await session.preview(plan, {onEvent, signal: io.signal});
+			if (options.json) io.stdout(JSON.stringify(previewReport(preview, source, target), null, 2) + '\n');
+			else {
+				plain.findings(preview.findings);
+				plain.previewTotals(preview);
+			}
+			return isBlocked(preview.findings) ? 4 : 0;
+		}
+		if (!options.json) plain.findings(plan.findings);
+		const result = await session.apply(plan, {onEvent, signal: io.signal});
+		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
+		else plain.stats(result);
+		return 0;
+	} catch (error) {
+		const failure = error instanceof UserError ? error : new UserError('unexpected', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in pgconvoy; please report it with the command you ran.', {cause: error});
+		if (options.json) io.stdout(JSON.stringify(errorReport(failure, mode, options.dryRun), null, 2) + '\n');
+		else problems.error(failure);
+		return failure.exitCode;
+	} finally {
+		await session?.close();
+	}
+}
