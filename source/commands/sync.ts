@@ -2,7 +2,8 @@ import type {Endpoint} from '../core/connection/endpoint.js';
 import {describeEndpoint} from '../core/connection/endpoint.js';
 import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
 import {resolvePassword} from '../core/connection/password.js';
-import {resolveEndpointArgument} from '../core/profiles/resolve-endpoint.js';
+import {resolveEndpointArgument, type ProfileLookup} from '../core/profiles/resolve-endpoint.js';
+import {openProfileStore} from '../core/profiles/store.js';
 import {SyncSession, defaultSyncOptions} from '../core/sync-session.js';
 import {isBlocked, type SyncOptions} from '../core/plan/types.js';
 import {UserError} from '../core/errors.js';
@@ -34,12 +35,20 @@ export async function resolveSyncEndpoints(options: Pick<SyncCommandOptions, 'fr
 	if (!targetValue) {
 		throw new UserError('usage', 'No target database: give --to <profile|url> or set DATABASE_URL_PROD (in the environment or .env).', 'For example: pgconvoy sync --to postgres://user@prod.example.com/app --dry-run');
 	}
-	const source = resolveEndpointArgument(sourceValue.value, sourceValue.origin);
-	const target = resolveEndpointArgument(targetValue.value, targetValue.origin);
+	const profiles = lazyProfileLookup(io.env);
+	const source = resolveEndpointArgument(sourceValue.value, sourceValue.origin, profiles);
+	const target = resolveEndpointArgument(targetValue.value, targetValue.origin, profiles);
 	return {
 		source: await resolvePassword(source, {promptPassword: io.promptPassword, env: io.env}),
 		target: await resolvePassword(target, {promptPassword: io.promptPassword, env: io.env}),
 	};
+}
+
+/** The profile store of this command's environment (PGCONVOY_CONFIG_DIR), opened only if a profile name is used. */
+export function lazyProfileLookup(env: NodeJS.ProcessEnv): ProfileLookup {
+	let store: ProfileLookup | undefined;
+	const open = () => (store ??= openProfileStore({env}));
+	return {getProfile: (name) => open().getProfile(name), profileNames: () => open().profileNames()};
 }
 
 export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {

@@ -231,3 +231,33 @@ describe('headless output', () => {
 		expect(output).toMatch(/No target database/);
 	});
 });
+
+describe('production profiles', () => {
+	test('--to a production profile refuses without --confirm <dbname>, runs with it', async () => {
+		const {mkdtempSync, rmSync} = await import('node:fs');
+		const {tmpdir} = await import('node:os');
+		const {join} = await import('node:path');
+		const {openProfileStore} = await import('../../source/core/profiles/store.js');
+		const configDir = mkdtempSync(join(tmpdir(), 'pgconvoy-test-config-'));
+		try {
+			const env = {PGCONVOY_CONFIG_DIR: configDir, PROD_PASSWORD: pair.target.endpoint.password!};
+			const {host, port, database, user} = pair.target.endpoint;
+			openProfileStore({env}).saveProfile('prod', {host, port, database, user, sslmode: 'disable', production: true, passwordSource: {kind: 'env', variable: 'PROD_PASSWORD'}}, {savePassword: false});
+			const before = await databaseChecksums(pair.target.client, ['public.items']);
+			const refused = await cli(['--from', pair.source.url, '--to', 'prod', '--yes'], env);
+			expect(refused.code).toBe(2);
+			expect(refused.output).toMatch(new RegExp(`tagged production: writing to it needs --confirm ${database}`));
+			const wrong = await cli(['--from', pair.source.url, '--to', 'prod', '--yes', '--confirm', 'some_other_db'], env);
+			expect(wrong.code).toBe(2);
+			expect(wrong.output).toMatch(/does not match the production target's database/);
+			expect(await databaseChecksums(pair.target.client, ['public.items'])).toEqual(before);
+			const dry = await cli(['--from', pair.source.url, '--to', 'prod', '--dry-run'], env);
+			expect(dry.code).toBe(0);
+			const confirmed = await cli(['--from', pair.source.url, '--to', 'prod', '--yes', '--confirm', database], env);
+			expect(confirmed.code, confirmed.output).toBe(0);
+			expect((await pair.target.client.query('SELECT count(*)::int AS n FROM items')).rows[0].n).toBe(20);
+		} finally {
+			rmSync(configDir, {recursive: true, force: true});
+		}
+	});
+});

@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+import {createRequire} from 'node:module';
+import {redactUrl} from './core/connection/url.js';
+import {UserError} from './core/errors.js';
+import {parseSyncFlags, syncHelp} from './commands/sync-flags.js';
+import {runHeadlessSync, type CommandIo} from './commands/sync.js';
+import {promptHidden} from './commands/prompt-hidden.js';
+
+/** The only place that exits the process: every command returns its exit code here. */
+async function main(argv: string[]): Promise<number> {
+	const abort = new AbortController();
+	let interrupts = 0;
+	const onSigint = () => {
+		interrupts++;
+		// First Ctrl-C: cancel and roll back cleanly. A second one: stop waiting.
+		if (interrupts > 1) process.exit(130);
+		abort.abort();
+	};
+	const io: CommandIo = {
+		stdout: (text) => process.stdout.write(redactUrl(text)),
+		stderr: (text) => process.stderr.write(redactUrl(text)),
+		stdinIsTTY: Boolean(process.stdin.isTTY),
+		env: process.env,
+		cwd: process.cwd(),
+		signal: abort.signal,
+		promptPassword: process.stdin.isTTY ? (question) => promptHidden(question, process.stdin, process.stderr) : undefined,
+	};
+	const [command, ...rest] = argv;
+	if (command === '--help' || command === '-h' || command === 'help') {
+		io.stdout(syncHelp.trimStart() + '\n');
+		return 0;
+	}
+	if (command === '--version' || command === '-v') {
+		const require = createRequire(import.meta.url);
+		io.stdout(`${(require('../package.json') as {version: string}).version}\n`);
+		return 0;
+	}
+	const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+	try {
+		switch (command) {
+			case undefined:
+			case 'sync': {
+				const options = parseSyncFlags(rest);
+				if (interactive && !options.yes && !options.json && !options.dryRun) {
+					const {runWizard} = await import('./commands/wizard.js');
+					return await runWizard({prefill: options, env: process.env, cwd: process.cwd()});
+				}
+				if (command === undefined) {
+					io.stdout(syncHelp.trimStart() + '\n');
+					return 2;
+				}
+				// Some dependencies (when-exit, via conf) re-raise SIGINT to end the process, which would
+				// skip our cancel-and-rollback and count as a second Ctrl-C: this run owns SIGINT.
+				process.removeAllListeners('SIGINT');
+				process.on('SIGINT', onSigint);
+				return await runHeadlessSync(options, io);
+			}
+			case 'profile': {
+				const {runProfileCommand} = await import('./commands/profile.js');
+				return await runProfileCommand(rest, {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: interactive, env: process.env});
+			}
+			case 'demo': {
+				const {runDemo} = await import('./commands/demo.js');
+				return await runDemo(rest, {env: process.env, cwd: process.cwd(), stdout: io.stdout, stderr: io.stderr, interactive});
+			}
+			default:
+				throw new UserError('usage', `Unknown command "${command}".`, 'Commands: sync, profile, demo. Run pgconvoy --help.');
+		}
+	} catch (error) {
+		if (error instanceof UserError) {
+			io.stderr(`✗ ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
+			return error.exitCode;
+		}
+		io.stderr(`✗ Unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+		return 1;
+	}
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain (a piped JSON document may still be in flight) before exiting.
+process.stdout.write('', () => process.exit(code));
