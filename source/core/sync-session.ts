@@ -93,7 +93,7 @@ export class SyncSession {
 	}
 
 	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal} = {}): Promise<PreviewResult> {
-		return withSessions(this.sourceEndpoint, this.targetEndpoint, {}, (source, target) => previewSync({plan, source, target, ...listeners}));
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, {}, (source, target) => previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}));
 	}
 
 	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; onEvent?: SyncEventListener; signal?: AbortSignal; maxListedKeys?: number} = {}): Promise<SyncResult> {

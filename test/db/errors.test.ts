@@ -261,3 +261,20 @@ describe('production profiles', () => {
 		}
 	});
 });
+
+describe('missing parents', () => {
+	test('the preview names rows whose parent is neither selected nor on the target', async () => {
+		const schema = `CREATE TABLE shelves (code text PRIMARY KEY); CREATE TABLE books (id int PRIMARY KEY, shelf text REFERENCES shelves(code));`;
+		await pair.source.client.query(schema + `INSERT INTO shelves VALUES ('A'), ('B'), ('Z'); INSERT INTO books VALUES (1, 'A'), (2, 'B'), (3, 'Z'), (4, NULL);`);
+		await pair.target.client.query(schema + `INSERT INTO shelves VALUES ('A'), ('B');`);
+		const dry = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'books', '--dry-run', '--json']);
+		expect(dry.code).toBe(4);
+		const finding = JSON.parse(dry.stdout).findings.find((f: {code: string}) => f.code === 'missing-parent');
+		expect(finding).toMatchObject({table: 'public.books', severity: 'blocking'});
+		expect(finding.message).toMatch(/1 parent value referenced by rows to write is missing in public\.shelves on the target \(books_shelf_fkey\), e\.g\. \(shelf\)=\(Z\)/);
+		// With the parent table selected, it goes first and everything fits.
+		const both = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'books,shelves', '--yes']);
+		expect(both.code, both.output).toBe(0);
+		expect((await pair.target.client.query('SELECT count(*)::int AS n FROM books')).rows[0].n).toBe(4);
+	});
+});

@@ -1,11 +1,18 @@
 import type pg from 'pg';
-import type {SyncPlan} from '../plan/types.js';
+import type {Finding, SyncPlan} from '../plan/types.js';
+import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
 import {diffTable} from './diff-table.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
+import {findMissingParents} from './missing-parents.js';
+
+/** Beyond this many rows to write, the parent check is left to the apply (which fails cleanly). */
+const maxCheckedKeys = 200_000;
 
 export interface PreviewContext {
 	plan: SyncPlan;
+	/** For the parent tables outside the selection, whose rows must already be on the target. */
+	targetCatalog: Catalog;
 	source: pg.Client;
 	target: pg.Client;
 	onEvent?: SyncEventListener;
@@ -13,8 +20,10 @@ export interface PreviewContext {
 }
 
 /** The dry run: exact counts per table, read-only on both sides, each table reported as it finishes. */
-export async function previewSync({plan, source, target, onEvent, signal}: PreviewContext): Promise<PreviewResult> {
+export async function previewSync({plan, targetCatalog, source, target, onEvent, signal}: PreviewContext): Promise<PreviewResult> {
 	const tables: TableCounts[] = [];
+	const parentFindings: Finding[] = [];
+	const selected = new Set(plan.tables.map((table) => table.id));
 	// One snapshot per side, so the counts of all tables describe one moment.
 	await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 	await target.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -22,14 +31,17 @@ export async function previewSync({plan, source, target, onEvent, signal}: Previ
 		for (const table of plan.tables) {
 			signal?.throwIfAborted();
 			onEvent?.({type: 'preview-table-started', table: table.id});
+			// Key lists are kept only where rows must find a parent outside the selection.
+			const checksParents = table.target.foreignKeys.some((fk) => fk.references !== table.id && !selected.has(fk.references));
 			const diff = await diffTable(table, source, target, {
 				mode: plan.options.mode,
 				hashMethod: plan.hashMethod,
 				withHashes: true,
-				keepKeys: false,
-				maxListedKeys: 0,
+				keepKeys: checksParents,
+				maxListedKeys: maxCheckedKeys,
 				fingerprintShortcut: plan.hashMethod === 'record',
 			});
+			if (checksParents && diff.keysListed) parentFindings.push(...(await findMissingParents(table, selected, targetCatalog, diff.writeKeys, source, target)));
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});
 		}
@@ -37,5 +49,5 @@ export async function previewSync({plan, source, target, onEvent, signal}: Previ
 		await source.query('ROLLBACK').catch(() => {});
 		await target.query('ROLLBACK').catch(() => {});
 	}
-	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...mirrorGuardFindings(plan, tables)]};
+	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...parentFindings, ...mirrorGuardFindings(plan, tables)]};
 }
