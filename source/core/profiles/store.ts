@@ -8,14 +8,7 @@ import {UserError} from '../errors.js';
 export type ProfilePasswordSource = Exclude<PasswordSource, {kind: 'url'}>;
 
 /** One saved connection, as structured fields (never a URL plus overrides). */
-export interface Profile {
-	host: string;
-	port: number;
-	database: string;
-	user: string;
-	sslmode: SslMode;
-	sslrootcert?: string;
-	production: boolean;
+export interface Profile extends Pick<Endpoint, 'host' | 'port' | 'database' | 'user' | 'sslmode' | 'sslrootcert' | 'production'> {
 	passwordSource: ProfilePasswordSource;
 	/** Present only when `passwordSource` is `stored`, which needs `savePassword: true`. */
 	password?: string;
