@@ -1,0 +1,10 @@
+import React from 'react';
+import {Text} from 'ink';
+
+export function ProductionBadge() {
+	return (
+		<Text backgroundColor="red" color="whiteBright" bold>
+			{' PRODUCTION '}
+		</Text>
+	);
+}

@@ -1,0 +1,39 @@
+import type {Endpoint} from '../core/connection/endpoint.js';
+import type {DatabaseSummary, TableChoice} from '../core/sync-session.js';
+import type {TableSelection} from '../core/plan/select-tables.js';
+import type {SyncOptions, SyncPlan} from '../core/plan/types.js';
+import type {PreviewResult, SyncEventListener, SyncResult} from '../core/events.js';
+import type {UserError} from '../core/errors.js';
+
+/** The part of SyncSession the wizard drives; tests hand in fakes with the same shape. */
+export interface WizardSession {
+	tableChoices(): TableChoice[];
+	plan(selection: TableSelection, options: SyncOptions): SyncPlan;
+	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal}): Promise<PreviewResult>;
+	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; onEvent?: SyncEventListener; signal?: AbortSignal}): Promise<SyncResult>;
+	close(): Promise<void>;
+}
+
+/** One line of the source/target pickers: a saved profile, an env-detected URL, or one that failed to parse. */
+export interface EndpointCandidate {
+	key: string;
+	/** `profile prod`, `DATABASE_URL_LOCAL`… */
+	label: string;
+	endpoint?: Endpoint;
+	/** Why this candidate cannot be used (a malformed URL in the environment, a broken profile). */
+	error?: UserError;
+}
+
+/** Everything the wizard needs from the outside world, injected so the UI is testable without databases. */
+export interface WizardServices {
+	/** Saved profiles first, then DATABASE_URL_LOCAL / DATABASE_URL_PROD. */
+	endpointCandidates(): EndpointCandidate[];
+	/** A typed URL (or profile name) → endpoint; throws UserError. */
+	parseEndpoint(value: string, origin: string): Endpoint;
+	/** Fills in the password from its source (env, pgpass, stored, or the one typed into the wizard). */
+	resolvePassword(endpoint: Endpoint): Promise<Endpoint>;
+	inspect(endpoint: Endpoint, role: 'source' | 'target'): Promise<DatabaseSummary>;
+	openSession(source: Endpoint, target: Endpoint): Promise<WizardSession>;
+	/** Writes the JSON report next to the user and returns the path written. */
+	saveReport(document: unknown): Promise<string>;
+}

@@ -1,0 +1,172 @@
+import React, {useMemo, useState, type Dispatch} from 'react';
+import {Box, Text, useInput} from 'ink';
+import type {TableCounts} from '../../core/events.js';
+import {isBlocked} from '../../core/plan/types.js';
+import {formatCount} from '../../headless/format.js';
+import {sumCounts} from '../../headless/plain-renderer.js';
+import {parentsToAdd, type Action, type Step, type WizardContext} from '../state.js';
+import {usePreview} from '../hooks/use-preview.js';
+import {ErrorMessage} from '../components/error-message.js';
+import {FindingsList, sortFindings} from '../components/findings-list.js';
+import {KeyHints, type KeyHint} from '../components/key-hints.js';
+import {NumberTable, type NumberRow} from '../components/number-table.js';
+import {Spinner} from '../components/spinner.js';
+
+interface PreviewStepProps {
+	step: Extract<Step, {name: 'preview'}>;
+	context: WizardContext;
+	dispatch: Dispatch<Action>;
+	columns: number;
+	rows: number;
+}
+
+const countColumns = [{header: 'insert'}, {header: 'update'}, {header: 'skip'}, {header: 'delete'}];
+const countCells = (counts: Pick<TableCounts, 'insert' | 'update' | 'skip' | 'delete'>) => [counts.insert, counts.update, counts.skip, counts.delete].map(formatCount);
+
+/** Findings about rows whose FK parents are outside the selection. */
+const parentCodes = new Set(['missing-parent', 'parent-not-selected']);
+
+/** Findings shown under the table before `f` expands them. */
+const collapsedFindings = 3;
+
+/** The dry run: per-table counts filling in live, totals, and what the plan found. */
+export function PreviewStep({step, context, dispatch, columns, rows}: PreviewStepProps) {
+	const {session, selected, mode, options} = context;
+	const counting = !context.preview && !step.error && session !== undefined && mode !== undefined;
+	const request = useMemo(() => (counting ? {session: session!, selected, mode: mode!, options, run: step.run} : undefined), [counting, session, selected, mode, options, step.run]);
+	const {plan: livePlan, live} = usePreview(request, dispatch);
+	const [expanded, setExpanded] = useState(false);
+	const [offset, setOffset] = useState(0);
+
+	const result = context.preview?.result;
+	const plan = context.preview?.plan ?? livePlan;
+	const counted = new Map((result?.tables ?? Object.values(live.counts)).map((counts) => [counts.table, counts]));
+	const tableIds = plan?.tables.map((table) => table.id) ?? [];
+	const findings = result?.findings ?? plan?.findings ?? [];
+	const blocked = isBlocked(findings);
+	const totals = sumCounts([...counted.values()]);
+	const differing = [...counted.values()].reduce((sum, counts) => sum + counts.differing - counts.update, 0);
+	const nothingToDo = result !== undefined && totals.insert + totals.update + totals.delete === 0;
+	// Rows whose parents are not selected (and maybe not on the target): offer to take the parents along.
+	const orphanTables = [...new Set(findings.filter((finding) => finding.table && parentCodes.has(finding.code)).map((finding) => finding.table!))];
+	const parents = result ? parentsToAdd(context, orphanTables) : [];
+
+	const findingLines = expanded ? 0 : Math.min(findings.length, collapsedFindings) * 2 + (findings.length > collapsedFindings ? 1 : 0);
+	const tableSize = Math.max(3, rows - 14 - findingLines - (step.notice ? 2 : 0));
+	const scrollable = expanded ? findings.length : tableIds.length;
+	const pageSize = expanded ? Math.max(1, Math.floor((rows - 10) / 3)) : tableSize;
+	const start = Math.min(offset, Math.max(0, scrollable - pageSize));
+
+	useInput((input, key) => {
+		if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
+		else if (key.downArrow || input === 'j') setOffset(Math.min(Math.max(0, scrollable - pageSize), start + 1));
+		else if (input === 'f' && findings.length > 0) {
+			setExpanded(!expanded);
+			setOffset(0);
+		} else if (input === 'p' && parents.length > 0) dispatch({type: 'add-parents', tables: orphanTables});
+		else if (input === 'r' && step.error) dispatch({type: 'retry'});
+		else if (key.return) dispatch({type: 'next'});
+	});
+
+	const tableRows: NumberRow[] = tableIds.slice(start, start + tableSize).map((id) => {
+		const counts = counted.get(id);
+		if (counts) return {key: id, name: id, cells: countCells(counts), dim: counts.insert + counts.update + counts.delete === 0};
+		return {
+			key: id,
+			name: id,
+			pending:
+				live.running === id ? (
+					<Text>
+						<Spinner /> counting…
+					</Text>
+				) : (
+					<Text color="gray">{step.error ? '—' : 'queued'}</Text>
+				),
+		};
+	});
+
+	const hints: KeyHint[] = [
+		...(result && !blocked ? ([['enter', 'confirm']] as KeyHint[]) : []),
+		...(scrollable > pageSize ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
+		...(parents.length > 0 ? ([['p', 'add parent tables']] as KeyHint[]) : []),
+		...(findings.length > 0 ? ([['f', expanded ? 'counts' : 'all findings']] as KeyHint[]) : []),
+		...(step.error ? ([['r', 'retry']] as KeyHint[]) : []),
+		['esc', 'back'],
+		['q', 'quit'],
+	];
+
+	return (
+		<Box flexDirection="column">
+			{step.notice ? (
+				<Box marginBottom={1}>
+					<Text color="yellow" wrap="wrap">
+						↺ {step.notice}
+					</Text>
+				</Box>
+			) : null}
+			<Status failed={step.error !== undefined} counting={!result} done={counted.size} total={tableIds.length} blocked={blocked} nothingToDo={nothingToDo} />
+			{expanded ? (
+				<Box flexDirection="column" marginTop={1}>
+					{start > 0 ? <Text color="gray">↑ {start} more</Text> : null}
+					<FindingsList findings={sortFindings(findings).slice(start, start + pageSize)} limit={pageSize} withHints />
+					{start + pageSize < findings.length ? <Text color="gray">↓ {findings.length - start - pageSize} more</Text> : null}
+				</Box>
+			) : (
+				<Box flexDirection="column" marginTop={1}>
+					{tableIds.length > 0 ? (
+						<NumberTable
+							nameHeader="table"
+							columns={countColumns}
+							rows={tableRows}
+							width={columns - 1}
+							above={start > 0 ? <Text color="gray">  ↑ {start} more</Text> : undefined}
+							below={start + tableSize < tableIds.length ? <Text color="gray">  ↓ {tableIds.length - start - tableSize} more</Text> : undefined}
+							total={{key: 'total', name: result ? 'total' : 'so far', cells: countCells(totals)}}
+						/>
+					) : null}
+					{mode === 'insert' && differing > 0 ? (
+						<Text color="gray" wrap="wrap">
+							{formatCount(differing)} rows differ but insert mode leaves them as they are (upsert would update them).
+						</Text>
+					) : null}
+					{findings.length > 0 ? (
+						<Box marginTop={1}>
+							<FindingsList findings={findings} limit={collapsedFindings} moreHint="f shows all" />
+						</Box>
+					) : null}
+				</Box>
+			)}
+			{parents.length > 0 ? (
+				<Text color="cyan" wrap="wrap">
+					p adds {parents.join(', ')} to the tables and counts again.
+				</Text>
+			) : null}
+			{step.error ? (
+				<Box marginTop={1}>
+					<ErrorMessage error={step.error} />
+				</Box>
+			) : null}
+			<KeyHints hints={hints} />
+		</Box>
+	);
+}
+
+function Status({failed, counting, done, total, blocked, nothingToDo}: {failed: boolean; counting: boolean; done: number; total: number; blocked: boolean; nothingToDo: boolean}) {
+	if (failed) return <Text color="red">✗ The preview failed; nothing was written.</Text>;
+	if (blocked) {
+		return (
+			<Text color="red" wrap="wrap">
+				✗ Blocked: nothing can be written until the findings below are fixed. Esc goes back to change the tables or the mode.
+			</Text>
+		);
+	}
+	if (counting) {
+		return (
+			<Text>
+				<Spinner /> Counting what would change… {done} of {total} tables <Text color="gray">(read-only on both sides)</Text>
+			</Text>
+		);
+	}
+	if (nothingToDo) return <Text color="green">✓ Nothing to change: the target already matches for these tables.</Text>;
+	return <Text color="green">✓ Counted {total} tables. Nothing has been written yet.</Text>;
+}
