@@ -3,7 +3,7 @@ import type {Endpoint} from './connection/endpoint.js';
 import {sameDatabase, describeEndpoint} from './connection/endpoint.js';
 import {openSession, closeSession, type SessionOptions} from './connection/connect.js';
 import {introspectCatalog, type SchemaSelection} from './catalog/introspect.js';
-import type {Catalog} from './catalog/types.js';
+import type {Catalog, Table} from './catalog/types.js';
 import {buildPlan} from './plan/build-plan.js';
 import {selectTables, type TableSelection} from './plan/select-tables.js';
 import type {SyncOptions, SyncPlan} from './plan/types.js';
@@ -78,12 +78,18 @@ export class SyncSession {
 		});
 	}
 
-	/** The source's tables for a picker, with what stands in the way of each. */
-	tableChoices(): TableChoice[] {
+	/** The source's tables for a picker, with what stands in the way of each (`keys`: the --key flags given). */
+	tableChoices(keys: Record<string, string[]> = {}): TableChoice[] {
+		const unavailable = (table: Table) => {
+			const target = this.targetCatalog.tables.get(table.id);
+			if (!target) return 'missing on the target: run your migrations on both databases';
+			if (target.uniqueKeys.length === 0 && table.uniqueKeys.length === 0 && !keys[table.id] && !keys[table.name]) return 'no primary key or unique index: give one with --key in flag mode';
+			return undefined;
+		};
 		return [...this.sourceCatalog.tables.values()].map((table) => ({
 			id: table.id,
 			estimatedRows: table.estimatedRows,
-			unavailable: this.targetCatalog.tables.has(table.id) ? undefined : 'missing on the target: run your migrations on both databases',
+			unavailable: unavailable(table),
 			parents: [...new Set(table.foreignKeys.map((fk) => fk.references))].filter((id) => id !== table.id && this.sourceCatalog.tables.has(id)),
 		}));
 	}

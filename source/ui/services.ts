@@ -7,7 +7,7 @@ import type {UserError} from '../core/errors.js';
 
 /** The part of SyncSession the wizard drives; tests hand in fakes with the same shape. */
 export interface WizardSession {
-	tableChoices(): TableChoice[];
+	tableChoices(keys?: Record<string, string[]>): TableChoice[];
 	plan(selection: TableSelection, options: SyncOptions): SyncPlan;
 	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal}): Promise<PreviewResult>;
 	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; onEvent?: SyncEventListener; signal?: AbortSignal}): Promise<SyncResult>;

@@ -96,7 +96,7 @@ export type Action =
 	| {type: 'preview-finished'; plan: SyncPlan; result: PreviewResult}
 	| {type: 'preview-failed'; error: UserError}
 	/** From the preview: select the parents these tables reference and count again. */
-	| {type: 'add-parents'; tables: string[]}
+	| {type: 'add-parents'; parents: string[]}
 	| {type: 'confirm-typed'; typed: string}
 	| {type: 'confirm'}
 	| {type: 'interrupt'}
@@ -239,9 +239,11 @@ export function missingParents(tables: TableChoice[], selected: readonly string[
 }
 
 /** The unselected parents (transitively) of `tables`, in list order: what "add the parent tables" adds. */
-export function parentsToAdd(context: Pick<WizardContext, 'tables' | 'selected'>, tables: string[]): string[] {
+/** The named parent tables (and their own missing parents) that can still be added to the selection. */
+export function parentsToAdd(context: Pick<WizardContext, 'tables' | 'selected'>, parents: string[]): string[] {
 	const choices = context.tables ?? [];
-	return inListOrder(choices, tables.flatMap((table) => missingParents(choices, context.selected, table)));
+	const addable = new Set(choices.filter((choice) => !choice.unavailable && !context.selected.includes(choice.id)).map((choice) => choice.id));
+	return inListOrder(choices, parents.flatMap((parent) => [parent, ...missingParents(choices, context.selected, parent)]).filter((id) => addable.has(id)));
 }
 
 /** The selection a fresh session starts with: the flags', else what was chosen before, else every available table. */
@@ -428,7 +430,7 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			return step.name === 'preview' ? {...state, step: {...step, error: action.error}} : state;
 		case 'add-parents': {
 			if (step.name !== 'preview' || !context.tables) return state;
-			const parents = parentsToAdd(context, action.tables);
+			const parents = parentsToAdd(context, action.parents);
 			if (parents.length === 0) return state;
 			return {
 				...state,

@@ -73,7 +73,7 @@ describe('preview step', () => {
 
 	test('blocking findings stop the flow and say what to do', async () => {
 		const findings = [
-			{table: 'public.users', severity: 'warning' as const, code: 'parent-not-selected', message: 'public.users references public.roles, which is not selected.'},
+			{table: 'public.users', severity: 'warning' as const, code: 'parent-not-selected', parent: 'public.roles', message: 'public.users references public.roles, which is not selected.'},
 			{table: 'public.notes', severity: 'blocking' as const, code: 'no-key', message: 'Table public.notes has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.', hint: 'Name the columns that identify a row: --key public.notes=col1,col2'},
 		];
 		const session = fakeSession(undefined, (tables, mode) => plan(tables, mode, findings));
@@ -95,6 +95,7 @@ describe('preview step', () => {
 			table: 'public.classes',
 			severity: 'blocking' as const,
 			code: 'missing-parent',
+			parent: 'public.niveaux',
 			message: 'public.classes: 2 parent values referenced by rows to write are missing in public.niveaux on the target (classes_niveau_id_fkey), e.g. (niveau_id)=(7).',
 			hint: 'Add public.niveaux to the tables so its rows go first, or fix those rows in the source.',
 		};

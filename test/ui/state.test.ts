@@ -191,14 +191,14 @@ describe('mode, preview, confirm', () => {
 	});
 
 	test('p in the preview adds the parents of tables whose rows lack them, and counts again', () => {
-		const findings = [{table: 'public.classes', severity: 'blocking' as const, code: 'missing-parent', message: 'missing parents'}];
+		const findings = [{table: 'public.classes', severity: 'blocking' as const, code: 'missing-parent', message: 'missing parents', parent: 'public.niveaux'}];
 		const state = stateAt({name: 'preview', run: 2}, {selected: ['public.users', 'public.classes'], preview: {plan: plan(['public.users', 'public.classes']), result: {mode: 'upsert', tables: [], findings}}});
-		const next = run(state, {type: 'add-parents', tables: ['public.classes']});
+		const next = run(state, {type: 'add-parents', parents: ['public.niveaux']});
 		expect(next.context.selected).toEqual(['public.niveaux', 'public.users', 'public.classes']);
 		expect(next.context.preview).toBeUndefined();
 		expect(next.step).toEqual({name: 'preview', run: 3, notice: 'Added public.niveaux to the tables; counting again.'});
 		// Nothing left to add: nothing happens.
-		expect(run(next, {type: 'add-parents', tables: ['public.classes']})).toBe(next);
+		expect(run(next, {type: 'add-parents', parents: ['public.niveaux']})).toBe(next);
 	});
 
 	test('a failed preview can be retried', () => {

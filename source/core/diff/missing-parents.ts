@@ -33,6 +33,7 @@ export async function findMissingParents(plan: TablePlan, selected: Set<string>,
 			table: plan.id,
 			severity: 'blocking',
 			code: 'missing-parent',
+			parent: fk.references,
 			message: `${plan.id}: ${missing.count} parent value${missing.count === 1 ? '' : 's'} referenced by rows to write ${missing.count === 1 ? 'is' : 'are'} missing in ${fk.references} on the target (${fk.name}), e.g. ${example}.`,
 			hint: `Add ${fk.references} to the tables so its rows go first, or fix those rows in the source.`,
 		});

@@ -49,6 +49,7 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 				table: plan.id,
 				severity: 'warning',
 				code: 'parent-not-selected',
+				parent: fk.references,
 				message: `${plan.id} references ${fk.references} (${fk.name}), which is not selected: rows whose parent is missing on the target will make the sync fail and roll back.`,
 				hint: `Add ${fk.references} to the tables if the target may lack those parents.`,
 			});

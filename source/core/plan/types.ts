@@ -11,6 +11,8 @@ export interface Finding {
 	code: string;
 	message: string;
 	hint?: string;
+	/** For findings about foreign-key parents: the parent table, so a UI can offer to add it. */
+	parent?: string;
 }
 
 export interface ColumnPlan {

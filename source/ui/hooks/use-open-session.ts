@@ -5,7 +5,7 @@ import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 
 /** Entering the tables step: connect both sides and read their catalogs. A session that arrives too late is closed. */
-export function useOpenSession(source: Endpoint, target: Endpoint, services: WizardServices, dispatch: Dispatch<Action>): void {
+export function useOpenSession(source: Endpoint, target: Endpoint, keys: Record<string, string[]>, services: WizardServices, dispatch: Dispatch<Action>): void {
 	useEffect(() => {
 		let left = false;
 		void (async () => {
@@ -15,7 +15,7 @@ export function useOpenSession(source: Endpoint, target: Endpoint, services: Wiz
 					await session.close();
 					return;
 				}
-				dispatch({type: 'session-opened', session, tables: session.tableChoices()});
+				dispatch({type: 'session-opened', session, tables: session.tableChoices(keys)});
 			} catch (error) {
 				if (!left) dispatch({type: 'session-failed', error: toUserError(error)});
 			}
@@ -23,5 +23,5 @@ export function useOpenSession(source: Endpoint, target: Endpoint, services: Wiz
 		return () => {
 			left = true;
 		};
-	}, [source, target, services, dispatch]);
+	}, [source, target, keys, services, dispatch]);
 }

@@ -48,8 +48,8 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const differing = [...counted.values()].reduce((sum, counts) => sum + counts.differing - counts.update, 0);
 	const nothingToDo = result !== undefined && totals.insert + totals.update + totals.delete === 0;
 	// Rows whose parents are not selected (and maybe not on the target): offer to take the parents along.
-	const orphanTables = [...new Set(findings.filter((finding) => finding.table && parentCodes.has(finding.code)).map((finding) => finding.table!))];
-	const parents = result ? parentsToAdd(context, orphanTables) : [];
+	const namedParents = [...new Set(findings.filter((finding) => finding.parent && parentCodes.has(finding.code)).map((finding) => finding.parent!))];
+	const parents = result ? parentsToAdd(context, namedParents) : [];
 
 	const findingLines = expanded ? 0 : Math.min(findings.length, collapsedFindings) * 2 + (findings.length > collapsedFindings ? 1 : 0);
 	const tableSize = Math.max(3, rows - 14 - findingLines - (step.notice ? 2 : 0));
@@ -63,7 +63,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 		else if (input === 'f' && findings.length > 0) {
 			setExpanded(!expanded);
 			setOffset(0);
-		} else if (input === 'p' && parents.length > 0) dispatch({type: 'add-parents', tables: orphanTables});
+		} else if (input === 'p' && parents.length > 0) dispatch({type: 'add-parents', parents: namedParents});
 		else if (input === 'r' && step.error) dispatch({type: 'retry'});
 		else if (key.return) dispatch({type: 'next'});
 	});

@@ -36,7 +36,7 @@ export function TablesStep(props: TablesStepProps) {
 }
 
 function OpeningSession({context, services, dispatch}: Pick<TablesStepProps, 'context' | 'services' | 'dispatch'>) {
-	useOpenSession(context.source!.endpoint, context.target!.endpoint, services, dispatch);
+	useOpenSession(context.source!.endpoint, context.target!.endpoint, context.options.keys, services, dispatch);
 	return (
 		<Box flexDirection="column">
 			<Text>
