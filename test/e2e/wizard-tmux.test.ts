@@ -5,7 +5,7 @@
  */
 import {afterAll, beforeAll, beforeEach, afterEach, describe, expect, test} from 'vitest';
 import {execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -16,39 +16,10 @@ import {seedSchool} from '../../source/sample/school-data.js';
 import {divergeTarget} from '../../source/sample/school-divergence.js';
 import {freshDatabase, type TestDatabase} from '../support/databases.js';
 import {databaseChecksums, expectedCounts, tableColumns, tableRows} from '../support/oracle.js';
+import {killTerminals, screen, send, startCli, waitForScreen} from '../support/terminal.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cliPath = join(root, 'dist/cli.js');
 const screensDir = join(root, 'test/e2e/screens');
-// Our own tmux server, so a user's sessions are never touched and killing it kills only ours.
-const socket = `pgconvoy-e2e-${process.pid}`;
-
-function tmux(...args: string[]): string {
-	return execFileSync('tmux', ['-L', socket, ...args], {encoding: 'utf8'});
-}
-
-function screen(session: string): string {
-	return tmux('capture-pane', '-p', '-t', session).replace(/\s+$/, '') + '\n';
-}
-
-async function waitForScreen(session: string, expected: string | RegExp, timeoutMs = 20_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const text = screen(session);
-		if (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) return text;
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(expected)} in the terminal:\n${text}`);
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
-}
-
-/** One key (tmux key name or literal text), then a moment for the wizard to redraw and re-arm its input. */
-async function send(session: string, ...keys: string[]): Promise<void> {
-	for (const key of keys) {
-		if (key.length > 1 && !/^(Enter|Escape|Space|Up|Down|Left|Right|BSpace|C-c)$/.test(key)) tmux('send-keys', '-t', session, '-l', key);
-		else tmux('send-keys', '-t', session, key);
-		await new Promise((resolve) => setTimeout(resolve, 150));
-	}
-}
 
 function saveScreen(name: string, text: string): void {
 	if (!process.env.PGCONVOY_SAVE_SCREENS) return;
@@ -56,13 +27,7 @@ function saveScreen(name: string, text: string): void {
 	writeFileSync(join(screensDir, `${name}.txt`), text);
 }
 
-/** Starts the wizard in a detached 100×40 terminal; the shell prints the exit code and keeps the pane. */
-function startWizard(name: string, env: Record<string, string>, cwd: string): string {
-	const session = `${name}-${process.pid}`;
-	const exports = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
-	tmux('new-session', '-d', '-x', '100', '-y', '40', '-s', session, '-c', cwd, ...exports, `${process.execPath} ${cliPath}; echo "EXIT:$?"; sleep 600`);
-	return session;
-}
+const startWizard = (name: string, env: Record<string, string>, cwd: string) => startCli(name, [], env, cwd);
 
 let targetCluster: EmbeddedCluster;
 let source: TestDatabase;
@@ -72,17 +37,12 @@ let workDir: string;
 
 beforeAll(async () => {
 	execFileSync('tmux', ['-V']);
-	if (!existsSync(cliPath)) execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], {cwd: root});
 	// The target on a server of its own, as production would be.
 	targetCluster = await startCluster();
 }, 120_000);
 
 afterAll(async () => {
-	try {
-		tmux('kill-server');
-	} catch {
-		// No session was left.
-	}
+	killTerminals();
 	await targetCluster?.stop();
 });
 
