@@ -67,7 +67,7 @@ describe('the whole wizard', () => {
 		expect(screens.password).toContain('Password for app@db.example.com:5432/school:');
 		// The header shows source → target with the badge on every screen after the target step.
 		for (const name of ['tables', 'mode', 'preview', 'confirm', 'apply', 'summary']) {
-			expect(screens[name], name).toMatch(/pgconvoy app@localhost:5432\/school → app@db\.example\.com:5432\/school\s+PRODUCTION/);
+			expect(screens[name], name).toMatch(/pgconvoy app@localhost:5432\/school → prod \(db\.example\.com:5432\/school\)\s+PRODUCTION/);
 		}
 		const target = services.inspected.find((value) => value.host === 'db.example.com');
 		expect(target?.password).toBe(secret);

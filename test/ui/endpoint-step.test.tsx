@@ -136,7 +136,7 @@ describe('source and target steps', () => {
 
 	test('a production target shows the red badge in the header on every later step', async () => {
 		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'mode'}, {target: {endpoint: prodProfile, summary: summary('school')}})});
-		expect(frameText(app)).toMatch(/pgconvoy app@localhost:5432\/local_db → app@db\.example\.com:5432\/school\s+PRODUCTION/);
+		expect(frameText(app)).toMatch(/pgconvoy app@localhost:5432\/local_db → prod \(db\.example\.com:5432\/school\)\s+PRODUCTION/);
 		app.unmount();
 	});
 

@@ -14,8 +14,16 @@ export interface HeaderProps {
 	detail?: string;
 }
 
+/** A profile reads best by its name (its host and database follow, dimmed); anything else as user@host:port/db. */
 function EndpointLabel({endpoint, placeholder}: {endpoint?: Endpoint; placeholder: string}) {
-	return endpoint ? <Text bold>{describeEndpoint(endpoint)}</Text> : <Text color="gray">{placeholder}</Text>;
+	if (!endpoint) return <Text color="gray">{placeholder}</Text>;
+	if (!endpoint.profileName) return <Text bold>{describeEndpoint(endpoint)}</Text>;
+	return (
+		<Text>
+			<Text bold>{endpoint.profileName}</Text>
+			<Text color="gray"> ({endpoint.host}:{endpoint.port}/{endpoint.database})</Text>
+		</Text>
+	);
 }
 
 /** `source → target` with the production badge, then where the user is in the wizard. */
