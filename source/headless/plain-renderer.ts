@@ -18,7 +18,7 @@ export function createPlainRenderer(write: Write) {
 		},
 		event(event: SyncEvent) {
 			if (event.type === 'preview-table-finished') write(previewLine(event.counts, pad));
-			else if (event.type === 'apply-started') write(`Writing ${event.tables.length} tables in one transaction…`);
+			else if (event.type === 'apply-started') write(`Writing ${plural(event.tables.length, 'table')} in one transaction…`);
 			else if (event.type === 'apply-table-finished') {
 				const result = event.result;
 				write(`✓ ${pad(result.table)} inserted ${formatCount(result.inserted)}  updated ${formatCount(result.updated)}  skipped ${formatCount(result.skipped)}  deleted ${formatCount(result.deleted)}  (${formatDuration(result.ms)})`);
@@ -32,7 +32,7 @@ export function createPlainRenderer(write: Write) {
 		},
 		previewTotals(preview: PreviewResult) {
 			const totals = sumCounts(preview.tables);
-			write(`Would insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, skip ${formatCount(totals.skip)}, delete ${formatCount(totals.delete)} rows in ${preview.tables.length} tables.`);
+			write(`Would insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, skip ${formatCount(totals.skip)}, delete ${formatCount(totals.delete)} rows in ${plural(preview.tables.length, 'table')}.`);
 		},
 		stats(result: SyncResult) {
 			const totals = sumResults(result);
@@ -51,6 +51,10 @@ export function createPlainRenderer(write: Write) {
 			if (error.hint) write(`  → ${error.hint}`);
 		},
 	};
+}
+
+function plural(count: number, noun: string): string {
+	return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function previewLine(counts: TableCounts, pad: (text: string) => string): string {
