@@ -7,6 +7,8 @@ export default defineConfig({
 		globalSetup: ['test/support/global-setup.ts'],
 		testTimeout: 60_000,
 		hookTimeout: 120_000,
+		// Ink renders only a final frame under CI=true; the component tests read every frame.
+		env: {CI: 'false', CONTINUOUS_INTEGRATION: 'false'},
 		pool: 'forks',
 		maxWorkers: 2,
 	},

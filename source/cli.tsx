@@ -6,6 +6,14 @@ import {parseSyncFlags, syncHelp} from './commands/sync-flags.js';
 import {runHeadlessSync, type CommandIo} from './commands/sync.js';
 import {promptHidden} from './commands/prompt-hidden.js';
 
+/**
+ * Ink draws only a final frame when it thinks it runs in CI (is-in-ci reads CI when ink is first
+ * imported). The wizard opens only on a real terminal, where live frames are the point.
+ */
+function allowLiveRendering(): void {
+	for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (process.env[name]) process.env[name] = 'false';
+}
+
 /** The only place that exits the process: every command returns its exit code here. */
 async function main(argv: string[]): Promise<number> {
 	const abort = new AbortController();
@@ -42,6 +50,7 @@ async function main(argv: string[]): Promise<number> {
 			case 'sync': {
 				const options = parseSyncFlags(rest);
 				if (interactive && !options.yes && !options.json && !options.dryRun) {
+					allowLiveRendering();
 					const {runWizard} = await import('./commands/wizard.js');
 					return await runWizard({prefill: options, env: process.env, cwd: process.cwd()});
 				}
@@ -60,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
 				return await runProfileCommand(rest, {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: interactive, env: process.env});
 			}
 			case 'demo': {
+				if (interactive) allowLiveRendering();
 				const {runDemo} = await import('./commands/demo.js');
 				return await runDemo(rest, {env: process.env, cwd: process.cwd(), stdout: io.stdout, stderr: io.stderr, interactive});
 			}

