@@ -7,10 +7,11 @@ import {cancelRunningStatement} from '../connection/cancel.js';
 import {quoteIdent, quoteLiteral} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {diffTable, type TableDiff} from '../diff/diff-table.js';
+import {KeyList} from '../diff/key-list.js';
 import {tableName} from '../diff/table-diff-sql.js';
 import {mirrorGuardFindings} from '../diff/mirror-guards.js';
 import {copyRows} from './copy-rows.js';
-import {chunked, keyFilter} from './key-filter.js';
+import {keyFilter} from './key-filter.js';
 import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
 import {advanceSequences} from './advance-sequences.js';
 import {applyError, type BlockingSession} from './apply-errors.js';
@@ -39,6 +40,8 @@ export class DriftError extends UserError {
 const keysPerStatement = 10_000;
 /** Above this share of changed rows, one whole-table COPY beats many key lists. */
 const fullCopyRatio = 0.3;
+/** Below this share of the target's rows, a staged key list is joined by index probes (see withIndexJoins). */
+const indexJoinRatio = 0.2;
 
 interface PendingDelete {
 	plan: TablePlan;
@@ -55,7 +58,8 @@ interface PendingDelete {
 export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	const {plan, source, target, onEvent, signal} = context;
 	const started = performance.now();
-	const maxListedKeys = context.maxListedKeys ?? 200_000;
+	// Packed, a listed key costs ~12 bytes (bigint) to ~40 (uuid, short text): a bounded few tens of MB.
+	const maxListedKeys = context.maxListedKeys ?? 2_000_000;
 	const results: TableResult[] = [];
 	const pendingDeletes: PendingDelete[] = [];
 	const fresh: TableCounts[] = [];
@@ -147,15 +151,17 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const {plan, source, target, onEvent} = context;
 	const mode = plan.options.mode;
 	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
-	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${tableName(table, 'target')}) AS empty`)).rows[0]!.empty as boolean;
+	const into = tableName(table, 'target');
+	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${into}) AS empty`)).rows[0]!.empty as boolean;
 
 	if (targetEmpty) {
 		// Everything is an insert: COPY straight into the table, no diff and no stage.
 		onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite: expected?.insert ?? table.source.estimatedRows});
-		result.inserted = await copyRows(table, source, target, tableName(table, 'target'));
+		result.inserted = await copyRows(table, source, target, into);
 		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
-		return {diff: {counts, writeKeys: [], deleteKeys: [], keysListed: true}, result};
+		const none = new KeyList([]);
+		return {diff: {counts, insertKeys: none, updateKeys: none, deleteKeys: none, keysListed: true}, result};
 	}
 
 	const diff = await diffTable(table, source, target, {
@@ -172,40 +178,90 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	result.skipped = counts.skip;
 	const rowsToWrite = counts.insert + counts.update;
 	onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite});
+	let rowsWritten = 0;
+	const progress = (rows: number) => {
+		rowsWritten = Math.min(rowsWritten + rows, rowsToWrite);
+		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten, rowsToWrite});
+	};
 
 	const wholeTable = !diff.keysListed || rowsToWrite > fullCopyRatio * counts.sourceRows;
-	const needsStage = rowsToWrite > 0 || (!diff.keysListed && counts.delete > 0);
-	if (!needsStage) return {diff, result};
-
 	const stage = quoteIdent(`pgconvoy_stage_${index}`);
-	await target.query(createStageSql(table, stage));
 	if (wholeTable) {
-		await copyRows(table, source, target, stage);
-		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: 0, rowsToWrite});
+		if (rowsToWrite === 0 && !(counts.delete > 0 && !diff.keysListed)) return {diff, result};
+		await target.query(createStageSql(table, stage));
+		// In key order, then indexed on the key: the stage and the table are joined by walking both key
+		// indexes in step (a merge join), so the table's rows are visited and updated in order.
+		const ordered = keyIndexed(table) && keyIndexed(table, 'source');
+		const keyList = table.key.map((name) => quoteIdent(name)).join(', ');
+		await copyRows(table, source, target, stage, undefined, ordered ? keyList : undefined);
+		if (ordered) await target.query(`CREATE INDEX ON ${stage} (${keyList}); ANALYZE ${stage}`);
+		const run = (sql: string) => (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql));
+		// The diff counted exactly, in the same snapshot and under the lock: skip the statements with nothing to do.
+		if (counts.insert > 0) result.inserted = (await run(insertMissingSql(table, stage))).rowCount ?? 0;
+		progress(result.inserted);
+		const update = counts.update > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
+		if (update) result.updated = (await run(update)).rowCount ?? 0;
+		progress(rowsToWrite);
 	} else {
-		let copied = 0;
-		for (const keys of chunked(diff.writeKeys, keysPerStatement)) {
-			context.signal?.throwIfAborted();
-			copied += await copyRows(table, source, target, stage, keyFilter(table, 'source', keys));
-			onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: Math.min(copied, rowsToWrite), rowsToWrite});
+		// Rows the target lacks go straight into the table, unless a row may reference another new row of
+		// the same table in a later chunk (a self-referencing key): then they go through the stage in one INSERT.
+		const direct = !table.target.foreignKeys.some((fk) => fk.references === table.id);
+		if (direct) {
+			for (const keys of diff.insertKeys.chunks(keysPerStatement)) {
+				context.signal?.throwIfAborted();
+				const copied = await copyRows(table, source, target, into, keyFilter(table, 'source', keys));
+				result.inserted += copied;
+				progress(copied);
+			}
+		}
+		const staged = direct ? [diff.updateKeys] : [diff.insertKeys, diff.updateKeys];
+		if (staged.some((list) => list.length > 0)) {
+			await target.query(createStageSql(table, stage));
+			for (const list of staged) {
+				for (const keys of list.chunks(keysPerStatement)) {
+					context.signal?.throwIfAborted();
+					progress(await copyRows(table, source, target, stage, keyFilter(table, 'source', keys)));
+				}
+			}
+			const stagedRows = staged.reduce((sum, list) => sum + list.length, 0);
+			const probe = stagedRows <= indexJoinRatio * counts.targetRows && keyIndexed(table);
+			const run = (sql: string) => (probe ? withIndexJoins(target, sql, 'probe') : target.query(sql));
+			if (!direct && diff.insertKeys.length > 0) result.inserted = (await run(insertMissingSql(table, stage))).rowCount ?? 0;
+			const update = diff.updateKeys.length > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
+			if (update) result.updated = (await run(update)).rowCount ?? 0;
 		}
 	}
-	if (rowsToWrite > 0) {
-		if (wholeTable) await target.query(`ANALYZE ${stage}`);
-		result.inserted = (await target.query(insertMissingSql(table, stage))).rowCount ?? 0;
-		const update = mode === 'insert' ? undefined : updateChangedSql(table, stage, plan.hashMethod);
-		if (update) result.updated = (await target.query(update)).rowCount ?? 0;
-		if (mode === 'insert') result.skipped = counts.skip;
-		else result.skipped = counts.skip + (counts.update - result.updated);
-	}
+	if (mode !== 'insert') result.skipped = counts.skip + (counts.update - result.updated);
 	onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: rowsToWrite, rowsToWrite});
 	return {diff, result, stage: diff.keysListed ? undefined : stage};
+}
+
+/** That side has a unique index on exactly the key columns: rows can be found, and read in key order, through it. */
+function keyIndexed(table: TablePlan, side: 'source' | 'target' = 'target'): boolean {
+	return table[side].uniqueKeys.some((key) => key.columns.length === table.key.length && key.columns.every((name) => table.key.includes(name)));
+}
+
+/**
+ * Runs a stage-to-table statement through the key indexes instead of a hash join. The planner's
+ * default costs (random_page_cost 4) choose a hash join that scans the whole table and, once it
+ * spills into batches, updates the rows in hash order. 'probe' (a small key-listed stage): index
+ * probes from the stage, which holds rows in key order; 4M-row table, 400k staged: 2.3 s instead of
+ * 4.6 s. 'merge' (the whole table staged and indexed): hash joins off, so both key indexes are walked
+ * in step; 1M rows all changed: 4.7 s instead of 6.4 s, 4M: 22 s or less instead of 39 s. The settings are
+ * SET LOCAL and put back after the statement; if it fails, the rollback resets them anyway.
+ */
+async function withIndexJoins(target: pg.ClientBase, sql: string, join: 'probe' | 'merge'): Promise<pg.QueryResult> {
+	const previous = (await target.query<{hash: string; merge: string}>(`SELECT current_setting('enable_hashjoin') AS hash, current_setting('enable_mergejoin') AS merge`)).rows[0]!;
+	await target.query(join === 'probe' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off' : 'SET LOCAL enable_hashjoin = off');
+	const result = await target.query(sql);
+	await target.query(`SELECT set_config('enable_hashjoin', $1, true), set_config('enable_mergejoin', $2, true)`, [previous.hash, previous.merge]);
+	return result;
 }
 
 async function deleteRows(pending: PendingDelete, target: pg.ClientBase): Promise<number> {
 	if (pending.stage) return (await target.query(deleteMissingFromStageSql(pending.plan, pending.stage))).rowCount ?? 0;
 	let deleted = 0;
-	for (const keys of chunked(pending.diff.deleteKeys, keysPerStatement)) {
+	for (const keys of pending.diff.deleteKeys.chunks(keysPerStatement)) {
 		deleted += (await target.query(`DELETE FROM ${tableName(pending.plan, 'target')} WHERE ${keyFilter(pending.plan, 'target', keys)}`)).rowCount ?? 0;
 	}
 	return deleted;

@@ -1,18 +1,20 @@
 import type pg from 'pg';
-import {to as copyTo} from 'pg-copy-streams';
 import type {SyncMode, SyncPlan, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
 import {UserError} from '../errors.js';
-import {copyLineBatches, unescapeCopyField} from './copy-lines.js';
-import {compareIntegerText, keyColumnSql, type KeyOrder} from './key-order.js';
-import {keyHashCopySql, tableFingerprintSql} from './table-diff-sql.js';
+import {CopyOutRows, refill} from './copy-out-rows.js';
+import {compareKeyField, keyColumnSql, keyFieldText, type KeyOrder, type KeyWire} from './key-order.js';
+import {keyHashCopySql, tableFingerprintSql, tableProbeSql} from './table-diff-sql.js';
+import {KeyList} from './key-list.js';
 
 export interface TableDiff {
 	counts: TableCounts;
-	/** Keys (text of each key column) of the rows to copy (inserts, plus updates unless mode is insert). */
-	writeKeys: string[][];
+	/** Keys of source-only rows: the inserts. */
+	insertKeys: KeyList;
+	/** Keys of rows on both sides whose contents differ (empty in insert mode): the updates. */
+	updateKeys: KeyList;
 	/** Keys of target-only rows (mirror). */
-	deleteKeys: string[][];
+	deleteKeys: KeyList;
 	/** False when there were more keys than maxListedKeys: then the whole table is copied instead. */
 	keysListed: boolean;
 }
@@ -29,59 +31,57 @@ export interface DiffOptions {
 	fingerprintShortcut: boolean;
 }
 
-interface Row {
-	keys: Buffer[];
-	hash: Buffer | undefined;
-}
+/** The key of the row read last on one side, copied out, to catch a key that repeats. */
+class PreviousKey {
+	private bytes = Buffer.alloc(64);
+	private readonly starts: Int32Array;
+	private readonly lengths: Int32Array;
+	private present = false;
 
-/** Reads `key..., hash` rows of one side a batch at a time, so the merge loop awaits once per chunk, not per row. */
-class RowCursor {
-	private batch: Buffer[] = [];
-	private position = 0;
-	private readonly batches: AsyncGenerator<Buffer[]>;
-
-	constructor(stream: NodeJS.ReadableStream, private readonly keyCount: number, private readonly withHash: boolean) {
-		this.batches = copyLineBatches(stream as never);
+	constructor(private readonly orders: KeyOrder[]) {
+		this.starts = new Int32Array(orders.length);
+		this.lengths = new Int32Array(orders.length);
 	}
 
-	/** The current row, or undefined at the end of the stream. */
-	async current(): Promise<Row | undefined> {
-		while (this.position >= this.batch.length) {
-			const next = await this.batches.next();
-			if (next.done) return undefined;
-			this.batch = next.value;
-			this.position = 0;
+	/** Whether the current row of `rows` has the same key as the one before it; then remembers it. */
+	repeats(rows: CopyOutRows): boolean {
+		const {buffer, fieldStart, fieldLength} = rows;
+		const count = this.orders.length;
+		let same = this.present;
+		for (let index = 0; same && index < count; index++) {
+			if (compareKeyField(this.orders[index]!, this.bytes, this.starts[index]!, this.lengths[index]!, buffer, fieldStart[index]!, fieldLength[index]!) !== 0) same = false;
 		}
-		return this.parse(this.batch[this.position]!);
-	}
-
-	advance(): void {
-		this.position++;
-	}
-
-	private parse(line: Buffer): Row {
-		const keys: Buffer[] = [];
-		let start = 0;
-		for (let index = 0; index < this.keyCount; index++) {
-			const end = index === this.keyCount - 1 && !this.withHash ? line.length : line.indexOf(9, start);
-			keys.push(unescapeCopyField(line.subarray(start, end)));
-			start = end + 1;
+		let size = 0;
+		for (let index = 0; index < count; index++) if (fieldLength[index]! > 0) size += fieldLength[index]!;
+		if (size > this.bytes.length) this.bytes = Buffer.alloc(size * 2);
+		let at = 0;
+		for (let index = 0; index < count; index++) {
+			const start = fieldStart[index]!;
+			const length = fieldLength[index]!;
+			this.starts[index] = at;
+			this.lengths[index] = length;
+			if (length <= 0) continue;
+			if (length <= 16) for (let offset = 0; offset < length; offset++) this.bytes[at + offset] = buffer[start + offset]!;
+			else buffer.copy(this.bytes, at, start, start + length);
+			at += length;
 		}
-		return {keys, hash: this.withHash ? line.subarray(start) : undefined};
+		this.present = true;
+		return same;
 	}
 }
 
-function keyComparator(orders: KeyOrder[]): (a: Buffer[], b: Buffer[]) => number {
-	return (a, b) => {
-		for (let index = 0; index < orders.length; index++) {
-			const result = orders[index] === 'integer' ? compareIntegerText(a[index]!, b[index]!) : Buffer.compare(a[index]!, b[index]!);
-			if (result !== 0) return result;
-		}
-		return 0;
-	};
-}
+/** Tables this large first get the two-ends probe (where the key has an index to walk). */
+const probeAboveRows = 100_000;
+const probeRows = 10_000;
 
 async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, hashMethod: SyncPlan['hashMethod']): Promise<number | undefined> {
+	if (plan.keySource !== '--key' && Math.max(plan.source.estimatedRows, plan.target.estimatedRows) > probeAboveRows) {
+		const [sourceProbe, targetProbe] = await Promise.all([
+			source.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'source', hashMethod, probeRows)),
+			target.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'target', hashMethod, probeRows)),
+		]);
+		if (sourceProbe.rows[0]!.rows !== targetProbe.rows[0]!.rows || sourceProbe.rows[0]!.fingerprint !== targetProbe.rows[0]!.fingerprint) return undefined;
+	}
 	const [sourceResult, targetResult] = await Promise.all([
 		source.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'source', hashMethod)),
 		target.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'target', hashMethod)),
@@ -97,7 +97,8 @@ async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target:
  */
 export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, options: DiffOptions): Promise<TableDiff> {
 	const counts: TableCounts = {table: plan.id, insert: 0, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: 0, targetRows: 0};
-	const result: TableDiff = {counts, writeKeys: [], deleteKeys: [], keysListed: options.keepKeys};
+	const wires: KeyWire[] = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column).wire);
+	const result: TableDiff = {counts, insertKeys: new KeyList(wires), updateKeys: new KeyList(wires), deleteKeys: new KeyList(wires), keysListed: options.keepKeys};
 
 	if (options.withHashes && options.fingerprintShortcut) {
 		const unchanged = await fingerprintsMatch(plan, source, target, options.hashMethod);
@@ -107,84 +108,96 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		}
 	}
 
-	const keyOrders = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column).order);
-	const compare = keyComparator(keyOrders);
-	const sourceStream = source.query(copyTo(keyHashCopySql(plan, 'source', options.hashMethod, options.withHashes)));
-	const targetStream = target.query(copyTo(keyHashCopySql(plan, 'target', options.hashMethod, options.withHashes)));
-	// pg re-emits a dropped connection on a stream nobody reads any more.
-	sourceStream.on('error', () => {});
-	targetStream.on('error', () => {});
-	const sourceRows = new RowCursor(sourceStream, keyOrders.length, options.withHashes);
-	const targetRows = new RowCursor(targetStream, keyOrders.length, options.withHashes);
+	const keyColumns = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column));
+	const keyCount = keyColumns.length;
+	const orders: KeyOrder[] = keyColumns.map((key) => key.order);
+	const fieldCount = keyCount + (options.withHashes ? 1 : 0);
+	const sourceRows = source.query(new CopyOutRows(keyHashCopySql(plan, 'source', options.hashMethod, options.withHashes), fieldCount));
+	const targetRows = target.query(new CopyOutRows(keyHashCopySql(plan, 'target', options.hashMethod, options.withHashes), fieldCount));
 	const writesUpdates = options.mode !== 'insert';
 	const deletes = options.mode === 'mirror';
 
-	const remember = (list: string[][], row: Row) => {
-		if (!result.keysListed) return;
-		if (result.writeKeys.length + result.deleteKeys.length >= options.maxListedKeys) {
-			// Too many to name: the apply copies the whole table instead of a key list.
-			result.keysListed = false;
-			result.writeKeys = [];
-			result.deleteKeys = [];
-			return;
+	/** Source row against target row, by key: negative when only the source has the smaller key. */
+	const compare = (): number => {
+		for (let index = 0; index < keyCount; index++) {
+			const order = compareKeyField(orders[index]!, sourceRows.buffer, sourceRows.fieldStart[index]!, sourceRows.fieldLength[index]!, targetRows.buffer, targetRows.fieldStart[index]!, targetRows.fieldLength[index]!);
+			if (order !== 0) return order;
 		}
-		list.push(row.keys.map((key) => key.toString('utf8')));
+		return 0;
+	};
+	const sameHash = (): boolean => {
+		const length = sourceRows.fieldLength[keyCount]!;
+		if (length !== targetRows.fieldLength[keyCount]) return false;
+		const a = sourceRows.buffer;
+		const b = targetRows.buffer;
+		const aStart = sourceRows.fieldStart[keyCount]!;
+		const bStart = targetRows.fieldStart[keyCount]!;
+		for (let index = 0; index < length; index++) if (a[aStart + index] !== b[bStart + index]) return false;
+		return true;
+	};
+	const keyText = (rows: CopyOutRows): Array<string | null> =>
+		wires.map((wire, index) => (rows.fieldLength[index]! < 0 ? null : keyFieldText(wire, rows.buffer, rows.fieldStart[index]!, rows.fieldLength[index]!)));
+
+	const remember = (list: KeyList, rows: CopyOutRows) => {
+		if (!result.keysListed) return;
+		// Too many to name, or a NULL no key list can match: the apply copies the whole table instead.
+		if (result.insertKeys.length + result.updateKeys.length + result.deleteKeys.length >= options.maxListedKeys || !list.push(rows)) {
+			result.keysListed = false;
+			result.insertKeys.clear();
+			result.updateKeys.clear();
+			result.deleteKeys.clear();
+		}
 	};
 
-	let previousSource: Buffer[] | undefined;
-	let previousTarget: Buffer[] | undefined;
-	const checkUnique = (previous: Buffer[] | undefined, row: Row, side: string) => {
-		if (previous && compare(previous, row.keys) === 0) {
-			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${row.keys.map((key) => key.toString('utf8')).join(', ')}) appears twice.`, `Choose columns that identify one row: --key ${plan.id}=col1,col2`);
+	const previousSource = new PreviousKey(orders);
+	const previousTarget = new PreviousKey(orders);
+	// A primary key or unique index already guarantees it; only a --key can repeat.
+	const keyMayRepeat = plan.keySource === '--key';
+	const checkUnique = (previous: PreviousKey, rows: CopyOutRows, side: string) => {
+		if (keyMayRepeat && previous.repeats(rows)) {
+			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows).map((key) => key ?? 'NULL').join(', ')}) appears twice.`, `Choose columns that identify one row: --key ${plan.id}=col1,col2`);
 		}
 	};
 
 	try {
-		let a = await sourceRows.current();
-		let b = await targetRows.current();
+		// `next() || await refill()`: a row already received costs no await.
+		let a = sourceRows.next() || (await refill(sourceRows));
+		let b = targetRows.next() || (await refill(targetRows));
 		while (a || b) {
-			const order = !a ? 1 : !b ? -1 : compare(a.keys, b.keys);
+			const order = !a ? 1 : !b ? -1 : compare();
 			if (order < 0) {
-				checkUnique(previousSource, a!, 'source');
-				previousSource = a!.keys;
+				checkUnique(previousSource, sourceRows, 'source');
 				counts.insert++;
 				counts.sourceRows++;
-				remember(result.writeKeys, a!);
-				sourceRows.advance();
-				a = await sourceRows.current();
+				remember(result.insertKeys, sourceRows);
+				a = sourceRows.next() || (await refill(sourceRows));
 			} else if (order > 0) {
-				checkUnique(previousTarget, b!, 'target');
-				previousTarget = b!.keys;
+				checkUnique(previousTarget, targetRows, 'target');
 				counts.targetRows++;
 				if (deletes) {
 					counts.delete++;
-					remember(result.deleteKeys, b!);
+					remember(result.deleteKeys, targetRows);
 				}
-				targetRows.advance();
-				b = await targetRows.current();
+				b = targetRows.next() || (await refill(targetRows));
 			} else {
-				checkUnique(previousSource, a!, 'source');
-				checkUnique(previousTarget, b!, 'target');
-				previousSource = a!.keys;
-				previousTarget = b!.keys;
+				checkUnique(previousSource, sourceRows, 'source');
+				checkUnique(previousTarget, targetRows, 'target');
 				counts.sourceRows++;
 				counts.targetRows++;
-				const differs = options.withHashes && !a!.hash!.equals(b!.hash!);
+				const differs = options.withHashes && !sameHash();
 				if (differs) counts.differing++;
 				if (differs && writesUpdates) {
 					counts.update++;
-					remember(result.writeKeys, a!);
+					remember(result.updateKeys, sourceRows);
 				} else counts.skip++;
-				sourceRows.advance();
-				targetRows.advance();
-				a = await sourceRows.current();
-				b = await targetRows.current();
+				a = sourceRows.next() || (await refill(sourceRows));
+				b = targetRows.next() || (await refill(targetRows));
 			}
 		}
 	} catch (error) {
-		// Leave neither connection mid-COPY: drain whatever is still streaming.
-		sourceStream.destroy();
-		targetStream.destroy();
+		// Leave neither connection mid-COPY: read and drop whatever is still streaming.
+		sourceRows.abandon();
+		targetRows.abandon();
 		throw error;
 	}
 	return result;

@@ -4,30 +4,64 @@ import {quoteIdent} from '../catalog/names.js';
 /**
  * How one key column is selected, ordered by the server and compared in Node so that both sides
  * agree on one total order: integers numerically, everything else by the bytes of its text form
- * under COLLATE "C" (uuid's native order is already its lowercase-hex byte order).
+ * under COLLATE "C" (uuid's native order is already its byte order).
  */
 export type KeyOrder = 'integer' | 'bytes';
+
+/** What a key field looks like in binary COPY: a big-endian integer, 16 uuid bytes, or text bytes. */
+export type KeyWire = 'integer' | 'uuid' | 'text';
 
 export interface KeyColumnSql {
 	select: string;
 	orderBy: string;
 	order: KeyOrder;
+	wire: KeyWire;
 }
 
 export function keyColumnSql(column: ColumnPlan, alias = ''): KeyColumnSql {
 	const name = alias + quoteIdent(column.name);
 	const sameType = column.source.type === column.target.type;
-	if (sameType && column.source.integer) return {select: name, orderBy: name, order: 'integer'};
-	if (sameType && column.source.type === 'uuid') return {select: name, orderBy: name, order: 'bytes'};
-	if (sameType && column.source.textLike && column.source.type !== 'character') return {select: name, orderBy: `${name} COLLATE "C"`, order: 'bytes'};
-	return {select: `${name}::text`, orderBy: `${name}::text COLLATE "C"`, order: 'bytes'};
+	if (sameType && column.source.integer) return {select: name, orderBy: name, order: 'integer', wire: 'integer'};
+	if (sameType && column.source.type === 'uuid') return {select: name, orderBy: name, order: 'bytes', wire: 'uuid'};
+	if (sameType && column.source.textLike && column.source.type !== 'character') return {select: name, orderBy: `${name} COLLATE "C"`, order: 'bytes', wire: 'text'};
+	return {select: `${name}::text`, orderBy: `${name}::text COLLATE "C"`, order: 'bytes', wire: 'text'};
 }
 
-/** Compares two integers given as decimal text of any length (bigint keys beyond 2^53 included). */
-export function compareIntegerText(a: Buffer, b: Buffer): number {
-	const aNegative = a[0] === 0x2d;
-	const bNegative = b[0] === 0x2d;
-	if (aNegative !== bNegative) return aNegative ? -1 : 1;
-	const magnitude = a.length !== b.length ? a.length - b.length : Buffer.compare(a, b);
-	return aNegative ? -magnitude : magnitude;
+/**
+ * Compares two key fields as binary COPY sends them (length -1 is NULL, which sorts last like the
+ * server's ORDER BY). Integers: same-width big-endian two's complement, so the first byte compares
+ * signed and the rest unsigned. Bytes: unsigned lexicographic, then shorter first (COLLATE "C").
+ */
+export function compareKeyField(order: KeyOrder, a: Buffer, aStart: number, aLength: number, b: Buffer, bStart: number, bLength: number): number {
+	if (aLength < 0 || bLength < 0) return aLength < 0 ? (bLength < 0 ? 0 : 1) : -1;
+	let index = 0;
+	if (order === 'integer' && aLength === bLength && aLength > 0) {
+		const first = ((a[aStart]! << 24) >> 24) - ((b[bStart]! << 24) >> 24);
+		if (first !== 0) return first;
+		index = 1;
+	}
+	const common = aLength < bLength ? aLength : bLength;
+	if (common > 64) {
+		const result = a.compare(b, bStart + index, bStart + common, aStart + index, aStart + common);
+		return result !== 0 ? result : aLength - bLength;
+	}
+	for (; index < common; index++) {
+		const difference = a[aStart + index]! - b[bStart + index]!;
+		if (difference !== 0) return difference;
+	}
+	return aLength - bLength;
+}
+
+/** The text form of a key field, as the key filter's typed array literal takes it. */
+export function keyFieldText(wire: KeyWire, buffer: Buffer, start: number, length: number): string {
+	if (wire === 'integer') {
+		if (length === 8) return buffer.readBigInt64BE(start).toString();
+		if (length === 4) return String(buffer.readInt32BE(start));
+		if (length === 2) return String(buffer.readInt16BE(start));
+	}
+	if (wire === 'uuid' && length === 16) {
+		const hex = buffer.toString('hex', start, start + 16);
+		return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+	}
+	return buffer.toString('utf8', start, start + length);
 }

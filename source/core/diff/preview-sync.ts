@@ -41,7 +41,7 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 				maxListedKeys: maxCheckedKeys,
 				fingerprintShortcut: plan.hashMethod === 'record',
 			});
-			if (checksParents && diff.keysListed) parentFindings.push(...(await findMissingParents(table, selected, targetCatalog, diff.writeKeys, source, target)));
+			if (checksParents && diff.keysListed) parentFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});
 		}

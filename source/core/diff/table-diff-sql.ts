@@ -21,15 +21,31 @@ export function tableName(plan: TablePlan, side: Side): string {
 	return qualifiedName(table.schema, table.name);
 }
 
-/** `COPY (SELECT key..., hash FROM t ORDER BY key) TO STDOUT`: the stream the merge join reads. */
+/**
+ * `COPY (SELECT key..., hash FROM t ORDER BY key) TO STDOUT (FORMAT binary)`: the stream the merge
+ * join reads. Binary, so Node compares fixed-width integers and raw bytes in place, with no text to
+ * parse or unescape (keys that are not integers or uuids travel as text, whose binary form is its bytes).
+ */
 export function keyHashCopySql(plan: TablePlan, side: Side, hashMethod: SyncPlan['hashMethod'], withHashes: boolean): string {
 	const keys = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column));
 	const select = keys.map((key) => key.select);
 	if (withHashes) select.push(rowHash(plan.columns.filter((column) => !column.key), hashMethod));
-	return `COPY (SELECT ${select.join(', ')} FROM ${tableName(plan, side)} ORDER BY ${keys.map((key) => key.orderBy).join(', ')}) TO STDOUT`;
+	return `COPY (SELECT ${select.join(', ')} FROM ${tableName(plan, side)} ORDER BY ${keys.map((key) => key.orderBy).join(', ')}) TO STDOUT (FORMAT binary)`;
 }
 
 /** Whole-table fingerprint: equal on both sides means every row is unchanged (the key is hashed too). */
 export function tableFingerprintSql(plan: TablePlan, side: Side, hashMethod: SyncPlan['hashMethod']): string {
 	return `SELECT count(*)::bigint AS rows, coalesce(bit_xor(${rowHash(plan.columns, hashMethod)}), 0)::text AS fingerprint FROM ${tableName(plan, side)}`;
+}
+
+/**
+ * The fingerprint of the first and the last `rows` keys (key index order, both ends): a few
+ * milliseconds. Changes are usually spread out or at the newest keys, so when a table changed this
+ * mostly says so before the whole-table fingerprint is spent on it. Same on both sides proves nothing.
+ */
+export function tableProbeSql(plan: TablePlan, side: Side, hashMethod: SyncPlan['hashMethod'], rows: number): string {
+	const hash = rowHash(plan.columns, hashMethod);
+	const keys = plan.key.map((name) => quoteIdent(name));
+	const end = (direction: string) => `(SELECT ${hash} AS h FROM ${tableName(plan, side)} ORDER BY ${keys.map((key) => key + direction).join(', ')} LIMIT ${rows})`;
+	return `SELECT count(*)::bigint AS rows, coalesce(bit_xor(h), 0)::text AS fingerprint FROM (${end('')} UNION ALL ${end(' DESC')}) AS ends`;
 }

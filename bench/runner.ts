@@ -1,0 +1,82 @@
+/**
+ * One pgconvoy run in its own process, so the bench can time it from spawn to exit and read its
+ * peak RSS: the same engine calls `pgconvoy sync --yes` (apply) or `--dry-run` (preview) makes.
+ * Prints one JSON line on stdout.
+ */
+import {SyncSession, defaultSyncOptions} from '../source/core/sync-session.js';
+import type {Endpoint} from '../source/core/connection/endpoint.js';
+import type {SyncMode} from '../source/core/plan/types.js';
+import type {SyncEvent} from '../source/core/events.js';
+
+export interface RunnerRequest {
+	source: DatabaseAddress;
+	target: DatabaseAddress;
+	table: string;
+	mode: SyncMode;
+	dryRun: boolean;
+}
+
+export interface DatabaseAddress {
+	host: string;
+	port: number;
+	user: string;
+	password: string;
+	database: string;
+}
+
+/** Peaks of process.memoryUsage(), sampled every 50 ms, in MB: which part of the RSS grows. */
+export interface MemoryPeaks {
+	rss: number;
+	heapUsed: number;
+	heapTotal: number;
+	external: number;
+	arrayBuffers: number;
+}
+
+export interface RunnerReport {
+	memory: MemoryPeaks;
+	/** From the first line of this script to the end of the sync (the bench also times spawn → exit). */
+	ms: number;
+	maxRssKb: number;
+	/** When the engine reported what (ms since start), progress events left out. */
+	events: Array<[number, string]>;
+	result: unknown;
+}
+
+const endpoint = (address: DatabaseAddress, origin: string): Endpoint => ({
+	...address,
+	passwordSource: {kind: 'url'},
+	sslmode: 'disable',
+	production: false,
+	origin,
+});
+
+async function main(): Promise<void> {
+	const started = performance.now();
+	const memory: MemoryPeaks = {rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0};
+	const sample = () => {
+		const usage = process.memoryUsage();
+		for (const key of Object.keys(memory) as Array<keyof MemoryPeaks>) memory[key] = Math.max(memory[key], Math.round(usage[key] / 1048576));
+	};
+	const sampler = setInterval(sample, 50);
+	const request = JSON.parse(process.argv[2]!) as RunnerRequest;
+	const events: Array<[number, string]> = [];
+	const onEvent = (event: SyncEvent) => {
+		if (event.type === 'apply-table-progress') return;
+		events.push([Math.round(performance.now() - started), event.type === 'apply-phase' ? `apply-phase:${event.phase}` : event.type]);
+	};
+	const session = await SyncSession.open(endpoint(request.source, 'bench source'), endpoint(request.target, 'bench target'), {schemas: ['public'], allSchemas: false});
+	events.push([Math.round(performance.now() - started), 'opened']);
+	const plan = session.plan({tables: [request.table], exclude: []}, {...defaultSyncOptions, mode: request.mode});
+	const result = request.dryRun ? await session.preview(plan, {onEvent}) : await session.apply(plan, {onEvent});
+	await session.close();
+	clearInterval(sampler);
+	sample();
+	const report: RunnerReport = {memory, ms: Math.round(performance.now() - started), maxRssKb: process.resourceUsage().maxRSS, events, result};
+	process.stdout.write(JSON.stringify(report) + '\n');
+}
+
+main().catch((error: unknown) => {
+	process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+	process.exit(1);
+});
