@@ -1,19 +1,8 @@
 import {Readable} from 'node:stream';
 import type pg from 'pg';
 
-interface Connection {
-	stream: Omit<NodeJS.ReadableStream, 'read'> & {read(): Buffer | null};
-	query(text: string): void;
-}
+import {copyData, copyDone, isSkippedDuringCopy, takeOverFromPg, type DataHandler, type PgConnection as Connection} from '../connection/copy-protocol.js';
 
-type DataHandler = (chunk: Buffer) => void;
-
-const copyData = 0x64; // 'd'
-const copyDone = 0x63; // 'c'
-const copyOutResponse = 0x48; // 'H'
-const noticeResponse = 0x4e; // 'N'
-const parameterStatus = 0x53; // 'S'
-const notificationResponse = 0x41; // 'A'
 const empty = Buffer.alloc(0);
 
 /**
@@ -40,10 +29,7 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 	submit(connection: unknown): void {
 		const con = connection as Connection;
 		this.connection = con;
-		const listeners = con.stream.listeners('data') as DataHandler[];
-		if (listeners.length !== 1) throw new Error(`Expected one data listener on the pg connection, found ${listeners.length}.`);
-		this.pgDataHandler = listeners[0]!;
-		con.stream.removeListener('data', this.pgDataHandler);
+		this.pgDataHandler = takeOverFromPg(con);
 		con.stream.pause();
 		con.stream.on('readable', this.onReadable);
 		this.attached = true;
@@ -93,7 +79,7 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 		while (data.length - position >= 5) {
 			const code = data[position]!;
 			const end = position + 1 + data.readUInt32BE(position + 1);
-			if (code !== copyData && code !== copyOutResponse && code !== noticeResponse && code !== parameterStatus && code !== notificationResponse) {
+			if (code !== copyData && !isSkippedDuringCopy(code)) {
 				// CopyDone: what follows (CommandComplete, ReadyForQuery) is pg's. ErrorResponse: pg reports it.
 				if (code === copyDone) {
 					finished = true;

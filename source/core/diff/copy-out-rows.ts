@@ -1,20 +1,6 @@
 import type pg from 'pg';
+import {copyData, copyDone, errorResponse, isSkippedDuringCopy, takeOverFromPg, type DataHandler, type PgConnection as Connection} from '../connection/copy-protocol.js';
 
-/** What pg hands a Submittable: the socket it reads and a way to send a simple query. */
-interface Connection {
-	stream: Omit<NodeJS.ReadableStream, 'read'> & {read(): Buffer | null};
-	query(text: string): void;
-}
-
-type DataHandler = (chunk: Buffer) => void;
-
-const copyData = 0x64; // 'd'
-const copyDone = 0x63; // 'c'
-const errorResponse = 0x45; // 'E'
-const copyOutResponse = 0x48; // 'H'
-const noticeResponse = 0x4e; // 'N'
-const parameterStatus = 0x53; // 'S'
-const notificationResponse = 0x41; // 'A'
 const signature = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const empty = Buffer.alloc(0);
 /** How far one side may run ahead of the merge: enough to ride out the other side's hiccups. */
@@ -67,10 +53,7 @@ export class CopyOutRows implements pg.Submittable {
 	submit(connection: unknown): void {
 		const con = connection as Connection;
 		this.connection = con;
-		const listeners = con.stream.listeners('data') as DataHandler[];
-		if (listeners.length !== 1) throw new Error(`Expected one data listener on the pg connection, found ${listeners.length}.`);
-		this.pgDataHandler = listeners[0]!;
-		con.stream.removeListener('data', this.pgDataHandler);
+		this.pgDataHandler = takeOverFromPg(con);
 		// 'data' events hand over each socket chunk as received (read() would concatenate them).
 		con.stream.on('data', this.onData);
 		this.attached = true;
@@ -121,7 +104,7 @@ export class CopyOutRows implements pg.Submittable {
 				this.detach();
 				return false;
 			}
-			if (code === copyOutResponse || code === noticeResponse || code === parameterStatus || code === notificationResponse) {
+			if (isSkippedDuringCopy(code)) {
 				position = end;
 				continue;
 			}
