@@ -64,6 +64,21 @@ afterEach(async () => {
 });
 
 const env = () => ({DATABASE_URL_LOCAL: source.url, DATABASE_URL_PROD: targetUrl, PGCONVOY_CONFIG_DIR: join(workDir, 'config')});
+
+/** Starts the wizard and takes the env-detected source and target: DATABASE_URL_PROD is highlighted as the first candidate that is not the source. */
+async function startAtTables(name: string, tablesLine: string): Promise<string> {
+	const session = startWizard(name, env(), workDir);
+	await waitForScreen(session, 'Where do the rows come from?');
+	await send(session, 'Enter');
+	await waitForScreen(session, '✓ Connected to the source');
+	await send(session, 'Enter');
+	await waitForScreen(session, 'Where should they go?');
+	await send(session, 'Enter');
+	await waitForScreen(session, '✓ Connected to the target');
+	await send(session, 'Enter');
+	await waitForScreen(session, tablesLine);
+	return session;
+}
 const chosen = ['matieres', 'users', 'qcms'] as const;
 
 describe('the wizard in a real terminal', () => {
@@ -79,17 +94,7 @@ describe('the wizard in a real terminal', () => {
 		const others = schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`);
 		const othersBefore = await databaseChecksums(target, others);
 
-		const session = startWizard('upsert', env(), workDir);
-		await waitForScreen(session, 'Where do the rows come from?');
-		await send(session, 'Enter');
-		await waitForScreen(session, '✓ Connected to the source');
-		await send(session, 'Enter');
-		await waitForScreen(session, 'Where should they go?');
-		// DATABASE_URL_PROD is highlighted: the first candidate that is not the source.
-		await send(session, 'Enter');
-		await waitForScreen(session, '✓ Connected to the target');
-		await send(session, 'Enter');
-		await waitForScreen(session, '14 of 14 tables selected');
+		const session = await startAtTables('upsert', '14 of 14 tables selected');
 		await send(session, 'a', '/', 'qcms', 'Enter', 'Space');
 		const offer = await waitForScreen(session, 'Add them too?');
 		expect(offer).toContain('public.qcms references public.matieres, public.users, which are not selected.');
@@ -142,16 +147,7 @@ describe('the wizard in a real terminal', () => {
 		await target.query(schema + rows(800_000) + 'ANALYZE public.events;');
 		const before = await databaseChecksums(target, ['public.events']);
 
-		const session = startWizard('interrupt', env(), workDir);
-		await waitForScreen(session, 'Where do the rows come from?');
-		await send(session, 'Enter');
-		await waitForScreen(session, '✓ Connected to the source');
-		await send(session, 'Enter');
-		await waitForScreen(session, 'Where should they go?');
-		await send(session, 'Enter');
-		await waitForScreen(session, '✓ Connected to the target');
-		await send(session, 'Enter');
-		await waitForScreen(session, '1 of 1 tables selected');
+		const session = await startAtTables('interrupt', '1 of 1 tables selected');
 		await send(session, 'Enter');
 		await waitForScreen(session, 'How should rows be written?');
 		await send(session, 'Enter');
