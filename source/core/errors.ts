@@ -39,7 +39,3 @@ export class UserError extends Error {
 		this.exitCode = exitCodes[code];
 	}
 }
-
-export function isUserError(error: unknown): error is UserError {
-	return error instanceof UserError;
-}

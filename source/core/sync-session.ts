@@ -4,7 +4,7 @@ import {sameDatabase, describeEndpoint} from './connection/endpoint.js';
 import {openSession, closeSession, type SessionOptions} from './connection/connect.js';
 import {introspectCatalog, type SchemaSelection} from './catalog/introspect.js';
 import type {Catalog, Table} from './catalog/types.js';
-import {buildPlan} from './plan/build-plan.js';
+import {buildPlan, chooseKey} from './plan/build-plan.js';
 import {selectTables, type TableSelection} from './plan/select-tables.js';
 import type {SyncOptions, SyncPlan} from './plan/types.js';
 import {previewSync} from './diff/preview-sync.js';
@@ -83,7 +83,7 @@ export class SyncSession {
 		const unavailable = (table: Table) => {
 			const target = this.targetCatalog.tables.get(table.id);
 			if (!target) return 'missing on the target: run your migrations on both databases';
-			if (target.uniqueKeys.length === 0 && table.uniqueKeys.length === 0 && !keys[table.id] && !keys[table.name]) return 'no primary key or unique index: give one with --key in flag mode';
+			if (!chooseKey(table, target, keys)) return 'no primary key or unique index: give one with --key in flag mode';
 			return undefined;
 		};
 		return [...this.sourceCatalog.tables.values()].map((table) => ({

@@ -164,11 +164,3 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	};
 }
 
-/** Every table that references `tableIdValue` by a foreign key, with the key: for cascade forecasts. */
-export function referencingForeignKeys(catalog: Catalog, tableIdValue: string): Array<{table: Table; foreignKey: ForeignKey}> {
-	const found: Array<{table: Table; foreignKey: ForeignKey}> = [];
-	for (const table of catalog.tables.values()) {
-		for (const foreignKey of table.foreignKeys) if (foreignKey.references === tableIdValue) found.push({table, foreignKey});
-	}
-	return found;
-}

@@ -139,7 +139,8 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 	};
 }
 
-function chooseKey(source: Table, target: Table, keys: Record<string, string[]>): {columns: string[]; origin: TablePlan['keySource']} | undefined {
+/** The key rows are matched on: --key, else the target's (or source's) primary key or unique NOT NULL index. */
+export function chooseKey(source: Table, target: Table, keys: Record<string, string[]>): {columns: string[]; origin: TablePlan['keySource']} | undefined {
 	const given = keys[target.id] ?? keys[target.name];
 	if (given) return {columns: given, origin: '--key'};
 	const sourceNames = new Set(source.columns.filter((column) => !column.generated).map((column) => column.name));
