@@ -36,6 +36,9 @@ export interface SyncResult {
 	ms: number;
 }
 
+/** What one table's apply is busy with; see the `apply-table-activity` event. */
+export type ApplyPhase = 'comparing' | 'copying' | 'merging';
+
 /** Everything the engine tells its UI while it works. Both the wizard and headless mode consume these. */
 export type SyncEvent =
 	| {type: 'preview-table-started'; table: string}
@@ -43,6 +46,14 @@ export type SyncEvent =
 	| {type: 'apply-started'; tables: string[]}
 	| {type: 'apply-table-started'; table: string; rowsToWrite: number}
 	| {type: 'apply-table-progress'; table: string; rowsWritten: number; rowsToWrite: number}
+	/**
+	 * Work inside one table's apply, so long phases never look stalled. `comparing`: keys read from
+	 * both sides (`total` = both sides' row estimates); `copying`: rows streamed into the target;
+	 * `merging`: set-based statements done (`total` = statements planned). Emitted often; coalesce.
+	 */
+	| {type: 'apply-table-activity'; table: string; phase: ApplyPhase; done: number; total: number}
+	/** The preview's compare of one table: keys read from both sides against both row estimates. */
+	| {type: 'preview-table-progress'; table: string; keysRead: number; keysEstimated: number}
 	| {type: 'apply-table-finished'; result: TableResult}
 	| {type: 'apply-phase'; phase: 'deleting' | 'sequences' | 'committing'}
 	| {type: 'apply-finished'; result: SyncResult};
