@@ -9,7 +9,7 @@ import {isBlocked, type SyncOptions} from '../core/plan/types.js';
 import {UserError} from '../core/errors.js';
 import type {PreviewResult} from '../core/events.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
-import {errorReport, previewReport, resultReport} from '../headless/json-report.js';
+import {errorReport, previewReport, resultReport} from '../present/json-report.js';
 import type {SyncCommandOptions} from './sync-flags.js';
 
 export interface CommandIo {

@@ -1,7 +1,8 @@
 import type {Finding} from '../core/plan/types.js';
 import type {PreviewResult, SyncEvent, SyncResult, TableCounts} from '../core/events.js';
 import type {UserError} from '../core/errors.js';
-import {formatCount, formatDuration} from './format.js';
+import {formatCount, formatDuration, plural} from '../present/numbers.js';
+import {sumCounts, sumResults} from '../present/totals.js';
 
 type Write = (line: string) => void;
 
@@ -53,19 +54,7 @@ export function createPlainRenderer(write: Write) {
 	};
 }
 
-function plural(count: number, noun: string): string {
-	return `${formatCount(count)} ${noun}${count === 1 ? '' : 's'}`;
-}
-
 function previewLine(counts: TableCounts, pad: (text: string) => string): string {
 	const stale = counts.differing > counts.update ? `  (${formatCount(counts.differing - counts.update)} differing, not updated in this mode)` : '';
 	return `  ${pad(counts.table)} insert ${formatCount(counts.insert)}  update ${formatCount(counts.update)}  skip ${formatCount(counts.skip)}  delete ${formatCount(counts.delete)}${stale}`;
-}
-
-export function sumCounts(tables: TableCounts[]) {
-	return tables.reduce((totals, table) => ({insert: totals.insert + table.insert, update: totals.update + table.update, skip: totals.skip + table.skip, delete: totals.delete + table.delete}), {insert: 0, update: 0, skip: 0, delete: 0});
-}
-
-export function sumResults(result: SyncResult) {
-	return result.tables.reduce((totals, table) => ({inserted: totals.inserted + table.inserted, updated: totals.updated + table.updated, skipped: totals.skipped + table.skipped, deleted: totals.deleted + table.deleted}), {inserted: 0, updated: 0, skipped: 0, deleted: 0});
 }

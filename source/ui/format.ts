@@ -1,24 +1,7 @@
 import type {Endpoint} from '../core/connection/endpoint.js';
-import {formatCount} from '../headless/format.js';
-import {sumCounts} from '../headless/plain-renderer.js';
+import {formatCount, plural} from '../present/numbers.js';
+import {sumCounts} from '../present/totals.js';
 import type {PreviewResult} from '../core/events.js';
-
-/** 1536 → "1.5 kB": database sizes on the connect screen. */
-export function formatBytes(bytes: number): string {
-	const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-	let value = bytes;
-	let unit = 0;
-	while (value >= 1024 && unit < units.length - 1) {
-		value /= 1024;
-		unit++;
-	}
-	return `${unit === 0 || value >= 100 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** A planner estimate: PostgreSQL reports -1 for a table never analysed. */
-export function formatEstimate(rows: number): string {
-	return rows < 0 ? '?' : `~${formatCount(rows)}`;
-}
 
 /** The filled and empty parts of a progress bar `width` cells wide. */
 export function barParts(ratio: number, width: number): {filled: string; empty: string} {
@@ -26,15 +9,6 @@ export function barParts(ratio: number, width: number): {filled: string; empty: 
 	const cells = Math.max(0, width);
 	const filled = Math.round(clamped * cells);
 	return {filled: '█'.repeat(filled), empty: '░'.repeat(cells - filled)};
-}
-
-export function formatPercent(ratio: number): string {
-	return `${Math.floor(Math.min(1, Math.max(0, Number.isFinite(ratio) ? ratio : 0)) * 100)}%`;
-}
-
-export function formatRate(rows: number, ms: number): string {
-	if (ms < 250) return '– rows/s';
-	return `${formatCount(Math.round((rows * 1000) / ms))} rows/s`;
 }
 
 /**
@@ -56,7 +30,7 @@ export function maskUrlPassword(text: string): string {
 export function changeSentence(preview: PreviewResult, target: Pick<Endpoint, 'database' | 'host'>): string {
 	const totals = sumCounts(preview.tables);
 	const tables = preview.tables.length;
-	return `insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, delete ${formatCount(totals.delete)} rows in ${formatCount(tables)} ${tables === 1 ? 'table' : 'tables'} of ${target.database} on ${target.host}`;
+	return `insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, delete ${formatCount(totals.delete)} rows in ${plural(tables, 'table')} of ${target.database} on ${target.host}`;
 }
 
 /** The slice of a list to show so that `cursor` stays visible in `size` lines. */

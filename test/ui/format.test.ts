@@ -1,5 +1,6 @@
 import {describe, expect, test} from 'vitest';
-import {barParts, changeSentence, formatBytes, formatEstimate, formatPercent, formatRate, maskUrlPassword, visibleWindow} from '../../source/ui/format.js';
+import {barParts, changeSentence, maskUrlPassword, visibleWindow} from '../../source/ui/format.js';
+import {formatBytes, formatEstimate, formatPercent, formatRate} from '../../source/present/numbers.js';
 import {layoutColumns} from '../../source/ui/components/number-table.js';
 import {counts} from './helpers.js';
 

@@ -1,9 +1,8 @@
 import React, {useMemo, type Dispatch} from 'react';
 import {Box, Static, Text, useInput} from 'ink';
 import type {TableResult} from '../../core/events.js';
-import {formatCount, formatDuration} from '../../headless/format.js';
+import {formatCount, formatDuration, formatPercent, formatRate} from '../../present/numbers.js';
 import type {Action, Step, WizardContext} from '../state.js';
-import {formatPercent, formatRate} from '../format.js';
 import {rowsOf, useApply, type ApplyProgress} from '../hooks/use-apply.js';
 import {useClock} from '../hooks/use-clock.js';
 import {KeyHints} from '../components/key-hints.js';

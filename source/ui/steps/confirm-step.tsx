@@ -1,6 +1,6 @@
 import React, {type Dispatch} from 'react';
 import {Box, Text, useInput} from 'ink';
-import {formatDuration} from '../../headless/format.js';
+import {formatDuration} from '../../present/numbers.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import {changeSentence} from '../format.js';
 import {KeyHints} from '../components/key-hints.js';

@@ -1,9 +1,9 @@
 import React, {useRef, type Dispatch} from 'react';
 import {Box, Text, useInput} from 'ink';
 import type {SyncResult, TableResult} from '../../core/events.js';
-import {formatCount, formatDuration} from '../../headless/format.js';
-import {sumResults} from '../../headless/plain-renderer.js';
-import {errorReport, resultReport} from '../../headless/json-report.js';
+import {formatCount, formatDuration} from '../../present/numbers.js';
+import {sumResults} from '../../present/totals.js';
+import {errorReport, resultReport} from '../../present/json-report.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';

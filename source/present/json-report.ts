@@ -2,7 +2,7 @@ import type {Endpoint} from '../core/connection/endpoint.js';
 import {publicEndpoint} from '../core/connection/endpoint.js';
 import type {PreviewResult, SyncResult} from '../core/events.js';
 import type {UserError} from '../core/errors.js';
-import {sumCounts, sumResults} from './plain-renderer.js';
+import {sumCounts, sumResults} from './totals.js';
 
 /** The `--json` documents of DESIGN §7: one per run, tables in apply order. Never holds a password. */
 export function previewReport(preview: PreviewResult, source: Endpoint, target: Endpoint) {
