@@ -2,7 +2,7 @@ import pg from 'pg';
 import {randomBytes} from 'node:crypto';
 import {inject} from 'vitest';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
-import type {ClusterInfo} from './global-setup.js';
+import type {ClusterInfo, PoolerInfo} from './global-setup.js';
 
 export interface TestDatabase {
 	name: string;
@@ -62,4 +62,19 @@ export async function freshPair(cluster?: ClusterInfo, targetCluster?: ClusterIn
 	const source = await freshDatabase('source', cluster);
 	const target = await freshDatabase('target', targetCluster ?? cluster);
 	return {source, target, drop: () => Promise.all([source.drop(), target.drop()])};
+}
+
+/** The run's PgBouncer (transaction mode, in front of the pg18 cluster), or null where it is not installed. */
+export function poolerInfo(): PoolerInfo | null {
+	return inject('pgbouncer');
+}
+
+/** The same database reached through the pooler: what pgconvoy is given when production sits behind PgBouncer. */
+export function throughPooler(db: TestDatabase, pooler: PoolerInfo | null = poolerInfo()): {endpoint: Endpoint; url: string} {
+	if (!pooler) throw new Error('No PgBouncer in this run (apt-get install pgbouncer).');
+	const {user, password} = db.endpoint;
+	return {
+		endpoint: {...db.endpoint, host: pooler.host, port: pooler.port, origin: `${db.endpoint.origin} via PgBouncer`},
+		url: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password ?? '')}@${pooler.host}:${pooler.port}/${encodeURIComponent(db.name)}?sslmode=disable`,
+	};
 }
