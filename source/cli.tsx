@@ -2,7 +2,11 @@
 import {createRequire} from 'node:module';
 import {redactUrl} from './core/connection/url.js';
 import {UserError} from './core/errors.js';
-import {parseSyncFlags, syncHelp} from './commands/sync-flags.js';
+import {closestName} from './core/profiles/closest-name.js';
+import {commands, demoFlags, helpFor, topHelp, unknownCommand} from './commands/command-help.js';
+import {asksForHelp, parseFlagTable, unexpectedArgument} from './commands/flag-table.js';
+import {parseSyncFlags, syncFlags} from './commands/sync-flags.js';
+import {commandLine} from './commands/shell-quote.js';
 import {runHeadlessSync, type CommandIo} from './commands/sync.js';
 import {promptHidden} from './commands/prompt-hidden.js';
 
@@ -34,20 +38,21 @@ async function main(argv: string[]): Promise<number> {
 		promptPassword: process.stdin.isTTY ? (question) => promptHidden(question, process.stdin, process.stderr) : undefined,
 	};
 	const [command, ...rest] = argv;
-	if (command === '--help' || command === '-h' || command === 'help') {
-		io.stdout(syncHelp.trimStart() + '\n');
-		return 0;
-	}
-	if (command === '--version' || command === '-v') {
-		const require = createRequire(import.meta.url);
-		io.stdout(`${(require('../package.json') as {version: string}).version}\n`);
-		return 0;
-	}
 	const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 	try {
+		if (command === '--version' || command === '-V' || command === '-v' || command === 'version') {
+			if (asksForHelp(rest)) return printHelp(io, ['version']);
+			if (rest.length > 0) throw unexpectedArgument(rest[0], [], 'pgconvoy version');
+			const require = createRequire(import.meta.url);
+			io.stdout(`${(require('../package.json') as {version: string}).version}\n`);
+			return 0;
+		}
+		if (command === '--help' || command === '-h') return printHelp(io, []);
+		if (command === 'help') return printHelp(io, asksForHelp(rest) ? ['help'] : rest);
 		switch (command) {
 			case undefined:
 			case 'sync': {
+				if (asksForHelp(rest)) return printHelp(io, ['sync']);
 				const options = parseSyncFlags(rest);
 				if (interactive && !options.yes && !options.json && !options.dryRun) {
 					allowLiveRendering();
@@ -55,8 +60,9 @@ async function main(argv: string[]): Promise<number> {
 					return await runWizard({prefill: options, env: process.env, cwd: process.cwd()});
 				}
 				if (command === undefined) {
-					io.stdout(syncHelp.trimStart() + '\n');
-					return 2;
+					io.stderr(topHelp + '\n');
+					const notTerminal = process.stdin.isTTY ? 'stdout is not a terminal (it is piped or redirected)' : 'stdin is not a terminal';
+					throw new UserError('usage', `pgconvoy without a command opens the interactive wizard, which needs a terminal, but ${notTerminal}.`, 'In scripts and CI, use flag mode: pgconvoy sync --dry-run (pgconvoy sync --help lists its options).');
 				}
 				// Some dependencies (when-exit, via conf) re-raise SIGINT to end the process, which would
 				// skip our cancel-and-rollback and count as a second Ctrl-C: this run owns SIGINT.
@@ -69,12 +75,15 @@ async function main(argv: string[]): Promise<number> {
 				return await runProfileCommand(rest, {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: interactive, env: process.env});
 			}
 			case 'demo': {
+				if (asksForHelp(rest)) return printHelp(io, ['demo']);
+				const flags = parseFlagTable(rest, demoFlags, 'pgconvoy demo');
+				if (flags.positionals.length > 0) throw unexpectedArgument(flags.positionals[0], demoFlags, 'pgconvoy demo');
 				if (interactive) allowLiveRendering();
 				const {runDemo} = await import('./commands/demo.js');
 				return await runDemo(rest, {env: process.env, cwd: process.cwd(), stdout: io.stdout, stderr: io.stderr, interactive});
 			}
 			default:
-				throw new UserError('usage', `Unknown command "${command}".`, 'Commands: sync, profile, demo. Run pgconvoy --help.');
+				throw command.startsWith('-') ? misplacedOption(command) : unknownCommand(command, commands, 'pgconvoy');
 		}
 	} catch (error) {
 		if (error instanceof UserError) {
@@ -84,6 +93,21 @@ async function main(argv: string[]): Promise<number> {
 		io.stderr(`✗ Unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
 		return 1;
 	}
+}
+
+function printHelp(io: CommandIo, path: readonly string[]): number {
+	io.stdout(helpFor(path));
+	return 0;
+}
+
+/** `pgconvoy --dry-run`: an option before any command. Sync's options go after `sync`. */
+function misplacedOption(option: string): UserError {
+	const name = option.split('=')[0];
+	if (syncFlags.some((spec) => [spec.name, ...(spec.aliases ?? [])].some((alias) => `--${alias}` === name) || (spec.short && `-${spec.short}` === name))) {
+		return new UserError('usage', `${name} is an option of pgconvoy sync.`, `Put it after the command: ${commandLine(['sync', ...process.argv.slice(2)])}`);
+	}
+	const guess = closestName(name, ['--help', '--version']);
+	return new UserError('usage', `Unknown option ${name}.`, `${guess ? `Did you mean pgconvoy ${guess}? ` : ''}pgconvoy --help lists the commands; each has its own --help.`);
 }
 
 const code = await main(process.argv.slice(2));

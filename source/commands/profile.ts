@@ -1,14 +1,18 @@
 import {createInterface} from 'node:readline';
-import {parseArgs} from 'node:util';
 import {describeEndpoint, sslModes, type SslMode} from '../core/connection/endpoint.js';
 import {openSession, closeSession} from '../core/connection/connect.js';
-import {describePasswordSource, resolvePassword} from '../core/connection/password.js';
+import {defaultPgpassFile, describePasswordSource, resolvePassword} from '../core/connection/password.js';
 import {sslModeMeanings} from '../core/connection/tls.js';
 import {defaultSslMode, isLocalHost, isSslMode, parseConnectionUrl, redactUrl} from '../core/connection/url.js';
 import {UserError} from '../core/errors.js';
 import {resolveEndpointArgument, unknownProfileError} from '../core/profiles/resolve-endpoint.js';
 import {checkProfileName, openProfileStore, type Profile, type ProfilePasswordSource, type ProfileStore} from '../core/profiles/store.js';
+import {formatBytes} from '../present/numbers.js';
+import {asksForHelp, parseFlagTable} from './flag-table.js';
+import {unknownCommand} from './command-help.js';
+import {profileAddFlags, profileCommandAliases, profileCommands, profileHelp, profileHelpFor} from './profile-help.js';
 import {promptHidden} from './prompt-hidden.js';
+import {commandLine} from './shell-quote.js';
 
 export interface ProfileCommandIo {
 	stdout: NodeJS.WritableStream;
@@ -19,40 +23,28 @@ export interface ProfileCommandIo {
 	env: NodeJS.ProcessEnv;
 }
 
-const help = `
-Usage: pgconvoy profile <command>
-
-  add <name>      save a connection
-                    --url postgres://user@host:5432/db   or   --host --port --database --user
-                    --sslmode disable|prefer|require|verify-ca|verify-full   --sslrootcert <ca.pem>
-                    --production          writes to it need the database name typed back (--confirm <db>)
-                    password source (default: prompt, asked each time on a terminal):
-                    --password-env VAR    read it from $VAR when connecting
-                    --pgpass              look it up in ~/.pgpass (or --pgpass-file <file>; must be chmod 600)
-                    --save-password       store it in the profile file (plain text, mode 0600)
-                    --no-password         the server trusts this user without one (trust/peer)
-                    --force               replace an existing profile
-  list            the saved profiles (never their passwords)
-  show <name>     one profile's settings
-  remove <name>   delete a profile
-  test <name>     connect; print the server version, database size and whether the role can write
-
-Profiles live in $PGCONVOY_CONFIG_DIR, else the per-user config directory, in profiles.json (mode 0600).
-A password is never taken as a command-line argument.
-`;
-
 /** `pgconvoy profile ...`: returns the exit code (0, 2 usage/config, 3 connection/auth), never exits. */
 export async function runProfileCommand(args: string[], io: ProfileCommandIo): Promise<number> {
 	const out = (text: string) => void io.stdout.write(redactUrl(text));
 	const err = (text: string) => void io.stderr.write(redactUrl(text));
-	const [command, ...rest] = args;
+	const [typed, ...rest] = args;
+	const command = typed === undefined ? undefined : (profileCommandAliases[typed] ?? typed);
 	try {
+		if (typed === 'help' || typed === '--help' || typed === '-h') {
+			const help = profileHelpFor(typed === 'help' ? rest[0] : undefined);
+			if (!help) throw unknownCommand(rest[0], profileCommands, 'pgconvoy profile');
+			out(help);
+			return 0;
+		}
+		if (command !== undefined && profileHelpFor(command) && asksForHelp(rest)) {
+			out(profileHelpFor(command)!);
+			return 0;
+		}
 		refusePasswordArguments(args);
 		switch (command) {
 			case 'add':
 				return await addProfile(rest, io, out, err);
 			case 'list':
-			case 'ls':
 				noArguments(rest, 'list');
 				listProfiles(openProfileStore({env: io.env}), io, out);
 				return 0;
@@ -60,21 +52,15 @@ export async function runProfileCommand(args: string[], io: ProfileCommandIo): P
 				showProfile(oneName(rest, 'show'), openProfileStore({env: io.env}), out);
 				return 0;
 			case 'remove':
-			case 'rm':
 				removeProfile(oneName(rest, 'remove'), openProfileStore({env: io.env}), out);
 				return 0;
 			case 'test':
 				return await testProfile(oneName(rest, 'test'), io, out);
-			case 'help':
-			case '--help':
-			case '-h':
-				out(help.trimStart());
-				return 0;
 			case undefined:
-				err(help.trimStart());
-				return 2;
+				err(profileHelp);
+				throw new UserError('usage', 'pgconvoy profile needs a command.', `For example: pgconvoy profile list (the commands: ${profileCommands.join(', ')}).`);
 			default:
-				throw new UserError('usage', `Unknown profile command "${command}".`, 'Commands: add, list, show, remove, test (pgconvoy profile --help).');
+				throw unknownCommand(typed!, profileCommands, 'pgconvoy profile');
 		}
 	} catch (error) {
 		if (error instanceof UserError) {
@@ -98,50 +84,30 @@ function refusePasswordArguments(args: string[]): void {
 }
 
 function noArguments(rest: string[], command: string): void {
-	if (rest.length > 0) throw new UserError('usage', `profile ${command} takes no arguments.`, 'pgconvoy profile --help');
+	const {positionals} = parseFlagTable(rest, [], `pgconvoy profile ${command}`);
+	if (positionals.length > 0) throw new UserError('usage', `profile ${command} takes no arguments, but got "${positionals[0]}".`, `Run it alone: pgconvoy profile ${command}`);
 }
 
 function oneName(rest: string[], command: string): string {
-	if (rest.length !== 1 || rest[0].startsWith('-')) {
-		throw new UserError('usage', `profile ${command} needs exactly one profile name.`, `pgconvoy profile ${command} <name>`);
-	}
-	return rest[0];
+	const {positionals} = parseFlagTable(rest, [], `pgconvoy profile ${command}`);
+	if (positionals.length === 0) throw new UserError('usage', `profile ${command} needs a profile name.`, 'pgconvoy profile list shows the saved ones.');
+	if (positionals.length > 1) throw new UserError('usage', `profile ${command} takes one profile name, but got ${positionals.length}.`, `One at a time: pgconvoy profile ${command} ${positionals[0]}`);
+	return positionals[0];
 }
 
 // ---------------------------------------------------------------------------------------------- add
 
-const addOptions = {
-	url: {type: 'string'},
-	host: {type: 'string'},
-	port: {type: 'string'},
-	database: {type: 'string'},
-	user: {type: 'string'},
-	sslmode: {type: 'string'},
-	sslrootcert: {type: 'string'},
-	production: {type: 'boolean'},
-	'password-env': {type: 'string'},
-	pgpass: {type: 'boolean'},
-	'pgpass-file': {type: 'string'},
-	'save-password': {type: 'boolean'},
-	'no-password': {type: 'boolean'},
-	force: {type: 'boolean'},
-	help: {type: 'boolean', short: 'h'},
-} as const;
-
 type Write = (text: string) => void;
 
 async function addProfile(rest: string[], io: ProfileCommandIo, out: Write, err: Write): Promise<number> {
-	const {values, positionals} = parseFlags(rest);
-	if (values.help) {
-		out(help.trimStart());
-		return 0;
-	}
-	if (positionals.length !== 1) throw new UserError('usage', 'profile add needs exactly one profile name.', 'pgconvoy profile add <name> --url postgres://user@host:5432/database');
+	const {values, positionals} = parseAddFlags(rest);
+	if (positionals.length === 0) throw new UserError('usage', 'profile add needs a name for the new profile.', 'For example: pgconvoy profile add local (on a terminal, a form asks the rest; pgconvoy profile add --help lists the options).');
+	if (positionals.length > 1) throw new UserError('usage', `profile add takes one profile name, but got ${positionals.map((arg) => `"${arg}"`).join(', ')}.`, 'Options start with --: pgconvoy profile add --help lists them.');
 	const name = positionals[0];
 	checkProfileName(name);
 	const store = openProfileStore({env: io.env});
 	if (store.profileNames().includes(name) && !values.force) {
-		throw new UserError('usage', `Profile "${name}" already exists.`, `Add --force to replace it, or pick another name (pgconvoy profile show ${name}).`);
+		throw new UserError('usage', `Profile "${name}" already exists.`, `To replace it: ${commandLine(['profile', 'add', ...rest, '--force'])} (pgconvoy profile show ${name} shows the saved one).`);
 	}
 
 	const fieldFlags = (['host', 'port', 'database', 'user'] as const).filter((flag) => values[flag] !== undefined);
@@ -197,8 +163,9 @@ async function addProfile(rest: string[], io: ProfileCommandIo, out: Write, err:
 		out(`Saved profile "${name}": ${describeEndpoint(saved)}\n`);
 		out(formatProfileDetails(saved, store.file));
 		if (imported?.password && !savePassword) {
-			out(`The password in the URL was not saved; it will come from: ${describePasswordSource(saved.passwordSource)}. Add --save-password to store it.\n`);
+			out(`The password in the URL was not saved; it will come from: ${describePasswordSource(saved.passwordSource)}.\n`);
 		}
+		if (imported?.password) err(passwordInHistoryWarning);
 		if (savePassword) {
 			err(`⚠ The password is stored in plain text in ${store.file} (mode 0600): anyone who can read your files can read it. --password-env VAR or --pgpass keep it out of pgconvoy's files.\n`);
 		}
@@ -211,15 +178,45 @@ async function addProfile(rest: string[], io: ProfileCommandIo, out: Write, err:
 	}
 }
 
-function parseFlags(rest: string[]) {
-	try {
-		return parseArgs({args: rest, options: addOptions, allowPositionals: true, strict: true});
-	} catch (error) {
-		throw new UserError('usage', (error as Error).message.split('\n')[0], 'pgconvoy profile --help');
-	}
+/*
+ * A URL's password was typed on the command line: saving it or not, the shell has recorded it. Say so,
+ * and how to take it back and avoid it next time.
+ */
+const passwordInHistoryWarning = `⚠ The password you put in --url is now in your shell history.
+  Remove it: in bash, history | tail shows the entry's number N; history -d N
+  deletes it (zsh: edit ~/.zsh_history; PowerShell: the file named by
+  (Get-PSReadLineOption).HistorySavePath).
+  Next time leave the password out of the URL: the prompt asks for it, or use
+  --password-env VAR or --pgpass. In bash with HISTCONTROL=ignorespace, a
+  command typed with a leading space is not recorded.
+`;
+
+/** The add options as the code below reads them: undefined when not given, so the form asks for it. */
+function parseAddFlags(rest: string[]) {
+	const flags = parseFlagTable(rest, profileAddFlags, 'pgconvoy profile add');
+	const given = (name: string) => flags.boolean(name) || undefined;
+	return {
+		positionals: flags.positionals,
+		values: {
+			url: flags.value('url'),
+			host: flags.value('host'),
+			port: flags.value('port'),
+			database: flags.value('database'),
+			user: flags.value('user'),
+			sslmode: flags.value('sslmode'),
+			sslrootcert: flags.value('sslrootcert'),
+			production: given('production'),
+			'password-env': flags.value('password-env'),
+			pgpass: given('pgpass'),
+			'pgpass-file': flags.value('pgpass-file'),
+			'save-password': given('save-password'),
+			'no-password': given('no-password'),
+			force: given('force'),
+		},
+	};
 }
 
-type AddFlags = ReturnType<typeof parseFlags>['values'];
+type AddFlags = ReturnType<typeof parseAddFlags>['values'];
 type ChosenSource = ProfilePasswordSource | 'stored';
 
 function passwordSourceFromFlags(values: AddFlags): ChosenSource | undefined {
@@ -231,7 +228,7 @@ function passwordSourceFromFlags(values: AddFlags): ChosenSource | undefined {
 	if (values['save-password']) chosen.push(['--save-password', 'stored']);
 	if (values['no-password']) chosen.push(['--no-password', {kind: 'none'}]);
 	if (chosen.length > 1) {
-		throw new UserError('usage', `Choose one password source, not ${chosen.map(([flag]) => flag).join(' and ')}.`, 'pgconvoy profile --help lists them.');
+		throw new UserError('usage', `Choose one password source, not ${chosen.map(([flag]) => flag).join(' and ')}.`, 'pgconvoy profile add --help lists them.');
 	}
 	return chosen[0]?.[1];
 }
@@ -303,7 +300,7 @@ function openForm(io: ProfileCommandIo): Form {
 function listProfiles(store: ProfileStore, io: ProfileCommandIo, out: Write): void {
 	const profiles = store.listProfiles();
 	if (profiles.length === 0) {
-		out('No profiles saved. Add one: pgconvoy profile add <name> --url postgres://user@host:5432/database\n');
+		out('No profiles saved. Add one (on a terminal, a form asks for its fields): pgconvoy profile add local\n');
 		return;
 	}
 	const badge = io.isTTY && !io.env.NO_COLOR ? '\u001B[1;97;41m PRODUCTION \u001B[0m' : 'PRODUCTION';
@@ -317,7 +314,7 @@ function listProfiles(store: ProfileStore, io: ProfileCommandIo, out: Write): vo
 
 function showProfile(name: string, store: ProfileStore, out: Write): void {
 	const profile = store.getProfile(name);
-	if (!profile) throw unknownProfileError(name, store);
+	if (!profile) throw unknownProfileError(name, store, {purpose: 'existing'});
 	out(`Profile "${name}": ${describeEndpoint(profile)}\n`);
 	out(formatProfileDetails(profile, store.file));
 }
@@ -343,7 +340,7 @@ function passwordSourceNote(source: ProfilePasswordSource, file: string): string
 		case 'env':
 			return `read from $${source.variable} when connecting`;
 		case 'pgpass':
-			return `looked up in ${source.file ?? '~/.pgpass'} (must be chmod 600)`;
+			return `looked up in ${source.file ?? defaultPgpassFile()}${process.platform === 'win32' ? '' : ' (must be chmod 600)'}`;
 		case 'stored':
 			return `saved in plain text in ${file} (mode 0600)`;
 		case 'none':
@@ -352,7 +349,7 @@ function passwordSourceNote(source: ProfilePasswordSource, file: string): string
 }
 
 function removeProfile(name: string, store: ProfileStore, out: Write): void {
-	if (!store.removeProfile(name)) throw unknownProfileError(name, store);
+	if (!store.removeProfile(name)) throw unknownProfileError(name, store, {purpose: 'existing'});
 	out(`Removed profile "${name}".\n`);
 }
 
@@ -361,7 +358,7 @@ function removeProfile(name: string, store: ProfileStore, out: Write): void {
 interface ServerFacts {
 	server_version: string;
 	database: string;
-	size: string;
+	size_bytes: string;
 	role: string;
 	superuser: boolean;
 	read_only: string;
@@ -379,7 +376,7 @@ interface ServerFacts {
 const factsQuery = `
 SELECT pg_catalog.current_setting('server_version') AS server_version,
        pg_catalog.current_database() AS database,
-       pg_catalog.pg_size_pretty(pg_catalog.pg_database_size(pg_catalog.current_database())) AS size,
+       pg_catalog.pg_database_size(pg_catalog.current_database()) AS size_bytes,
        CURRENT_USER AS role,
        (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER) AS superuser,
        pg_catalog.current_setting('transaction_read_only') AS read_only,
@@ -397,7 +394,7 @@ SELECT pg_catalog.current_setting('server_version') AS server_version,
 
 async function testProfile(value: string, io: ProfileCommandIo, out: Write): Promise<number> {
 	const store = openProfileStore({env: io.env});
-	const endpoint = resolveEndpointArgument(value, 'profile test', store);
+	const endpoint = resolveEndpointArgument(value, 'profile test', store, {purpose: 'existing'});
 	const promptPassword = io.isTTY ? (question: string) => promptHidden(question, io.stdin, io.stderr as NodeJS.WriteStream) : undefined;
 	const resolved = await resolvePassword(endpoint, {promptPassword, env: io.env});
 	out(`Connecting to ${describeEndpoint(resolved)} (${resolved.origin}, sslmode ${resolved.sslmode}, password ${describePasswordSource(resolved.passwordSource)})…\n`);
@@ -406,7 +403,8 @@ async function testProfile(value: string, io: ProfileCommandIo, out: Write): Pro
 	try {
 		const facts = (await client.query<ServerFacts>(factsQuery)).rows[0];
 		out(`  server      PostgreSQL ${facts.server_version}\n`);
-		out(`  database    ${facts.database}, ${facts.size}\n`);
+		// The wizard's formatter, so the same database reads the same size in both (pg's bigint arrives as text).
+		out(`  database    ${facts.database}, ${formatBytes(Number(facts.size_bytes))}\n`);
 		out(`  TLS         ${facts.tls ? `on (${facts.tls})` : 'off'}\n`);
 		out(`  role        ${facts.role}${facts.superuser ? ' (superuser: a role limited to the synced tables is safer)' : ''}\n`);
 		out(`  can write   ${writeVerdict(facts)}\n`);

@@ -1,7 +1,9 @@
-import meow from 'meow';
 import type {SyncMode} from '../core/plan/types.js';
 import {syncModes} from '../core/plan/types.js';
 import {UserError} from '../core/errors.js';
+import {closestName} from '../core/profiles/closest-name.js';
+import {flagHelpRows, parseFlagTable, unexpectedArgument, type FlagSpec} from './flag-table.js';
+import {renderHelp} from './help-text.js';
 
 export interface SyncCommandOptions {
 	from?: string;
@@ -22,40 +24,125 @@ export interface SyncCommandOptions {
 	allowEmptySource: boolean;
 }
 
-export const syncHelp = `
-  Usage
-    $ pgconvoy                       the interactive wizard
-    $ pgconvoy sync [options]        sync from the command line (headless when not a TTY, or with --yes/--json/--dry-run)
-    $ pgconvoy profile <add|list|show|remove|test> [name]
-    $ pgconvoy demo [--keep]         two embedded PostgreSQL servers with sample data, and the wizard
+/** `pgconvoy sync`'s options, in help order. A new option is a row here and a line in parseSyncFlags. */
+export const syncFlags: FlagSpec[] = [
+	{
+		name: 'from',
+		kind: 'value',
+		aliases: ['local-db-url'],
+		placeholder: '<profile|url>',
+		help: 'source (default: DATABASE_URL_LOCAL, from the environment or .env)',
+		emptyHint: 'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --from out to use DATABASE_URL_LOCAL.',
+	},
+	{
+		name: 'to',
+		kind: 'value',
+		aliases: ['prod-db-url'],
+		placeholder: '<profile|url>',
+		help: 'target (default: DATABASE_URL_PROD)',
+		emptyHint: 'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --to out to use DATABASE_URL_PROD.',
+	},
+	{
+		name: 'tables',
+		kind: 'list',
+		aliases: ['table'],
+		placeholder: 'a,b',
+		help: 'tables to sync (default: every table of the chosen schemas)',
+		emptyHint: 'Name the tables (--tables users,classes), or leave --tables out to sync every table. An unset shell variable expands to nothing.',
+	},
+	{
+		name: 'exclude',
+		kind: 'list',
+		placeholder: 'c,d',
+		help: 'tables to leave out',
+		emptyHint: 'Name the tables to leave out (--exclude audit_log), or leave --exclude out. An unset shell variable expands to nothing.',
+	},
+	{
+		name: 'schema',
+		kind: 'list',
+		aliases: ['schemas'],
+		placeholder: 's1,s2',
+		help: 'schemas to read (default: public)',
+		emptyHint: 'Name the schemas (--schema public,sales), or leave --schema out to read public.',
+	},
+	{name: 'all-schemas', kind: 'boolean', help: 'read every non-system schema'},
+	{
+		name: 'mode',
+		kind: 'value',
+		placeholder: syncModes.join('|'),
+		help: 'insert: add missing rows (default); upsert: also update changed rows; mirror: upsert and delete rows missing from the source (guarded)',
+		emptyHint: `Give one of ${syncModes.join(', ')}, or leave --mode out for insert.`,
+	},
+	{name: 'update-existing', kind: 'boolean', help: ''},
+	{name: 'dry-run', kind: 'boolean', help: 'only count what would change'},
+	{name: 'yes', kind: 'boolean', short: 'y', help: 'write without asking (required when stdin is not a terminal)'},
+	{
+		name: 'confirm',
+		kind: 'value',
+		placeholder: '<dbname>',
+		help: 'required to write to a profile tagged production',
+		emptyHint: "Type the production target's database name after --confirm (pgconvoy profile list shows each profile's database).",
+	},
+	{name: 'json', kind: 'boolean', help: 'print one JSON document'},
+	{
+		name: 'key',
+		kind: 'repeat',
+		placeholder: 'table=c1,c2',
+		help: 'key for a table without primary key (repeatable)',
+		emptyHint: 'Give a table and its key columns: --key events=id,at.',
+	},
+	{
+		name: 'lock-timeout',
+		kind: 'value',
+		placeholder: '5s',
+		help: 'how long to wait for a table lock on the target',
+		emptyHint: 'Give a duration such as 5s, 500ms or 2m, or leave --lock-timeout out for 5s.',
+	},
+	{
+		name: 'statement-timeout',
+		kind: 'value',
+		placeholder: '0',
+		help: 'per-statement limit on the target (0: none)',
+		emptyHint: 'Give a duration such as 30s (0 for none), or leave --statement-timeout out.',
+	},
+	{
+		name: 'max-delete',
+		kind: 'value',
+		placeholder: '50%',
+		help: "mirror: largest share of a table's rows that may be deleted",
+		emptyHint: 'Give a percentage such as 50%, or leave --max-delete out for 50%.',
+	},
+	{name: 'allow-empty-source', kind: 'boolean', help: 'mirror: allow emptying a table whose source side is empty'},
+];
 
-  Sync options
-    --from <profile|url>       source (default: DATABASE_URL_LOCAL, from the environment or .env)
-    --to <profile|url>         target (default: DATABASE_URL_PROD)
-    --tables a,b               tables to sync (default: every table of the chosen schemas)
-    --exclude c,d              tables to leave out
-    --schema s1,s2             schemas to read (default: public)      --all-schemas   every non-system schema
-    --mode insert|upsert|mirror
-                               insert: add missing rows (default); upsert: also update changed rows;
-                               mirror: upsert and delete rows missing from the source (guarded)
-    --dry-run                  only count what would change
-    --yes                      write without asking (required when stdin is not a terminal)
-    --confirm <dbname>         required to write to a profile tagged production
-    --json                     print one JSON document
-    --key table=c1,c2          key for a table without primary key (repeatable)
-    --lock-timeout 5s          how long to wait for a table lock on the target
-    --statement-timeout 0      per-statement limit on the target (0: none)
-    --max-delete 50%           mirror: largest share of a table's rows that may be deleted
-    --allow-empty-source       mirror: allow emptying a table whose source side is empty
-
-  Old sync_db_to_prod flags
-    --local-db-url = --from    --prod-db-url = --to    --update-existing = --mode upsert
-
-  Exit codes: 0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings,
-              5 failed and rolled back, 130 interrupted
-`;
-
-const list = (values: string[]) => values.flatMap((value) => value.split(',')).map((value) => value.trim()).filter(Boolean);
+export const syncHelp = renderHelp({
+	usage: ['pgconvoy sync [options]'],
+	summary:
+		'Sync table data from a source to a target database. On a terminal, the wizard opens with the given options filled in; it runs headless when stdin is not a terminal, or with --yes, --json or --dry-run.',
+	sections: [
+		{title: 'Options', rows: [...flagHelpRows(syncFlags), ['-h, --help', 'this help']]},
+		{
+			title: 'Old sync_db_to_prod flags',
+			lines: ['--local-db-url = --from   --prod-db-url = --to', '--update-existing = --mode upsert'],
+		},
+		{
+			title: 'Examples',
+			lines: [
+				'# what would change, per table',
+				'pgconvoy sync --from local --to prod --dry-run',
+				'# insert and update two tables, no questions asked',
+				'pgconvoy sync --to prod --tables users,classes --mode upsert --yes \\',
+				'  --confirm systeme_intelligent',
+				'# the same dry run as one JSON document',
+				'pgconvoy sync --to prod --mode upsert --dry-run --json',
+			],
+		},
+		{
+			title: 'Exit codes',
+			paragraphs: ['0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted'],
+		},
+	],
+});
 
 /** "5s", "500ms", "2m", "1500" (ms) → milliseconds. */
 export function parseDuration(value: string, flag: string): number {
@@ -79,77 +166,54 @@ function parseKeys(values: string[]): Record<string, string[]> {
 	const keys: Record<string, string[]> = {};
 	for (const value of values) {
 		const separator = value.lastIndexOf('=');
-		if (separator <= 0) throw new UserError('usage', `--key takes table=column[,column], not "${value}".`);
-		const columns = list([value.slice(separator + 1)]);
-		if (columns.length === 0) throw new UserError('usage', `--key ${value} names no column.`);
+		if (separator <= 0) throw new UserError('usage', `--key takes table=column[,column], not "${value}".`, 'For example: --key events=id,at.');
+		const columns = value
+			.slice(separator + 1)
+			.split(',')
+			.map((column) => column.trim())
+			.filter(Boolean);
+		if (columns.length === 0) throw new UserError('usage', `--key ${value} names no column.`, `Name the key columns: --key ${value.slice(0, separator).trim()}=id.`);
 		keys[value.slice(0, separator).trim()] = columns;
 	}
 	return keys;
 }
 
+function parseMode(value: string | undefined): SyncMode | undefined {
+	if (value === undefined) return undefined;
+	if (syncModes.includes(value as SyncMode)) return value as SyncMode;
+	const guess = closestName(value, syncModes);
+	throw new UserError('usage', `--mode must be one of ${syncModes.join(', ')}, not "${value}".`, guess ? `Did you mean --mode ${guess}?` : 'pgconvoy sync --help describes the modes.');
+}
+
 /** argv (after the command name) → typed options. Pure, so it is tested without a process. */
-export function parseSyncFlags(argv: string[]): SyncCommandOptions {
-	const cli = meow(syncHelp, {
-		importMeta: import.meta,
-		argv,
-		autoHelp: false,
-		autoVersion: false,
-		// meow would print and process.exit on an unknown flag; we report it as a usage error instead.
-		allowUnknownFlags: true,
-		flags: {
-			from: {type: 'string', aliases: ['localDbUrl']},
-			to: {type: 'string', aliases: ['prodDbUrl']},
-			tables: {type: 'string', isMultiple: true, aliases: ['table']},
-			exclude: {type: 'string', isMultiple: true},
-			schema: {type: 'string', isMultiple: true, aliases: ['schemas']},
-			allSchemas: {type: 'boolean'},
-			mode: {type: 'string'},
-			updateExisting: {type: 'boolean'},
-			dryRun: {type: 'boolean'},
-			yes: {type: 'boolean', shortFlag: 'y'},
-			confirm: {type: 'string'},
-			json: {type: 'boolean'},
-			key: {type: 'string', isMultiple: true},
-			lockTimeout: {type: 'string'},
-			statementTimeout: {type: 'string'},
-			maxDelete: {type: 'string'},
-			allowEmptySource: {type: 'boolean'},
-		},
-	});
-	const flags = cli.flags;
-	const known = new Set(['from', 'localDbUrl', 'to', 'prodDbUrl', 'tables', 'table', 'exclude', 'schema', 'schemas', 'allSchemas', 'mode', 'updateExisting', 'dryRun', 'yes', 'y', 'confirm', 'json', 'key', 'lockTimeout', 'statementTimeout', 'maxDelete', 'allowEmptySource']);
-	const unknown = Object.keys(flags).filter((name) => !known.has(name));
-	if (unknown.length > 0) {
-		const dashed = unknown.map((name) => '--' + name.replace(/[A-Z]/g, (letter) => '-' + letter.toLowerCase()));
-		throw new UserError('usage', `Unknown option ${dashed.join(', ')}.`, 'Run pgconvoy --help for the options.');
-	}
-	if (cli.input.length > 0) throw new UserError('usage', `Unexpected argument "${cli.input[0]}".`, 'Run pgconvoy --help for the options.');
-	let mode: SyncMode | undefined;
-	if (flags.mode !== undefined) {
-		if (!syncModes.includes(flags.mode as SyncMode)) throw new UserError('usage', `--mode must be one of ${syncModes.join(', ')}, not "${flags.mode}".`);
-		mode = flags.mode as SyncMode;
-	}
-	if (flags.updateExisting) {
-		if (mode && mode !== 'upsert') throw new UserError('usage', `--update-existing means --mode upsert; it conflicts with --mode ${mode}.`);
+export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
+	const flags = parseFlagTable(argv, syncFlags, 'pgconvoy sync');
+	if (flags.positionals.length > 0) throw unexpectedArgument(flags.positionals[0], syncFlags, 'pgconvoy sync');
+	let mode = parseMode(flags.value('mode'));
+	if (flags.boolean('update-existing')) {
+		if (mode && mode !== 'upsert') throw new UserError('usage', `--update-existing means --mode upsert; it conflicts with --mode ${mode}.`, 'Keep one of them.');
 		mode = 'upsert';
 	}
-	const schemas = list(flags.schema ?? []);
+	const schemas = flags.values('schema');
+	const lockTimeout = flags.value('lock-timeout');
+	const statementTimeout = flags.value('statement-timeout');
+	const maxDelete = flags.value('max-delete');
 	return {
-		from: flags.from,
-		to: flags.to,
-		tables: list(flags.tables ?? []),
-		exclude: list(flags.exclude ?? []),
+		from: flags.value('from'),
+		to: flags.value('to'),
+		tables: flags.values('tables'),
+		exclude: flags.values('exclude'),
 		schemas: schemas.length > 0 ? schemas : ['public'],
-		allSchemas: flags.allSchemas ?? false,
+		allSchemas: flags.boolean('all-schemas'),
 		mode,
-		dryRun: flags.dryRun ?? false,
-		yes: flags.yes ?? false,
-		confirm: flags.confirm,
-		json: flags.json ?? false,
-		keys: parseKeys(flags.key ?? []),
-		lockTimeoutMs: flags.lockTimeout ? parseDuration(flags.lockTimeout, '--lock-timeout') : 5000,
-		statementTimeoutMs: flags.statementTimeout ? parseDuration(flags.statementTimeout, '--statement-timeout') : 0,
-		maxDeleteRatio: flags.maxDelete ? parseRatio(flags.maxDelete) : 0.5,
-		allowEmptySource: flags.allowEmptySource ?? false,
+		dryRun: flags.boolean('dry-run'),
+		yes: flags.boolean('yes'),
+		confirm: flags.value('confirm'),
+		json: flags.boolean('json'),
+		keys: parseKeys(flags.values('key')),
+		lockTimeoutMs: lockTimeout !== undefined ? parseDuration(lockTimeout, '--lock-timeout') : 5000,
+		statementTimeoutMs: statementTimeout !== undefined ? parseDuration(statementTimeout, '--statement-timeout') : 0,
+		maxDeleteRatio: maxDelete !== undefined ? parseRatio(maxDelete) : 0.5,
+		allowEmptySource: flags.boolean('allow-empty-source'),
 	};
 }

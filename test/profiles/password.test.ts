@@ -2,7 +2,7 @@ import {chmodSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {Endpoint, PasswordSource} from '../../source/core/connection/endpoint.js';
-import {findPgpassPassword, pgPasswordOption, resolvePassword} from '../../source/core/connection/password.js';
+import {defaultPgpassFile, findPgpassPassword, pgPasswordOption, readableByOthers, resolvePassword} from '../../source/core/connection/password.js';
 import {UserError} from '../../source/core/errors.js';
 import {tempDir} from './helpers.js';
 
@@ -92,6 +92,23 @@ describe('resolvePassword', () => {
 		expect(open.message).toContain('0644');
 		expect(open.hint).toBe(`chmod 600 ${file}`);
 		expect(`${open.message}${open.hint}`).not.toContain('right');
+	});
+
+	it('on Windows, where every file reports group and world bits, the mode is not judged (as libpq does)', async () => {
+		const file = join(dir.path, 'pgpass');
+		writeFileSync(file, 'db.example.com:5432:shop:app:right\n');
+		chmodSync(file, 0o666);
+		expect((await resolvePassword(endpoint({kind: 'pgpass', file}), {platform: 'win32'})).password).toBe('right');
+		for (const platform of ['linux', 'darwin'] as const) expect((await refusal(resolvePassword(endpoint({kind: 'pgpass', file}), {platform}))).hint).toBe(`chmod 600 ${file}`);
+		expect(readableByOthers(0o100666, 'win32')).toBe(false);
+		expect(readableByOthers(0o100600, 'linux')).toBe(false);
+		expect(readableByOthers(0o100640, 'darwin')).toBe(true);
+	});
+
+	it("looks for libpq's default pgpass file where libpq does on each platform", () => {
+		expect(defaultPgpassFile('win32', {APPDATA: 'C:\\Users\\ana\\AppData\\Roaming'})).toBe('C:\\Users\\ana\\AppData\\Roaming\\postgresql\\pgpass.conf');
+		expect(defaultPgpassFile('linux', {})).toMatch(/\/\.pgpass$/);
+		expect(defaultPgpassFile('darwin', {})).toMatch(/\/\.pgpass$/);
 	});
 
 	it('fails clearly when no pgpass line matches or the file is missing', async () => {

@@ -3,6 +3,7 @@ import {join} from 'node:path';
 import pg from 'pg';
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
 import {startCluster, type EmbeddedCluster} from '../../source/support/embedded-cluster.js';
+import {formatBytes} from '../../source/present/numbers.js';
 import {runProfile, tempDir} from './helpers.js';
 
 const wrongPassword = 'Wr0ng#pass@word';
@@ -46,7 +47,13 @@ describe('profile test against a real server', () => {
 		expect(run.stderr).toBe('');
 		expect(run.code).toBe(0);
 		expect(run.stdout).toContain(`server      PostgreSQL ${cluster.version}`);
-		expect(run.stdout).toMatch(/database {4}shop, \d+ [kM]B/);
+		// The same formatter as the wizard's connect screen (9.0 MB there was 9182 kB here).
+		const admin = new pg.Client({connectionString: cluster.url('shop')});
+		await admin.connect();
+		const bytes = Number((await admin.query<{size: string}>(`SELECT pg_database_size('shop') AS size`)).rows[0].size);
+		await admin.end();
+		expect(run.stdout).toContain(`database    shop, ${formatBytes(bytes)}\n`);
+		expect(run.stdout).toMatch(/database {4}shop, \d+(\.\d)? MB\n/);
 		expect(run.stdout).toContain('TLS         off');
 		expect(run.stdout).toContain('role        postgres (superuser');
 		expect(run.stdout).toContain('can write   yes: the session is read-write and INSERT is granted on 2 of 2 tables');

@@ -91,6 +91,15 @@ describe('profile store', () => {
 		expect(openProfileStore({env}).getProfile('shop')).toEqual(profile);
 	});
 
+	it('on Windows, where every file reports group and world bits, the profile file mode is not judged', () => {
+		const store = openProfileStore({env, platform: 'win32'});
+		store.saveProfile('shop', profile, {savePassword: false});
+		chmodSync(store.file, 0o666);
+		expect(openProfileStore({env, platform: 'win32'}).getProfile('shop')).toEqual(profile);
+		expect(thrown(() => openProfileStore({env, platform: 'linux'}).getProfile('shop')).hint).toBe(`chmod 600 ${store.file}`);
+		expect(thrown(() => openProfileStore({env, platform: 'darwin'}).getProfile('shop')).hint).toBe(`chmod 600 ${store.file}`);
+	});
+
 	it('refuses an incomplete hand-edited profile instead of filling gaps from PG* variables', () => {
 		const store = openProfileStore({env});
 		store.saveProfile('shop', profile, {savePassword: false});
@@ -226,6 +235,7 @@ describe('profile add / list / show / remove', () => {
 		const missing = await runProfile(['show', 'prod'], env);
 		expect(missing.code).toBe(2);
 		expect(missing.stderr).toContain('There is no profile named "prod" (saved profiles: dev)');
+		expect(missing.stderr).toContain('→ pgconvoy profile list shows them.');
 		expect((await runProfile(['remove', 'dev'], env)).stdout).toContain('Removed profile "dev"');
 		expect((await runProfile(['remove', 'dev'], env)).code).toBe(2);
 	});
@@ -271,8 +281,17 @@ describe('profile add / list / show / remove', () => {
 			[['add', 'x', '--url', 'postgres://u@h/db', '--save-password'], '--save-password needs a password'],
 			[['add', 'x', '--url', 'postgres://u@h/db', '--password=hunter2'], 'does not take a password as a command-line argument'],
 			[['add', 'x', '--url', 'postgres://u@h/db', '--sslmode', 'no-verify'], 'Unknown sslmode'],
-			[['add', 'x', '--url', 'postgres://u@h/db', '--bogus'], "Unknown option '--bogus'"],
-			[['frobnicate'], 'Unknown profile command'],
+			[['add', 'x', '--url', 'postgres://u@h/db', '--bogus'], 'Unknown option --bogus.'],
+			[['add', 'x', '--url', 'postgres://u@h/db', '--pasword-env', 'X'], 'Did you mean --password-env?'],
+			[['add', 'x', '--url', 'postgres://u@h/db', '--production=yes'], '--production takes no value'],
+			[['add', 'x', 'y', '--url', 'postgres://u@h/db'], 'profile add takes one profile name'],
+			[['add', '--url', 'postgres://u@h/db'], 'profile add needs a name'],
+			[['frobnicate'], 'Unknown command "frobnicate".'],
+			[['rmove', 'x'], 'Did you mean pgconvoy profile remove?'],
+			[['show', 'x', '--verbose'], 'Unknown option --verbose.'],
+			[['show'], 'profile show needs a profile name.'],
+			[['list', 'x'], 'profile list takes no arguments'],
+			[[], 'pgconvoy profile needs a command.'],
 		];
 		for (const [args, message] of cases) {
 			const run = await runProfile(args, env);
@@ -282,7 +301,71 @@ describe('profile add / list / show / remove', () => {
 			expect(run.stderr).not.toContain('hunter2');
 		}
 		await runProfile(['add', 'x', '--url', 'postgres://u@h/db'], env);
-		expect((await runProfile(['add', 'x', '--url', 'postgres://u@h/db2'], env)).stderr).toContain('already exists');
-		expect((await runProfile(['add', 'x', '--url', 'postgres://u@h/db2', '--force'], env)).code).toBe(0);
+		const exists = await runProfile(['add', 'x', '--url', 'postgres://u@h/db2', '--production'], env);
+		expect(exists.stderr).toContain('already exists');
+		// The hint is the command to run, complete: running it as printed replaces the profile.
+		const printed = /To replace it: pgconvoy (.+) \(pgconvoy profile show x/.exec(exists.stderr)?.[1];
+		expect(printed).toBe('profile add x --url postgres://u@h/db2 --production --force');
+		const [profileCommand, ...profileArgs] = printed!.split(' ');
+		expect(profileCommand).toBe('profile');
+		expect((await runProfile(profileArgs, env)).code).toBe(0);
+		expect(openProfileStore({env}).getProfile('x')).toMatchObject({database: 'db2', production: true});
+	});
+
+	it('an empty value is a usage error that saves nothing', async () => {
+		for (const args of [
+			['add', 'x', '--url', ''],
+			['add', 'x', '--url'],
+			['add', 'x', '--host', '', '--database', 'd', '--user', 'u'],
+			['add', 'x', '--url', 'postgres://u@h/db', '--password-env', ''],
+			['add', 'x', '--url', 'postgres://u@h/db', '--sslmode', '--production'],
+			['add', 'x', '--url', 'postgres://u@h/db', '--pgpass-file='],
+		]) {
+			const run = await runProfile(args, env);
+			expect(run.code, args.join(' ')).toBe(2);
+			expect(run.stderr, args.join(' ')).toMatch(/✗ --[a-z-]+ needs a value, but got .*\n {2}→ \S/);
+		}
+		expect(openProfileStore({env}).profileNames()).toEqual([]);
+	});
+
+	it('a wrong name on show, remove or test suggests the close name and profile list, never profile add', async () => {
+		await runProfile(['add', 'prod', '--url', 'postgres://u@h/db'], env);
+		await runProfile(['add', 'staging', '--url', 'postgres://u@h/db'], env);
+		for (const command of ['show', 'remove', 'test']) {
+			const run = await runProfile([command, 'prd'], env);
+			expect(run.code, command).toBe(2);
+			expect(run.stderr, command).toContain('no profile named "prd" (saved profiles: prod, staging)');
+			expect(run.stderr, command).toContain('→ Did you mean "prod"? pgconvoy profile list shows them.');
+			expect(run.stderr, command).not.toContain('profile add');
+		}
+		expect((await runProfile(['remove', 'nope'], env)).stderr).toContain('→ pgconvoy profile list shows them.');
+		// Where a profile is used (--from, --to), saving it is a fair suggestion, as a command that runs.
+		const error = thrown(() => resolveEndpointArgument('prd', '--to', openProfileStore({env})));
+		expect(error.hint).toBe('Did you mean "prod"? pgconvoy profile list shows them. To save it: pgconvoy profile add prd (on a terminal, a form asks its fields), or give a URL (it must contain ://).');
+	});
+
+	it('a password typed in --url: says it is in the shell history and how to avoid that, saved or not', async () => {
+		for (const extra of [[], ['--save-password']]) {
+			const run = await runProfile(['add', `p${extra.length}`, '--url', `postgres://app:${encodedSecret}@db.example.com/shop`, ...extra], env);
+			expect(run.code).toBe(0);
+			expect(run.stderr).toContain('The password you put in --url is now in your shell history.');
+			expect(run.stderr).toContain('history -d N');
+			expect(run.stderr).toContain('--password-env VAR or --pgpass');
+			expect(run.stderr).toContain('HISTCONTROL=ignorespace');
+			expect(run.stdout + run.stderr).not.toContain(secret);
+			const block = run.stderr.slice(run.stderr.indexOf('⚠ The password you put')).split('\n⚠')[0];
+			for (const line of block.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+		}
+		expect((await runProfile(['add', 'nopw', '--url', 'postgres://app@db.example.com/shop'], env)).stderr).not.toContain('shell history');
+	});
+
+	it('help for profile and each of its commands exits 0, on stdout', async () => {
+		for (const args of [['--help'], ['-h'], ['help'], ['help', 'add'], ['add', '--help'], ['add', 'x', '--bogus', '-h'], ['ls', '--help'], ['show', '-h'], ['remove', '--help'], ['test', '--help']]) {
+			const run = await runProfile(args, env);
+			expect(run.code, args.join(' ')).toBe(0);
+			expect(run.stdout, args.join(' ')).toMatch(/^Usage: pgconvoy profile/);
+			expect(run.stderr).toBe('');
+		}
+		expect((await runProfile(['add', '--help'], env)).stdout).toContain('--password-env <VAR>');
 	});
 });

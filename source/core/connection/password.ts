@@ -1,6 +1,6 @@
 import {readFileSync, statSync} from 'node:fs';
 import {homedir} from 'node:os';
-import {join} from 'node:path';
+import path from 'node:path';
 import {describeEndpoint, type Endpoint, type PasswordSource} from './endpoint.js';
 import {UserError} from '../errors.js';
 
@@ -9,6 +9,8 @@ export interface PasswordIo {
 	promptPassword?: (question: string) => Promise<string>;
 	/** Where `env:VAR` sources are read; defaults to process.env. PGPASSWORD is never read unless named. */
 	env?: NodeJS.ProcessEnv;
+	/** Decides the pgpass file's default place and whether its mode bits mean anything; defaults to process.platform. */
+	platform?: NodeJS.Platform;
 }
 
 /** How a password source is shown: `prompt`, `env:VAR`, `pgpass`, `pgpass:FILE`, `stored`, `url`, `none`. */
@@ -52,8 +54,10 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 				`Set it before running: export ${source.variable}=... (or read -s ${source.variable} && export ${source.variable}).`,
 			);
 		}
-		case 'pgpass':
-			return withPassword(passwordFromPgpass(endpoint, source.file ?? join(homedir(), '.pgpass'), where));
+		case 'pgpass': {
+			const platform = io.platform ?? process.platform;
+			return withPassword(passwordFromPgpass(endpoint, source.file ?? defaultPgpassFile(platform, io.env ?? process.env), where, platform));
+		}
 		case 'prompt': {
 			if (!io.promptPassword) {
 				throw new UserError(
@@ -89,7 +93,22 @@ export function pgPasswordOption(endpoint: Endpoint): () => string {
 	};
 }
 
-function passwordFromPgpass(endpoint: Endpoint, file: string, where: string): string {
+/** libpq's default password file: ~/.pgpass, or %APPDATA%\postgresql\pgpass.conf on Windows. */
+export function defaultPgpassFile(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+	if (platform !== 'win32') return path.posix.join(homedir(), '.pgpass');
+	return path.win32.join(env.APPDATA ?? path.win32.join(homedir(), 'AppData', 'Roaming'), 'postgresql', 'pgpass.conf');
+}
+
+/**
+ * Whether a secret file (a pgpass file, the profiles file) is open to other users. These are POSIX
+ * mode bits; on Windows every file reports them, so there is nothing to judge, and libpq skips its
+ * pgpass check on WIN32 too (access is governed by ACLs there).
+ */
+export function readableByOthers(mode: number, platform: NodeJS.Platform = process.platform): boolean {
+	return platform !== 'win32' && (mode & 0o077) !== 0;
+}
+
+function passwordFromPgpass(endpoint: Endpoint, file: string, where: string, platform: NodeJS.Platform): string {
 	let mode: number;
 	try {
 		const stats = statSync(file);
@@ -100,7 +119,7 @@ function passwordFromPgpass(endpoint: Endpoint, file: string, where: string): st
 		throw new UserError('config', `${where}: cannot read the password file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Create it with a line host:port:database:user:password and chmod 600, or choose another password source.', {cause: error});
 	}
 	// libpq ignores a password file others can read; a profile that relies on one fails instead.
-	if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+	if (readableByOthers(mode, platform)) {
 		throw new UserError(
 			'config',
 			`${where}: the password file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), so it is not used.`,

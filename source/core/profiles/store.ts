@@ -2,6 +2,7 @@ import {chmodSync, mkdirSync, statSync} from 'node:fs';
 import {dirname} from 'node:path';
 import Conf from 'conf';
 import {sslModes, type Endpoint, type PasswordSource, type SslMode} from '../connection/endpoint.js';
+import {readableByOthers} from '../connection/password.js';
 import {UserError} from '../errors.js';
 
 /** A URL's password is never a profile's source: importing a URL turns it into `stored` or drops it. */
@@ -37,8 +38,9 @@ const profileNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
  * The profile store in `PGCONVOY_CONFIG_DIR`, else conf's per-user config directory for `pgconvoy`.
  * The directory is kept 0700 and the file 0600; a file others can read is refused on every load.
  */
-export function openProfileStore(options: {env?: NodeJS.ProcessEnv} = {}): ProfileStore {
+export function openProfileStore(options: {env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform} = {}): ProfileStore {
 	const env = options.env ?? process.env;
+	const platform = options.platform ?? process.platform;
 	const directory = env.PGCONVOY_CONFIG_DIR || undefined;
 	let invalidJson = false;
 	const conf = new Conf<StoreData>({
@@ -61,7 +63,7 @@ export function openProfileStore(options: {env?: NodeJS.ProcessEnv} = {}): Profi
 	const file = conf.path;
 
 	const rawProfiles = (): Record<string, unknown> => {
-		refuseOpenPermissions(file);
+		refuseOpenPermissions(file, platform);
 		invalidJson = false;
 		const profiles = conf.get('profiles') ?? {};
 		if (invalidJson) {
@@ -134,15 +136,14 @@ export function profileToEndpoint(name: string, profile: Profile, origin: string
 	};
 }
 
-function refuseOpenPermissions(file: string): void {
-	if (process.platform === 'win32') return;
+function refuseOpenPermissions(file: string, platform: NodeJS.Platform): void {
 	let mode: number;
 	try {
 		mode = statSync(file).mode;
 	} catch {
 		return;
 	}
-	if ((mode & 0o077) !== 0) {
+	if (readableByOthers(mode, platform)) {
 		throw new UserError(
 			'config',
 			`The profile file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); pgconvoy refuses to use it.`,
@@ -170,7 +171,7 @@ function profileToStore(name: string, profile: Profile, savePassword: boolean): 
 /** Checks every field, so a hand-edited or partial profile is an error instead of a PG* environment fallback. */
 function validateProfile(name: string, raw: unknown, file: string | undefined): Profile {
 	const where = file ? `Profile "${name}" in ${file}` : `Profile "${name}"`;
-	const fix = file ? `Re-create it: pgconvoy profile add ${name} --force ...` : 'Give every field: host, port, database, user.';
+	const fix = file ? `Fix it in the file, or save it again: pgconvoy profile add ${name} --force (on a terminal, a form asks its fields).` : 'Give every field: host, port, database, user.';
 	const fail = (problem: string): never => {
 		throw new UserError('config', `${where} ${problem}.`, fix);
 	};
