@@ -4,6 +4,7 @@ import type {Endpoint} from '../core/connection/endpoint.js';
 import {assertNever, stepOrder, wizardReducer, type Action, type EndpointPhase, type StepName, type WizardState} from './state.js';
 import type {WizardServices} from './services.js';
 import {useGlobalKeys} from './hooks/use-global-keys.js';
+import {KeysProvider} from './hooks/use-keys.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
 import {Header} from './components/header.js';
 import {EndpointStep} from './steps/endpoint-step.js';
@@ -56,8 +57,16 @@ function headerEndpoints({step, context}: WizardState): {source?: Endpoint; targ
 	return {source: context.source?.endpoint, target: context.target?.endpoint};
 }
 
-/** The wizard: one reducer, a header, the current step. */
-export function App({services, initial, onExit}: AppProps) {
+/** The wizard: one reducer, a header, the current step; keys reach it one at a time, in order. */
+export function App(props: AppProps) {
+	return (
+		<KeysProvider>
+			<Wizard {...props} />
+		</KeysProvider>
+	);
+}
+
+function Wizard({services, initial, onExit}: AppProps) {
 	const [state, dispatch] = useReducer(wizardReducer, initial);
 	const {exit} = useApp();
 	const {columns, rows} = useTerminalSize();

@@ -1,5 +1,5 @@
 import {writeFile} from 'node:fs/promises';
-import {join, relative} from 'node:path';
+import {resolve} from 'node:path';
 import type {Endpoint} from '../core/connection/endpoint.js';
 import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
 import {parseConnectionUrl} from '../core/connection/url.js';
@@ -37,12 +37,13 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 				candidates.push({key: 'profiles', label: 'saved profiles', error: toUserError(error)});
 			}
 			const defaults = readEndpointDefaults(config.env, config.cwd);
-			for (const url of [defaults.localUrl, defaults.prodUrl]) {
+			for (const [url, sourceDefault] of [[defaults.localUrl, true], [defaults.prodUrl, false]] as const) {
 				if (!url) continue;
+				const base = {key: `env:${url.origin}`, label: url.origin, ...(sourceDefault ? {sourceDefault} : {})};
 				try {
-					candidates.push({key: `env:${url.origin}`, label: url.origin, endpoint: parseConnectionUrl(url.value, url.origin)});
+					candidates.push({...base, endpoint: parseConnectionUrl(url.value, url.origin)});
 				} catch (error) {
-					candidates.push({key: `env:${url.origin}`, label: url.origin, error: toUserError(error)});
+					candidates.push({...base, error: toUserError(error)});
 				}
 			}
 			return candidates;
@@ -57,9 +58,9 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 			return session;
 		},
 		async saveReport(document) {
-			const file = join(config.cwd, `pgconvoy-report-${timestamp(new Date())}.json`);
+			const file = resolve(config.cwd, `pgconvoy-report-${timestamp(new Date())}.json`);
 			await writeFile(file, JSON.stringify(document, null, 2) + '\n', {flag: 'wx'});
-			return relative(config.cwd, file);
+			return file;
 		},
 		async dispose() {
 			await Promise.all([...sessions].map((session) => session.close()));

@@ -12,18 +12,32 @@ export function barParts(ratio: number, width: number): {filled: string; empty: 
 }
 
 /**
- * Hides the password of a PostgreSQL URL while it is being typed: everything between `user:` and
- * the last `@` (or the end, while no `@` is typed yet) becomes `•`. Same length as the input, so a
- * cursor position in the text is the same position on screen.
+ * Hides the password of a PostgreSQL URL while it is being typed, and only the password: the part
+ * between `user:` and the `@`, and a `password=` parameter. Same length as the input, so a cursor
+ * position in the text is the same position on screen.
+ *
+ * Before an `@` is typed, `host:5432` and `user:secret` look alike: a colon followed by a port
+ * (digits, then `/`, `?` or the end) is shown; anything else after the colon is masked, so a
+ * password is never shown while the `@` is still to come.
  */
 export function maskUrlPassword(text: string): string {
-	const scheme = /^\s*[a-z]*:\/\//i.exec(text);
+	const mask = (from: number, to: number, value: string) => value.slice(0, from) + '•'.repeat(Math.max(0, to - from)) + value.slice(to);
+	const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(text);
 	const start = scheme ? scheme[0].length : 0;
-	const at = text.lastIndexOf('@');
-	const end = at >= start ? at : text.length;
-	const colon = text.indexOf(':', start);
-	if (colon === -1 || colon >= end) return text;
-	return text.slice(0, colon + 1) + '•'.repeat(end - colon - 1) + text.slice(end);
+	let shown = text;
+	const parameter = /([?&]password=)([^&]*)/i.exec(text);
+	if (parameter) shown = mask(parameter.index + parameter[1]!.length, parameter.index + parameter[0].length, shown);
+	const queryStart = text.indexOf('?', start);
+	const authority = text.slice(start, queryStart === -1 ? text.length : queryStart);
+	const at = authority.lastIndexOf('@');
+	if (at !== -1) {
+		const colon = authority.indexOf(':');
+		return colon !== -1 && colon < at ? mask(start + colon + 1, start + at, shown) : shown;
+	}
+	const host = authority.split('/')[0]!;
+	const colon = host.indexOf(':');
+	if (colon === -1 || /^\d*$/.test(host.slice(colon + 1))) return shown;
+	return mask(start + colon + 1, start + authority.length, shown);
 }
 
 /** "insert 1,204, update 37, delete 0 rows in 8 tables of systeme_intelligent on db.example.com" */

@@ -20,6 +20,8 @@ export interface EndpointCandidate {
 	/** `profile prod`, `DATABASE_URL_LOCAL`… */
 	label: string;
 	endpoint?: Endpoint;
+	/** DATABASE_URL_LOCAL: where rows come from by default, so never offered as a target. */
+	sourceDefault?: boolean;
 	/** Why this candidate cannot be used (a malformed URL in the environment, a broken profile). */
 	error?: UserError;
 }
@@ -34,6 +36,6 @@ export interface WizardServices {
 	resolvePassword(endpoint: Endpoint): Promise<Endpoint>;
 	inspect(endpoint: Endpoint, role: 'source' | 'target'): Promise<DatabaseSummary>;
 	openSession(source: Endpoint, target: Endpoint): Promise<WizardSession>;
-	/** Writes the JSON report next to the user and returns the path written. */
+	/** Writes the JSON report into the working directory and returns the full path written. */
 	saveReport(document: unknown): Promise<string>;
 }

@@ -22,7 +22,8 @@ export type EndpointPhase =
 	/** `advance`: prefilled by a flag, so move on by itself once connected. */
 	| {kind: 'connecting'; endpoint: Endpoint; advance: boolean}
 	| {kind: 'connected'; connected: Connected}
-	| {kind: 'failed'; error: UserError; endpoint?: Endpoint};
+	/** `sameAsSource`: the target picked is the source database; retrying cannot help, choosing another can. */
+	| {kind: 'failed'; error: UserError; endpoint?: Endpoint; sameAsSource?: true};
 
 export type Outcome =
 	| {kind: 'committed'; result: SyncResult}
@@ -172,7 +173,7 @@ function enterTarget(context: WizardContext): [Step, WizardContext] {
 	const prefilled = context.prefill.target;
 	if (prefilled !== undefined) {
 		const {target: _used, ...prefill} = context.prefill;
-		const phase = prefilled instanceof UserError ? prefilledPhase(prefilled) : context.source && sameDatabase(context.source.endpoint, prefilled) ? {kind: 'failed' as const, error: sameDatabaseError(prefilled), endpoint: prefilled} : prefilledPhase(prefilled);
+		const phase = prefilled instanceof UserError ? prefilledPhase(prefilled) : context.source && sameDatabase(context.source.endpoint, prefilled) ? {kind: 'failed' as const, error: sameDatabaseError(prefilled), endpoint: prefilled, sameAsSource: true as const} : prefilledPhase(prefilled);
 		return [{name: 'target', phase}, {...context, prefill}];
 	}
 	return [{name: 'target', phase: context.target ? {kind: 'connected', connected: context.target} : {kind: 'choose'}}, context];
@@ -275,7 +276,8 @@ function back(state: WizardState): WizardState {
 			return {...state, step: {name: 'source', phase: context.source ? {kind: 'connected', connected: context.source} : {kind: 'choose'}}};
 		case 'tables':
 			if (step.offer) return {...state, step: {...step, offer: undefined}};
-			if (step.filtering) return {...state, step: {...step, filtering: false, filter: ''}};
+			// An active filter is cleared first, whether it is being typed or was kept with Enter.
+			if (step.filtering || step.filter !== '') return {...state, step: {...step, filtering: false, filter: ''}};
 			// Leaving the tables closes the session: a different source or target needs a new one.
 			return {
 				...state,
@@ -346,7 +348,7 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		case 'endpoint-chosen':
 			return inEndpointStep(state, (_phase, role) => {
 				if (role === 'target' && context.source && sameDatabase(context.source.endpoint, action.endpoint)) {
-					return {kind: 'failed', error: sameDatabaseError(action.endpoint), endpoint: action.endpoint};
+					return {kind: 'failed', error: sameDatabaseError(action.endpoint), endpoint: action.endpoint, sameAsSource: true};
 				}
 				return startEndpoint(action.endpoint, false);
 			});
@@ -368,7 +370,7 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			if (step.name === 'tables') return step.status.kind === 'failed' ? {...state, step: tablesStep()} : state;
 			return inEndpointStep(state, (phase) => {
 				if (phase.kind !== 'failed') return undefined;
-				if (!phase.endpoint) return {kind: 'choose'};
+				if (!phase.endpoint || phase.sameAsSource) return {kind: 'choose'};
 				// A typed password that failed is asked again rather than resent.
 				if (phase.endpoint.passwordSource.kind === 'prompt') {
 					const {password: _wrong, ...endpoint} = phase.endpoint;

@@ -104,9 +104,9 @@ describe('the whole wizard', () => {
 		const initial = initialState({source: endpoint('local_db', {host: 'localhost'}), target: endpoint('prod_db'), tables: ['users'], mode: 'insert', options});
 		const app = await renderApp({services, initial});
 		await session.nextPreview();
-		const frame = await waitFor(app, 'Step 5/8 · Preview · insert mode');
+		// The header can show before the plan's tables do: wait for both.
+		const frame = await waitFor(app, (shown) => shown.includes('Step 5/8 · Preview · insert mode') && shown.includes('public.users'));
 		expect(frame).toContain('pgconvoy app@localhost:5432/local_db → app@prod_db.example.com:5432/prod_db');
-		expect(frame).toContain('public.users');
 		expect(services.inspected.map((value) => value.database)).toEqual(['local_db', 'prod_db']);
 		// Esc walks back through the skipped steps, showing the flags' answers.
 		await press(app, keys.escape);

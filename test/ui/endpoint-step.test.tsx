@@ -17,7 +17,7 @@ describe('source and target steps', () => {
 		const services = fakeServices({
 			candidates: [
 				{key: 'profile:prod', label: 'profile prod', endpoint: prodProfile},
-				{key: 'env:DATABASE_URL_LOCAL', label: 'DATABASE_URL_LOCAL', endpoint: endpoint('local_db', {host: 'localhost'})},
+				{key: 'env:DATABASE_URL_LOCAL', label: 'DATABASE_URL_LOCAL', sourceDefault: true, endpoint: endpoint('local_db', {host: 'localhost'})},
 				{key: 'env:DATABASE_URL_PROD', label: 'DATABASE_URL_PROD', error: new UserError('config', 'DATABASE_URL_PROD: not a PostgreSQL URL.')},
 			],
 			inspect: async (value) => {
@@ -45,11 +45,15 @@ describe('source and target steps', () => {
 		await press(app, keys.enter);
 		const target = await waitFor(app, 'Where should they go?');
 		expect(target).toContain('Step 2/8 · Target');
-		expect(target).toMatch(/DATABASE_URL_LOCAL.*\(the source\)/);
-		// A candidate whose URL does not parse shows its error when chosen.
-		await press(app, keys.down, keys.down, keys.enter);
-		expect(await waitFor(app, 'choose again')).toContain('✗ DATABASE_URL_PROD: not a PostgreSQL URL.');
-		await press(app, 'r');
+		// DATABASE_URL_LOCAL is where rows come from by default (and here the source): not a target.
+		expect(target).not.toContain('DATABASE_URL_LOCAL');
+		expect(target).toMatch(/profile prod[^\n]*\n[^\n]*DATABASE_URL_PROD/);
+		// A candidate whose URL does not parse shows its error when chosen; retrying it cannot help.
+		await press(app, keys.down, keys.enter);
+		const invalid = await waitFor(app, 'choose another');
+		expect(invalid).toContain('✗ DATABASE_URL_PROD: not a PostgreSQL URL.');
+		expect(invalid).not.toContain('retry');
+		await press(app, keys.enter);
 		await waitFor(app, 'Where should they go?');
 		app.unmount();
 	});
@@ -118,7 +122,7 @@ describe('source and target steps', () => {
 		const failed = await waitFor(app, 'connection refused');
 		expect(failed).toContain('✗ Cannot reach localhost:5432 (connection refused).');
 		expect(failed).toContain('→ Is the server running?');
-		expect(failed).toMatch(/r retry\s+esc choose another/);
+		expect(failed).toMatch(/r\/enter retry\s+esc choose another/);
 		await press(app, 'r');
 		await waitFor(app, '✓ Connected to the source');
 		await press(app, keys.escape);
@@ -126,11 +130,44 @@ describe('source and target steps', () => {
 		app.unmount();
 	});
 
-	test('choosing the source again as the target is refused', async () => {
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'target', phase: {kind: 'choose'}}, {target: undefined})});
+	test('the source is not offered as a target; typed anyway, it is refused with "choose another", never "retry"', async () => {
+		const source = endpoint('local_db', {host: 'localhost'});
+		const services = fakeServices({
+			candidates: [
+				{key: 'profile:local', label: 'profile local', endpoint: source},
+				{key: 'env:DATABASE_URL_PROD', label: 'DATABASE_URL_PROD', endpoint: endpoint('prod_db')},
+			],
+			parseEndpoint: () => source,
+		});
+		const app = await renderApp({services, initial: stateAt({name: 'target', phase: {kind: 'choose'}}, {target: undefined})});
+		const list = await waitFor(app, 'Where should they go?');
+		expect(list).not.toContain('profile local');
+		await press(app, keys.down, keys.enter);
+		await waitFor(app, 'Connection URL');
+		await type(app, 'local');
+		await press(app, keys.enter);
+		const refused = await waitFor(app, 'target is the source');
+		expect(refused).toContain('✗ The target is the source database (app@localhost:5432/local_db).');
+		expect(refused).toMatch(/enter\/esc choose another\s+q quit/);
+		expect(refused).not.toContain('retry');
+		// r does nothing here; enter goes back to the list.
+		await press(app, 'r');
+		expect(frameText(app)).toContain('target is the source');
+		await press(app, keys.enter);
 		await waitFor(app, 'Where should they go?');
-		await press(app, keys.up, keys.enter);
-		expect(await waitFor(app, 'target is the source')).toContain('✗ The target is the source database (app@localhost:5432/local_db).');
+		app.unmount();
+	});
+
+	test('a URL that does not parse shows what was typed, its password redacted', async () => {
+		const app = await renderApp({services: fakeServices(), initial: initialState({options})});
+		await waitFor(app, 'Enter a connection URL');
+		await press(app, keys.down, keys.down, keys.enter);
+		await waitFor(app, 'Connection URL');
+		await type(app, 'postgres://app:hunter2@db:5432/x?sslmode=bogus');
+		await press(app, keys.enter);
+		const frame = await waitFor(app, '✗ not a PostgreSQL URL.');
+		expect(frame).toContain('You typed: postgres://app:***@db:5432/x?sslmode=bogus');
+		expect(allFrames(app)).not.toContain('hunter2');
 		app.unmount();
 	});
 

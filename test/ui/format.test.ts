@@ -11,8 +11,13 @@ describe('formatting for the wizard', () => {
 			['postgres://app:s3c', 'postgres://app:•••'],
 			['postgres://app:p@ss@db:5432/x', 'postgres://app:••••@db:5432/x'],
 			['postgres://app@db:5432/x', 'postgres://app@db:5432/x'],
-			// Without an @ a port cannot be told from a password yet: masking too much is the safe side.
-			['postgresql://db:5432/x?sslmode=require', 'postgresql://db:' + '•'.repeat('5432/x?sslmode=require'.length)],
+			// A port is not a password: host:port/database shows as typed.
+			['postgresql://db:5432/x?sslmode=require', 'postgresql://db:5432/x?sslmode=require'],
+			['localhost:5432/db', 'localhost:5432/db'],
+			['postgres://localhost:5432', 'postgres://localhost:5432'],
+			// Before the @ anything after `user:` that is not a port is masked: it may be a password.
+			['postgres://app:sec/ret', 'postgres://app:•••••••'],
+			['postgres://u@h/db?password=abc&sslmode=require', 'postgres://u@h/db?password=•••&sslmode=require'],
 			['prod-profile', 'prod-profile'],
 		];
 		for (const [typed, shown] of cases) {

@@ -189,7 +189,7 @@ export function fakeServices(overrides: Partial<WizardServices> & {candidates?: 
 		saved: [],
 		endpointCandidates: () =>
 			overrides.candidates ?? [
-				{key: 'env:DATABASE_URL_LOCAL', label: 'DATABASE_URL_LOCAL', endpoint: endpoint('local_db', {host: 'localhost', origin: 'DATABASE_URL_LOCAL'})},
+				{key: 'env:DATABASE_URL_LOCAL', label: 'DATABASE_URL_LOCAL', sourceDefault: true, endpoint: endpoint('local_db', {host: 'localhost', origin: 'DATABASE_URL_LOCAL'})},
 				{key: 'env:DATABASE_URL_PROD', label: 'DATABASE_URL_PROD', endpoint: endpoint('prod_db', {origin: 'DATABASE_URL_PROD'})},
 			],
 		parseEndpoint: () => {

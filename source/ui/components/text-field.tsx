@@ -1,5 +1,7 @@
 import React, {useRef, useState} from 'react';
-import {Text, useInput} from 'ink';
+import {Text} from 'ink';
+import {useKeys} from '../hooks/use-keys.js';
+
 
 export interface TextFieldProps {
 	value: string;
@@ -22,8 +24,8 @@ export const maskAll = (value: string) => '•'.repeat(value.length);
  */
 export function TextField({value, onChange, onSubmit, focus = true, placeholder, display = (text) => text}: TextFieldProps) {
 	const [cursor, setCursor] = useState(value.length);
-	// Keys can arrive faster than React re-renders (a paste split across reads, a test typing): each
-	// one must edit the result of the previous one, not the value of the last render.
+	// Outside the wizard's KeysProvider keys can arrive faster than React re-renders: each one must
+	// edit the result of the previous one, not the value of the last render.
 	const latest = useRef({value, cursor});
 	latest.current = {value, cursor: Math.min(latest.current.cursor, value.length)};
 	const update = (next: string, position: number) => {
@@ -31,7 +33,7 @@ export function TextField({value, onChange, onSubmit, focus = true, placeholder,
 		setCursor(position);
 		if (next !== value) onChange(next);
 	};
-	useInput(
+	useKeys(
 		(input, key) => {
 			const {value: current, cursor: position} = latest.current;
 			if (key.return) {
@@ -46,11 +48,7 @@ export function TextField({value, onChange, onSubmit, focus = true, placeholder,
 			else if (key.backspace || key.delete) {
 				if (position > 0) update(current.slice(0, position - 1) + current.slice(position), position - 1);
 			} else if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) {
-				// Typed text and Enter can arrive in one read (a paste, a fast terminal): insert, then submit.
-				const [text = '', ...rest] = input.split(/\r\n|\r|\n/);
-				const next = current.slice(0, position) + text + current.slice(position);
-				update(next, position + text.length);
-				if (rest.length > 0) onSubmit?.(next);
+				update(current.slice(0, position) + input + current.slice(position), position + input.length);
 			}
 		},
 		{isActive: focus},

@@ -1,6 +1,6 @@
-import {useInput} from 'ink';
 import type {Dispatch} from 'react';
 import {acceptsText, type Action, type WizardState} from '../state.js';
+import {useKeys} from './use-keys.js';
 
 /**
  * The keys that mean the same on every screen, in one place: Ctrl-C (Ink's own handler is off, so
@@ -8,7 +8,7 @@ import {acceptsText, type Action, type WizardState} from '../state.js';
  */
 export function useGlobalKeys(state: WizardState, dispatch: Dispatch<Action>): void {
 	const typing = acceptsText(state);
-	useInput((input, key) => {
+	useKeys((input, key) => {
 		if (key.ctrl && input === 'c') dispatch({type: 'interrupt'});
 		else if (key.escape) dispatch({type: 'back'});
 		else if (input === 'q' && !typing && !key.ctrl && !key.meta) dispatch({type: 'quit'});

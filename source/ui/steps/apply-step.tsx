@@ -1,5 +1,6 @@
 import React, {useMemo, type Dispatch} from 'react';
-import {Box, Static, Text, useInput} from 'ink';
+import {Box, Static, Text} from 'ink';
+
 import type {TableResult} from '../../core/events.js';
 import {formatCount, formatDuration, formatPercent, formatRate} from '../../present/numbers.js';
 import type {Action, Step, WizardContext} from '../state.js';
@@ -8,6 +9,7 @@ import {useClock} from '../hooks/use-clock.js';
 import {KeyHints} from '../components/key-hints.js';
 import {ProgressBar} from '../components/progress-bar.js';
 import {Spinner} from '../components/spinner.js';
+import {useKeys} from '../hooks/use-keys.js';
 
 interface ApplyStepProps {
 	step: Extract<Step, {name: 'apply'}>;
@@ -47,7 +49,7 @@ export function ApplyStep({step, context, dispatch, columns}: ApplyStepProps) {
 	const width = Math.min(columns, 80);
 	const barWidth = Math.max(10, width - 8);
 
-	useInput(
+	useKeys(
 		(input, key) => {
 			if (input === 'y' || input === 'Y') dispatch({type: 'answer-abort', abort: true});
 			else if (input === 'n' || input === 'N' || key.return) dispatch({type: 'answer-abort', abort: false});

@@ -1,11 +1,13 @@
 import React, {type Dispatch} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
+
 import {formatDuration} from '../../present/numbers.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import {changeSentence} from '../format.js';
 import {KeyHints} from '../components/key-hints.js';
 import {ProductionBadge} from '../components/production-badge.js';
 import {TextField} from '../components/text-field.js';
+import {useKeys} from '../hooks/use-keys.js';
 
 interface ConfirmStepProps {
 	step: Extract<Step, {name: 'confirm'}>;
@@ -19,7 +21,7 @@ export function ConfirmStep({step, context, dispatch}: ConfirmStepProps) {
 	const preview = context.preview!.result;
 	const warnings = preview.findings.filter((finding) => finding.severity === 'warning').length;
 	const sentence = changeSentence(preview, target);
-	useInput(
+	useKeys(
 		(input, key) => {
 			if (input === 'y' || input === 'Y') dispatch({type: 'confirm'});
 			else if (input === 'n' || input === 'N' || key.return) dispatch({type: 'back'});

@@ -1,7 +1,8 @@
 import React, {useMemo, useState, type Dispatch} from 'react';
-import {Box, Text, useInput} from 'ink';
-import SelectInput from 'ink-select-input';
+import {Box, Text} from 'ink';
+
 import {describeEndpoint, sameDatabase, type Endpoint} from '../../core/connection/endpoint.js';
+import {redactUrl} from '../../core/connection/url.js';
 import {formatCount, formatBytes} from '../../present/numbers.js';
 import type {Action, Connected, EndpointPhase, Role, WizardContext} from '../state.js';
 import type {EndpointCandidate, WizardServices} from '../services.js';
@@ -11,8 +12,10 @@ import {useConnect} from '../hooks/use-connect.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {ProductionBadge} from '../components/production-badge.js';
+import {SelectList} from '../components/select-list.js';
 import {Spinner} from '../components/spinner.js';
 import {TextField, maskAll} from '../components/text-field.js';
+import {useKeys} from '../hooks/use-keys.js';
 
 interface StepProps {
 	role: Role;
@@ -44,8 +47,7 @@ export function EndpointStep(props: StepProps) {
 	}
 }
 
-function CandidateLine({candidate, source, selected, labelWidth}: {candidate: EndpointCandidate; source?: Endpoint; selected: boolean; labelWidth: number}) {
-	const isSource = source && candidate.endpoint && sameDatabase(source, candidate.endpoint);
+function CandidateLine({candidate, selected, labelWidth}: {candidate: EndpointCandidate; selected: boolean; labelWidth: number}) {
 	return (
 		<Box columnGap={1} flexWrap="wrap">
 			<Text color={selected ? 'cyan' : undefined} bold={selected}>
@@ -53,47 +55,46 @@ function CandidateLine({candidate, source, selected, labelWidth}: {candidate: En
 			</Text>
 			{candidate.endpoint ? <Text color="gray">{describeEndpoint(candidate.endpoint)}</Text> : null}
 			{candidate.endpoint?.production ? <ProductionBadge /> : null}
-			{isSource ? <Text color="yellow">(the source)</Text> : null}
 			{candidate.error ? <Text color="red">✗ {candidate.error.message}</Text> : null}
 		</Box>
 	);
 }
 
+/** What the list offers: for the target, neither the source default (DATABASE_URL_LOCAL) nor the source itself. */
+export function offeredCandidates(candidates: EndpointCandidate[], role: Role, source?: Endpoint): EndpointCandidate[] {
+	if (role === 'source') return candidates;
+	return candidates.filter((candidate) => !candidate.sourceDefault && !(source && candidate.endpoint && sameDatabase(source, candidate.endpoint)));
+}
+
 function ChooseEndpoint({role, context, services, dispatch, rows}: StepProps) {
-	const candidates = useMemo(() => services.endpointCandidates(), [services]);
 	const source = role === 'target' ? context.source?.endpoint : undefined;
-	const items = [...candidates.map((candidate) => ({key: candidate.key, label: candidate.key, value: candidate.key})), {key: enterUrl, label: enterUrl, value: enterUrl}];
+	const candidates = useMemo(() => offeredCandidates(services.endpointCandidates(), role, source), [services, role, source]);
+	const items: Array<EndpointCandidate | typeof enterUrl> = [...candidates, enterUrl];
 	const current = role === 'source' ? context.source?.endpoint : context.target?.endpoint;
-	// Start on the endpoint chosen before, else (for the target) on the first one that is not the source.
-	const initialIndex = Math.max(
-		0,
-		candidates.findIndex((candidate) => (current ? candidate.endpoint && sameDatabase(candidate.endpoint, current) : !(source && candidate.endpoint && sameDatabase(source, candidate.endpoint)))),
-	);
-	const byKey = new Map(candidates.map((candidate) => [candidate.key, candidate]));
-	const labelWidth = Math.max(...candidates.map((candidate) => candidate.label.length));
+	// Start on the endpoint chosen before, else on the first one.
+	const initialIndex = Math.max(0, current ? candidates.findIndex((candidate) => candidate.endpoint && sameDatabase(candidate.endpoint, current)) : 0);
+	const labelWidth = Math.max(0, ...candidates.map((candidate) => candidate.label.length));
 	return (
 		<Box flexDirection="column">
 			<Text>{role === 'source' ? 'Where do the rows come from?' : 'Where should they go?'}</Text>
 			<Box marginTop={1}>
-				<SelectInput
+				<SelectList
 					items={items}
 					initialIndex={initialIndex}
 					limit={Math.max(3, rows - 10)}
-					itemComponent={({label, isSelected}) => {
-						const candidate = byKey.get(label);
-						return candidate ? (
-							<CandidateLine candidate={candidate} source={source} selected={Boolean(isSelected)} labelWidth={labelWidth} />
-						) : (
-							<Text color={isSelected ? 'cyan' : undefined} bold={isSelected}>
+					renderItem={(item, highlighted) =>
+						item === enterUrl ? (
+							<Text color={highlighted ? 'cyan' : undefined} bold={highlighted}>
 								Enter a connection URL or profile name…
 							</Text>
-						);
-					}}
+						) : (
+							<CandidateLine candidate={item} selected={highlighted} labelWidth={labelWidth} />
+						)
+					}
 					onSelect={(item) => {
-						const candidate = byKey.get(item.value);
-						if (!candidate) dispatch({type: 'enter-url'});
-						else if (candidate.error) dispatch({type: 'endpoint-invalid', error: candidate.error});
-						else if (candidate.endpoint) dispatch({type: 'endpoint-chosen', endpoint: candidate.endpoint});
+						if (item === enterUrl) dispatch({type: 'enter-url'});
+						else if (item.error) dispatch({type: 'endpoint-invalid', error: item.error});
+						else if (item.endpoint) dispatch({type: 'endpoint-chosen', endpoint: item.endpoint});
 					}}
 				/>
 			</Box>
@@ -111,7 +112,7 @@ function ChooseEndpoint({role, context, services, dispatch, rows}: StepProps) {
 
 function EnterUrl({role, services, dispatch}: StepProps) {
 	const [value, setValue] = useState('');
-	const [error, setError] = useState<ReturnType<typeof toUserError>>();
+	const [error, setError] = useState<{problem: ReturnType<typeof toUserError>; typed: string}>();
 	return (
 		<Box flexDirection="column">
 			<Text>Connection URL (or a saved profile name) for the {role}:</Text>
@@ -129,13 +130,20 @@ function EnterUrl({role, services, dispatch}: StepProps) {
 						try {
 							dispatch({type: 'endpoint-chosen', endpoint: services.parseEndpoint(text, `the ${role} URL`)});
 						} catch (problem) {
-							setError(toUserError(problem));
+							setError({problem: toUserError(problem), typed: text});
 						}
 					}}
 				/>
 			</Box>
 			<Text color="gray">Leave the password out to be asked for it without echo.</Text>
-			{error ? <ErrorMessage error={error} /> : null}
+			{error ? (
+				<Box flexDirection="column">
+					<Text color="gray" wrap="truncate-end">
+						You typed: {redactUrl(error.typed) || '(nothing)'}
+					</Text>
+					<ErrorMessage error={error.problem} />
+				</Box>
+			) : null}
 			<KeyHints hints={[['enter', 'connect'], ['esc', 'back to the list']]} />
 		</Box>
 	);
@@ -171,7 +179,7 @@ function Connecting({endpoint, role, services, dispatch}: {endpoint: Endpoint; r
 
 function ConnectedSummary({connected, role, dispatch}: {connected: Connected; role: Role; dispatch: Dispatch<Action>}) {
 	const {endpoint, summary} = connected;
-	useInput((_input, key) => {
+	useKeys((_input, key) => {
 		if (key.return) dispatch({type: 'next'});
 	});
 	return (
@@ -197,19 +205,15 @@ function ConnectedSummary({connected, role, dispatch}: {connected: Connected; ro
 }
 
 function ConnectFailed({phase, dispatch}: {phase: Extract<EndpointPhase, {kind: 'failed'}>; dispatch: Dispatch<Action>}) {
-	useInput((input, key) => {
-		if (key.return || input === 'r') dispatch({type: 'retry'});
+	// Retrying the same database as the target, or a candidate that does not parse, cannot help.
+	const retryable = phase.endpoint !== undefined && !phase.sameAsSource;
+	useKeys((input, key) => {
+		if (key.return || (input === 'r' && retryable)) dispatch({type: 'retry'});
 	});
 	return (
 		<Box flexDirection="column">
 			<ErrorMessage error={phase.error} />
-			<KeyHints
-				hints={[
-					['r', phase.endpoint ? 'retry' : 'choose again'],
-					['esc', 'choose another'],
-					['q', 'quit'],
-				]}
-			/>
+			<KeyHints hints={retryable ? [['r/enter', 'retry'], ['esc', 'choose another'], ['q', 'quit']] : [['enter/esc', 'choose another'], ['q', 'quit']]} />
 		</Box>
 	);
 }

@@ -1,9 +1,9 @@
 import React, {type Dispatch} from 'react';
 import {Box, Text} from 'ink';
-import SelectInput from 'ink-select-input';
 import {syncModes, type SyncMode} from '../../core/plan/types.js';
 import type {Action} from '../state.js';
 import {KeyHints} from '../components/key-hints.js';
+import {SelectList} from '../components/select-list.js';
 
 export const modeExplanations: Record<SyncMode, string> = {
 	insert: 'add the rows missing on the target; rows already there are left as they are',
@@ -16,22 +16,22 @@ export function ModeStep({mode, dispatch, columns}: {mode?: SyncMode; dispatch: 
 		<Box flexDirection="column">
 			<Text>How should rows be written?</Text>
 			<Box marginTop={1}>
-				<SelectInput
-					items={syncModes.map((value) => ({key: value, label: value, value}))}
+				<SelectList
+					items={syncModes}
 					initialIndex={Math.max(0, syncModes.indexOf(mode ?? 'insert'))}
-					itemComponent={({label, isSelected}) => (
+					renderItem={(value, highlighted) => (
 						<Box>
 							<Box width={8} flexShrink={0}>
-								<Text bold color={isSelected ? 'cyan' : undefined}>
-									{label}
+								<Text bold color={highlighted ? 'cyan' : undefined}>
+									{value}
 								</Text>
 							</Box>
 							<Box width={Math.max(20, columns - 1 - 2 - 8)}>
-								<Text color={isSelected ? undefined : 'gray'}>{modeExplanations[label as SyncMode]}</Text>
+								<Text color={highlighted ? undefined : 'gray'}>{modeExplanations[value]}</Text>
 							</Box>
 						</Box>
 					)}
-					onSelect={(item) => dispatch({type: 'mode-chosen', mode: item.value})}
+					onSelect={(value) => dispatch({type: 'mode-chosen', mode: value})}
 				/>
 			</Box>
 			<Box marginTop={1}>

@@ -1,5 +1,6 @@
 import React, {useMemo, useState, type Dispatch} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
+
 import type {TableCounts} from '../../core/events.js';
 import {isBlocked} from '../../core/plan/types.js';
 import {formatCount} from '../../present/numbers.js';
@@ -11,6 +12,7 @@ import {FindingsList, sortFindings} from '../components/findings-list.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {NumberTable, type NumberRow} from '../components/number-table.js';
 import {Spinner} from '../components/spinner.js';
+import {useKeys} from '../hooks/use-keys.js';
 
 interface PreviewStepProps {
 	step: Extract<Step, {name: 'preview'}>;
@@ -57,7 +59,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const pageSize = expanded ? Math.max(1, Math.floor((rows - 10) / 3)) : tableSize;
 	const start = Math.min(offset, Math.max(0, scrollable - pageSize));
 
-	useInput((input, key) => {
+	useKeys((input, key) => {
 		if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
 		else if (key.downArrow || input === 'j') setOffset(Math.min(Math.max(0, scrollable - pageSize), start + 1));
 		else if (input === 'f' && findings.length > 0) {

@@ -1,5 +1,6 @@
 import React, {useRef, type Dispatch} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
+
 import type {SyncResult, TableResult} from '../../core/events.js';
 import {formatCount, formatDuration} from '../../present/numbers.js';
 import {sumResults} from '../../present/totals.js';
@@ -10,6 +11,7 @@ import {toUserError} from '../errors.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints} from '../components/key-hints.js';
 import {NumberTable, type NumberRow} from '../components/number-table.js';
+import {useKeys} from '../hooks/use-keys.js';
 
 interface SummaryStepProps {
 	step: Extract<Step, {name: 'summary'}>;
@@ -46,7 +48,7 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 	const saving = useRef(false);
 	const source = context.source!.endpoint;
 	const target = context.target!.endpoint;
-	useInput(
+	useKeys(
 		(input, key) => {
 			if (input === 's' && !step.report && !saving.current) {
 				saving.current = true;

@@ -1,5 +1,6 @@
 import React, {useState, type Dispatch} from 'react';
-import {Box, Text, useInput} from 'ink';
+import {Box, Text} from 'ink';
+
 import type {TableChoice} from '../../core/sync-session.js';
 import type {UserError} from '../../core/errors.js';
 import {formatCount, formatEstimate} from '../../present/numbers.js';
@@ -11,6 +12,7 @@ import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {Spinner} from '../components/spinner.js';
 import {TextField} from '../components/text-field.js';
+import {useKeys} from '../hooks/use-keys.js';
 
 type TablesStepState = Extract<Step, {name: 'tables'}>;
 
@@ -48,7 +50,7 @@ function OpeningSession({context, services, dispatch}: Pick<TablesStepProps, 'co
 }
 
 function SessionFailed({error, dispatch}: {error: UserError; dispatch: Dispatch<Action>}) {
-	useInput((input, key) => {
+	useKeys((input, key) => {
 		if (key.return || input === 'r') dispatch({type: 'retry'});
 	});
 	return (
@@ -81,7 +83,7 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 	const nameWidth = Math.max(10, Math.min(Math.max(...tables.map((table) => table.id.length)) + 2, lineWidth - estimateWidth - 1));
 	const selectedRows = tables.filter((table) => selected.has(table.id)).reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0);
 
-	useInput(
+	useKeys(
 		(input, key) => {
 			if (step.offer) {
 				if (input === 'y' || input === 'Y' || key.return) dispatch({type: 'answer-offer', addParents: true});
