@@ -75,7 +75,7 @@ describe('the built CLI, headless', () => {
 		const bad = await runCli(['sync', '--mode', 'sideways', '--dry-run']);
 		expect(bad.code).toBe(2);
 		expect(bad.stderr).toMatch(/--mode must be one of insert, upsert, mirror/);
-		const help = await runCli(['--help']);
+		const help = await runCli(['sync', '--help']);
 		expect(help.code).toBe(0);
 		expect(help.stdout).toMatch(/--update-existing = --mode upsert/);
 		const unknown = await runCli(['frobnicate']);
