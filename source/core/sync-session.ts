@@ -1,11 +1,12 @@
 import type pg from 'pg';
 import type {Endpoint} from './connection/endpoint.js';
 import {sameDatabase, describeEndpoint} from './connection/endpoint.js';
-import {openSession, closeSession, type SessionOptions} from './connection/connect.js';
+import {openSession, closeSession} from './connection/connect.js';
+import {beginRead} from './connection/transactions.js';
 import {introspectCatalog, type SchemaSelection} from './catalog/introspect.js';
 import type {Catalog, Table} from './catalog/types.js';
 import {buildPlan, chooseKey} from './plan/build-plan.js';
-import {selectTables, type TableSelection} from './plan/select-tables.js';
+import {resolveKeyOption, selectTables, type TableSelection} from './plan/select-tables.js';
 import type {SyncOptions, SyncPlan} from './plan/types.js';
 import {previewSync} from './diff/preview-sync.js';
 import {applySync} from './apply/apply-sync.js';
@@ -41,6 +42,7 @@ export const defaultSyncOptions: SyncOptions = {
 export async function inspectEndpoint(endpoint: Endpoint, role: 'source' | 'target', schemas: SchemaSelection = {schemas: ['public'], allSchemas: false}): Promise<DatabaseSummary> {
 	const client = await openSession(endpoint, role);
 	try {
+		await beginRead(client, role);
 		const info = await client.query<{size: string}>('SELECT pg_database_size(current_database())::text AS size');
 		const catalog = await introspectCatalog(client, schemas);
 		return {serverVersion: catalog.serverVersion, database: catalog.database, sizeBytes: Number(info.rows[0]!.size), tableCount: catalog.tables.size};
@@ -67,7 +69,9 @@ export class SyncSession {
 		if (sameDatabase(sourceEndpoint, targetEndpoint)) {
 			throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}).`, 'Pick two different databases: --from is where rows come from, --to is where they go.');
 		}
-		return withSessions(sourceEndpoint, targetEndpoint, {}, async (source, target) => {
+		return withSessions(sourceEndpoint, targetEndpoint, async (source, target) => {
+			// One snapshot per side, and format_type() qualifying names the same way on both.
+			await Promise.all([beginRead(source, 'source'), beginRead(target, 'target')]);
 			// The same server reached by two names (localhost vs 127.0.0.1, a proxy…) is still the same database.
 			const [sourceId, targetId] = await Promise.all([systemIdentity(source), systemIdentity(target)]);
 			if (sourceId !== undefined && sourceId === targetId) {
@@ -80,10 +84,11 @@ export class SyncSession {
 
 	/** The source's tables for a picker, with what stands in the way of each (`keys`: the --key flags given). */
 	tableChoices(keys: Record<string, string[]> = {}): TableChoice[] {
+		const resolvedKeys = resolveKeyOption(this.sourceCatalog, keys);
 		const unavailable = (table: Table) => {
 			const target = this.targetCatalog.tables.get(table.id);
 			if (!target) return 'missing on the target: run your migrations on both databases';
-			if (!chooseKey(table, target, keys)) return 'no primary key or unique index: give one with --key in flag mode';
+			if (!chooseKey(table, target, resolvedKeys)) return 'no primary key or unique index, so its rows cannot be matched';
 			return undefined;
 		};
 		return [...this.sourceCatalog.tables.values()].map((table) => ({
@@ -95,16 +100,16 @@ export class SyncSession {
 	}
 
 	plan(selection: TableSelection, options: SyncOptions): SyncPlan {
-		return buildPlan(this.sourceCatalog, this.targetCatalog, selectTables(this.sourceCatalog, selection), options);
+		const keys = resolveKeyOption(this.sourceCatalog, options.keys);
+		return buildPlan(this.sourceCatalog, this.targetCatalog, selectTables(this.sourceCatalog, selection), {...options, keys});
 	}
 
 	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal} = {}): Promise<PreviewResult> {
-		return withSessions(this.sourceEndpoint, this.targetEndpoint, {}, (source, target) => previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}));
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}));
 	}
 
 	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; onEvent?: SyncEventListener; signal?: AbortSignal; maxListedKeys?: number} = {}): Promise<SyncResult> {
-		const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
-		return withSessions(this.sourceEndpoint, this.targetEndpoint, timeouts, (source, target) =>
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
 			applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, ...listeners}),
 		);
 	}
@@ -113,11 +118,11 @@ export class SyncSession {
 	async close(): Promise<void> {}
 }
 
-async function withSessions<T>(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, timeouts: SessionOptions, work: (source: pg.Client, target: pg.Client) => Promise<T>): Promise<T> {
+async function withSessions<T>(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, work: (source: pg.Client, target: pg.Client) => Promise<T>): Promise<T> {
 	const source = await openSession(sourceEndpoint, 'source');
 	let target: pg.Client | undefined;
 	try {
-		target = await openSession(targetEndpoint, 'target', timeouts);
+		target = await openSession(targetEndpoint, 'target');
 		return await work(source, target);
 	} finally {
 		await Promise.all([closeSession(source), closeSession(target)]);
@@ -126,11 +131,11 @@ async function withSessions<T>(sourceEndpoint: Endpoint, targetEndpoint: Endpoin
 
 /** The cluster's system identifier and the database: equal only for the very same database. */
 async function systemIdentity(client: pg.Client): Promise<string | undefined> {
-	try {
-		const result = await client.query<{id: string}>(`SELECT (SELECT system_identifier::text FROM pg_control_system()) || '/' || current_database() AS id`);
-		return result.rows[0]!.id;
-	} catch {
-		// Roles without access to pg_control_system(): the host/port/database comparison has to do.
-		return undefined;
-	}
+	// Checked first, not caught: a failed statement would abort the introspection's transaction.
+	const result = await client.query<{id: string | null}>(
+		`SELECT CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+		        THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) || '/' || pg_catalog.current_database() END AS id`,
+	);
+	// Roles without access to pg_control_system(): the host/port/database comparison has to do.
+	return result.rows[0]!.id ?? undefined;
 }

@@ -3,17 +3,20 @@ import type {SyncPlan, TablePlan} from '../plan/types.js';
 import type {PreviewResult, SyncEventListener, SyncResult, TableCounts, TableResult} from '../events.js';
 import type {Endpoint} from '../connection/endpoint.js';
 import {openSession} from '../connection/connect.js';
-import {cancelRunningStatement} from '../connection/cancel.js';
+import {cancelBackend} from '../connection/cancel.js';
+import {beginRead, beginWrite} from '../connection/transactions.js';
+import {setLocal, withComparisonSettings} from '../connection/session-settings.js';
 import {quoteIdent, quoteLiteral} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {diffTable, type TableDiff} from '../diff/diff-table.js';
 import {KeyList} from '../diff/key-list.js';
-import {tableName} from '../diff/table-diff-sql.js';
+import {tableName, tableOnly} from '../diff/table-diff-sql.js';
 import {mirrorGuardFindings} from '../diff/mirror-guards.js';
 import {copyRows} from './copy-rows.js';
 import {keyFilter} from './key-filter.js';
 import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
 import {advanceSequences} from './advance-sequences.js';
+import {expectWritten} from './written-rows.js';
 import {applyError, type BlockingSession} from './apply-errors.js';
 
 export interface ApplyContext {
@@ -66,21 +69,24 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	let currentTable: string | undefined;
 	let committing = false;
 
+	let sourcePid: number | undefined;
+	let targetPid: number | undefined;
 	const onAbort = () => {
-		void cancelRunningStatement(context.targetEndpoint, target);
-		void cancelRunningStatement(context.sourceEndpoint, source);
+		void cancelBackend(context.targetEndpoint, targetPid);
+		void cancelBackend(context.sourceEndpoint, sourcePid);
 	};
 	signal?.addEventListener('abort', onAbort, {once: true});
 
 	let transactionId: string | undefined;
 	try {
 		signal?.throwIfAborted();
-		await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-		await target.query('BEGIN');
-		transactionId = (await target.query<{xid: string}>('SELECT txid_current()::text AS xid')).rows[0]!.xid;
+		const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
+		sourcePid = await beginRead(source, 'source', timeouts);
+		targetPid = await beginWrite(target, timeouts);
+		transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
 		if (plan.tables.length > 0) {
 			// Concurrent writers would make the counts a guess; readers carry on.
-			await target.query(`LOCK TABLE ${plan.tables.map((table) => tableName(table, 'target')).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
+			await target.query(`LOCK TABLE ${plan.tables.map((table) => tableOnly(table, 'target')).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
 		}
 		if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
 		onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
@@ -109,6 +115,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			currentTable = pending.plan.id;
 			const deleteStarted = performance.now();
 			pending.result.deleted = await deleteRows(pending, target);
+			expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
 			pending.result.ms += Math.round(performance.now() - deleteStarted);
 			onEvent?.({type: 'apply-table-finished', result: pending.result});
 		}
@@ -116,7 +123,13 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 
 		onEvent?.({type: 'apply-phase', phase: 'sequences'});
 		// Sequence moves survive a rollback, so they come last, just before COMMIT.
-		await advanceSequences(target, plan.tables.filter((table) => results.find((result) => result.table === table.id)!.inserted > 0));
+		await advanceSequences(
+			target,
+			plan.tables.filter((table) => {
+				const result = results.find((written) => written.table === table.id)!;
+				return result.inserted + result.updated > 0;
+			}),
+		);
 		signal?.throwIfAborted();
 		onEvent?.({type: 'apply-phase', phase: 'committing'});
 		committing = true;
@@ -152,19 +165,21 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const mode = plan.options.mode;
 	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
 	const into = tableName(table, 'target');
-	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${into}) AS empty`)).rows[0]!.empty as boolean;
+	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')}) AS empty`)).rows[0]!.empty as boolean;
 
 	if (targetEmpty) {
 		// Everything is an insert: COPY straight into the table, no diff and no stage.
 		onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite: expected?.insert ?? table.source.estimatedRows});
-		result.inserted = await copyRows(table, source, target, into);
+		const copied = await copyRows(table, source, target, into);
+		expectWritten(table, 'insert', copied.read, copied.written);
+		result.inserted = copied.written;
 		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
 		const none = new KeyList([]);
 		return {diff: {counts, insertKeys: none, updateKeys: none, deleteKeys: none, keysListed: true}, result};
 	}
 
-	const diff = await diffTable(table, source, target, {
+	const diff = await withComparisonSettings(target, () => diffTable(table, source, target, {
 		mode,
 		hashMethod: plan.hashMethod,
 		// Insert mode writes only missing keys: comparing contents would be wasted work.
@@ -172,7 +187,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		keepKeys: true,
 		maxListedKeys,
 		fingerprintShortcut: false,
-	});
+	}));
 	const counts = diff.counts;
 	if (expected && tableDrifted(expected, counts, mode)) throw new DriftError([counts]);
 	result.skipped = counts.skip;
@@ -185,7 +200,8 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	};
 
 	const wholeTable = !diff.keysListed || rowsToWrite > fullCopyRatio * counts.sourceRows;
-	const stage = quoteIdent(`pgconvoy_stage_${index}`);
+	// Qualified: the write transaction runs under the role's search_path.
+	const stage = `pg_temp.${quoteIdent(`pgconvoy_stage_${index}`)}`;
 	if (wholeTable) {
 		if (rowsToWrite === 0 && !(counts.delete > 0 && !diff.keysListed)) return {diff, result};
 		await target.query(createStageSql(table, stage));
@@ -210,8 +226,10 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			for (const keys of diff.insertKeys.chunks(keysPerStatement)) {
 				context.signal?.throwIfAborted();
 				const copied = await copyRows(table, source, target, into, keyFilter(table, 'source', keys));
-				result.inserted += copied;
-				progress(copied);
+				// A chunk's keys were read under the same snapshot: each must arrive and be kept.
+				expectWritten(table, 'insert', keys.length, copied.written);
+				result.inserted += copied.written;
+				progress(copied.written);
 			}
 		}
 		const staged = direct ? [diff.updateKeys] : [diff.insertKeys, diff.updateKeys];
@@ -220,7 +238,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			for (const list of staged) {
 				for (const keys of list.chunks(keysPerStatement)) {
 					context.signal?.throwIfAborted();
-					progress(await copyRows(table, source, target, stage, keyFilter(table, 'source', keys)));
+					progress((await copyRows(table, source, target, stage, keyFilter(table, 'source', keys))).written);
 				}
 			}
 			const stagedRows = staged.reduce((sum, list) => sum + list.length, 0);
@@ -231,7 +249,8 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			if (update) result.updated = (await run(update)).rowCount ?? 0;
 		}
 	}
-	if (mode !== 'insert') result.skipped = counts.skip + (counts.update - result.updated);
+	expectWritten(table, 'insert', counts.insert, result.inserted);
+	expectWritten(table, 'update', counts.update, result.updated);
 	onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: rowsToWrite, rowsToWrite});
 	return {diff, result, stage: diff.keysListed ? undefined : stage};
 }
@@ -251,10 +270,9 @@ function keyIndexed(table: TablePlan, side: 'source' | 'target' = 'target'): boo
  * SET LOCAL and put back after the statement; if it fails, the rollback resets them anyway.
  */
 async function withIndexJoins(target: pg.ClientBase, sql: string, join: 'probe' | 'merge'): Promise<pg.QueryResult> {
-	const previous = (await target.query<{hash: string; merge: string}>(`SELECT current_setting('enable_hashjoin') AS hash, current_setting('enable_mergejoin') AS merge`)).rows[0]!;
-	await target.query(join === 'probe' ? 'SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off' : 'SET LOCAL enable_hashjoin = off');
+	const previous = await setLocal(target, join === 'probe' ? {enable_hashjoin: 'off', enable_mergejoin: 'off'} : {enable_hashjoin: 'off'});
 	const result = await target.query(sql);
-	await target.query(`SELECT set_config('enable_hashjoin', $1, true), set_config('enable_mergejoin', $2, true)`, [previous.hash, previous.merge]);
+	await setLocal(target, previous);
 	return result;
 }
 
@@ -262,7 +280,7 @@ async function deleteRows(pending: PendingDelete, target: pg.ClientBase): Promis
 	if (pending.stage) return (await target.query(deleteMissingFromStageSql(pending.plan, pending.stage))).rowCount ?? 0;
 	let deleted = 0;
 	for (const keys of pending.diff.deleteKeys.chunks(keysPerStatement)) {
-		deleted += (await target.query(`DELETE FROM ${tableName(pending.plan, 'target')} WHERE ${keyFilter(pending.plan, 'target', keys)}`)).rowCount ?? 0;
+		deleted += (await target.query(`DELETE FROM ${tableOnly(pending.plan, 'target')} WHERE ${keyFilter(pending.plan, 'target', keys)}`)).rowCount ?? 0;
 	}
 	return deleted;
 }

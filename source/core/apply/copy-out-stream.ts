@@ -14,6 +14,9 @@ const empty = Buffer.alloc(0);
  */
 export class CopyOutStream extends Readable implements pg.Submittable {
 	rowCount = 0;
+	/** Settles when the server has finished the COPY (ReadyForQuery), with the number of rows it sent. */
+	readonly done: Promise<number>;
+	private settle!: {resolve: (rows: number) => void; reject: (error: Error) => void};
 	private connection: Connection | undefined;
 	private pgDataHandler: DataHandler | undefined;
 	private attached = false;
@@ -24,6 +27,9 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 
 	constructor(readonly text: string) {
 		super({highWaterMark: 256 * 1024});
+		this.done = new Promise((resolve, reject) => (this.settle = {resolve, reject}));
+		// Awaited only by callers that need the count; an error also reaches the stream's consumer.
+		this.done.catch(() => {});
 	}
 
 	submit(connection: unknown): void {
@@ -48,6 +54,7 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 	}
 
 	handleError(error: Error): void {
+		this.settle.reject(error);
 		if (this.attached) this.detach(empty);
 		this.destroy(error);
 	}
@@ -57,7 +64,9 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 		if (match) this.rowCount = Number(match[1]);
 	}
 
-	handleReadyForQuery(): void {}
+	handleReadyForQuery(): void {
+		this.settle.resolve(this.rowCount);
+	}
 
 	/** Reads socket chunks while the consumer wants data (or while discarding). */
 	private forward(): void {

@@ -1,7 +1,7 @@
 import type {TablePlan} from '../plan/types.js';
-import {quoteIdent, quoteLiteral} from '../catalog/names.js';
-import {keyColumnSql} from '../diff/key-order.js';
-import type {Side} from '../diff/table-diff-sql.js';
+import {quoteLiteral} from '../catalog/names.js';
+import {canonicalKeyText, keyColumnSql} from '../diff/key-order.js';
+import {valueAs, type Side} from '../diff/table-diff-sql.js';
 
 /** `{"a","b\"c"}`: a PostgreSQL array literal of text values. */
 function arrayLiteral(values: string[]): string {
@@ -9,17 +9,22 @@ function arrayLiteral(values: string[]): string {
 }
 
 /**
- * A WHERE condition matching exactly these keys, inlined (COPY takes no bind parameters) as typed
- * array literals so the key index is used: `k = ANY('{...}'::int[])`, or `(a, b) IN (unnest(...))`.
+ * A WHERE condition matching exactly these keys (as the diff listed them), inlined (COPY takes no
+ * bind parameters) as typed array literals so the key index is used: `k = ANY('{...}'::int[])`, or
+ * `(a, b) IN (unnest(...))`. A key listed in canonical form (citext lowered, numeric trimmed) is
+ * matched with the type's own equality, which is what the canonical form stands for.
  */
 export function keyFilter(plan: TablePlan, side: Side, keys: string[][], alias = ''): string {
 	const keyColumns = plan.columns.filter((column) => column.key);
 	const parts = keyColumns.map((column, index) => {
-		const asText = keyColumnSql(column).select.endsWith('::text');
-		const type = asText ? 'text' : side === 'source' ? column.source.type : column.target.type;
+		const key = keyColumnSql(column, side, alias);
+		const value = valueAs(column, alias, side);
+		const ownType = side === 'source' && !column.sourceCast ? column.source.type : column.target.type;
+		const canonical = canonicalKeyText(column, value) !== undefined;
+		const exactText = key.wire === 'text' && !canonical && key.select !== value;
 		return {
-			expression: `${alias}${quoteIdent(column.name)}${asText ? '::text' : ''}`,
-			array: `${quoteLiteral(arrayLiteral(keys.map((key) => key[index]!)))}::${type}[]`,
+			expression: exactText ? key.select : value,
+			array: `${quoteLiteral(arrayLiteral(keys.map((values) => values[index]!)))}::${exactText ? 'text' : ownType}[]`,
 		};
 	});
 	if (parts.length === 1) return `${parts[0]!.expression} = ANY(${parts[0]!.array})`;

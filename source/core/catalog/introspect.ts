@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type {Catalog, Column, ForeignKey, Table, UniqueKey} from './types.js';
+import type {Catalog, Column, Comparison, ForeignKey, KeyCanonical, Table, UniqueKey} from './types.js';
 import {qualifiedName, tableId} from './names.js';
 
 export interface SchemaSelection {
@@ -27,33 +27,15 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		parameters,
 	);
 	const oids = tables.rows.map((row) => row.oid);
-
-	const columns = await client.query<{
-		table_oid: number; name: string; type: string; type_oid: number; not_null: boolean; has_default: boolean;
-		generated: string; identity: string; built_in: boolean; hashable: boolean; integer: boolean; text_like: boolean;
-	}>(
-		`WITH cols AS (
-		   SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.attnotnull, a.atthasdef, a.attgenerated, a.attidentity,
-		          -- domains behave as their base type
-		          coalesce(nullif(t.typbasetype, 0), t.oid) AS base_oid
-		     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
-		    WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped)
-		 SELECT c.attrelid AS table_oid, c.attname AS name, format_type(c.atttypid, NULL) AS type, c.atttypid AS type_oid,
-		        c.attnotnull AS not_null, c.atthasdef AS has_default, c.attgenerated AS generated, c.attidentity AS identity,
-		        (b.oid < 16384 AND (b.typelem = 0 OR b.typelem < 16384)) AS built_in,
-		        -- hash_record_extended and row "=" need a default hash opclass; enums hash by OID, which differs per database
-		        (b.typtype = 'b' AND EXISTS (
-		           SELECT 1 FROM pg_opclass o JOIN pg_am m ON m.oid = o.opcmethod
-		            WHERE m.amname = 'hash' AND o.opcdefault
-		              AND (o.opcintype = b.oid OR (b.typelem <> 0 AND o.opcintype = 'anyarray'::regtype
-		                   AND EXISTS (SELECT 1 FROM pg_type e JOIN pg_opclass eo ON eo.opcintype = e.oid AND eo.opcdefault AND eo.opcmethod = m.oid
-		                                WHERE e.oid = b.typelem AND e.typtype = 'b'))))) AS hashable,
-		        b.oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AS integer,
-		        b.oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype) AS text_like
-		   FROM cols c JOIN pg_type b ON b.oid = c.base_oid
-		  ORDER BY c.attrelid, c.attnum`,
-		[oids],
+	const others = await client.query<{schema: string; name: string; kind: 'v' | 'm' | 'f'}>(
+		`SELECT n.nspname AS schema, c.relname AS name, c.relkind AS kind
+		   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		  WHERE c.relkind IN ('v', 'm', 'f') AND ${schemaFilter}`,
+		parameters,
 	);
+
+	const columns = await client.query<ColumnRow>(columnsSql, [oids]);
+	const equalImage = await evaluateEqualImage(client, columns.rows);
 
 	const keys = await client.query<{table_oid: number; name: string; primary: boolean; columns: string[]}>(
 		`SELECT i.indrelid AS table_oid, ic.relname AS name, i.indisprimary AS primary,
@@ -85,14 +67,23 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		[oids],
 	);
 
-	const sequences = await client.query<{table_oid: number; column: string; schema: string; name: string}>(
-		`SELECT d.refobjid AS table_oid, a.attname AS column, sn.nspname AS schema, s.relname AS name
-		   FROM pg_depend d
-		   JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
-		   JOIN pg_namespace sn ON sn.oid = s.relnamespace
-		   JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-		  WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-		    AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[])`,
+	// Owned by the column (serial: 'a', identity: 'i'; the sequence depends on the column), or named
+	// in its DEFAULT nextval() (the pg_attrdef row depends on the sequence: 'n'), e.g. made by hand or shared.
+	const sequences = await client.query<{table_oid: number; column: string; schema: string; name: string; can_update: boolean}>(
+		`SELECT DISTINCT u.table_oid, a.attname AS column, sn.nspname AS schema, s.relname AS name,
+		        pg_catalog.has_sequence_privilege(s.oid, 'UPDATE') AS can_update
+		   FROM (SELECT d.objid AS sequence_oid, d.refobjid AS table_oid, d.refobjsubid AS attnum
+		           FROM pg_catalog.pg_depend d
+		          WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+		            AND d.deptype IN ('a', 'i') AND d.refobjid = ANY($1::oid[])
+		         UNION
+		         SELECT d.refobjid, ad.adrelid, ad.adnum
+		           FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_attrdef ad ON ad.oid = d.objid
+		          WHERE d.classid = 'pg_catalog.pg_attrdef'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+		            AND d.deptype = 'n' AND ad.adrelid = ANY($1::oid[])) u
+		   JOIN pg_catalog.pg_class s ON s.oid = u.sequence_oid AND s.relkind = 'S'
+		   JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+		   JOIN pg_catalog.pg_attribute a ON a.attrelid = u.table_oid AND a.attnum = u.attnum AND NOT a.attisdropped`,
 		[oids],
 	);
 
@@ -122,15 +113,24 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		catalogTables.set(table.id, table);
 	}
 	for (const row of columns.rows) {
+		const exactEquality = hasEqualImage(row, equalImage);
+		const comparison: Comparison =
+			// Enums hash by OID, which differs per database; types without an extended hash cannot be hashed natively.
+			exactEquality && row.hashable && row.base_kind !== 'e' ? 'native' : row.send_comparable && row.send_function ? 'send' : 'text';
 		const column: Column = {
 			name: row.name,
 			type: row.type,
+			typeWithModifier: row.type_with_modifier,
 			typeOid: row.type_oid,
 			builtIn: row.built_in,
-			hashable: row.hashable,
+			comparison,
+			...(row.send_function && row.send_comparable ? {sendFunction: row.send_function} : {}),
+			equalImage: exactEquality,
+			...(exactEquality ? {} : keyCanonicalFor(row)),
+			largeObject: row.large_object,
 			notNull: row.not_null,
 			hasDefault: row.has_default,
-			generated: row.generated === 's',
+			generated: row.generated !== '',
 			identity: row.identity as Column['identity'],
 			integer: row.integer,
 			textLike: row.text_like,
@@ -152,15 +152,126 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		});
 	}
 	for (const row of sequences.rows) {
-		byOid.get(row.table_oid)?.sequences.push({column: row.column, sequence: qualifiedName(row.schema, row.name)});
+		byOid.get(row.table_oid)?.sequences.push({column: row.column, sequence: qualifiedName(row.schema, row.name), canUpdate: row.can_update});
 	}
 	for (const row of triggers.rows) byOid.get(row.table_oid)?.triggers.push(row.name);
 
 	return {
 		database: info.rows[0]!.database,
+		otherRelations: others.rows.map((row) => ({id: tableId(row.schema, row.name), schema: row.schema, name: row.name, relkind: row.kind})),
 		serverVersion: info.rows[0]!.version,
 		serverVersionNumber: Number(info.rows[0]!.version_number),
 		tables: catalogTables,
 	};
 }
 
+
+interface ColumnRow {
+	table_oid: number;
+	name: string;
+	type: string;
+	type_with_modifier: string;
+	type_oid: number;
+	base_name: string;
+	base_kind: string;
+	not_null: boolean;
+	has_default: boolean;
+	generated: string;
+	identity: string;
+	built_in: boolean;
+	hashable: boolean;
+	equal_image_proc: string | null;
+	opclass_type: number | null;
+	deterministic: boolean;
+	send_function: string | null;
+	send_comparable: boolean;
+	large_object: boolean;
+	integer: boolean;
+	text_like: boolean;
+}
+
+/**
+ * One row per column, with what decides how its values are compared (see Comparison). Domains are
+ * looked through to their base type. The equal-image support function (btree amproc 4) is looked up
+ * in the type's default btree operator class, the type's own first, else one it is binary-coercible
+ * to (varchar → text), as PostgreSQL's GetDefaultOpClass does.
+ */
+const columnsSql = `
+	WITH cols AS (
+	   SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.atthasdef, a.attgenerated, a.attidentity, a.attcollation,
+	          coalesce(nullif(t.typbasetype, 0), t.oid) AS base_oid, t.typname AS own_name
+	     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+	    WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped)
+	SELECT c.attrelid AS table_oid, c.attname AS name, format_type(c.atttypid, NULL) AS type,
+	       format_type(c.atttypid, c.atttypmod) AS type_with_modifier, c.atttypid AS type_oid,
+	       b.typname AS base_name, b.typtype AS base_kind,
+	       c.attnotnull AS not_null, c.atthasdef AS has_default, c.attgenerated::text AS generated, c.attidentity::text AS identity,
+	       (b.oid < 16384 AND (b.typelem = 0 OR b.typelem < 16384)) AS built_in,
+	       EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am m ON m.oid = o.opcmethod AND m.amname = 'hash'
+	                 JOIN pg_amproc p ON p.amprocfamily = o.opcfamily AND p.amprocnum = 2
+	                WHERE o.opcdefault AND o.opcintype = b.oid) AS hashable,
+	       eq.proc AS equal_image_proc, eq.opcintype::int AS opclass_type,
+	       coalesce((SELECT co.collisdeterministic FROM pg_collation co WHERE co.oid = c.attcollation), true) AS deterministic,
+	       CASE WHEN b.typsend <> 0 THEN quote_ident(sn.nspname) || '.' || quote_ident(sp.proname) END AS send_function,
+	       -- record_send writes column type OIDs, array_send the element type's OID: comparable only when built in
+	       (b.typtype <> 'c' AND (b.typcategory <> 'A' OR b.typelem < 16384)) AS send_comparable,
+	       (b.oid = 'oid'::regtype OR c.own_name = 'lo') AS large_object,
+	       b.oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AS integer,
+	       b.oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype) AS text_like
+	  FROM cols c
+	  JOIN pg_type b ON b.oid = c.base_oid
+	  LEFT JOIN pg_proc sp ON sp.oid = b.typsend
+	  LEFT JOIN pg_namespace sn ON sn.oid = sp.pronamespace
+	  LEFT JOIN LATERAL (
+	       SELECT o.opcintype, (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pp.proname)
+	                 FROM pg_amproc ap JOIN pg_proc pp ON pp.oid = ap.amproc JOIN pg_namespace pn ON pn.oid = pp.pronamespace
+	                WHERE ap.amprocfamily = o.opcfamily AND ap.amprocnum = 4
+	                  AND ap.amproclefttype = o.opcintype AND ap.amprocrighttype = o.opcintype) AS proc
+	         FROM pg_opclass o JOIN pg_am m ON m.oid = o.opcmethod AND m.amname = 'btree'
+	        WHERE o.opcdefault
+	          AND (o.opcintype = b.oid
+	               OR (b.typtype = 'e' AND o.opcintype = 'anyenum'::regtype)
+	               OR EXISTS (SELECT 1 FROM pg_cast k WHERE k.castsource = b.oid AND k.casttarget = o.opcintype AND k.castmethod = 'b'))
+	        ORDER BY o.opcintype = b.oid DESC, o.opcintype = 'text'::regtype DESC
+	        LIMIT 1) eq ON true
+	 ORDER BY c.attrelid, c.attnum`;
+
+const equalImageCall = (row: Pick<ColumnRow, 'equal_image_proc' | 'opclass_type'>) => `${row.equal_image_proc}(${row.opclass_type}::oid)`;
+
+/**
+ * What each equal-image support function says. The two built-in ones are known: btequalimage is
+ * always true; btvarstrequalimage is true exactly for a deterministic collation (it reads the call's
+ * collation, which SQL cannot pass to a function of an oid, so the collation is looked at directly).
+ * An extension's own function is asked, inside a savepoint so that a failing one only means "no".
+ * Source: PostgreSQL's nbtree README, "Deduplication", and varlena.c (btvarstrequalimage).
+ */
+async function evaluateEqualImage(client: pg.ClientBase, rows: ColumnRow[]): Promise<Map<string, boolean>> {
+	const known = new Set(['pg_catalog.btequalimage', 'pg_catalog.btvarstrequalimage']);
+	const calls = [...new Set(rows.filter((row) => row.equal_image_proc !== null && !known.has(row.equal_image_proc)).map(equalImageCall))];
+	const answers = new Map<string, boolean>();
+	for (const call of calls) {
+		await client.query('SAVEPOINT pgconvoy_equal_image');
+		try {
+			answers.set(call, (await client.query<{answer: boolean}>(`SELECT ${call} AS answer`)).rows[0]!.answer === true);
+			await client.query('RELEASE SAVEPOINT pgconvoy_equal_image');
+		} catch {
+			await client.query('ROLLBACK TO SAVEPOINT pgconvoy_equal_image');
+			answers.set(call, false);
+		}
+	}
+	return answers;
+}
+
+function hasEqualImage(row: ColumnRow, answers: Map<string, boolean>): boolean {
+	if (row.equal_image_proc === null) return false;
+	if (row.equal_image_proc === 'pg_catalog.btequalimage') return true;
+	if (row.equal_image_proc === 'pg_catalog.btvarstrequalimage') return row.deterministic;
+	return answers.get(equalImageCall(row)) === true;
+}
+
+function keyCanonicalFor(row: ColumnRow): {keyCanonical?: KeyCanonical} {
+	if (row.base_name === 'citext') return {keyCanonical: 'lower'};
+	if (row.base_name === 'numeric' && row.built_in) return {keyCanonical: 'trim-scale'};
+	if ((row.base_name === 'float4' || row.base_name === 'float8') && row.built_in) return {keyCanonical: 'float-zero'};
+	return {};
+}

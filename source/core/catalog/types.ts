@@ -1,16 +1,45 @@
 /** What pgconvoy knows of one database's tables, read once per run. */
+/**
+ * How a column's values are compared so that "unchanged" means "reads back identical":
+ * - `native`: the value itself. Its type's equality is bytewise (btree "equal image" support
+ *   function, amproc 4, says so for the column's collation: PostgreSQL's nbtree deduplication uses
+ *   the same test) and its hash depends on the value alone (not on an OID that differs per database).
+ * - `send`: its binary send form (typsend), as bytea. Exact (1.5 and 1.50, -0 and 0, 'A' and 'a'
+ *   under citext all differ), independent of formatting settings, and the same on every server
+ *   for built-in types, enums (labels), ranges and extension base types.
+ * - `text`: its text form, under the pinned comparison settings: composites (record_send carries
+ *   column type OIDs) and arrays of non-built-in types (array_send carries the element type's OID).
+ */
+export type Comparison = 'native' | 'send' | 'text';
+
+/**
+ * For a key column whose equality is not bytewise: the text form that is equal exactly when the
+ * values are equal, so both sides can order and merge keys the way the target's unique index
+ * matches them. `lower`: citext (citext_eq compares lower()); `trim-scale`: numeric (1.5 = 1.50);
+ * `float-zero`: float4/float8 (-0 = 0).
+ */
+export type KeyCanonical = 'lower' | 'trim-scale' | 'float-zero';
+
 export interface Column {
 	name: string;
-	/** format_type(): `integer`, `character varying(40)`, `public.role_kind`. */
+	/** format_type() without typmod: `integer`, `character varying`, `public.role_kind`. */
 	type: string;
+	/** format_type() with typmod: `numeric(10,2)`, `character varying(40)`. */
+	typeWithModifier: string;
 	typeOid: number;
 	/** A built-in type (or array of one): its binary COPY form is the same on any server. */
 	builtIn: boolean;
-	/** Its values can go through hash_record_extended / row `=` directly; otherwise they go as text. */
-	hashable: boolean;
+	comparison: Comparison;
+	/** Schema-qualified send function, for `comparison: 'send'`. */
+	sendFunction?: string;
+	/** Equality is identity (equal image): a key of this type matches by its exact value. */
+	equalImage: boolean;
+	keyCanonical?: KeyCanonical;
+	/** `oid` or the `lo` extension's domain: probably a large object reference, which COPY does not carry. */
+	largeObject: boolean;
 	notNull: boolean;
 	hasDefault: boolean;
-	/** `GENERATED ALWAYS AS (...) STORED`: computed by the server, never written. */
+	/** `GENERATED ALWAYS AS (...)`, STORED or (PostgreSQL 18) VIRTUAL: computed by the server, never written. */
 	generated: boolean;
 	/** '' none, 'a' GENERATED ALWAYS AS IDENTITY, 'd' BY DEFAULT. */
 	identity: '' | 'a' | 'd';
@@ -37,10 +66,13 @@ export interface ForeignKey {
 	onDelete: 'a' | 'r' | 'c' | 'n' | 'd';
 }
 
-export interface OwnedSequence {
+/** A sequence that feeds a column: owned by it (serial, identity) or named in its DEFAULT nextval(). */
+export interface ColumnSequence {
 	column: string;
 	/** Schema-qualified, quoted: ready for SQL. */
 	sequence: string;
+	/** The connected role may setval() it (UPDATE); USAGE alone allows only nextval(). */
+	canUpdate: boolean;
 }
 
 export interface Table {
@@ -48,11 +80,12 @@ export interface Table {
 	id: string;
 	schema: string;
 	name: string;
+	/** relkind 'p'. Plain tables are read, compared and deleted with ONLY, so INHERITS children stay out. */
 	partitioned: boolean;
 	columns: Column[];
 	uniqueKeys: UniqueKey[];
 	foreignKeys: ForeignKey[];
-	sequences: OwnedSequence[];
+	sequences: ColumnSequence[];
 	/** User triggers that fire on write. */
 	triggers: string[];
 	rowSecurity: boolean;
@@ -61,6 +94,8 @@ export interface Table {
 
 export interface Catalog {
 	database: string;
+	/** Views, materialized views and foreign tables, by id, with their relkind: named so users learn why they are not synced. */
+	otherRelations: Array<{id: string; schema: string; name: string; relkind: 'v' | 'm' | 'f'}>;
 	/** server_version_num, e.g. 180004. */
 	serverVersionNumber: number;
 	serverVersion: string;

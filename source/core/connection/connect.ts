@@ -1,28 +1,17 @@
 import pg from 'pg';
 import type {Endpoint} from './endpoint.js';
 import {connectionError} from './connection-errors.js';
-import {fixedSessionSettings, startupOptions} from './session-settings.js';
 import {sslAttempts} from './tls.js';
 import {pgPasswordOption} from './password.js';
 
 export type SessionRole = 'source' | 'target';
 
-export interface SessionOptions {
-	lockTimeoutMs?: number;
-	statementTimeoutMs?: number;
-}
-
 /**
- * Opens one session with the fixed settings. Each field comes from the endpoint, so libpq's PG*
- * environment variables cannot redirect it; sslmode=prefer tries TLS first, then plain.
+ * Opens one session. Each field comes from the endpoint, so libpq's PG* environment variables
+ * cannot redirect it; sslmode=prefer tries TLS first, then plain. Only startup parameters that
+ * poolers accept are sent (no `options`): settings are set per transaction (see transactions.ts).
  */
-export async function openSession(endpoint: Endpoint, role: SessionRole, options: SessionOptions = {}): Promise<pg.Client> {
-	const settings: Record<string, string> = {...fixedSessionSettings};
-	if (role === 'source') settings.row_security = 'off';
-	if (role === 'target') {
-		settings.lock_timeout = `${options.lockTimeoutMs ?? 5000}ms`;
-		settings.statement_timeout = `${options.statementTimeoutMs ?? 0}ms`;
-	}
+export async function openSession(endpoint: Endpoint, role: SessionRole): Promise<pg.Client> {
 	let lastError: unknown;
 	for (const ssl of sslAttempts(endpoint)) {
 		const client = new pg.Client({
@@ -34,7 +23,6 @@ export async function openSession(endpoint: Endpoint, role: SessionRole, options
 			password: pgPasswordOption(endpoint),
 			ssl,
 			application_name: 'pgconvoy',
-			options: startupOptions(settings),
 			connectionTimeoutMillis: 10_000,
 			keepAlive: true,
 		});

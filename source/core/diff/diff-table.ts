@@ -97,7 +97,7 @@ async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target:
  */
 export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, options: DiffOptions): Promise<TableDiff> {
 	const counts: TableCounts = {table: plan.id, insert: 0, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: 0, targetRows: 0};
-	const wires: KeyWire[] = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column).wire);
+	const wires: KeyWire[] = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column, 'target').wire);
 	const result: TableDiff = {counts, insertKeys: new KeyList(wires), updateKeys: new KeyList(wires), deleteKeys: new KeyList(wires), keysListed: options.keepKeys};
 
 	if (options.withHashes && options.fingerprintShortcut) {
@@ -108,7 +108,7 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		}
 	}
 
-	const keyColumns = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column));
+	const keyColumns = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column, 'target'));
 	const keyCount = keyColumns.length;
 	const orders: KeyOrder[] = keyColumns.map((key) => key.order);
 	const fieldCount = keyCount + (options.withHashes ? 1 : 0);
@@ -151,9 +151,15 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 
 	const previousSource = new PreviousKey(orders);
 	const previousTarget = new PreviousKey(orders);
-	// A primary key or unique index already guarantees it; only a --key can repeat.
-	const keyMayRepeat = plan.keySource === '--key';
+	// A unique index on the same columns, matching the same way, already guarantees it on its side; a
+	// --key, or keys matched the target's way (canonical, or cast from another type), may repeat.
+	const keyMayRepeat = plan.keySource === '--key' || plan.columns.some((column) => column.key && (column.sourceCast !== undefined || !column.target.equalImage || column.source.type !== column.target.type));
 	const checkUnique = (previous: PreviousKey, rows: CopyOutRows, side: string) => {
+		for (let index = 0; index < keyCount; index++) {
+			if (rows.fieldLength[index]! >= 0) continue;
+			// NULL is never equal to NULL: the apply could neither find nor update such a row, and would insert it again.
+			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is NULL in ${side === 'source' ? 'a source' : 'a target'} row, and NULL cannot identify a row.`, `Choose NOT NULL columns as the key: --key ${plan.id}=col1,col2`);
+		}
 		if (keyMayRepeat && previous.repeats(rows)) {
 			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows).map((key) => key ?? 'NULL').join(', ')}) appears twice.`, `Choose columns that identify one row: --key ${plan.id}=col1,col2`);
 		}

@@ -1,5 +1,5 @@
 import type {ColumnPlan} from '../plan/types.js';
-import {quoteIdent} from '../catalog/names.js';
+import {valueAs, type Side} from './table-diff-sql.js';
 
 /**
  * How one key column is selected, ordered by the server and compared in Node so that both sides
@@ -18,13 +18,36 @@ export interface KeyColumnSql {
 	wire: KeyWire;
 }
 
-export function keyColumnSql(column: ColumnPlan, alias = ''): KeyColumnSql {
-	const name = alias + quoteIdent(column.name);
-	const sameType = column.source.type === column.target.type;
-	if (sameType && column.source.integer) return {select: name, orderBy: name, order: 'integer', wire: 'integer'};
-	if (sameType && column.source.type === 'uuid') return {select: name, orderBy: name, order: 'bytes', wire: 'uuid'};
-	if (sameType && column.source.textLike && column.source.type !== 'character') return {select: name, orderBy: `${name} COLLATE "C"`, order: 'bytes', wire: 'text'};
-	return {select: `${name}::text`, orderBy: `${name}::text COLLATE "C"`, order: 'bytes', wire: 'text'};
+/**
+ * How one side selects and orders a key column so that both sides agree on one total order and
+ * keys match the way the target's unique index matches them: exactly for types whose equality is
+ * identity, else through a canonical text form (citext by lower(), numeric without trailing zeros,
+ * -0 as 0). The source's values are first cast to the target's type where the types differ.
+ */
+export function keyColumnSql(column: ColumnPlan, side: Side, alias = ''): KeyColumnSql {
+	const value = valueAs(column, alias, side);
+	const target = column.target;
+	const native = column.comparison !== 'text' && target.equalImage;
+	if (native && target.integer) return {select: value, orderBy: value, order: 'integer', wire: 'integer'};
+	if (native && target.type === 'uuid') return {select: value, orderBy: value, order: 'bytes', wire: 'uuid'};
+	if (native && target.textLike && target.type !== 'character') return {select: value, orderBy: `${value} COLLATE "C"`, order: 'bytes', wire: 'text'};
+	const text = canonicalKeyText(column, value) ?? `(${value})::text`;
+	return {select: text, orderBy: `${text} COLLATE "C"`, order: 'bytes', wire: 'text'};
+}
+
+/** The canonical text of an inexactly-compared key value (see KeyCanonical); undefined for exact types. */
+export function canonicalKeyText(column: ColumnPlan, value: string): string | undefined {
+	if (column.target.equalImage || column.comparison === 'text') return undefined;
+	switch (column.target.keyCanonical) {
+		case 'lower':
+			return `pg_catalog.lower((${value})::text)`;
+		case 'trim-scale':
+			return `pg_catalog.trim_scale(${value})::text`;
+		case 'float-zero':
+			return `CASE WHEN ${value} = 0 THEN '0' ELSE (${value})::text END`;
+		case undefined:
+			return undefined;
+	}
 }
 
 /**

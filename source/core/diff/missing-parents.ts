@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import type {Catalog, ForeignKey} from '../catalog/types.js';
+import type {Catalog, ForeignKey, Table} from '../catalog/types.js';
 import type {Finding, TablePlan} from '../plan/types.js';
 import {qualifiedName, quoteIdent, quoteLiteral} from '../catalog/names.js';
 import {chunked, keyFilter} from '../apply/key-filter.js';
-import {tableName} from './table-diff-sql.js';
+import {tableOnly} from './table-diff-sql.js';
 
 const keysPerQuery = 10_000;
 const examplesShown = 3;
@@ -26,7 +26,7 @@ export async function findMissingParents(plan: TablePlan, selected: Set<string>,
 		if (fk.references === plan.id || selected.has(fk.references)) continue;
 		const parent = target.tables.get(fk.references);
 		if (!parent || !fk.columns.every((name) => plan.columns.some((column) => column.name === name))) continue;
-		const missing = await missingParentValues(plan, fk, parent.schema, parent.name, parent.columns, writeKeys, source, targetClient);
+		const missing = await missingParentValues(plan, fk, parent, writeKeys, source, targetClient);
 		if (missing.count === 0) continue;
 		const example = missing.examples.map((values) => `(${fk.columns.join(', ')})=(${values.join(', ')})`).join(', ');
 		findings.push({
@@ -44,9 +44,7 @@ export async function findMissingParents(plan: TablePlan, selected: Set<string>,
 async function missingParentValues(
 	plan: TablePlan,
 	fk: ForeignKey,
-	parentSchema: string,
-	parentName: string,
-	parentColumns: Array<{name: string; type: string}>,
+	parent: Table,
 	writeKeys: string[][],
 	source: pg.ClientBase,
 	target: pg.ClientBase,
@@ -55,12 +53,12 @@ async function missingParentValues(
 	const selectValues = fk.columns.map((name) => `${quoteIdent(name)}::text`).join(', ');
 	const notNull = fk.columns.map((name) => `${quoteIdent(name)} IS NOT NULL`).join(' AND ');
 	for (const keys of chunked(writeKeys, keysPerQuery)) {
-		const result = await source.query({text: `SELECT DISTINCT ${selectValues} FROM ${tableName(plan, 'source')} WHERE ${notNull} AND ${keyFilter(plan, 'source', keys)}`, rowMode: 'array'});
+		const result = await source.query({text: `SELECT DISTINCT ${selectValues} FROM ${tableOnly(plan, 'source')} WHERE ${notNull} AND ${keyFilter(plan, 'source', keys)}`, rowMode: 'array'});
 		for (const row of result.rows as Array<Array<string | null>>) referenced.set(JSON.stringify(row), row);
 	}
 	if (referenced.size === 0) return {count: 0, examples: []};
 
-	const types = fk.referencedColumns.map((name) => parentColumns.find((column) => column.name === name)?.type ?? 'text');
+	const types = fk.referencedColumns.map((name) => parent.columns.find((column) => column.name === name)?.type ?? 'text');
 	let count = 0;
 	const examples: string[][] = [];
 	for (const values of chunked([...referenced.values()], keysPerQuery)) {
@@ -70,7 +68,7 @@ async function missingParentValues(
 		const result = await target.query<{count: string; examples: string[][] | null}>(
 			`SELECT count(*)::text AS count, (array_agg(ARRAY[${names.map((name) => `v.${name}::text`).join(', ')}]))[1:${examplesShown}] AS examples
 			   FROM unnest(${arrays.join(', ')}) AS v(${names.join(', ')})
-			  WHERE NOT EXISTS (SELECT 1 FROM ${qualifiedName(parentSchema, parentName)} p WHERE ${match})`,
+			  WHERE NOT EXISTS (SELECT 1 FROM ${parent.partitioned ? '' : 'ONLY '}${qualifiedName(parent.schema, parent.name)} p WHERE ${match})`,
 		);
 		count += Number(result.rows[0]!.count);
 		for (const example of result.rows[0]!.examples ?? []) if (examples.length < examplesShown) examples.push(example);

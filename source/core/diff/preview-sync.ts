@@ -5,6 +5,8 @@ import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
 import {diffTable} from './diff-table.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
+import {beginRead} from '../connection/transactions.js';
+import {sequencePrivilegeFindings} from '../apply/advance-sequences.js';
 
 /** Beyond this many rows to write, the parent check is left to the apply (which fails cleanly). */
 const maxCheckedKeys = 200_000;
@@ -22,12 +24,14 @@ export interface PreviewContext {
 /** The dry run: exact counts per table, read-only on both sides, each table reported as it finishes. */
 export async function previewSync({plan, targetCatalog, source, target, onEvent, signal}: PreviewContext): Promise<PreviewResult> {
 	const tables: TableCounts[] = [];
-	const parentFindings: Finding[] = [];
+	const dataFindings: Finding[] = [];
 	const selected = new Set(plan.tables.map((table) => table.id));
 	// One snapshot per side, so the counts of all tables describe one moment.
-	await source.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-	await target.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+	const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
 	try {
+		await beginRead(source, 'source', timeouts);
+		await beginRead(target, 'target', timeouts);
+		const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
 		for (const table of plan.tables) {
 			signal?.throwIfAborted();
 			onEvent?.({type: 'preview-table-started', table: table.id});
@@ -41,7 +45,8 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 				maxListedKeys: maxCheckedKeys,
 				fingerprintShortcut: plan.hashMethod === 'record',
 			});
-			if (checksParents && diff.keysListed) parentFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
+			if (checksParents && diff.keysListed) dataFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
+			if (diff.counts.insert + diff.counts.update > 0) dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});
 		}
@@ -49,5 +54,5 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 		await source.query('ROLLBACK').catch(() => {});
 		await target.query('ROLLBACK').catch(() => {});
 	}
-	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...parentFindings, ...mirrorGuardFindings(plan, tables)]};
+	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...dataFindings, ...mirrorGuardFindings(plan, tables)]};
 }

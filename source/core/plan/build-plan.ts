@@ -98,6 +98,12 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 		findings.push({table: target.id, severity: 'blocking', code: 'no-key', message: `Table ${target.id} has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.`, hint: `Name the columns that identify a row: --key ${target.id}=col1,col2`});
 		return undefined;
 	}
+	if (key.origin === '--key') {
+		const nullable = key.columns.filter((name) => !sourceColumns.get(name)?.notNull || !targetColumns.get(name)?.notNull);
+		if (nullable.length > 0) {
+			findings.push({table: target.id, severity: 'warning', code: 'key-nullable', message: `Key column${nullable.length > 1 ? 's' : ''} ${nullable.join(', ')} of ${target.id} may hold NULL, which cannot identify a row: a NULL key stops the sync.`, hint: 'Prefer NOT NULL columns as the key.'});
+		}
+	}
 	for (const name of key.columns) {
 		if (!sourceColumns.has(name) || !targetColumns.has(name)) {
 			findings.push({table: target.id, severity: 'blocking', code: 'key-column-missing', message: `Key column ${name} of ${target.id} is missing in the ${sourceColumns.has(name) ? 'target' : 'source'}.`, hint: migrationsHint});
@@ -109,18 +115,43 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 	const pair = (name: string, isKey: boolean) => {
 		const sourceColumn = sourceColumns.get(name)!;
 		const targetColumn = targetColumns.get(name)!;
-		const sameType = sourceColumn.type === targetColumn.type;
-		if (!sameType) {
+		const sameType = sourceColumn.typeWithModifier === targetColumn.typeWithModifier;
+		if (sourceColumn.type !== targetColumn.type) {
 			findings.push({table: target.id, severity: 'warning', code: 'type-mismatch', message: `Column ${target.id}.${name} is ${sourceColumn.type} in the source and ${targetColumn.type} in the target; values cross as text and must parse on the target.`});
 		}
+		// Cast to what an assignment would store (numeric(10,2) rounds), but never to a length limit: an
+		// explicit cast to varchar(n) truncates where the write would fail.
+		const castType = targetColumn.textLike ? targetColumn.type : targetColumn.typeWithModifier;
+		const castable = sameType || targetColumn.builtIn;
 		columns.push({
 			name,
 			key: isKey,
 			source: sourceColumn,
 			target: targetColumn,
-			binarySafe: sameType && sourceColumn.builtIn && targetColumn.builtIn,
-			compareAsText: !sameType || !sourceColumn.hashable || !targetColumn.hashable,
+			binarySafe: sourceColumn.type === targetColumn.type && sourceColumn.builtIn && targetColumn.builtIn,
+			comparison: castable ? targetColumn.comparison : 'text',
+			...(sameType || !castable ? {} : {sourceCast: castType}),
+			compared: isKey || targetColumn.identity !== 'a',
 		});
+		if (isKey && !targetColumn.equalImage && !targetColumn.keyCanonical) {
+			blocked = true;
+			findings.push({
+				table: target.id,
+				severity: 'blocking',
+				code: 'key-equality-inexact',
+				message: `Key column ${target.id}.${name} is ${targetColumn.type}, whose equality is not identity (values can be equal yet differ), and pgconvoy cannot match such keys exactly.`,
+				hint: `Match rows on other columns: --key ${target.id}=col1,col2`,
+			});
+		}
+		if (targetColumn.largeObject) {
+			findings.push({
+				table: target.id,
+				severity: 'warning',
+				code: 'large-object-column',
+				message: `Column ${target.id}.${name} is ${targetColumn.type}: if it holds large object references, only the number is copied, not the object, and on the target it points at whatever object has that OID there.`,
+				hint: 'Copy the large objects yourself (lo_export/lo_import or pg_dump --large-objects) and fix the references, or leave this table out.',
+			});
+		}
 	};
 	for (const name of key.columns) pair(name, true);
 	for (const column of target.columns) {
@@ -141,7 +172,7 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 
 /** The key rows are matched on: --key, else the target's (or source's) primary key or unique NOT NULL index. */
 export function chooseKey(source: Table, target: Table, keys: Record<string, string[]>): {columns: string[]; origin: TablePlan['keySource']} | undefined {
-	const given = keys[target.id] ?? keys[target.name];
+	const given = keys[target.id];
 	if (given) return {columns: given, origin: '--key'};
 	const sourceNames = new Set(source.columns.filter((column) => !column.generated).map((column) => column.name));
 	const usable = (key: UniqueKey) => key.columns.every((name) => sourceNames.has(name));

@@ -1,4 +1,4 @@
-import type {Column, Table} from '../catalog/types.js';
+import type {Column, Comparison, Table} from '../catalog/types.js';
 
 export type SyncMode = 'insert' | 'upsert' | 'mirror';
 export const syncModes: readonly SyncMode[] = ['insert', 'upsert', 'mirror'];
@@ -19,8 +19,16 @@ export interface ColumnPlan {
 	name: string;
 	/** Same type on both sides and built-in: may cross as binary COPY. */
 	binarySafe: boolean;
-	/** Compared and hashed through its text form (no hash/equality support, or types differ). */
-	compareAsText: boolean;
+	/**
+	 * How both sides compare it (see Comparison): the target's way, the source's values first cast
+	 * to the target's type (`sourceCast`) so they compare as the target will store them. A type
+	 * that exists only on the target cannot be cast to on the source: then both compare as text.
+	 */
+	comparison: Comparison;
+	/** The target type the source's values are cast to before comparing, when the types differ. */
+	sourceCast?: string;
+	/** Part of the row comparison: false only for a non-key GENERATED ALWAYS identity, which no UPDATE may set. */
+	compared: boolean;
 	source: Column;
 	target: Column;
 	key: boolean;
