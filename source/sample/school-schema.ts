@@ -209,11 +209,11 @@ CREATE TABLE public.audit_sync (
 	horodatage timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
--- Pinned search_path: the sync runs with search_path = '' and the trigger must not depend on it.
+-- Written as applications write audit triggers: unqualified names, no pinned search_path.
 CREATE FUNCTION public.audit_resultats() RETURNS trigger
-LANGUAGE plpgsql SET search_path = '' AS $$
+LANGUAGE plpgsql AS $$
 BEGIN
-	INSERT INTO public.audit_sync (nom_table, operation, cle) VALUES (TG_TABLE_NAME, TG_OP, NEW.id::text);
+	INSERT INTO audit_sync (nom_table, operation, cle) VALUES (TG_TABLE_NAME, TG_OP, NEW.id::text);
 	RETURN NULL;
 END
 $$;
