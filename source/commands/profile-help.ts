@@ -97,10 +97,16 @@ export const profileHelp = renderHelp({
 
 export const profileCommands = ['add', 'list', 'show', 'remove', 'test'] as const;
 /** Short spellings people type from other tools. */
-export const profileCommandAliases: Record<string, (typeof profileCommands)[number]> = {ls: 'list', rm: 'remove'};
+const profileCommandAliases: Record<string, (typeof profileCommands)[number]> = {ls: 'list', rm: 'remove'};
 
 /** The help of `pgconvoy profile [command]`; undefined for a command that does not exist. */
 export function profileHelpFor(command?: string): string | undefined {
 	if (command === undefined) return profileHelp;
-	return subcommandHelps[profileCommandAliases[command] ?? command];
+	const name = profileCommandName(command);
+	return Object.hasOwn(subcommandHelps, name) ? subcommandHelps[name] : undefined;
+}
+
+/** `rm` → `remove`; anything else unchanged (own keys only: `constructor` is not an alias). */
+export function profileCommandName(typed: string): string {
+	return Object.hasOwn(profileCommandAliases, typed) ? profileCommandAliases[typed] : typed;
 }

@@ -10,7 +10,7 @@ import {checkProfileName, openProfileStore, type Profile, type ProfilePasswordSo
 import {formatBytes} from '../present/numbers.js';
 import {asksForHelp, parseFlagTable} from './flag-table.js';
 import {unknownCommand} from './command-help.js';
-import {profileAddFlags, profileCommandAliases, profileCommands, profileHelp, profileHelpFor} from './profile-help.js';
+import {profileAddFlags, profileCommandName, profileCommands, profileHelp, profileHelpFor} from './profile-help.js';
 import {promptHidden} from './prompt-hidden.js';
 import {commandLine} from './shell-quote.js';
 
@@ -28,7 +28,7 @@ export async function runProfileCommand(args: string[], io: ProfileCommandIo): P
 	const out = (text: string) => void io.stdout.write(redactUrl(text));
 	const err = (text: string) => void io.stderr.write(redactUrl(text));
 	const [typed, ...rest] = args;
-	const command = typed === undefined ? undefined : (profileCommandAliases[typed] ?? typed);
+	const command = typed === undefined ? undefined : profileCommandName(typed);
 	try {
 		if (typed === 'help' || typed === '--help' || typed === '-h') {
 			const help = profileHelpFor(typed === 'help' ? rest[0] : undefined);

@@ -288,6 +288,8 @@ describe('profile add / list / show / remove', () => {
 			[['add', '--url', 'postgres://u@h/db'], 'profile add needs a name'],
 			[['frobnicate'], 'Unknown command "frobnicate".'],
 			[['rmove', 'x'], 'Did you mean pgconvoy profile remove?'],
+			[['constructor', '--help'], 'Unknown command "constructor".'],
+			[['help', 'toString'], 'Unknown command "toString".'],
 			[['show', 'x', '--verbose'], 'Unknown option --verbose.'],
 			[['show'], 'profile show needs a profile name.'],
 			[['list', 'x'], 'profile list takes no arguments'],
