@@ -7,7 +7,7 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {freshPair, poolerInfo, throughPooler, type TestDatabase} from '../support/databases.js';
+import {clusterInfo, freshPair, poolerInfo, throughPooler, type TestDatabase} from '../support/databases.js';
 import {expectedCounts, tableChecksum, tableColumns, type ExpectedCounts} from '../support/oracle.js';
 import {schoolSchemaSql, schoolTables, schoolKeys, targetTriggerSql} from '../../source/sample/school-schema.js';
 import {seedSchool} from '../../source/sample/school-data.js';
@@ -18,6 +18,8 @@ import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import {UserError} from '../../source/core/errors.js';
 
 const pooler = poolerInfo();
+/** Its auth file and admin_users name the cluster's own user. */
+const cluster = clusterInfo()!;
 const qualified = (table: string) => `public.${table}`;
 const pooled = (db: TestDatabase) => throughPooler(db).endpoint;
 
@@ -136,6 +138,17 @@ const sessionQuery = `SELECT pg_backend_pid() AS pid,
  */
 const inspectorName = 'pooler-inspector';
 
+/** One command on PgBouncer's admin console (the virtual database `pgbouncer`). */
+async function poolerConsole(command: string): Promise<Array<Record<string, unknown>>> {
+	const admin = new pg.Client({host: pooler!.host, port: pooler!.port, user: cluster.user, password: cluster.password, database: 'pgbouncer'});
+	await admin.connect();
+	try {
+		return (await admin.query(command)).rows;
+	} finally {
+		await admin.end();
+	}
+}
+
 /** What a brand-new session of the server looks like, over a direct connection. */
 async function serverDefaults(db: TestDatabase): Promise<ServerSession> {
 	const client = new pg.Client({host: db.endpoint.host, port: db.endpoint.port, user: db.endpoint.user, password: db.endpoint.password, database: db.name, application_name: inspectorName});
@@ -160,10 +173,10 @@ async function pooledSessions(db: TestDatabase): Promise<ServerSession[]> {
 		await Promise.all(clients.map((client) => client.query('BEGIN')));
 		await Promise.all(clients.map((client) => client.query(loadPlpgsql)));
 		const sessions = await Promise.all(clients.map(async (client) => (await client.query<ServerSession>(sessionQuery)).rows[0]!));
-		// No server connection of this database is left out (the admin client's own aside).
-		const {rows} = await db.client.query<{pid: number}>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`, [db.name]);
+		// No server connection of this database's pool is left out: PgBouncer's own list says which there are.
+		const servers = (await poolerConsole('SHOW SERVERS')).filter((row) => row.database === db.name).map((row) => Number(row.remote_pid));
 		expect(new Set(sessions.map((session) => session.pid)).size).toBe(clients.length);
-		expect(rows.map((row) => row.pid).sort()).toEqual(sessions.map((session) => session.pid).sort());
+		expect(servers.sort()).toEqual(sessions.map((session) => session.pid).sort());
 		await Promise.all(clients.map((client) => client.query('COMMIT')));
 		return sessions;
 	} finally {
@@ -225,10 +238,7 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 		expect((await client.query('SELECT current_database() AS db')).rows[0].db).toBe(pair.target.name);
 		await client.end();
 
-		const admin = new pg.Client({host: pooler!.host, port: pooler!.port, user: pair.target.endpoint.user, password: pair.target.endpoint.password, database: 'pgbouncer'});
-		await admin.connect();
-		const pools = (await admin.query('SHOW POOLS')).rows.filter((row) => row.database === pair.target.name);
-		await admin.end();
+		const pools = (await poolerConsole('SHOW POOLS')).filter((row) => row.database === pair.target.name);
 		expect(pools.map((row) => row.pool_mode)).toEqual(['transaction']);
 
 		// What production poolers do with libpq's `options`: the reason pgconvoy must not send it.
@@ -287,7 +297,8 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 		);
 		expect(failure).toBeInstanceOf(UserError);
 		expect((failure as UserError).code).toBe('apply-failed');
-		expect((failure as UserError).message).toMatch(/Foreign key violation while writing public\.classes/);
+		expect((failure as UserError).message).toMatch(/Foreign key violation.* while writing public\.classes/);
+		expect((failure as UserError).message).toContain('(niveau_id)=(9001)');
 		expect(await checksums(pair.target)).toEqual(before);
 		expect(await leftovers(pair.target)).toEqual([]);
 	});
