@@ -6,6 +6,7 @@ import type {DatabaseSummary, TableChoice} from '../core/sync-session.js';
 import type {PreviewResult, SyncResult, TableResult} from '../core/events.js';
 import type {SyncMode, SyncOptions, SyncPlan} from '../core/plan/types.js';
 import type {WizardSession} from './services.js';
+import {changesNothing} from '../present/totals.js';
 
 export type Role = 'source' | 'target';
 
@@ -293,7 +294,8 @@ function back(state: WizardState): WizardState {
 		case 'apply':
 			return step.abort === 'asking' ? {...state, step: {...step, abort: 'no'}} : state;
 		case 'summary':
-			return state;
+			// After a rollback, back to the preview with fresh counts; after a commit there is no way back.
+			return step.outcome.kind === 'rolled-back' ? {...state, step: previewStep(), context: {...context, preview: undefined}} : state;
 		default:
 			return assertNever(step);
 	}
@@ -320,6 +322,8 @@ function next(state: WizardState): WizardState {
 		case 'preview': {
 			const result = context.preview?.result;
 			if (!result || result.findings.some((finding) => finding.severity === 'blocking')) return state;
+			// Nothing to write: there is nothing to confirm (the screen offers back and quit).
+			if (changesNothing(result.tables)) return state;
 			const {confirm, ...prefill} = context.prefill;
 			return {...state, step: {name: 'confirm', typed: confirm ?? '', mismatch: false}, context: {...context, prefill}};
 		}
@@ -366,6 +370,7 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		case 'connect-failed':
 			return inEndpointStep(state, (phase) => (phase.kind === 'connecting' ? {kind: 'failed', error: action.error, endpoint: phase.endpoint} : undefined));
 		case 'retry':
+			if (step.name === 'summary') return step.outcome.kind === 'rolled-back' && context.preview ? {...state, step: {name: 'apply', abort: 'no'}} : state;
 			if (step.name === 'preview') return step.error ? {...state, step: {name: 'preview', run: step.run + 1}} : state;
 			if (step.name === 'tables') return step.status.kind === 'failed' ? {...state, step: tablesStep()} : state;
 			return inEndpointStep(state, (phase) => {
@@ -465,7 +470,8 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 					context: {...context, preview: undefined},
 				};
 			}
-			return {...state, step: {name: 'summary', outcome: {kind: 'rolled-back', error: action.error, written: action.written}}, context: {...context, preview: undefined}};
+			// The confirmed preview is kept: `r` writes it again (the engine re-checks it for drift inside the transaction).
+			return {...state, step: {name: 'summary', outcome: {kind: 'rolled-back', error: action.error, written: action.written}}};
 		}
 		case 'report-saved':
 			return step.name === 'summary' ? {...state, step: {...step, report: {path: action.path}}} : state;

@@ -37,7 +37,7 @@ describe('apply step', () => {
 		expect(midway).toMatch(/^✓ public\.niveaux {2}inserted 10 · updated 0 · skipped 0 · deleted 0 {2}12 ms$/m);
 		expect(midway).toMatch(/\* public\.users\s+500 \/ 1,000 rows/);
 		expect(midway).toMatch(/█{36}░{36} 50%/);
-		expect(midway).toMatch(/Overall 510 \/ 1,010 rows · (– |[\d,]+ )rows\/s · \d+ ms/);
+		expect(midway).toMatch(/Overall 510 \/ 1,010 rows · (– |[\d,]+ )rows\/s · [\d.]+ m?s/);
 		expect(midway).toContain('1 of 2 done');
 		// The header stays below the lines that are finished for good.
 		expect(midway.indexOf('✓ public.niveaux')).toBeLessThan(midway.indexOf('pgconvoy'));

@@ -57,12 +57,18 @@ describe('formatting for the wizard', () => {
 		expect(visibleWindow(40, 39, 10)).toEqual({start: 30, end: 40});
 	});
 
-	test('table columns: numbers are never cut; optional columns go first when narrow', () => {
-		const columns = [{header: 'inserted'}, {header: 'updated'}, {header: 'time', optional: true}];
+	test('table columns: numbers and names are never cut; short headers, then names on their own line, when narrow', () => {
+		const columns = [{header: 'inserted', short: 'ins'}, {header: 'updated', short: 'upd'}, {header: 'time'}];
 		const rows = [{key: 'a', name: 'public.a_rather_long_table_name', cells: ['1,234,567', '0', '1.5 s']}];
-		expect(layoutColumns({columns, rows, width: 100})).toEqual({indexes: [0, 1, 2], widths: [11, 9, 7], nameWidth: 'public.a_rather_long_table_name'.length + 1});
-		const narrow = layoutColumns({columns, rows, width: 40});
-		expect(narrow.indexes).toEqual([0, 1]);
-		expect(narrow.nameWidth).toBe(18);
+		const name = 'public.a_rather_long_table_name'.length;
+		expect(layoutColumns({columns, rows, width: 100})).toEqual({headers: ['inserted', 'updated', 'time'], widths: [11, 9, 7], nameWidth: name + 1, stacked: false});
+		// 2 + 11 + 9 + 7 = 29 columns of numbers: the name needs 32 more.
+		expect(layoutColumns({columns, rows, width: 61}).stacked).toBe(false);
+		const short = layoutColumns({columns, rows, width: 59});
+		expect(short).toEqual({headers: ['ins', 'upd', 'time'], widths: [11, 5, 7], nameWidth: name + 1, stacked: false});
+		const stacked = layoutColumns({columns, rows, width: 40});
+		expect(stacked.stacked).toBe(true);
+		expect(stacked.widths).toEqual([11, 5, 7]);
 	});
+
 });

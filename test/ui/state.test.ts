@@ -222,8 +222,8 @@ describe('mode, preview, confirm', () => {
 	});
 
 	test('--confirm prefills the typed name', () => {
-		const result = {mode: 'upsert' as const, tables: [], findings: []};
-		const state = stateAt({name: 'preview', run: 0}, {preview: {plan: plan([]), result}, prefill: {confirm: 'prod_db'}});
+		const result = {mode: 'upsert' as const, tables: [counts('public.users', {insert: 1})], findings: []};
+		const state = stateAt({name: 'preview', run: 0}, {preview: {plan: plan(['public.users']), result}, prefill: {confirm: 'prod_db'}});
 		expect(run(state, {type: 'next'}).step).toEqual({name: 'confirm', typed: 'prod_db', mismatch: false});
 	});
 });

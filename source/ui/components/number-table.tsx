@@ -3,8 +3,8 @@ import {Box, Text} from 'ink';
 
 export interface NumberColumn {
 	header: string;
-	/** Dropped first when the terminal is too narrow for every column. */
-	optional?: boolean;
+	/** A shorter header ("ins" for "inserted") for narrow terminals. */
+	short?: string;
 }
 
 export interface NumberRow {
@@ -33,60 +33,99 @@ const gap = 2;
 const minNameWidth = 14;
 const markerWidth = 2;
 
-/** Picks the columns that fit: numbers are never cut, the table name is truncated instead. */
-export function layoutColumns(props: Pick<NumberTableProps, 'columns' | 'rows' | 'total' | 'width'>): {indexes: number[]; widths: number[]; nameWidth: number} {
-	const all = props.columns.map((column, index) => {
-		const cells = [...props.rows, ...(props.total ? [props.total] : [])].map((row) => row.cells?.[index] ?? '');
-		return Math.max(column.header.length, ...cells.map((cell) => cell.length)) + gap;
-	});
-	let indexes = props.columns.map((_column, index) => index);
-	const room = () => props.width - markerWidth - indexes.reduce((sum, index) => sum + all[index]!, 0);
-	for (let index = props.columns.length - 1; index >= 0 && room() < minNameWidth; index--) {
-		if (props.columns[index]!.optional) indexes = indexes.filter((kept) => kept !== index);
+export interface ColumnLayout {
+	headers: string[];
+	widths: number[];
+	nameWidth: number;
+	/** Too narrow for name and numbers side by side: each row's name on its own line, its numbers below. */
+	stacked: boolean;
+}
+
+/**
+ * Fits the table into `width`: full headers, else short ones, else names on their own line above
+ * their numbers. Numbers and names are never cut and no column is dropped.
+ */
+export function layoutColumns(props: Pick<NumberTableProps, 'columns' | 'rows' | 'total' | 'width'>): ColumnLayout {
+	const lines = [...props.rows, ...(props.total ? [props.total] : [])];
+	const longest = Math.max(0, ...lines.map((row) => row.name.length));
+	const measure = (headers: string[]) => headers.map((header, index) => Math.max(header.length, ...lines.map((row) => row.cells?.[index]?.length ?? 0)) + gap);
+	const full = props.columns.map((column) => column.header);
+	const short = props.columns.map((column) => column.short ?? column.header);
+	for (const headers of [full, short]) {
+		const widths = measure(headers);
+		const room = props.width - markerWidth - widths.reduce((sum, width) => sum + width, 0);
+		// As wide as the longest name, so the numbers sit next to the names on a wide terminal.
+		if (room >= longest + 1) return {headers, widths, nameWidth: Math.min(Math.max(minNameWidth, longest + 1), room), stacked: false};
 	}
-	// As wide as the longest name, so the numbers sit next to the names on a wide terminal.
-	const longest = Math.max(...[...props.rows, ...(props.total ? [props.total] : [])].map((row) => row.name.length), 0);
-	return {indexes, widths: indexes.map((index) => all[index]!), nameWidth: Math.max(minNameWidth, Math.min(longest + 1, room()))};
+	return {headers: short, widths: measure(short), nameWidth: Math.max(1, props.width - markerWidth), stacked: true};
 }
 
 /** Per-table counts: a name column that gives way, right-aligned numbers, an optional total line. */
 export function NumberTable(props: NumberTableProps) {
-	const {indexes, widths, nameWidth} = layoutColumns(props);
+	const {headers, widths, nameWidth, stacked} = layoutColumns(props);
 	const numbersWidth = widths.reduce((sum, width) => sum + width, 0);
-	const line = (row: NumberRow, bold = false) => (
-		<Box key={row.key}>
-			<Box width={markerWidth} flexShrink={0}>
-				{row.marker ? <Text>{row.marker}</Text> : <Text> </Text>}
-			</Box>
-			<Box width={nameWidth} flexShrink={0}>
-				<Text wrap="truncate-end" bold={bold} dimColor={row.dim}>
-					{row.name}
-				</Text>
-			</Box>
-			{row.cells ? (
-				indexes.map((index, position) => (
-					<Box key={index} width={widths[position]} flexShrink={0} justifyContent="flex-end">
-						<Text bold={bold} dimColor={row.dim}>
-							{row.cells![index] ?? ''}
-						</Text>
-					</Box>
-				))
-			) : (
-				<Box width={numbersWidth} flexShrink={0} justifyContent="flex-end">
-					{row.pending ?? null}
-				</Box>
-			)}
+	const marker = (row: NumberRow) => (
+		<Box width={markerWidth} flexShrink={0}>
+			{row.marker ? <Text>{row.marker}</Text> : <Text> </Text>}
 		</Box>
 	);
+	const name = (row: NumberRow, bold: boolean) => (
+		<Box width={nameWidth} flexShrink={0}>
+			<Text wrap="truncate-end" bold={bold} dimColor={row.dim}>
+				{row.name}
+			</Text>
+		</Box>
+	);
+	const numbers = (row: NumberRow, bold: boolean) =>
+		row.cells ? (
+			widths.map((width, index) => (
+				<Box key={index} width={width} flexShrink={0} justifyContent="flex-end">
+					<Text bold={bold} dimColor={row.dim}>
+						{row.cells![index] ?? ''}
+					</Text>
+				</Box>
+			))
+		) : (
+			<Box width={numbersWidth} flexShrink={0} justifyContent="flex-end">
+				{row.pending ?? null}
+			</Box>
+		);
+	const line = (row: NumberRow, bold = false) =>
+		stacked ? (
+			<Box key={row.key} flexDirection="column">
+				<Box>
+					{marker(row)}
+					{name(row, bold)}
+				</Box>
+				<Box>
+					<Box width={markerWidth} flexShrink={0} />
+					{numbers(row, bold)}
+				</Box>
+			</Box>
+		) : (
+			<Box key={row.key}>
+				{marker(row)}
+				{name(row, bold)}
+				{numbers(row, bold)}
+			</Box>
+		);
+	const header = {key: 'header', name: props.nameHeader, cells: headers, dim: true};
 	return (
 		<Box flexDirection="column">
-			{line({key: 'header', name: props.nameHeader, cells: props.columns.map((column) => column.header), dim: true})}
+			{stacked ? (
+				<Box>
+					<Box width={markerWidth} flexShrink={0} />
+					{numbers(header, false)}
+				</Box>
+			) : (
+				line(header)
+			)}
 			{props.above ?? null}
 			{props.rows.map((row) => line(row))}
 			{props.below ?? null}
 			{props.total ? (
 				<>
-					<Text color="gray">{' '.repeat(markerWidth) + '─'.repeat(Math.max(0, nameWidth + numbersWidth))}</Text>
+					<Text color="gray">{' '.repeat(markerWidth) + '─'.repeat(Math.max(0, (stacked ? 0 : nameWidth) + numbersWidth))}</Text>
 					{line(props.total, true)}
 				</>
 			) : null}

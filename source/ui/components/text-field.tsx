@@ -27,7 +27,13 @@ export function TextField({value, onChange, onSubmit, focus = true, placeholder,
 	// Outside the wizard's KeysProvider keys can arrive faster than React re-renders: each one must
 	// edit the result of the previous one, not the value of the last render.
 	const latest = useRef({value, cursor});
-	latest.current = {value, cursor: Math.min(latest.current.cursor, value.length)};
+	// Adopt the value only when the parent changes it: a render in between (the cursor moved, the
+	// parent has not seen onChange yet) must not roll the text back to the previous value.
+	const given = useRef(value);
+	if (given.current !== value) {
+		given.current = value;
+		latest.current = {value, cursor: Math.min(latest.current.cursor, value.length)};
+	}
 	const update = (next: string, position: number) => {
 		latest.current = {value: next, cursor: position};
 		setCursor(position);

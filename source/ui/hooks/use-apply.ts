@@ -1,5 +1,5 @@
 import {useEffect, useRef, useState, type Dispatch} from 'react';
-import type {PreviewResult, SyncEvent, TableResult} from '../../core/events.js';
+import type {ApplyPhase, PreviewResult, SyncEvent, TableResult} from '../../core/events.js';
 import type {SyncPlan} from '../../core/plan/types.js';
 import type {Action} from '../state.js';
 import type {WizardSession} from '../services.js';
@@ -16,6 +16,25 @@ export interface ApplyProgress {
 	current?: string;
 	finished: TableResult[];
 	phase?: 'deleting' | 'sequences' | 'committing';
+	/** What the current table is busy with (comparing, copying, merging) and how far it got. */
+	activity?: Activity;
+}
+
+/** One phase of one table's apply; `since` and `from` date its start, so its own rate can be shown. */
+export interface Activity {
+	table: string;
+	phase: ApplyPhase;
+	done: number;
+	total: number;
+	since: number;
+	from: number;
+	at: number;
+}
+
+/** Folds a progress report into the running activity: a new table or phase starts a new one. */
+export function nextActivity(previous: Activity | undefined, table: string, phase: ApplyPhase, done: number, total: number, now: number): Activity {
+	if (previous && previous.table === table && previous.phase === phase && done >= previous.done) return {...previous, done, total, at: now};
+	return {table, phase, done, total, since: now, from: done, at: now};
 }
 
 const start: ApplyProgress = {started: false, written: {}, toWrite: {}, finished: []};
@@ -24,23 +43,26 @@ export function rowsOf(result: TableResult): number {
 	return result.inserted + result.updated + result.deleted;
 }
 
-export function reduceApplyEvent(progress: ApplyProgress, event: SyncEvent): ApplyProgress {
+export function reduceApplyEvent(progress: ApplyProgress, event: SyncEvent, now = performance.now()): ApplyProgress {
 	switch (event.type) {
+		case 'apply-table-activity':
+			return {...progress, current: event.table, activity: nextActivity(progress.activity, event.table, event.phase, event.done, event.total, now)};
 		case 'apply-started':
 			return {...progress, started: true};
 		case 'apply-table-started':
-			return {...progress, current: event.table, toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite}, written: {...progress.written, [event.table]: 0}};
+			return {...progress, current: event.table, activity: undefined, toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite}, written: {...progress.written, [event.table]: 0}};
 		case 'apply-table-progress':
 			return {...progress, toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite}, written: {...progress.written, [event.table]: event.rowsWritten}};
 		case 'apply-table-finished':
 			return {
 				...progress,
 				current: progress.current === event.result.table ? undefined : progress.current,
+				activity: undefined,
 				written: {...progress.written, [event.result.table]: rowsOf(event.result)},
 				finished: [...progress.finished, event.result],
 			};
 		case 'apply-phase':
-			return {...progress, current: undefined, phase: event.phase};
+			return {...progress, current: undefined, activity: undefined, phase: event.phase};
 		default:
 			return progress;
 	}

@@ -10,14 +10,21 @@ export interface LiveCounts {
 	counts: Record<string, TableCounts>;
 	/** The table whose diff is running now. */
 	running?: string;
+	/** Keys read so far by the running compare, and since when, for its rate. */
+	reading?: {table: string; keysRead: number; keysEstimated: number; since: number; from: number; at: number};
 }
 
 const empty: LiveCounts = {counts: {}};
 
-export function reducePreviewEvent(live: LiveCounts, event: SyncEvent): LiveCounts {
-	if (event.type === 'preview-table-started') return {...live, running: event.table};
+export function reducePreviewEvent(live: LiveCounts, event: SyncEvent, now = performance.now()): LiveCounts {
+	if (event.type === 'preview-table-started') return {counts: live.counts, running: event.table};
+	if (event.type === 'preview-table-progress') {
+		const previous = live.reading?.table === event.table && event.keysRead >= live.reading.keysRead ? live.reading : undefined;
+		return {...live, running: event.table, reading: {table: event.table, keysRead: event.keysRead, keysEstimated: event.keysEstimated, since: previous?.since ?? now, from: previous?.from ?? event.keysRead, at: now}};
+	}
 	if (event.type === 'preview-table-finished') {
-		return {counts: {...live.counts, [event.counts.table]: event.counts}, running: live.running === event.counts.table ? undefined : live.running};
+		const done = live.running === event.counts.table;
+		return {counts: {...live.counts, [event.counts.table]: event.counts}, ...(done ? {} : {running: live.running, ...(live.reading ? {reading: live.reading} : {})})};
 	}
 	return live;
 }

@@ -3,14 +3,16 @@ import {Box, Text} from 'ink';
 
 import type {TableCounts} from '../../core/events.js';
 import {isBlocked} from '../../core/plan/types.js';
-import {formatCount} from '../../present/numbers.js';
-import {sumCounts} from '../../present/totals.js';
+import {formatCount, formatPercent, plural} from '../../present/numbers.js';
+import {changesNothing, sumCounts} from '../../present/totals.js';
 import {parentsToAdd, type Action, type Step, type WizardContext} from '../state.js';
-import {usePreview} from '../hooks/use-preview.js';
+import {usePreview, type LiveCounts} from '../hooks/use-preview.js';
+import {useClock} from '../hooks/use-clock.js';
+import {liveRate} from '../format.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {FindingsList, sortFindings} from '../components/findings-list.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
-import {NumberTable, type NumberRow} from '../components/number-table.js';
+import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
 import {Spinner} from '../components/spinner.js';
 import {useKeys} from '../hooks/use-keys.js';
 
@@ -22,7 +24,12 @@ interface PreviewStepProps {
 	rows: number;
 }
 
-const countColumns = [{header: 'insert'}, {header: 'update'}, {header: 'skip'}, {header: 'delete'}];
+const countColumns = [
+	{header: 'insert', short: 'ins'},
+	{header: 'update', short: 'upd'},
+	{header: 'skip'},
+	{header: 'delete', short: 'del'},
+];
 const countCells = (counts: Pick<TableCounts, 'insert' | 'update' | 'skip' | 'delete'>) => [counts.insert, counts.update, counts.skip, counts.delete].map(formatCount);
 
 /** Findings about rows whose FK parents are outside the selection. */
@@ -31,12 +38,22 @@ const parentCodes = new Set(['missing-parent', 'parent-not-selected']);
 /** Findings shown under the table before `f` expands them. */
 const collapsedFindings = 3;
 
+/** The running compare in a few words: how far through the keys (against the estimates), how fast. */
+function reading(live: LiveCounts, table: string, now: number): string {
+	const progress = live.reading?.table === table ? live.reading : undefined;
+	if (!progress) return 'counting…';
+	const ratio = progress.keysEstimated > 0 ? progress.keysRead / progress.keysEstimated : 0;
+	const rate = liveRate(progress.keysRead - progress.from, now - progress.since, 'keys');
+	return progress.keysEstimated > 0 ? `${formatPercent(ratio)} · ${rate}` : `${formatCount(progress.keysRead)} keys · ${rate}`;
+}
+
 /** The dry run: per-table counts filling in live, totals, and what the plan found. */
 export function PreviewStep({step, context, dispatch, columns, rows}: PreviewStepProps) {
 	const {session, selected, mode, options} = context;
 	const counting = !context.preview && !step.error && session !== undefined && mode !== undefined;
 	const request = useMemo(() => (counting ? {session: session!, selected, mode: mode!, options, run: step.run} : undefined), [counting, session, selected, mode, options, step.run]);
 	const {plan: livePlan, live} = usePreview(request, dispatch);
+	const now = useClock(!context.preview);
 	const [expanded, setExpanded] = useState(false);
 	const [offset, setOffset] = useState(0);
 
@@ -48,13 +65,17 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const blocked = isBlocked(findings);
 	const totals = sumCounts([...counted.values()]);
 	const differing = [...counted.values()].reduce((sum, counts) => sum + counts.differing - counts.update, 0);
-	const nothingToDo = result !== undefined && totals.insert + totals.update + totals.delete === 0;
+	const nothingToDo = result !== undefined && !blocked && changesNothing(result.tables);
 	// Rows whose parents are not selected (and maybe not on the target): offer to take the parents along.
 	const namedParents = [...new Set(findings.filter((finding) => finding.parent && parentCodes.has(finding.code)).map((finding) => finding.parent!))];
 	const parents = result ? parentsToAdd(context, namedParents) : [];
 
 	const findingLines = expanded ? 0 : Math.min(findings.length, collapsedFindings) * 2 + (findings.length > collapsedFindings ? 1 : 0);
-	const tableSize = Math.max(3, rows - 14 - findingLines - (step.notice ? 2 : 0));
+	// Numbers as wide as they will get (the totals), so the layout does not change while counting.
+	const layout = layoutColumns({columns: countColumns, rows: tableIds.map((id) => ({key: id, name: id, cells: countCells(totals)})), total: {key: 'total', name: 'total', cells: countCells(totals)}, width: columns - 1});
+	const linesPerRow = layout.stacked ? 2 : 1;
+	const tableRoom = rows - 14 - findingLines - (step.notice ? 2 : 0) - (layout.stacked ? 2 : 0);
+	const tableSize = Math.max(2, Math.floor((tableIds.length * linesPerRow > tableRoom ? tableRoom - 2 : tableRoom) / linesPerRow));
 	const scrollable = expanded ? findings.length : tableIds.length;
 	const pageSize = expanded ? Math.max(1, Math.floor((rows - 10) / 3)) : tableSize;
 	const start = Math.min(offset, Math.max(0, scrollable - pageSize));
@@ -78,8 +99,8 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 			name: id,
 			pending:
 				live.running === id ? (
-					<Text>
-						<Spinner /> counting…
+					<Text wrap="truncate-end">
+						<Spinner /> {reading(live, id, now)}
 					</Text>
 				) : (
 					<Text color="gray">{step.error ? '—' : 'queued'}</Text>
@@ -88,7 +109,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	});
 
 	const hints: KeyHint[] = [
-		...(result && !blocked ? ([['enter', 'confirm']] as KeyHint[]) : []),
+		...(result && !blocked && !nothingToDo ? ([['enter', 'confirm']] as KeyHint[]) : []),
 		...(scrollable > pageSize ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
 		...(parents.length > 0 ? ([['p', 'add parent tables']] as KeyHint[]) : []),
 		...(findings.length > 0 ? ([['f', expanded ? 'counts' : 'all findings']] as KeyHint[]) : []),
@@ -165,10 +186,16 @@ function Status({failed, counting, done, total, blocked, nothingToDo}: {failed: 
 	if (counting) {
 		return (
 			<Text>
-				<Spinner /> Counting what would change… {done} of {total} tables <Text color="gray">(read-only on both sides)</Text>
+				<Spinner /> Counting what would change… {done} of {plural(total, 'table')} <Text color="gray">(read-only on both sides)</Text>
 			</Text>
 		);
 	}
-	if (nothingToDo) return <Text color="green">✓ Nothing to change: the target already matches for these tables.</Text>;
-	return <Text color="green">✓ Counted {total} tables. Nothing has been written yet.</Text>;
+	if (nothingToDo) {
+		return (
+			<Text color="green" wrap="wrap">
+				✓ Nothing to change: the target already matches for these tables. Esc goes back to choose other tables or another mode; q quits.
+			</Text>
+		);
+	}
+	return <Text color="green">✓ Counted {plural(total, 'table')}. Nothing has been written yet.</Text>;
 }

@@ -1,16 +1,16 @@
-import React, {useRef, type Dispatch} from 'react';
+import React, {useRef, useState, type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
 import type {SyncResult, TableResult} from '../../core/events.js';
-import {formatCount, formatDuration} from '../../present/numbers.js';
+import {formatCount, formatDuration, plural} from '../../present/numbers.js';
 import {sumResults} from '../../present/totals.js';
 import {errorReport, resultReport} from '../../present/json-report.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 import {ErrorMessage} from '../components/error-message.js';
-import {KeyHints} from '../components/key-hints.js';
-import {NumberTable, type NumberRow} from '../components/number-table.js';
+import {KeyHints, type KeyHint} from '../components/key-hints.js';
+import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
 import {useKeys} from '../hooks/use-keys.js';
 
 interface SummaryStepProps {
@@ -24,7 +24,16 @@ interface SummaryStepProps {
 	exiting: boolean;
 }
 
-const resultColumns = [{header: 'inserted'}, {header: 'updated'}, {header: 'skipped'}, {header: 'deleted'}, {header: 'time', optional: true}];
+const resultColumns = [
+	{header: 'inserted', short: 'ins'},
+	{header: 'updated', short: 'upd'},
+	{header: 'skipped', short: 'skip'},
+	{header: 'deleted', short: 'del'},
+	{header: 'time'},
+];
+
+/** Lines the summary needs besides the table rows: header, outcome, table header and total, report line, hints. */
+const chromeLines = 13;
 
 function resultRows(tables: TableResult[]): NumberRow[] {
 	return tables.map((table) => ({
@@ -38,7 +47,7 @@ function resultRows(tables: TableResult[]): NumberRow[] {
 function totalRow(result: SyncResult): NumberRow {
 	const {tables, ms} = result;
 	const totals = sumResults(result);
-	return {key: 'total', name: `total (${formatCount(tables.length)} ${tables.length === 1 ? 'table' : 'tables'})`, cells: [...[totals.inserted, totals.updated, totals.skipped, totals.deleted].map(formatCount), formatDuration(ms)]};
+	return {key: 'total', name: `total (${plural(tables.length, 'table')})`, cells: [...[totals.inserted, totals.updated, totals.skipped, totals.deleted].map(formatCount), formatDuration(ms)]};
 }
 
 /** What happened: committed with per-table counts, or rolled back and why. `s` saves the JSON report. */
@@ -48,9 +57,28 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 	const saving = useRef(false);
 	const source = context.source!.endpoint;
 	const target = context.target!.endpoint;
+	const [offset, setOffset] = useState(0);
+	const result: SyncResult =
+		outcome.kind === 'committed' ? outcome.result : {mode: context.mode ?? 'insert', committed: false, tables: outcome.written, ms: outcome.written.reduce((sum, table) => sum + table.ms, 0)};
+	const tables = result.tables;
+	const allRows = resultRows(tables);
+	const total = totalRow(result);
+	const layout = layoutColumns({columns: resultColumns, rows: allRows, total, width: columns - 1});
+	const linesPerRow = layout.stacked ? 2 : 1;
+	const errorLines = outcome.kind === 'rolled-back' ? 3 : 0;
+	const room = rows - chromeLines - errorLines - (layout.stacked ? 2 : 0);
+	// The ↑/↓ "more" lines take two of the lines when the list has to scroll.
+	const visible = Math.max(2, Math.floor((tables.length * linesPerRow > room ? room - 2 : room) / linesPerRow));
+	const start = Math.min(offset, Math.max(0, tables.length - visible));
+	const canRetry = outcome.kind === 'rolled-back' && context.preview !== undefined;
 	useKeys(
 		(input, key) => {
-			if (input === 's' && !step.report && !saving.current) {
+			if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
+			else if (key.downArrow || input === 'j') setOffset(Math.min(Math.max(0, tables.length - visible), start + 1));
+			else if (key.pageUp) setOffset(Math.max(0, start - visible));
+			else if (key.pageDown) setOffset(Math.min(Math.max(0, tables.length - visible), start + visible));
+			else if (input === 'r' && canRetry) dispatch({type: 'retry'});
+			else if (input === 's' && !step.report && !saving.current) {
 				saving.current = true;
 				const document =
 					outcome.kind === 'committed' ? resultReport(outcome.result, source, target, context.preview?.result) : {...errorReport(outcome.error, context.mode, false), tablesRolledBack: outcome.written};
@@ -62,11 +90,12 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 		},
 		{isActive: !exiting},
 	);
-	const result: SyncResult =
-		outcome.kind === 'committed' ? outcome.result : {mode: context.mode ?? 'insert', committed: false, tables: outcome.written, ms: outcome.written.reduce((sum, table) => sum + table.ms, 0)};
-	const tables = result.tables;
-	const visible = Math.max(3, rows - 14);
-	const shown = tables.slice(0, visible);
+	const hints: KeyHint[] = [
+		...(canRetry ? ([['r', 'retry'], ['esc', 'back to the preview']] as KeyHint[]) : []),
+		...(tables.length > visible ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
+		...(step.report ? [] : ([['s', 'save JSON report']] as KeyHint[])),
+		['q/enter', 'quit'],
+	];
 	return (
 		<Box flexDirection="column">
 			{outcome.kind === 'committed' ? (
@@ -87,16 +116,21 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 					<NumberTable
 						nameHeader="table"
 						columns={resultColumns}
-						rows={resultRows(shown)}
+						rows={allRows.slice(start, start + visible)}
 						width={columns - 1}
-						below={tables.length > shown.length ? <Text color="gray">  … {tables.length - shown.length} more tables (s saves them all)</Text> : undefined}
-						total={totalRow(result)}
+						above={start > 0 ? <Text color="gray">  ↑ {plural(start, 'more table')}</Text> : undefined}
+						below={start + visible < tables.length ? <Text color="gray">  ↓ {plural(tables.length - start - visible, 'more table')}</Text> : undefined}
+						total={total}
 					/>
 				</Box>
 			) : null}
-			{step.report && 'path' in step.report ? <Text color="green">✓ Report saved to {step.report.path}</Text> : null}
+			{step.report && 'path' in step.report ? (
+				<Text color="green" wrap="wrap">
+					✓ Report saved to {step.report.path}
+				</Text>
+			) : null}
 			{step.report && 'error' in step.report ? <ErrorMessage error={step.report.error} /> : null}
-			{exiting ? null : <KeyHints hints={[...(step.report ? [] : ([['s', 'save JSON report']] as const)), ['q/enter', 'quit']]} />}
+			{exiting ? null : <KeyHints hints={hints} />}
 		</Box>
 	);
 }
