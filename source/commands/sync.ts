@@ -6,7 +6,8 @@ import {resolveEndpointArgument, type ProfileLookup} from '../core/profiles/reso
 import {openProfileStore} from '../core/profiles/store.js';
 import {SyncSession, defaultSyncOptions} from '../core/sync-session.js';
 import {isBlocked, type SyncOptions} from '../core/plan/types.js';
-import {UserError} from '../core/errors.js';
+import {UserError, exitCodeOf} from '../core/errors.js';
+import {isServerError, serverError} from '../core/server-errors.js';
 import type {PreviewResult} from '../core/events.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
 import {errorReport, previewReport, resultReport} from '../present/json-report.js';
@@ -100,8 +101,12 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 		}
 		if (isBlocked(plan.findings)) {
 			const preview: PreviewResult = {mode, tables: [], findings: plan.findings};
-			if (options.json) io.stdout(JSON.stringify(previewReport(preview, source, target)) + '\n');
-			else plain.findings(plan.findings);
+			// One JSON document, also when blocked: the findings say why (exit code 4).
+			if (options.json) {
+				io.stdout(JSON.stringify({...previewReport(preview, source, target), blocked: true}, null, 2) + '\n');
+				return exitCodeOf('blocked');
+			}
+			plain.findings(plan.findings);
 			throw new UserError('blocked', 'Blocked by the findings above: nothing was written.', 'Fix them (each says how), then run again.');
 		}
 		const onEvent = options.json ? undefined : plain.event;
@@ -120,7 +125,13 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 		else plain.stats(result);
 		return 0;
 	} catch (error) {
-		const failure = error instanceof UserError ? error : new UserError('unexpected', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in pgconvoy; please report it with the command you ran.', {cause: error});
+		// A server's refusal (while opening or introspecting) is the server's word, never "a bug".
+		const failure =
+			error instanceof UserError
+				? error
+				: isServerError(error)
+					? serverError(error, {during: options.dryRun ? 'preview' : 'apply', mode})
+					: new UserError('unexpected', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in pgconvoy; please report it with the command you ran.', {cause: error});
 		if (options.json) io.stdout(JSON.stringify(errorReport(failure, mode, options.dryRun), null, 2) + '\n');
 		else problems.error(failure);
 		return failure.exitCode;

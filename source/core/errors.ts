@@ -8,6 +8,8 @@ export type ErrorCode =
 	| 'blocked'
 	| 'drift'
 	| 'apply-failed'
+	/** A server refused while previewing (a permission, a missing object…): nothing was written. */
+	| 'server-refused'
 	| 'lock-timeout'
 	| 'interrupted'
 	| 'unexpected';
@@ -21,6 +23,7 @@ const exitCodes: Record<ErrorCode, number> = {
 	blocked: 4,
 	drift: 5,
 	'apply-failed': 5,
+	'server-refused': 5,
 	'lock-timeout': 5,
 	interrupted: 130,
 	unexpected: 1,
@@ -28,14 +31,23 @@ const exitCodes: Record<ErrorCode, number> = {
 
 export class UserError extends Error {
 	readonly code: ErrorCode;
+	/** What to do, worded for any interface (no flags: the wizard has none). */
 	readonly hint: string | undefined;
+	/** The same advice as flags to type, for flag mode; falls back to `hint`. */
+	readonly flagHint: string | undefined;
 	readonly exitCode: number;
 
-	constructor(code: ErrorCode, message: string, hint?: string, options?: {cause?: unknown}) {
+	constructor(code: ErrorCode, message: string, hint?: string, options?: {cause?: unknown; flagHint?: string}) {
 		super(message, options);
 		this.name = 'UserError';
 		this.code = code;
 		this.hint = hint;
+		this.flagHint = options?.flagHint;
 		this.exitCode = exitCodes[code];
 	}
+}
+
+/** The process exit code for an error code (cli.tsx exits with it). */
+export function exitCodeOf(code: ErrorCode): number {
+	return exitCodes[code];
 }

@@ -67,7 +67,7 @@ export class SyncSession {
 
 	static async open(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, schemas: SchemaSelection): Promise<SyncSession> {
 		if (sameDatabase(sourceEndpoint, targetEndpoint)) {
-			throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}).`, 'Pick two different databases: --from is where rows come from, --to is where they go.');
+			throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}).`, 'Pick two different databases.', {flagHint: 'Pick two different databases: --from is where rows come from, --to is where they go.'});
 		}
 		return withSessions(sourceEndpoint, targetEndpoint, async (source, target) => {
 			// One snapshot per side, and format_type() qualifying names the same way on both.

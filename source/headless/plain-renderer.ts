@@ -28,7 +28,7 @@ export function createPlainRenderer(write: Write) {
 		findings(findings: Finding[]) {
 			for (const finding of findings) {
 				write(`${finding.severity === 'blocking' ? '✗ blocking' : '! warning'}: ${finding.message}`);
-				if (finding.hint) write(`  → ${finding.hint}`);
+				if (finding.flagHint ?? finding.hint) write(`  → ${finding.flagHint ?? finding.hint}`);
 			}
 		},
 		previewTotals(preview: PreviewResult) {
@@ -49,7 +49,7 @@ export function createPlainRenderer(write: Write) {
 		},
 		error(error: UserError) {
 			write(`✗ ${error.message}`);
-			if (error.hint) write(`  → ${error.hint}`);
+			if (error.flagHint ?? error.hint) write(`  → ${error.flagHint ?? error.hint}`);
 		},
 	};
 }

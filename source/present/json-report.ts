@@ -13,7 +13,7 @@ export function previewReport(preview: PreviewResult, source: Endpoint, target: 
 		target: publicEndpoint(target),
 		tables: preview.tables.map(({table, insert, update, skip, delete: deleted, differing}) => ({table, insert, update, skip, delete: deleted, differing})),
 		totals: sumCounts(preview.tables),
-		findings: preview.findings.map(({table, severity, code, message, hint}) => ({table, severity, code, message, ...(hint ? {hint} : {})})),
+		findings: preview.findings.map(({table, severity, code, message, hint, flagHint}) => ({table, severity, code, message, ...((flagHint ?? hint) ? {hint: flagHint ?? hint} : {})})),
 	};
 }
 
@@ -36,7 +36,7 @@ export function errorReport(error: UserError, mode: string | undefined, dryRun: 
 		mode,
 		dryRun,
 		committed: false,
-		error: {code: error.code, message: error.message, ...(error.hint ? {hint: error.hint} : {})},
+		error: {code: error.code, message: error.message, ...((error.flagHint ?? error.hint) ? {hint: error.flagHint ?? error.hint} : {})},
 		totals: {errors: 1},
 	};
 }

@@ -17,7 +17,8 @@ import {keyFilter} from './key-filter.js';
 import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
 import {advanceSequences} from './advance-sequences.js';
 import {expectWritten} from './written-rows.js';
-import {applyError, type BlockingSession} from './apply-errors.js';
+import {serverError} from '../server-errors.js';
+import {findBlockers} from '../lock-blockers.js';
 
 export interface ApplyContext {
 	plan: SyncPlan;
@@ -147,7 +148,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			throw new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
 		}
 		const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
-		throw applyError(error, currentTable, blockers);
+		throw serverError(error, {during: 'apply', table: currentTable, mode: plan.options.mode, blockers});
 	} finally {
 		signal?.removeEventListener('abort', onAbort);
 	}
@@ -306,21 +307,6 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 			() => (clearTimeout(timer), resolve()),
 		);
 	});
-}
-
-/** The sessions holding locks on the tables we wanted, so the message can name them. */
-async function findBlockers(target: pg.ClientBase, tables: TablePlan[]): Promise<BlockingSession[]> {
-	try {
-		const result = await target.query<{pid: number; user: string; application: string; state: string; query: string}>(
-			`SELECT DISTINCT a.pid, coalesce(a.usename, '') AS user, coalesce(a.application_name, '') AS application, coalesce(a.state, '') AS state, coalesce(a.query, '') AS query
-			   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-			  WHERE l.granted AND l.relation = ANY(ARRAY[${tables.map((table) => `${quoteLiteral(tableName(table, 'target'))}::regclass`).join(', ')}]::oid[])
-			    AND a.pid <> pg_backend_pid()`,
-		);
-		return result.rows;
-	} catch {
-		return [];
-	}
 }
 
 /** The connection dropped during COMMIT: ask the server whether the transaction made it. */

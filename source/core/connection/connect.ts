@@ -25,11 +25,15 @@ export async function openSession(endpoint: Endpoint, role: SessionRole): Promis
 			application_name: 'pgconvoy',
 			connectionTimeoutMillis: 10_000,
 			keepAlive: true,
+			// Decoding only (node-postgres never sends it at startup); stated so PGCLIENTENCODING cannot change it.
+			client_encoding: 'UTF8',
 		});
+		ignoreEnvironmentStartupParameters(client);
 		// A dropped connection surfaces on the running query; this keeps the process from crashing meanwhile.
 		client.on('error', () => {});
 		try {
 			await client.connect();
+			tagErrorsWithSide(client, role);
 			return client;
 		} catch (error) {
 			lastError = error;
@@ -42,4 +46,44 @@ export async function openSession(endpoint: Endpoint, role: SessionRole): Promis
 export async function closeSession(client: pg.Client | undefined): Promise<void> {
 	if (!client) return;
 	await client.end().catch(() => {});
+}
+
+/**
+ * Marks every error a query of this session raises with the session's side, so a message can say
+ * which database refused (a source-side permission error is not "the target role needs…").
+ * Covers promise queries and submittables (the COPY streams), which pg reports via handleError.
+ */
+function tagErrorsWithSide(client: pg.Client, side: SessionRole): void {
+	const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+	const mark = (error: unknown) => {
+		if (error && typeof error === 'object' && !('side' in error)) Object.defineProperty(error, 'side', {value: side, enumerable: false});
+		return error;
+	};
+	(client as unknown as {query: (...args: unknown[]) => unknown}).query = (...args: unknown[]) => {
+		const result = query(...args) as {then?: unknown; catch?: (handler: (error: unknown) => never) => unknown; handleError?: (error: Error, connection: unknown) => void};
+		if (typeof result?.then === 'function') return result.catch!((error) => {
+			throw mark(error);
+		});
+		if (typeof result?.handleError === 'function') {
+			const handleError = result.handleError.bind(result);
+			result.handleError = (error, connection) => handleError(mark(error) as Error, connection);
+		}
+		return result;
+	};
+}
+
+/** Which session raised `error` (see tagErrorsWithSide), when it came from a query. */
+export function errorSide(error: unknown): SessionRole | undefined {
+	return (error as {side?: SessionRole} | undefined)?.side;
+}
+
+/**
+ * node-postgres fills a startup parameter it was not given a truthy value for from the environment
+ * (`PGOPTIONS` → options, `PGREPLICATION` → replication): a user's shell must not change what
+ * pgconvoy's sessions are. Settings are made per transaction instead (transactions.ts).
+ */
+function ignoreEnvironmentStartupParameters(client: pg.Client): void {
+	const parameters = (client as unknown as {connectionParameters: {options?: string; replication?: string}}).connectionParameters;
+	parameters.options = undefined;
+	parameters.replication = undefined;
 }

@@ -17,7 +17,9 @@ const noTimeouts: Timeouts = {statementTimeoutMs: 0, lockTimeoutMs: 5000};
  */
 export async function beginRead(client: pg.ClientBase, side: 'source' | 'target', timeouts: Timeouts = noTimeouts): Promise<number> {
 	await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-	await setLocal(client, {...encodingSettings, ...comparisonSettings, ...longRunSettings(timeouts), ...(side === 'source' ? {row_security: 'off'} : {})});
+	// --lock-timeout is about the target's locks; a source read waits as any reader would.
+	const limits = side === 'source' ? longRunSettings({statementTimeoutMs: 0, lockTimeoutMs: 0}) : longRunSettings(timeouts);
+	await setLocal(client, {...encodingSettings, ...comparisonSettings, ...limits, ...(side === 'source' ? {row_security: 'off'} : {})});
 	return backendPid(client);
 }
 

@@ -158,10 +158,10 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		for (let index = 0; index < keyCount; index++) {
 			if (rows.fieldLength[index]! >= 0) continue;
 			// NULL is never equal to NULL: the apply could neither find nor update such a row, and would insert it again.
-			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is NULL in ${side === 'source' ? 'a source' : 'a target'} row, and NULL cannot identify a row.`, `Choose NOT NULL columns as the key: --key ${plan.id}=col1,col2`);
+			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is NULL in ${side === 'source' ? 'a source' : 'a target'} row, and NULL cannot identify a row.`, 'Match rows on NOT NULL columns.', {flagHint: `Choose NOT NULL columns as the key: --key ${plan.id}=col1,col2`});
 		}
 		if (keyMayRepeat && previous.repeats(rows)) {
-			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows).map((key) => key ?? 'NULL').join(', ')}) appears twice.`, `Choose columns that identify one row: --key ${plan.id}=col1,col2`);
+			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows).map((key) => key ?? 'NULL').join(', ')}) appears twice.`, 'Match rows on columns that identify one row.', {flagHint: `Choose columns that identify one row: --key ${plan.id}=col1,col2`});
 		}
 	};
 

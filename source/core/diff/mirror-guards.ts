@@ -13,7 +13,8 @@ export function mirrorGuardFindings(plan: SyncPlan, tables: TableCounts[]): Find
 				severity: 'blocking',
 				code: 'mirror-empty-source',
 				message: `The source table ${counts.table} is empty: mirroring it would delete all ${counts.delete} rows of the target.`,
-				hint: 'Check that the source is the database you mean. To empty the target table on purpose, pass --allow-empty-source.',
+				hint: 'Check that the source is the database you mean.',
+				flagHint: 'Check that the source is the database you mean. To empty the target table on purpose, pass --allow-empty-source.',
 			});
 			continue;
 		}
@@ -23,8 +24,9 @@ export function mirrorGuardFindings(plan: SyncPlan, tables: TableCounts[]): Find
 				table: counts.table,
 				severity: 'blocking',
 				code: 'mirror-max-delete',
-				message: `Mirroring ${counts.table} would delete ${counts.delete} of its ${counts.targetRows} rows (${Math.round(ratio * 100)}%), more than --max-delete ${Math.round(plan.options.maxDeleteRatio * 100)}%.`,
-				hint: `If that is intended, raise the limit: --max-delete ${Math.ceil(ratio * 100)}%.`,
+				message: `Mirroring ${counts.table} would delete ${counts.delete} of its ${counts.targetRows} rows (${Math.round(ratio * 100)}%), more than the ${Math.round(plan.options.maxDeleteRatio * 100)}% allowed.`,
+				hint: 'Check that the source is the database you mean; a mirror that deletes most of a table is usually a wrong source.',
+				flagHint: `If that is intended, raise the limit: --max-delete ${Math.ceil(ratio * 100)}%.`,
 			});
 		}
 	}

@@ -6,6 +6,8 @@ import {diffTable} from './diff-table.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
 import {beginRead} from '../connection/transactions.js';
+import {serverError} from '../server-errors.js';
+import {findBlockers} from '../lock-blockers.js';
 import {sequencePrivilegeFindings} from '../apply/advance-sequences.js';
 
 /** Beyond this many rows to write, the parent check is left to the apply (which fails cleanly). */
@@ -28,12 +30,14 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 	const selected = new Set(plan.tables.map((table) => table.id));
 	// One snapshot per side, so the counts of all tables describe one moment.
 	const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
+	let current: string | undefined;
 	try {
 		await beginRead(source, 'source', timeouts);
 		await beginRead(target, 'target', timeouts);
 		const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
 		for (const table of plan.tables) {
 			signal?.throwIfAborted();
+			current = table.id;
 			onEvent?.({type: 'preview-table-started', table: table.id});
 			// Key lists are kept only where rows must find a parent outside the selection.
 			const checksParents = table.target.foreignKeys.some((fk) => fk.references !== table.id && !selected.has(fk.references));
@@ -50,9 +54,12 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});
 		}
-	} finally {
-		await source.query('ROLLBACK').catch(() => {});
-		await target.query('ROLLBACK').catch(() => {});
+	} catch (error) {
+		await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
+		if (signal?.aborted) throw error;
+		const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
+		throw serverError(error, {during: 'preview', table: current, mode: plan.options.mode, blockers});
 	}
+	await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
 	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...dataFindings, ...mirrorGuardFindings(plan, tables)]};
 }

@@ -3,7 +3,10 @@ import {quoteIdent} from '../catalog/names.js';
 import type {ColumnPlan, Finding, SyncOptions, SyncPlan, TablePlan} from './types.js';
 import {orderTables} from './order-tables.js';
 
-const migrationsHint = 'Run your migrations on both databases so their schemas match, or leave this table out (--exclude).';
+const migrations = {
+	hint: 'Run your migrations on both databases so their schemas match, or leave this table out.',
+	flagHint: 'Run your migrations on both databases so their schemas match, or leave this table out (--exclude).',
+};
 
 /** Catalog × Catalog × selection × options → what will be written, in which order, and what stands in the way. */
 export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[], options: SyncOptions): SyncPlan {
@@ -14,7 +17,7 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 		const sourceTable = source.tables.get(id)!;
 		const targetTable = target.tables.get(id);
 		if (!targetTable) {
-			findings.push({table: id, severity: 'blocking', code: 'table-missing-on-target', message: `Table ${id} exists in the source but not in the target database ${target.database}.`, hint: migrationsHint});
+			findings.push({table: id, severity: 'blocking', code: 'table-missing-on-target', message: `Table ${id} exists in the source but not in the target database ${target.database}.`, ...migrations});
 			continue;
 		}
 		const plan = planTable(sourceTable, targetTable, options, findings);
@@ -84,18 +87,18 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 
 	for (const column of source.columns) {
 		if (!targetColumns.has(column.name)) {
-			findings.push({table: target.id, severity: 'warning', code: 'source-only-column', message: `Column ${target.id}.${column.name} exists only in the source; it will not be copied.`, hint: migrationsHint});
+			findings.push({table: target.id, severity: 'warning', code: 'source-only-column', message: `Column ${target.id}.${column.name} exists only in the source; it will not be copied.`, ...migrations});
 		}
 	}
 	for (const column of target.columns) {
 		if (sourceColumns.has(column.name) || !column.notNull || column.hasDefault || column.generated || column.identity) continue;
 		blocked = true;
-		findings.push({table: target.id, severity: 'blocking', code: 'target-column-required', message: `Column ${target.id}.${column.name} exists only in the target, is NOT NULL and has no default, so no row can be inserted.`, hint: migrationsHint});
+		findings.push({table: target.id, severity: 'blocking', code: 'target-column-required', message: `Column ${target.id}.${column.name} exists only in the target, is NOT NULL and has no default, so no row can be inserted.`, ...migrations});
 	}
 
 	const key = chooseKey(source, target, options.keys);
 	if (!key) {
-		findings.push({table: target.id, severity: 'blocking', code: 'no-key', message: `Table ${target.id} has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.`, hint: `Name the columns that identify a row: --key ${target.id}=col1,col2`});
+		findings.push({table: target.id, severity: 'blocking', code: 'no-key', message: `Table ${target.id} has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.`, hint: 'Give the table a primary key, or a unique index on NOT NULL columns, on both databases.', flagHint: `Name the columns that identify a row: --key ${target.id}=col1,col2`});
 		return undefined;
 	}
 	if (key.origin === '--key') {
@@ -106,7 +109,7 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 	}
 	for (const name of key.columns) {
 		if (!sourceColumns.has(name) || !targetColumns.has(name)) {
-			findings.push({table: target.id, severity: 'blocking', code: 'key-column-missing', message: `Key column ${name} of ${target.id} is missing in the ${sourceColumns.has(name) ? 'target' : 'source'}.`, hint: migrationsHint});
+			findings.push({table: target.id, severity: 'blocking', code: 'key-column-missing', message: `Key column ${name} of ${target.id} is missing in the ${sourceColumns.has(name) ? 'target' : 'source'}.`, ...migrations});
 			return undefined;
 		}
 	}
@@ -140,7 +143,8 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 				severity: 'blocking',
 				code: 'key-equality-inexact',
 				message: `Key column ${target.id}.${name} is ${targetColumn.type}, whose equality is not identity (values can be equal yet differ), and pgconvoy cannot match such keys exactly.`,
-				hint: `Match rows on other columns: --key ${target.id}=col1,col2`,
+				hint: 'Give the table a primary key or unique index on columns of an exactly comparable type (text, integer, uuid…).',
+				flagHint: `Match rows on other columns: --key ${target.id}=col1,col2`,
 			});
 		}
 		if (targetColumn.largeObject) {

@@ -10,7 +10,10 @@ export interface Finding {
 	severity: Severity;
 	code: string;
 	message: string;
+	/** What to do, worded for any interface (no flags: the wizard has none). */
 	hint?: string;
+	/** The same advice as flags to type, for flag mode; falls back to `hint`. */
+	flagHint?: string;
 	/** For findings about foreign-key parents: the parent table, so a UI can offer to add it. */
 	parent?: string;
 }
