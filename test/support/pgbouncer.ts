@@ -92,16 +92,19 @@ function writeConfig(dir: string, port: number, server: PoolerServer, options: P
 	return ini;
 }
 
-const runningPoolers = new Set<ChildProcess>();
+/** Poolers not yet stopped, with their dirs: ended and removed if the test run exits without stopping them. */
+const runningPoolers = new Map<ChildProcess, string>();
 let exitHookInstalled = false;
 
-function track(child: ChildProcess): void {
-	runningPoolers.add(child);
-	child.once('exit', () => runningPoolers.delete(child));
+function track(child: ChildProcess, dir: string): void {
+	runningPoolers.set(child, dir);
 	if (exitHookInstalled) return;
 	exitHookInstalled = true;
 	process.on('exit', () => {
-		for (const pooler of runningPoolers) pooler.kill('SIGTERM');
+		for (const [pooler, poolerDir] of runningPoolers) {
+			pooler.kill('SIGTERM');
+			rmSync(poolerDir, {recursive: true, force: true});
+		}
 	});
 }
 
@@ -155,7 +158,7 @@ export async function startPgBouncer(server: PoolerServer, options: PoolerOption
 		// Foreground (no -d) so the child is the server itself; its log (stderr) goes to the file.
 		const child = spawn(binary, [...(user ? ['-u', user.name] : []), ini], {stdio: ['ignore', logFd, logFd]});
 		closeSync(logFd);
-		track(child);
+		track(child, dir);
 		const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
 		const stop = async () => {
 			if (child.exitCode === null && child.signalCode === null) {
@@ -165,6 +168,7 @@ export async function startPgBouncer(server: PoolerServer, options: PoolerOption
 				await done;
 			}
 			rmSync(dir, {recursive: true, force: true});
+			runningPoolers.delete(child);
 		};
 		try {
 			await waitUntilServing(child, port, server);
