@@ -15,7 +15,7 @@ import {mirrorGuardFindings} from '../diff/mirror-guards.js';
 import {copyRows} from './copy-rows.js';
 import {keyFilter} from './key-filter.js';
 import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
-import {advanceSequences} from './advance-sequences.js';
+import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.js';
 import {expectWritten} from './written-rows.js';
 import {serverError} from '../server-errors.js';
 import {findBlockers} from '../lock-blockers.js';
@@ -124,13 +124,15 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 
 		onEvent?.({type: 'apply-phase', phase: 'sequences'});
 		// Sequence moves survive a rollback, so they come last, just before COMMIT.
-		await advanceSequences(
-			target,
-			plan.tables.filter((table) => {
-				const result = results.find((written) => written.table === table.id)!;
-				return result.inserted + result.updated > 0;
-			}),
-		);
+		const written = plan.tables.filter((table) => {
+			const result = results.find((done) => done.table === table.id)!;
+			return result.inserted + result.updated > 0;
+		});
+		// As the preview would have said: a sequence this role may not set blocks, rather than failing in setval.
+		const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
+		const sequenceFindings = (await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))).flat();
+		if (sequenceFindings.length > 0) throw new UserError('blocked', `${sequenceFindings.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, sequenceFindings.map((finding) => finding.hint).join('\n'));
+		await advanceSequences(target, written);
 		signal?.throwIfAborted();
 		onEvent?.({type: 'apply-phase', phase: 'committing'});
 		committing = true;
