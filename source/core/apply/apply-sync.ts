@@ -172,8 +172,12 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 
 	if (targetEmpty) {
 		// Everything is an insert: COPY straight into the table, no diff and no stage.
-		onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite: expected?.insert ?? table.source.estimatedRows});
-		const copied = await copyRows(table, source, target, into);
+		const rowsExpected = expected?.insert ?? table.source.estimatedRows;
+		onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite: rowsExpected});
+		const copied = await copyRows(table, source, target, into, undefined, undefined, (rows) => {
+			onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done: rows, total: rowsExpected});
+			onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: Math.min(rows, rowsExpected), rowsToWrite: rowsExpected});
+		});
 		expectWritten(table, 'insert', copied.read, copied.written);
 		result.inserted = copied.written;
 		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
@@ -190,6 +194,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		keepKeys: true,
 		maxListedKeys,
 		fingerprintShortcut: false,
+		onKeysRead: (done) => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'comparing', done, total: table.source.estimatedRows + table.target.estimatedRows}),
 	}));
 	const counts = diff.counts;
 	if (expected && tableDrifted(expected, counts, mode)) throw new DriftError([counts]);
@@ -212,9 +217,22 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		// indexes in step (a merge join), so the table's rows are visited and updated in order.
 		const ordered = keyIndexed(table) && keyIndexed(table, 'source');
 		const keyList = table.key.map((name) => quoteIdent(name)).join(', ');
-		await copyRows(table, source, target, stage, undefined, ordered ? keyList : undefined);
-		if (ordered) await target.query(`CREATE INDEX ON ${stage} (${keyList}); ANALYZE ${stage}`);
-		const run = (sql: string) => (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql));
+		await copyRows(table, source, target, stage, undefined, ordered ? keyList : undefined, (done) =>
+			onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done, total: counts.sourceRows}),
+		);
+		const statements = (ordered ? 1 : 0) + (counts.insert > 0 ? 1 : 0) + (counts.update > 0 ? 1 : 0);
+		let statementsDone = 0;
+		const merged = () => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: statementsDone++, total: statements});
+		merged();
+		if (ordered) {
+			await target.query(`CREATE INDEX ON ${stage} (${keyList}); ANALYZE ${stage}`);
+			merged();
+		}
+		const run = async (sql: string) => {
+			const done = await (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql));
+			merged();
+			return done;
+		};
 		// The diff counted exactly, in the same snapshot and under the lock: skip the statements with nothing to do.
 		if (counts.insert > 0) result.inserted = (await run(insertMissingSql(table, stage))).rowCount ?? 0;
 		progress(result.inserted);

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import {copyData, copyDone, isSkippedDuringCopy, takeOverFromPg, type DataHandler, type PgConnection as Connection} from '../connection/copy-protocol.js';
 
 const empty = Buffer.alloc(0);
+const rowsPerReport = 16_384;
 
 /**
  * `COPY ... TO STDOUT` as a Readable of the raw COPY bytes (any format), for piping into a COPY FROM.
@@ -25,7 +26,12 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 	private discarding = false;
 	private readonly onReadable = () => this.forward();
 
-	constructor(readonly text: string) {
+	/** CopyData messages received: one per row (plus the header message of a binary COPY). */
+	private messages = 0;
+	private nextReport = rowsPerReport;
+
+	/** `onRows` is told the rows received so far, every `rowsPerReport` rows. */
+	constructor(readonly text: string, private readonly onRows?: (rows: number) => void) {
 		super({highWaterMark: 256 * 1024});
 		this.done = new Promise((resolve, reject) => (this.settle = {resolve, reject}));
 		// Awaited only by callers that need the count; an error also reaches the stream's consumer.
@@ -102,10 +108,15 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 			if (code === copyData && !this.discarding) {
 				data.copy(out, outLength, position + 5, end);
 				outLength += end - position - 5;
+				this.messages++;
 			}
 			position = end;
 		}
 		if (position < data.length) this.carry = Buffer.from(data.subarray(position));
+		if (this.onRows && this.messages >= this.nextReport) {
+			this.onRows(this.messages);
+			this.nextReport = this.messages + rowsPerReport;
+		}
 		if (outLength > 0) this.wanted = this.push(out.subarray(0, outLength));
 		if (finished && !this.discarding) this.push(null);
 	}

@@ -29,7 +29,11 @@ export interface DiffOptions {
 	maxListedKeys: number;
 	/** Try the whole-table fingerprint first (needs bit_xor, PostgreSQL 14+ on both sides). */
 	fingerprintShortcut: boolean;
+	/** Called every `keysPerReport` keys read (both sides together), so long compares show progress. */
+	onKeysRead?: (keysRead: number) => void;
 }
+
+const keysPerReport = 65_536;
 
 /** The key of the row read last on one side, copied out, to catch a key that repeats. */
 class PreviousKey {
@@ -169,7 +173,12 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		// `next() || await refill()`: a row already received costs no await.
 		let a = sourceRows.next() || (await refill(sourceRows));
 		let b = targetRows.next() || (await refill(targetRows));
+		let nextReport = keysPerReport;
 		while (a || b) {
+			if (options.onKeysRead && counts.sourceRows + counts.targetRows >= nextReport) {
+				options.onKeysRead(counts.sourceRows + counts.targetRows);
+				nextReport += keysPerReport;
+			}
 			const order = !a ? 1 : !b ? -1 : compare();
 			if (order < 0) {
 				checkUnique(previousSource, sourceRows, 'source');

@@ -48,6 +48,7 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 				keepKeys: checksParents,
 				maxListedKeys: maxCheckedKeys,
 				fingerprintShortcut: plan.hashMethod === 'record',
+				onKeysRead: (keysRead) => onEvent?.({type: 'preview-table-progress', table: table.id, keysRead, keysEstimated: table.source.estimatedRows + table.target.estimatedRows}),
 			});
 			if (checksParents && diff.keysListed) dataFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
 			if (diff.counts.insert + diff.counts.update > 0) dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
