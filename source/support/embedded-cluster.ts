@@ -108,11 +108,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Embedd
 	const made: Made = {dir: dirname(dataDir), dataDir};
 	madeClusters.add(made);
 	installExitGuards();
+	const starting = startIn(made, options);
+	startsInFlight.add(starting);
 	try {
-		return await startIn(made, options);
+		return await starting;
 	} catch (error) {
-		await removeMade(made, {immediate: true});
+		// The start's own error is the one to report.
+		await removeMade(made, {immediate: true}).catch(() => {});
 		throw error;
+	} finally {
+		startsInFlight.delete(starting);
 	}
 }
 
@@ -165,6 +170,8 @@ interface Made {
 }
 
 const madeClusters = new Set<Made>();
+/** Starts under way: a process that is stopping lets them finish (initdb's own files go with them) first. */
+const startsInFlight = new Set<Promise<unknown>>();
 
 /** SIGINT is PostgreSQL's fast shutdown (rolls back, exits promptly); SIGQUIT its immediate one. */
 function signalServer(made: Made, signal: 'SIGINT' | 'SIGQUIT'): void {
@@ -179,22 +186,32 @@ async function removeMade(made: Made, options: {immediate?: boolean}): Promise<v
 		signalServer(made, options.immediate ? 'SIGQUIT' : 'SIGINT');
 		await exited;
 	}
-	rmSync(made.dir, {recursive: true, force: true});
+	removeDir(made.dir);
 	madeClusters.delete(made);
 }
 
+/** A server or initdb that is still stopping may write into the directory while it is removed: retry. */
+function removeDir(dir: string): void {
+	rmSync(dir, {recursive: true, force: true, maxRetries: 20, retryDelay: 50});
+}
+
 /**
- * The last resort, for a process that exits with clusters still made (process.exit, an uncaught
- * error): 'exit' handlers cannot wait on events, so each server gets an immediate shutdown and we
- * poll until it has removed its postmaster.pid (its last act), then remove the directory.
+ * The last resort, for a process that exits with clusters still made (process.exit by a test
+ * runner, an uncaught error): 'exit' handlers cannot wait on events, so each server gets an
+ * immediate shutdown and we poll until its postmaster.pid is gone (a server's last act; initdb's
+ * bootstrap holds one too), then remove the directory. Best effort: an exit handler must not throw.
  */
 function removeAllNow(): void {
 	for (const made of madeClusters) signalServer(made, 'SIGQUIT');
 	const pause = new Int32Array(new SharedArrayBuffer(4));
 	const deadline = Date.now() + 10_000;
 	for (const made of madeClusters) {
-		if (made.server) while (existsSync(join(made.dataDir, 'postmaster.pid')) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
-		rmSync(made.dir, {recursive: true, force: true});
+		while (existsSync(join(made.dataDir, 'postmaster.pid')) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
+		try {
+			removeDir(made.dir);
+		} catch {
+			// Nothing more can be done while exiting.
+		}
 	}
 	madeClusters.clear();
 }
@@ -214,7 +231,9 @@ function installExitGuards(): void {
 	for (const [name, number] of Object.entries(fallbackSignals)) {
 		process.on(name, function stopClustersOnSignal() {
 			if (process.listenerCount(name) > 1) return;
-			void Promise.all([...madeClusters].map((made) => removeMade(made, {}))).finally(() => process.exit(128 + number));
+			void Promise.allSettled([...startsInFlight])
+				.then(() => Promise.all([...madeClusters].map((made) => removeMade(made, {}))))
+				.finally(() => process.exit(128 + number));
 		});
 	}
 }
