@@ -85,10 +85,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 		sourcePid = await beginRead(source, 'source', timeouts);
 		targetPid = await beginWrite(target, timeouts);
 		transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
-		if (plan.tables.length > 0) {
-			// Concurrent writers would make the counts a guess; readers carry on.
-			await target.query(`LOCK TABLE ${plan.tables.map((table) => tableOnly(table, 'target')).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
-		}
+		await lockTargetTables(target, plan.tables);
 		if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
 		onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
 
@@ -274,6 +271,27 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	expectWritten(table, 'update', counts.update, result.updated);
 	onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: rowsToWrite, rowsToWrite});
 	return {diff, result, stage: diff.keysListed ? undefined : stage};
+}
+
+/**
+ * Locks the selected tables against concurrent writers, which would make the counts a guess;
+ * readers carry on. SHARE ROW EXCLUSIVE needs UPDATE, DELETE, TRUNCATE or MAINTAIN on the table;
+ * a role that may only INSERT (insert mode) gets ROW EXCLUSIVE, which INSERT allows: concurrent
+ * writers may then go on, and a key they add meanwhile fails the sync on the unique index rather
+ * than being overwritten. Source: PostgreSQL docs, LOCK ("Privileges required").
+ */
+async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Promise<void> {
+	if (tables.length === 0) return;
+	const names = tables.map((table) => tableName(table, 'target'));
+	const strong = (await target.query<{strong: boolean}>(
+		`SELECT pg_catalog.has_table_privilege(t, 'UPDATE') OR pg_catalog.has_table_privilege(t, 'DELETE') OR pg_catalog.has_table_privilege(t, 'TRUNCATE') AS strong
+		   FROM unnest($1::text[]) WITH ORDINALITY AS n(t, position) ORDER BY position`,
+		[names],
+	)).rows.map((row) => row.strong);
+	for (const mode of ['SHARE ROW EXCLUSIVE', 'ROW EXCLUSIVE'] as const) {
+		const chosen = tables.filter((_, index) => strong[index] === (mode === 'SHARE ROW EXCLUSIVE'));
+		if (chosen.length > 0) await target.query(`LOCK TABLE ${chosen.map((table) => tableOnly(table, 'target')).join(', ')} IN ${mode} MODE`);
+	}
 }
 
 /** That side has a unique index on exactly the key columns: rows can be found, and read in key order, through it. */
