@@ -6,7 +6,7 @@ import type {WizardServices} from './services.js';
 import {useGlobalKeys} from './hooks/use-global-keys.js';
 import {KeysProvider} from './hooks/use-keys.js';
 import {useTerminalSize} from './hooks/use-terminal-size.js';
-import {Header} from './components/header.js';
+import {Header, headerHeight} from './components/header.js';
 import {EndpointStep} from './steps/endpoint-step.js';
 import {TablesStep} from './steps/tables-step.js';
 import {ModeStep} from './steps/mode-step.js';
@@ -89,11 +89,13 @@ function Wizard({services, initial, onExit}: AppProps) {
 
 	const quitting = state.exit !== undefined && step.name !== 'summary';
 	const {source, target} = headerEndpoints(state);
+	// Steps size their lists for a three-line header; a header that wraps takes lines from them.
+	const stepRows = rows - (headerHeight({source, target}, columns - 1) - 3);
 	const detail = step.name === 'preview' || step.name === 'confirm' || step.name === 'apply' ? `${context.mode} mode` : undefined;
 	return (
 		<Box flexDirection="column">
-			<Header source={source} target={target} stepNumber={stepOrder.indexOf(step.name) + 1} stepCount={stepOrder.length} title={titles[step.name]} detail={detail} />
-			{quitting ? <Text color="gray">Quit: nothing was written.</Text> : <CurrentStep state={state} dispatch={dispatch} services={services} columns={columns} rows={rows} />}
+			<Header source={source} target={target} stepNumber={stepOrder.indexOf(step.name) + 1} stepCount={stepOrder.length} title={titles[step.name]} detail={detail} columns={columns - 1} />
+			{quitting ? <Text color="gray">Quit: nothing was written.</Text> : <CurrentStep state={state} dispatch={dispatch} services={services} columns={columns} rows={stepRows} />}
 		</Box>
 	);
 }

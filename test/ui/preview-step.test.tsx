@@ -136,4 +136,29 @@ describe('preview step', () => {
 		expect(expanded).toMatch(/f counts/);
 		app.unmount();
 	});
+
+	test('nothing to change: no confirm (not even a production name to type); esc goes back, q quits', async () => {
+		const session = fakeSession();
+		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected})});
+		const preview = await session.nextPreview();
+		preview.resolve({mode: 'upsert', tables: selected.map((table) => counts(table, {skip: 5})), findings: []});
+		const frame = await waitFor(app, 'Nothing to change');
+		expect(frame).toMatch(/esc back\s+q quit/);
+		expect(frame).not.toContain('confirm');
+		await press(app, keys.enter);
+		expect(frameText(app)).toContain('Step 5/8 · Preview');
+		await press(app, keys.escape);
+		await waitFor(app, 'Step 4/8 · Mode');
+		app.unmount();
+	});
+
+	test('"Counted 1 table", not "1 tables"', async () => {
+		const session = fakeSession();
+		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users']})});
+		const preview = await session.nextPreview();
+		expect(await waitFor(app, 'Counting')).toContain('0 of 1 table ');
+		preview.resolve({mode: 'upsert', tables: [counts('public.users', {insert: 1})], findings: []});
+		expect(await waitFor(app, 'Counted')).toContain('✓ Counted 1 table. Nothing has been written yet.');
+		app.unmount();
+	});
 });

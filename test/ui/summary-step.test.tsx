@@ -3,7 +3,7 @@ import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
-import {counts, fakeServices, frameText, plan, press, renderApp, stateAt, tableResult, waitFor} from './helpers.js';
+import {counts, fakeSession, fakeServices, keys, frameText, plan, press, renderApp, stateAt, tableResult, waitFor} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
@@ -72,6 +72,34 @@ describe('summary step', () => {
 		expect(services.saved[0]).toMatchObject({committed: false, error: {code: 'lock-timeout'}, tablesRolledBack: []});
 		await press(app, 'q');
 		expect(app.exits).toEqual([5]);
+		app.unmount();
+	});
+
+	test('a failed apply offers retry (writes the confirmed preview again) and back to the preview (counts again)', async () => {
+		const session = fakeSession();
+		const error = new UserError('lock-timeout', 'Timed out waiting for a lock on public.users (held by pid 4242).', 'Retry when that session is done.');
+		const initial = stateAt({name: 'summary', outcome: {kind: 'rolled-back', error, written: []}}, {session, preview});
+		const app = await renderApp({services: fakeServices(), initial});
+		expect(await waitFor(app, 'Rolled back')).toMatch(/r retry\s+esc back to the preview\s+s save JSON report\s+q\/enter quit/);
+		await press(app, 'r');
+		await waitFor(app, 'Step 7/8 · Apply');
+		const run = await session.nextApply();
+		run.reject(error);
+		await waitFor(app, 'Rolled back');
+		await press(app, keys.escape);
+		await waitFor(app, 'Step 5/8 · Preview');
+		// Fresh counts: the preview runs again.
+		await session.nextPreview();
+		app.unmount();
+	});
+
+	test('the saved report names its full path', async () => {
+		const services = fakeServices({saveReport: async () => '/home/me/work/pgconvoy-report-20261130-120000.json'});
+		const app = await renderApp({services, initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, {preview})}, {columns: 60, rows: 20});
+		await waitFor(app, 'Committed');
+		await press(app, 's');
+		const frame = await waitFor(app, 'Report saved');
+		expect(frame.replace(/\n/g, '')).toContain('/home/me/work/pgconvoy-report-20261130-120000.json');
 		app.unmount();
 	});
 });

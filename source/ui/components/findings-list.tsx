@@ -7,6 +7,12 @@ export function sortFindings(findings: Finding[]): Finding[] {
 	return [...findings].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'blocking' ? -1 : 1));
 }
 
+/** Lines `findings` take at `width` (message and, when shown, hint), wrapped as FindingsList wraps them. */
+export function findingsHeight(findings: Finding[], width: number, withHints: boolean): number {
+	const lines = (text: string, indent: number) => Math.max(1, Math.ceil(text.length / Math.max(10, width - indent)));
+	return findings.reduce((sum, finding) => sum + lines(finding.message, 2) + (finding.hint && (withHints || finding.severity === 'blocking') ? lines(finding.hint, 4) : 0), 0);
+}
+
 /** The plan's findings, `limit` of them; the rest are counted so nothing is silently hidden. Blocking ones always show their hint. */
 export function FindingsList({findings, limit, moreHint, withHints = false}: {findings: Finding[]; limit: number; moreHint?: string; withHints?: boolean}) {
 	const sorted = sortFindings(findings);
@@ -16,11 +22,25 @@ export function FindingsList({findings, limit, moreHint, withHints = false}: {fi
 		<Box flexDirection="column">
 			{shown.map((finding, index) => (
 				<Box key={index} flexDirection="column">
-					<Text color={finding.severity === 'blocking' ? 'red' : 'yellow'}>
-						{finding.severity === 'blocking' ? '✗ ' : '! '}
-						{finding.message}
-					</Text>
-					{finding.hint && (withHints || finding.severity === 'blocking') ? <Text color="gray">  → {finding.hint}</Text> : null}
+					{/* The mark in its own column, so a long message wraps under its first word. */}
+					<Box>
+						<Box width={2} flexShrink={0}>
+							<Text color={finding.severity === 'blocking' ? 'red' : 'yellow'}>{finding.severity === 'blocking' ? '✗' : '!'}</Text>
+						</Box>
+						<Text color={finding.severity === 'blocking' ? 'red' : 'yellow'} wrap="wrap">
+							{finding.message}
+						</Text>
+					</Box>
+					{finding.hint && (withHints || finding.severity === 'blocking') ? (
+						<Box>
+							<Box width={4} flexShrink={0}>
+								<Text color="gray">  →</Text>
+							</Box>
+							<Text color="gray" wrap="wrap">
+								{finding.hint}
+							</Text>
+						</Box>
+					) : null}
 				</Box>
 			))}
 			{hidden > 0 ? (

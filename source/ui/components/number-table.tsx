@@ -48,11 +48,11 @@ export interface ColumnLayout {
 export function layoutColumns(props: Pick<NumberTableProps, 'columns' | 'rows' | 'total' | 'width'>): ColumnLayout {
 	const lines = [...props.rows, ...(props.total ? [props.total] : [])];
 	const longest = Math.max(0, ...lines.map((row) => row.name.length));
-	const measure = (headers: string[]) => headers.map((header, index) => Math.max(header.length, ...lines.map((row) => row.cells?.[index]?.length ?? 0)) + gap);
+	const measure = (headers: string[], space = gap) => headers.map((header, index) => Math.max(header.length, ...lines.map((row) => row.cells?.[index]?.length ?? 0)) + space);
 	const full = props.columns.map((column) => column.header);
 	const short = props.columns.map((column) => column.short ?? column.header);
-	for (const headers of [full, short]) {
-		const widths = measure(headers);
+	for (const [headers, space] of [[full, gap], [short, gap], [short, 1]] as const) {
+		const widths = measure(headers, space);
 		const room = props.width - markerWidth - widths.reduce((sum, width) => sum + width, 0);
 		// As wide as the longest name, so the numbers sit next to the names on a wide terminal.
 		if (room >= longest + 1) return {headers, widths, nameWidth: Math.min(Math.max(minNameWidth, longest + 1), room), stacked: false};

@@ -10,7 +10,7 @@ import {usePreview, type LiveCounts} from '../hooks/use-preview.js';
 import {useClock} from '../hooks/use-clock.js';
 import {liveRate} from '../format.js';
 import {ErrorMessage} from '../components/error-message.js';
-import {FindingsList, sortFindings} from '../components/findings-list.js';
+import {FindingsList, findingsHeight, sortFindings} from '../components/findings-list.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
 import {Spinner} from '../components/spinner.js';
@@ -70,7 +70,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const namedParents = [...new Set(findings.filter((finding) => finding.parent && parentCodes.has(finding.code)).map((finding) => finding.parent!))];
 	const parents = result ? parentsToAdd(context, namedParents) : [];
 
-	const findingLines = expanded ? 0 : Math.min(findings.length, collapsedFindings) * 2 + (findings.length > collapsedFindings ? 1 : 0);
+	const findingLines = expanded ? 0 : findingsHeight(sortFindings(findings).slice(0, collapsedFindings), columns - 1, false) + (findings.length > collapsedFindings ? 1 : 0);
 	// Numbers as wide as they will get (the totals), so the layout does not change while counting.
 	const layout = layoutColumns({columns: countColumns, rows: tableIds.map((id) => ({key: id, name: id, cells: countCells(totals)})), total: {key: 'total', name: 'total', cells: countCells(totals)}, width: columns - 1});
 	const linesPerRow = layout.stacked ? 2 : 1;
