@@ -18,10 +18,12 @@ export const comparisonSettings: Readonly<Record<string, string>> = {
 };
 
 /**
- * In every transaction, reads and writes: node-postgres decodes and encodes UTF-8 (it sends no
- * client_encoding at startup), and COPY data from the source is UTF-8.
+ * In every transaction, reads and writes, because they decide how pgconvoy's own bytes are read:
+ * node-postgres decodes and encodes UTF-8 (it sends no client_encoding at startup), COPY data from
+ * the source is UTF-8, and the key lists inlined as string literals assume standard conforming
+ * strings (a role default of `off` would read their backslashes as escapes).
  */
-export const encodingSettings: Readonly<Record<string, string>> = {client_encoding: 'UTF8'};
+export const encodingSettings: Readonly<Record<string, string>> = {client_encoding: 'UTF8', standard_conforming_strings: 'on'};
 
 /**
  * Role or database defaults that would end a long sync part-way (`ALTER ROLE app SET
