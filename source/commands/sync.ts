@@ -10,6 +10,7 @@ import {UserError, exitCodeOf} from '../core/errors.js';
 import {isServerError, serverError} from '../core/server-errors.js';
 import type {PreviewResult} from '../core/events.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
+import {createProgressLine} from '../headless/progress-line.js';
 import {errorReport, previewReport, resultReport} from '../present/json-report.js';
 import type {SyncCommandOptions} from './sync-flags.js';
 
@@ -79,8 +80,10 @@ export function checkProductionConfirmation(target: Endpoint, confirm: string | 
 
 /** `pgconvoy sync` without the wizard: plain lines or one JSON document, and an exit code. */
 export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo): Promise<number> {
-	const plain = createPlainRenderer((line) => io.stdout(line + '\n'));
-	const problems = createPlainRenderer((line) => io.stderr(line + '\n'));
+	// A status line on a terminal's stderr while long phases run (never in --json, never when piped).
+	const progress = options.json ? undefined : createProgressLine(process.stderr);
+	const plain = createPlainRenderer((line) => io.stdout(line + '\n'), progress);
+	const problems = createPlainRenderer((line) => io.stderr(line + '\n'), progress);
 	const mode = options.mode ?? 'insert';
 	let session: SyncSession | undefined;
 	try {

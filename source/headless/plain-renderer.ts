@@ -3,11 +3,19 @@ import type {PreviewResult, SyncEvent, SyncResult, TableCounts} from '../core/ev
 import type {UserError} from '../core/errors.js';
 import {formatCount, formatDuration, plural} from '../present/numbers.js';
 import {sumCounts, sumResults} from '../present/totals.js';
+import type {ProgressLine} from './progress-line.js';
 
 type Write = (line: string) => void;
 
-/** Plain-text lines for scripts and CI logs: one line per table as it finishes, then the stats. */
-export function createPlainRenderer(write: Write) {
+/**
+ * Plain-text lines for scripts and CI logs: one line per table as it finishes, then the stats.
+ * `progress` (a terminal's status line) is fed the same events and erased before each line.
+ */
+export function createPlainRenderer(output: Write, progress?: ProgressLine) {
+	const write: Write = (line) => {
+		progress?.clear();
+		output(line);
+	};
 	const width = {table: 24};
 	const pad = (text: string) => text.padEnd(width.table);
 	return {
@@ -18,6 +26,7 @@ export function createPlainRenderer(write: Write) {
 			width.table = Math.min(48, Math.max(12, ...tables.map((table) => table.length)) + 2);
 		},
 		event(event: SyncEvent) {
+			progress?.event(event);
 			if (event.type === 'preview-table-finished') write(previewLine(event.counts, pad));
 			else if (event.type === 'apply-started') write(`Writing ${plural(event.tables.length, 'table')} in one transaction…`);
 			else if (event.type === 'apply-table-finished') {
@@ -32,22 +41,30 @@ export function createPlainRenderer(write: Write) {
 			}
 		},
 		previewTotals(preview: PreviewResult) {
+			progress?.stop();
 			const totals = sumCounts(preview.tables);
 			write(`Would insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, skip ${formatCount(totals.skip)}, delete ${formatCount(totals.delete)} rows in ${plural(preview.tables.length, 'table')}.`);
 		},
 		stats(result: SyncResult) {
+			progress?.stop();
 			const totals = sumResults(result);
+			const lines: Array<[string, string]> = [
+				['tables processed', formatCount(result.tables.length)],
+				['rows inserted', formatCount(totals.inserted)],
+				['rows updated', formatCount(totals.updated)],
+				['rows skipped', formatCount(totals.skipped)],
+				['rows deleted', formatCount(totals.deleted)],
+				['errors', '0'],
+			];
+			// Counts right-aligned in one column, so their digits line up.
+			const digits = Math.max(...lines.map(([, value]) => value.length));
 			write('');
 			write(result.committed ? 'Committed.' : 'Rolled back.');
-			write(`  tables processed  ${result.tables.length}`);
-			write(`  rows inserted     ${formatCount(totals.inserted)}`);
-			write(`  rows updated      ${formatCount(totals.updated)}`);
-			write(`  rows skipped      ${formatCount(totals.skipped)}`);
-			write(`  rows deleted      ${formatCount(totals.deleted)}`);
-			write(`  errors            0`);
-			write(`  duration          ${formatDuration(result.ms)}`);
+			for (const [label, value] of lines) write(`  ${label.padEnd(16)}  ${value.padStart(digits)}`);
+			write(`  ${'duration'.padEnd(16)}  ${formatDuration(result.ms)}`);
 		},
 		error(error: UserError) {
+			progress?.stop();
 			write(`✗ ${error.message}`);
 			if (error.flagHint ?? error.hint) write(`  → ${error.flagHint ?? error.hint}`);
 		},

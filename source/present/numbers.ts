@@ -46,3 +46,12 @@ export function formatRate(count: number, ms: number, unit = 'rows'): string {
 	if (ms < 250) return `– ${unit}/s`;
 	return `${formatCount(Math.round((count * 1000) / ms))} ${unit}/s`;
 }
+
+/**
+ * The rate of work that is going on, in its own unit: rows written while writing, else the rate of
+ * the phase it is in (keys compared, rows copied). Never "0 rows/s" while something is moving;
+ * a dash while too little has happened to say.
+ */
+export function liveRate(count: number, ms: number, unit: string): string {
+	return count <= 0 ? `– ${unit}/s` : formatRate(count, ms, unit);
+}

@@ -1,6 +1,5 @@
 import type {Endpoint} from '../core/connection/endpoint.js';
-import {formatCount, formatRate, plural} from '../present/numbers.js';
-import type {ApplyPhase} from '../core/events.js';
+import {formatCount, plural} from '../present/numbers.js';
 import {sumCounts} from '../present/totals.js';
 import type {PreviewResult} from '../core/events.js';
 
@@ -56,18 +55,3 @@ export function visibleWindow(total: number, cursor: number, size: number): {sta
 	return {start, end: start + lines};
 }
 
-/** What each phase of a table's apply counts, and how it is named on the bar. */
-export const phaseWords: Record<ApplyPhase, {label: string; unit: string}> = {
-	comparing: {label: 'comparing', unit: 'keys'},
-	copying: {label: 'copying', unit: 'rows'},
-	merging: {label: 'merging', unit: 'statements'},
-};
-
-/**
- * The rate of work that is going on, in its own unit: rows written while writing, else the rate of
- * the phase it is in (keys compared, rows copied). Never "0 rows/s" while something is moving;
- * a dash while too little has happened to say.
- */
-export function liveRate(count: number, ms: number, unit: string): string {
-	return count <= 0 ? `– ${unit}/s` : formatRate(count, ms, unit);
-}

@@ -1,72 +1,13 @@
 import {useEffect, useRef, useState, type Dispatch} from 'react';
-import type {ApplyPhase, PreviewResult, SyncEvent, TableResult} from '../../core/events.js';
+import type {PreviewResult} from '../../core/events.js';
+import {applyStart, reduceApplyEvent, type ApplyProgress} from '../../present/progress.js';
 import type {SyncPlan} from '../../core/plan/types.js';
 import type {Action} from '../state.js';
 import type {WizardSession} from '../services.js';
 import {toUserError} from '../errors.js';
 import {useCoalesced} from './use-coalesced.js';
 
-export interface ApplyProgress {
-	/** The transaction is open and the tables are locked. */
-	started: boolean;
-	/** Rows written so far per table (copied and merged; deletes count when the table finishes). */
-	written: Record<string, number>;
-	/** Rows each table will write, as announced when it starts. */
-	toWrite: Record<string, number>;
-	current?: string;
-	finished: TableResult[];
-	phase?: 'deleting' | 'sequences' | 'committing';
-	/** What the current table is busy with (comparing, copying, merging) and how far it got. */
-	activity?: Activity;
-}
-
-/** One phase of one table's apply; `since` and `from` date its start, so its own rate can be shown. */
-export interface Activity {
-	table: string;
-	phase: ApplyPhase;
-	done: number;
-	total: number;
-	since: number;
-	from: number;
-	at: number;
-}
-
-/** Folds a progress report into the running activity: a new table or phase starts a new one. */
-export function nextActivity(previous: Activity | undefined, table: string, phase: ApplyPhase, done: number, total: number, now: number): Activity {
-	if (previous && previous.table === table && previous.phase === phase && done >= previous.done) return {...previous, done, total, at: now};
-	return {table, phase, done, total, since: now, from: done, at: now};
-}
-
-const start: ApplyProgress = {started: false, written: {}, toWrite: {}, finished: []};
-
-export function rowsOf(result: TableResult): number {
-	return result.inserted + result.updated + result.deleted;
-}
-
-export function reduceApplyEvent(progress: ApplyProgress, event: SyncEvent, now = performance.now()): ApplyProgress {
-	switch (event.type) {
-		case 'apply-table-activity':
-			return {...progress, current: event.table, activity: nextActivity(progress.activity, event.table, event.phase, event.done, event.total, now)};
-		case 'apply-started':
-			return {...progress, started: true};
-		case 'apply-table-started':
-			return {...progress, current: event.table, activity: undefined, toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite}, written: {...progress.written, [event.table]: 0}};
-		case 'apply-table-progress':
-			return {...progress, toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite}, written: {...progress.written, [event.table]: event.rowsWritten}};
-		case 'apply-table-finished':
-			return {
-				...progress,
-				current: progress.current === event.result.table ? undefined : progress.current,
-				activity: undefined,
-				written: {...progress.written, [event.result.table]: rowsOf(event.result)},
-				finished: [...progress.finished, event.result],
-			};
-		case 'apply-phase':
-			return {...progress, current: undefined, activity: undefined, phase: event.phase};
-		default:
-			return progress;
-	}
-}
+export {rowsOf, reduceApplyEvent, type ApplyProgress} from '../../present/progress.js';
 
 export interface ApplyRequest {
 	session: WizardSession;
@@ -81,7 +22,7 @@ export interface ApplyRequest {
 export function useApply(request: ApplyRequest, abort: boolean, dispatch: Dispatch<Action>): {progress: ApplyProgress; startedAt: number} {
 	const [startedAt] = useState(() => performance.now());
 	const controller = useRef<AbortController | undefined>(undefined);
-	const {state, push, flush, peek} = useCoalesced(reduceApplyEvent, start);
+	const {state, push, flush, peek} = useCoalesced(reduceApplyEvent, applyStart);
 	const [outcome, setOutcome] = useState<Action>();
 	useEffect(() => {
 		const running = new AbortController();

@@ -1,33 +1,12 @@
 import {useEffect, useState, type Dispatch} from 'react';
-import type {SyncEvent, TableCounts} from '../../core/events.js';
 import {isBlocked, type SyncMode, type SyncOptions, type SyncPlan} from '../../core/plan/types.js';
 import type {Action} from '../state.js';
 import type {WizardSession} from '../services.js';
 import {toUserError} from '../errors.js';
 import {useCoalesced} from './use-coalesced.js';
+import {previewStart, reducePreviewEvent, type LiveCounts} from '../../present/progress.js';
 
-export interface LiveCounts {
-	counts: Record<string, TableCounts>;
-	/** The table whose diff is running now. */
-	running?: string;
-	/** Keys read so far by the running compare, and since when, for its rate. */
-	reading?: {table: string; keysRead: number; keysEstimated: number; since: number; from: number; at: number};
-}
-
-const empty: LiveCounts = {counts: {}};
-
-export function reducePreviewEvent(live: LiveCounts, event: SyncEvent, now = performance.now()): LiveCounts {
-	if (event.type === 'preview-table-started') return {counts: live.counts, running: event.table};
-	if (event.type === 'preview-table-progress') {
-		const previous = live.reading?.table === event.table && event.keysRead >= live.reading.keysRead ? live.reading : undefined;
-		return {...live, running: event.table, reading: {table: event.table, keysRead: event.keysRead, keysEstimated: event.keysEstimated, since: previous?.since ?? now, from: previous?.from ?? event.keysRead, at: now}};
-	}
-	if (event.type === 'preview-table-finished') {
-		const done = live.running === event.counts.table;
-		return {counts: {...live.counts, [event.counts.table]: event.counts}, ...(done ? {} : {running: live.running, ...(live.reading ? {reading: live.reading} : {})})};
-	}
-	return live;
-}
+export {reducePreviewEvent, type LiveCounts} from '../../present/progress.js';
 
 /** Memoise it on its fields: a new object is a new run. */
 export interface PreviewRequest {
@@ -46,7 +25,7 @@ export interface PreviewRequest {
  */
 export function usePreview(request: PreviewRequest | undefined, dispatch: Dispatch<Action>): {plan?: SyncPlan; live: LiveCounts} {
 	const [plan, setPlan] = useState<SyncPlan>();
-	const live = useCoalesced(reducePreviewEvent, empty);
+	const live = useCoalesced(reducePreviewEvent, previewStart);
 	const {reset, push, flush} = live;
 	useEffect(() => {
 		if (!request) return;
@@ -60,7 +39,7 @@ export function usePreview(request: PreviewRequest | undefined, dispatch: Dispat
 			return;
 		}
 		setPlan(planned);
-		reset(empty);
+		reset(previewStart);
 		if (isBlocked(planned.findings)) {
 			dispatch({type: 'preview-finished', plan: planned, result: {mode, tables: [], findings: planned.findings}});
 			return;

@@ -2,8 +2,8 @@ import React, {useMemo, type Dispatch} from 'react';
 import {Box, Static, Text} from 'ink';
 
 import type {TableResult} from '../../core/events.js';
-import {formatCount, formatDuration, formatPercent, plural} from '../../present/numbers.js';
-import {liveRate, phaseWords} from '../format.js';
+import {formatCount, formatDuration, formatPercent, liveRate, plural} from '../../present/numbers.js';
+import {phaseWords} from '../../present/progress.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import {rowsOf, useApply, type ApplyProgress} from '../hooks/use-apply.js';
 import {useClock} from '../hooks/use-clock.js';

@@ -3,12 +3,11 @@ import {Box, Text} from 'ink';
 
 import type {TableCounts} from '../../core/events.js';
 import {isBlocked} from '../../core/plan/types.js';
-import {formatCount, formatPercent, plural} from '../../present/numbers.js';
+import {formatCount, formatPercent, liveRate, plural} from '../../present/numbers.js';
 import {changesNothing, sumCounts} from '../../present/totals.js';
 import {parentsToAdd, type Action, type Step, type WizardContext} from '../state.js';
 import {usePreview, type LiveCounts} from '../hooks/use-preview.js';
 import {useClock} from '../hooks/use-clock.js';
-import {liveRate} from '../format.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {FindingsList, findingsHeight, sortFindings} from '../components/findings-list.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
