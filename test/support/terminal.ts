@@ -16,14 +16,42 @@ export function screen(session: string): string {
 	return tmux('capture-pane', '-p', '-t', session).replace(/\s+$/, '') + '\n';
 }
 
-export async function waitForScreen(session: string, expected: string | RegExp, timeoutMs = 20_000): Promise<string> {
-	const deadline = Date.now() + timeoutMs;
+/**
+ * The screen with lines the terminal wrapped joined back (capture-pane -J): a line wider than the
+ * terminal shows up as one line longer than its width, which a plain capture would hide.
+ */
+export function joinedScreen(session: string): string {
+	return tmux('capture-pane', '-p', '-J', '-t', session).replace(/\s+$/, '') + '\n';
+}
+
+/** Lines of the screen (wrapped lines joined) wider than `columns`: none, for a screen that fits. */
+export function overwideLines(session: string, columns: number): string[] {
+	return joinedScreen(session)
+		.split('\n')
+		.map((line) => line.replace(/\s+$/, ''))
+		.filter((line) => [...line].length > columns);
+}
+
+/**
+ * Waits for a state of the screen, not for a time budget: it returns as soon as `expected` shows,
+ * and fails as soon as the CLI has exited without showing it (the shell prints EXIT:<code>). The
+ * deadline is only a safety net for a hung process, far beyond any machine's slowness.
+ */
+export async function waitForScreen(session: string, expected: string | RegExp | ((text: string) => boolean), safetyMs = 600_000): Promise<string> {
+	const deadline = Date.now() + safetyMs;
+	const matches = (text: string) => (typeof expected === 'function' ? expected(text) : typeof expected === 'string' ? text.includes(expected) : expected.test(text));
 	for (;;) {
 		const text = screen(session);
-		if (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) return text;
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${String(expected)} in the terminal:\n${text}`);
+		if (matches(text)) return text;
+		if (/^EXIT:\d+$/m.test(text)) throw new Error(`The CLI exited before showing ${String(expected)}:\n${text}`);
+		if (Date.now() > deadline) throw new Error(`Still no ${String(expected)} in the terminal after ${safetyMs / 1000} s:\n${text}`);
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
+}
+
+/** Several keys in one send-keys: the terminal delivers them together, as fast typing, a paste or SSH do. */
+export function sendTogether(session: string, ...keys: string[]): void {
+	tmux('send-keys', '-t', session, ...keys);
 }
 
 /** Keys (tmux key names or literal text), each followed by a moment for the app to redraw and re-arm its input. */
@@ -35,12 +63,12 @@ export async function send(session: string, ...keys: string[]): Promise<void> {
 	}
 }
 
-/** Runs the built CLI in a detached 100×40 terminal; the shell then prints `EXIT:<code>` and keeps the pane. */
-export function startCli(name: string, args: string[], env: Record<string, string>, cwd: string): string {
+/** Runs the built CLI in a detached terminal (100×40 unless told); the shell then prints `EXIT:<code>` and keeps the pane. */
+export function startCli(name: string, args: string[], env: Record<string, string>, cwd: string, size: {columns: number; rows: number} = {columns: 100, rows: 40}): string {
 	const session = `${name}-${process.pid}`;
 	const exports = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
 	const command = [process.execPath, cliPath, ...args].map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ');
-	tmux('new-session', '-d', '-x', '100', '-y', '40', '-s', session, '-c', cwd, ...exports, `${command}; echo "EXIT:$?"; sleep 600`);
+	tmux('new-session', '-d', '-x', String(size.columns), '-y', String(size.rows), '-s', session, '-c', cwd, ...exports, `${command}; echo "EXIT:$?"; sleep 600`);
 	return session;
 }
 
