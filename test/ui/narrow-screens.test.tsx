@@ -52,7 +52,7 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 		expectFits(connected, size, 'connected');
 		expect(connected).toContain('enter continue');
 		app.unmount();
-		const failed = await renderApp({services, initial: {...initialState({options}), step: {name: 'source', phase: {kind: 'failed', error: new UserError('connect', 'Cannot reach localhost:5432 (connection refused).', 'Is the server running? Start it, or check host and port.'), endpoint: endpoint('x')}}}}, size);
+		const failed = await renderApp({services, initial: {...initialState({options}), step: {name: 'source', phase: {kind: 'failed', error: new UserError('connection', 'Cannot reach localhost:5432 (connection refused).', 'Is the server running? Start it, or check host and port.'), endpoint: endpoint('x')}}}}, size);
 		expectFits(await waitFor(failed, 'connection refused'), size, 'failed');
 		failed.unmount();
 	});
@@ -111,7 +111,7 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 			expect(block).toMatch(/upd(ated)? 37,000\b/);
 			expect(block).toMatch(/skip(ped)? 900,000\b/);
 		}
-		run.reject(new UserError('aborted', 'stop'));
+		run.reject(new UserError('interrupted', 'stop'));
 		app.unmount();
 	});
 
