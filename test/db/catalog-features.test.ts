@@ -20,12 +20,18 @@ describe('table inheritance (INHERITS)', () => {
 			CREATE TABLE vehicles (id int PRIMARY KEY, name text NOT NULL);
 			CREATE TABLE trucks (payload int NOT NULL) INHERITS (vehicles);
 			ALTER TABLE trucks ADD PRIMARY KEY (id);`;
-		await pair.source.client.query(schema + `
+		await pair.source.client.query(
+			schema +
+				`
 			INSERT INTO vehicles VALUES (1, 'bike'), (2, 'car');
-			INSERT INTO trucks VALUES (10, 'lorry', 5), (11, 'van', 2);`);
-		await pair.target.client.query(schema + `
+			INSERT INTO trucks VALUES (10, 'lorry', 5), (11, 'van', 2);`,
+		);
+		await pair.target.client.query(
+			schema +
+				`
 			INSERT INTO vehicles VALUES (1, 'old bike'), (3, 'target-only scooter');
-			INSERT INTO trucks VALUES (10, 'lorry', 5), (12, 'target-only tanker', 9);`);
+			INSERT INTO trucks VALUES (10, 'lorry', 5), (12, 'target-only tanker', 9);`,
+		);
 	});
 
 	const own = async (table: string) => (await pair.target.client.query(`SELECT id, name FROM ONLY ${table} ORDER BY id`)).rows;
@@ -35,7 +41,7 @@ describe('table inheritance (INHERITS)', () => {
 		{id: 12, name: 'target-only tanker', payload: 9},
 	];
 
-	test('upsert of the parent copies only its own rows, never the child\'s', async () => {
+	test("upsert of the parent copies only its own rows, never the child's", async () => {
 		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'upsert', tables: ['vehicles']}, {'public.vehicles': {insert: 1, update: 1, delete: 0}});
 		expect(await own('vehicles')).toEqual([
 			{id: 1, name: 'bike'},
@@ -45,7 +51,7 @@ describe('table inheritance (INHERITS)', () => {
 		expect(await trucks()).toEqual(trucksBefore);
 	});
 
-	test('mirror of the parent deletes only the parent\'s own rows, never the child\'s', async () => {
+	test("mirror of the parent deletes only the parent's own rows, never the child's", async () => {
 		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'mirror', tables: ['vehicles']}, {'public.vehicles': {insert: 1, update: 1, delete: 1}});
 		expect(await own('vehicles')).toEqual([
 			{id: 1, name: 'bike'},
@@ -55,10 +61,15 @@ describe('table inheritance (INHERITS)', () => {
 	});
 
 	test('mirror of parent and child: each table ends as its source side', async () => {
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'mirror', tables: ['vehicles', 'trucks']}, {
-			'public.vehicles': {insert: 1, update: 1, delete: 1},
-			'public.trucks': {insert: 1, update: 0, delete: 1},
-		});
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'mirror', tables: ['vehicles', 'trucks']},
+			{
+				'public.vehicles': {insert: 1, update: 1, delete: 1},
+				'public.trucks': {insert: 1, update: 0, delete: 1},
+			},
+		);
 		expect(await own('vehicles')).toEqual([
 			{id: 1, name: 'bike'},
 			{id: 2, name: 'car'},

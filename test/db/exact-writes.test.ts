@@ -63,11 +63,14 @@ describe('BEFORE triggers that return NULL for some rows', () => {
 
 	test('upsert: inserts and updates the trigger drops roll back, naming the table', async () => {
 		await pair.source.client.query(schema + `INSERT INTO notes VALUES (1, 'a'), (2, 'frozen b'), (3, 'c'), (4, 'frozen d'), (5, 'e')`);
-		await pair.target.client.query(schema + `
+		await pair.target.client.query(
+			schema +
+				`
 			INSERT INTO notes VALUES (1, 'a old'), (2, 'b old'), (3, 'c');
 			CREATE FUNCTION skip_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN IF NEW.body LIKE 'frozen%' THEN RETURN NULL; END IF; RETURN NEW; END $$;
-			CREATE TRIGGER notes_skip_frozen BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION skip_frozen();`);
+			CREATE TRIGGER notes_skip_frozen BEFORE INSERT OR UPDATE ON notes FOR EACH ROW EXECUTE FUNCTION skip_frozen();`,
+		);
 		// Planned: insert 4 and 5, update 1 and 2; the trigger lets through insert 5 and update 1 only.
 		const before = await databaseChecksums(pair.target.client, ['public.notes']);
 		const run = await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'upsert', '--yes']);
@@ -82,11 +85,14 @@ describe('BEFORE triggers that return NULL for some rows', () => {
 
 	test('mirror: a delete a BEFORE DELETE trigger cancels rolls back, naming the table and 1 of 2', async () => {
 		await pair.source.client.query(schema + `INSERT INTO notes VALUES (1, 'a'), (2, 'b')`);
-		await pair.target.client.query(schema + `
+		await pair.target.client.query(
+			schema +
+				`
 			INSERT INTO notes VALUES (1, 'a'), (2, 'b'), (3, 'keep me'), (4, 'old');
 			CREATE FUNCTION keep_marked() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN IF OLD.body LIKE 'keep%' THEN RETURN NULL; END IF; RETURN OLD; END $$;
-			CREATE TRIGGER notes_keep_marked BEFORE DELETE ON notes FOR EACH ROW EXECUTE FUNCTION keep_marked();`);
+			CREATE TRIGGER notes_keep_marked BEFORE DELETE ON notes FOR EACH ROW EXECUTE FUNCTION keep_marked();`,
+		);
 		await expectShortfall(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--max-delete', '100%', '--yes'], 'public.notes', 2, 1, ['public.notes']);
 	});
 });

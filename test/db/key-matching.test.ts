@@ -16,8 +16,8 @@ afterEach(async () => pair.drop());
 
 const sameText = async (sql: string) => expect(await rowsOf(pair.target.client, sql)).toEqual(await rowsOf(pair.source.client, sql));
 
-describe('keys the target\'s unique index calls equal are one row', () => {
-	test.for(['upsert', 'mirror'] as const)('citext primary key, %s: \'alice\' becomes \'Alice\' by an update, not an insert', async (mode, context) => {
+describe("keys the target's unique index calls equal are one row", () => {
+	test.for(['upsert', 'mirror'] as const)("citext primary key, %s: 'alice' becomes 'Alice' by an update, not an insert", async (mode, context) => {
 		const {rows} = await pair.target.client.query(`SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'citext'`);
 		if (rows[0].n === 0) context.skip('the citext extension is not available on this server');
 		const schema = `CREATE EXTENSION IF NOT EXISTS citext; CREATE TABLE people (email citext PRIMARY KEY, note text NOT NULL);`;
@@ -72,9 +72,7 @@ describe('--key on a column that holds NULLs', () => {
 		expect(preview.tables).toEqual([{table: 'public.t', insert: 2, update: 0, skip: 1, delete: 0, differing: 0}]);
 		expect(applied.code, applied.output).toBe(0);
 		const result = JSON.parse(applied.stdout);
-		expect(result.tables.map(({table, inserted, updated, skipped, deleted}: Record<string, unknown>) => ({table, inserted, updated, skipped, deleted}))).toEqual([
-			{table: 'public.t', inserted: 2, updated: 0, skipped: 1, deleted: 0},
-		]);
+		expect(result.tables.map(({table, inserted, updated, skipped, deleted}: Record<string, unknown>) => ({table, inserted, updated, skipped, deleted}))).toEqual([{table: 'public.t', inserted: 2, updated: 0, skipped: 1, deleted: 0}]);
 		expect((await pair.target.client.query(`SELECT email, note FROM t ORDER BY email NULLS FIRST`)).rows).toEqual([
 			{email: null, note: 'x'},
 			{email: 'b', note: 'y'},

@@ -47,7 +47,7 @@ async function loadIdTables() {
 const rows = async (table: string) => (await pair.target.client.query(`SELECT id::int, name FROM ${table} ORDER BY id`)).rows;
 
 describe('a production role (no superuser, no SELECT on sequences) syncs serial and identity tables', () => {
-	test('the issue\'s customers input: insert 1 row; the sequence ends past it', async () => {
+	test("the issue's customers input: insert 1 row; the sequence ends past it", async () => {
 		const create = `CREATE TABLE customers (id serial PRIMARY KEY, name text);`;
 		await pair.source.client.query(create + `INSERT INTO customers (name) VALUES ('Ada'), ('Brian')`);
 		await pair.target.client.query(create + `INSERT INTO customers (name) VALUES ('Ada')`);
@@ -56,7 +56,10 @@ describe('a production role (no superuser, no SELECT on sequences) syncs serial 
 		expect(run.code, run.output).toBe(0);
 		expect(run.stdout).toMatch(/public\.customers\s+inserted 1 {2}updated 0 {2}skipped 1 {2}deleted 0/);
 		expect(run.output).not.toContain(app.password);
-		expect(await rows('customers')).toEqual([{id: 1, name: 'Ada'}, {id: 2, name: 'Brian'}]);
+		expect(await rows('customers')).toEqual([
+			{id: 1, name: 'Ada'},
+			{id: 2, name: 'Brian'},
+		]);
 		// The application's next insert, as the application's role, gets a fresh id.
 		const client = new pg.Client({connectionString: app.url(pair.target)});
 		await client.connect();
@@ -74,9 +77,23 @@ describe('a production role (no superuser, no SELECT on sequences) syncs serial 
 		mirror: {insert: 2, update: 1, delete: 1},
 	};
 	const contentsByMode: Record<SyncMode, Array<{id: number; name: string}>> = {
-		insert: [{id: 1, name: 'Annie'}, {id: 2, name: 'Bob'}, {id: 3, name: 'Cy'}, {id: 4, name: 'Dan'}],
-		upsert: [{id: 1, name: 'Ann'}, {id: 2, name: 'Bob'}, {id: 3, name: 'Cy'}, {id: 4, name: 'Dan'}],
-		mirror: [{id: 1, name: 'Ann'}, {id: 2, name: 'Bob'}, {id: 4, name: 'Dan'}],
+		insert: [
+			{id: 1, name: 'Annie'},
+			{id: 2, name: 'Bob'},
+			{id: 3, name: 'Cy'},
+			{id: 4, name: 'Dan'},
+		],
+		upsert: [
+			{id: 1, name: 'Ann'},
+			{id: 2, name: 'Bob'},
+			{id: 3, name: 'Cy'},
+			{id: 4, name: 'Dan'},
+		],
+		mirror: [
+			{id: 1, name: 'Ann'},
+			{id: 2, name: 'Bob'},
+			{id: 4, name: 'Dan'},
+		],
 	};
 
 	test.each(['insert', 'upsert', 'mirror'] as const)('%s on serial, bigserial, identity BY DEFAULT and identity ALWAYS', async (mode) => {
@@ -141,11 +158,16 @@ describe('sequences that feed a DEFAULT without being OWNED BY the column', () =
 		await pair.target.client.query(schema + `INSERT INTO invoices (total) VALUES (10); INSERT INTO letters (body) VALUES ('l1');`);
 		await grantApplicationRole(pair.target, app.name);
 
-		await syncExactly(pair.source.endpoint, app.endpoint(pair.target), {mode: 'insert'}, {
-			'public.invoices': {insert: 2, update: 0, delete: 0},
-			'public.letters': {insert: 2, update: 0, delete: 0},
-			'public.memos': {insert: 3, update: 0, delete: 0},
-		});
+		await syncExactly(
+			pair.source.endpoint,
+			app.endpoint(pair.target),
+			{mode: 'insert'},
+			{
+				'public.invoices': {insert: 2, update: 0, delete: 0},
+				'public.letters': {insert: 2, update: 0, delete: 0},
+				'public.memos': {insert: 3, update: 0, delete: 0},
+			},
+		);
 		expect((await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM invoices`)).rows[0].ids).toEqual([1, 2, 3]);
 		expect((await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM letters`)).rows[0].ids).toEqual([1, 2, 6]);
 		expect((await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM memos`)).rows[0].ids).toEqual([3, 4, 5]);

@@ -29,13 +29,16 @@ function expectNoBlame(output: string) {
 describe('a trigger that raises', () => {
 	beforeEach(async () => {
 		await pair.source.client.query(items + `INSERT INTO items VALUES (1, 'pen'), (2, 'ink')`);
-		await pair.target.client.query(items + `
+		await pair.target.client.query(
+			items +
+				`
 			INSERT INTO items VALUES (1, 'pen');
 			CREATE FUNCTION check_stock() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN
 				RAISE EXCEPTION 'stock too low for %', NEW.name USING DETAIL = 'warehouse stock is 0', HINT = 'Restock the item first.';
 			END $$;
-			CREATE TRIGGER items_check_stock BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION check_stock();`);
+			CREATE TRIGGER items_check_stock BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION check_stock();`,
+		);
 	});
 
 	test('the message has the function (from CONTEXT), the DETAIL and the HINT; target unchanged', async () => {
@@ -111,7 +114,7 @@ describe('permission problems on the source side', () => {
 		expect(await databaseChecksums(pair.target.client, ['public.items', 'public.secrets'])).toEqual(before);
 	});
 
-	test('row-level security on a source table: named as the source\'s, not the target\'s', async () => {
+	test("row-level security on a source table: named as the source's, not the target's", async () => {
 		await pair.source.client.query(`
 			GRANT SELECT ON secrets TO ${quoteIdent(reader.name)};
 			ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;

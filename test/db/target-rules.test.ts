@@ -40,8 +40,7 @@ describe('an audit trigger that names its table without a schema', () => {
 		CREATE FUNCTION log_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO change_log VALUES (TG_TABLE_NAME, TG_OP); RETURN NEW; END $$;
 		CREATE TRIGGER products_audit AFTER ${events} ON products FOR EACH ROW EXECUTE FUNCTION log_change();`;
 
-	const logged = async () =>
-		Object.fromEntries((await pair.target.client.query(`SELECT tbl || ' ' || op AS what, count(*)::int AS n FROM change_log GROUP BY 1 ORDER BY 1`)).rows.map((row) => [row.what, row.n]));
+	const logged = async () => Object.fromEntries((await pair.target.client.query(`SELECT tbl || ' ' || op AS what, count(*)::int AS n FROM change_log GROUP BY 1 ORDER BY 1`)).rows.map((row) => [row.what, row.n]));
 
 	test('upsert commits and logs exactly one row per written row', async () => {
 		await pair.source.client.query(products + `INSERT INTO products VALUES (1, 'pen'), (2, 'ink, blue'), (3, 'paper')`);
@@ -64,7 +63,7 @@ describe('an audit trigger that names its table without a schema', () => {
 		expect(await logged()).toEqual({'products DELETE': 1, 'products INSERT': 1, 'products UPDATE': 1});
 	});
 
-	test('the trigger and its log in schema app, found through the role\'s search_path', async () => {
+	test("the trigger and its log in schema app, found through the role's search_path", async () => {
 		const app = await role('app');
 		await pair.source.client.query(products + `INSERT INTO products VALUES (1, 'pen'), (2, 'ink, blue')`);
 		await pair.target.client.query(`

@@ -82,11 +82,9 @@ export interface Counts {
 	delete: number;
 }
 
-export const previewCounts = (preview: PreviewResult): Record<string, Counts> =>
-	Object.fromEntries(preview.tables.map((table) => [table.table, {insert: table.insert, update: table.update, delete: table.delete}]));
+export const previewCounts = (preview: PreviewResult): Record<string, Counts> => Object.fromEntries(preview.tables.map((table) => [table.table, {insert: table.insert, update: table.update, delete: table.delete}]));
 
-export const appliedCounts = (result: SyncResult): Record<string, Counts> =>
-	Object.fromEntries(result.tables.map((table) => [table.table, {insert: table.inserted, update: table.updated, delete: table.deleted}]));
+export const appliedCounts = (result: SyncResult): Record<string, Counts> => Object.fromEntries(result.tables.map((table) => [table.table, {insert: table.inserted, update: table.updated, delete: table.deleted}]));
 
 /**
  * One sync that must work: no blocking finding, committed, applied counts = previewed counts = `expected`
@@ -94,7 +92,10 @@ export const appliedCounts = (result: SyncResult): Record<string, Counts> =>
  */
 export async function syncExactly(source: Endpoint, target: Endpoint, options: SyncRunOptions, expected: Record<string, Counts>): Promise<SyncRun> {
 	const run = await syncOnce(source, target, options);
-	expect(run.plan.findings.filter((finding) => finding.severity === 'blocking'), 'blocking findings').toEqual([]);
+	expect(
+		run.plan.findings.filter((finding) => finding.severity === 'blocking'),
+		'blocking findings',
+	).toEqual([]);
 	expect(run.result.committed).toBe(true);
 	const previewed = previewCounts(run.preview);
 	const applied = appliedCounts(run.result);
