@@ -103,8 +103,10 @@ describe('the wizard on real databases', () => {
 		expect(await databaseChecksums(pair.target.client, Object.keys(before.others))).toEqual(before.others);
 
 		await press(app, 's');
-		const saved = (await waitFor(app, 'Report saved to')).match(/Report saved to (\S+)/)![1]!;
-		const report = JSON.parse(readFileSync(join(workDir, saved), 'utf8'));
+		// The full path, so the user knows where it went; in the working directory.
+		const saved = (await waitFor(app, 'Report saved to')).replace(/\n/g, '').match(/Report saved to (\S+\.json)/)![1]!;
+		expect(saved).toBe(join(workDir, saved.slice(saved.lastIndexOf('/') + 1)));
+		const report = JSON.parse(readFileSync(saved, 'utf8'));
 		expect(report).toMatchObject({mode: 'upsert', committed: true, totals: {tables: 3, inserted: total('insert'), updated: total('update')}});
 		expect(JSON.stringify(report)).not.toContain(pair.target.endpoint.password!);
 
