@@ -11,7 +11,7 @@ type Write = (line: string) => void;
  * Plain-text lines for scripts and CI logs: one line per table as it finishes, then the stats.
  * `progress` (a terminal's status line) is fed the same events and erased before each line.
  */
-export function createPlainRenderer(output: Write, progress?: ProgressLine) {
+export function createPlainRenderer(output: Write, progress?: ProgressLine, terminalWidth: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined) {
 	const write: Write = (line) => {
 		progress?.clear();
 		output(line);
@@ -36,8 +36,10 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine) {
 		},
 		findings(findings: Finding[]) {
 			for (const finding of findings) {
-				write(`${finding.severity === 'blocking' ? '✗ blocking' : '! warning'}: ${finding.message}`);
-				if (finding.flagHint ?? finding.hint) write(`  → ${finding.flagHint ?? finding.hint}`);
+				const mark = `${finding.severity === 'blocking' ? '✗ blocking' : '! warning'}: `;
+				for (const line of wrapHanging(finding.message, mark, ' '.repeat(mark.length), terminalWidth)) write(line);
+				const hint = finding.flagHint ?? finding.hint;
+				if (hint) for (const line of wrapHanging(hint, '  → ', '    ', terminalWidth)) write(line);
 			}
 		},
 		previewTotals(preview: PreviewResult) {
@@ -74,4 +76,25 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine) {
 function previewLine(counts: TableCounts, pad: (text: string) => string): string {
 	const stale = counts.differing > counts.update ? `  (${formatCount(counts.differing - counts.update)} differing, not updated in this mode)` : '';
 	return `  ${pad(counts.table)} insert ${formatCount(counts.insert)}  update ${formatCount(counts.update)}  skip ${formatCount(counts.skip)}  delete ${formatCount(counts.delete)}${stale}`;
+}
+
+/**
+ * `text` after `first`, wrapped at `width` (a terminal's) between words, each further line indented
+ * by `rest`, so a wrapped finding reads as one block instead of restarting at the left edge. No
+ * width (piped, CI logs): one line, for grep.
+ */
+export function wrapHanging(text: string, first: string, rest: string, width?: number): string[] {
+	const limit = width === undefined ? Number.POSITIVE_INFINITY : Math.max(rest.length + 20, width - 1);
+	const lines: string[] = [];
+	let line = first;
+	let empty = true;
+	for (const word of text.split(/\s+/).filter(Boolean)) {
+		if (!empty && line.length + 1 + word.length > limit) {
+			lines.push(line);
+			line = rest + word;
+		} else line += (empty ? '' : ' ') + word;
+		empty = false;
+	}
+	lines.push(line);
+	return lines;
 }

@@ -79,3 +79,23 @@ describe('headless progress line', () => {
 		expect(lines).toContain('  rows updated             37');
 	});
 });
+
+describe('plain findings', () => {
+	test('on a terminal a long finding wraps between words, every further line indented under its text; piped, one line', () => {
+		const message = 'Triggers on the target table public.classes will fire for every written row: audit_classes, notify_teachers.';
+		const hint = 'Disable them on the target first if they must not fire, or accept that they run once per row.';
+		const finding = {table: 'public.classes', severity: 'warning' as const, code: 'target-triggers', message, hint};
+		const wrapped: string[] = [];
+		createPlainRenderer((line) => wrapped.push(line), undefined, 60).findings([finding]);
+		expect(wrapped.length).toBeGreaterThan(2);
+		for (const line of wrapped) expect(line.length).toBeLessThanOrEqual(59);
+		expect(wrapped[0]).toMatch(/^! warning: Triggers/);
+		const hintAt = wrapped.findIndex((line) => line.startsWith('  → '));
+		for (const line of wrapped.slice(1, hintAt)) expect(line).toMatch(/^ {11}\S/);
+		for (const line of wrapped.slice(hintAt + 1)) expect(line).toMatch(/^ {4}\S/);
+		expect(wrapped.join(' ').replace(/\s+/g, ' ')).toContain(message);
+		const piped: string[] = [];
+		createPlainRenderer((line) => piped.push(line), undefined, undefined).findings([finding]);
+		expect(piped).toEqual([`! warning: ${message}`, `  → ${hint}`]);
+	});
+});
