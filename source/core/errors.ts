@@ -12,6 +12,8 @@ export type ErrorCode =
 	| 'server-refused'
 	| 'lock-timeout'
 	| 'interrupted'
+	/** COMMIT was sent and neither its reply nor the server could say whether it took effect. */
+	| 'outcome-unknown'
 	| 'unexpected';
 
 const exitCodes: Record<ErrorCode, number> = {
@@ -26,6 +28,7 @@ const exitCodes: Record<ErrorCode, number> = {
 	'server-refused': 5,
 	'lock-timeout': 5,
 	interrupted: 130,
+	'outcome-unknown': 6,
 	unexpected: 1,
 };
 

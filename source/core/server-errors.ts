@@ -1,5 +1,6 @@
 import {UserError, type ErrorCode} from './errors.js';
 import {errorSide, type SessionRole} from './connection/connect.js';
+import {displayIdent} from './catalog/names.js';
 
 /** What node-postgres hands over from an ErrorResponse (field names as in pg-protocol). */
 interface ServerError {
@@ -31,6 +32,8 @@ export interface ServerErrorContext {
 	mode?: 'insert' | 'upsert' | 'mirror';
 	/** For a lock timeout: who holds the lock. */
 	blockers?: BlockingSession[];
+	/** The roles connected on each side, for the GRANT to run. */
+	roles?: {source?: string; target?: string};
 }
 
 const rolledBack = 'Nothing was written: the transaction was rolled back and the target is as it was.';
@@ -56,10 +59,11 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 	const functions = functionsInContext(failure.where);
 	const inFunction = functions.length > 0 ? ` (in ${functions.join(' ← ')} on the ${side})` : '';
 	const detail = failure.detail ? ` ${failure.detail.replace(/\.?$/, '.')}` : '';
+	const said = ` ${failure.message.replace(/\.?$/, '.')}${detail}`;
 	const serverHint = failure.hint ? ` The server's hint: ${failure.hint}` : '';
 	const constraint = failure.constraint ? ` (constraint ${failure.constraint})` : '';
 	const make = (what: string, hint: string, errorCode: ErrorCode = code) =>
-		new UserError(errorCode, `${what}${where}${inFunction}:${detail || ` ${failure.message}.`} ${tail}`.replace(/\.\./g, '.'), `${hint}${serverHint}`, {cause: error});
+		new UserError(errorCode, `${what}${where}${inFunction}:${said} ${tail}`, `${hint}${serverHint}`, {cause: error});
 	const migrations = 'Run your migrations on both databases so their schemas match.';
 
 	switch (failure.code) {
@@ -79,7 +83,7 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 	if (failure.code?.startsWith('22')) {
 		return make(`A source value does not fit the target column`, `The column types differ between the databases. ${migrations}`);
 	}
-	if (failure.code === '42501') return make(`Permission denied on the ${side}`, privilegeHint(failure, side, context.mode));
+	if (failure.code === '42501') return make(`Permission denied on the ${side}`, privilegeHint(failure, side, context));
 	if (failure.code === '42P01' || failure.code === '42703' || failure.code === '42883' || failure.code === '42704') {
 		return make(`An object is missing on the ${side}`, functions.length > 0
 			? `A function on the ${side} names an object its role's search_path does not reach: qualify the name in the function, or fix the role's search_path. ${migrations}`
@@ -130,7 +134,8 @@ function functionsInContext(context: string | undefined): string[] {
 }
 
 /** The grant that would have let this through, named for the side and the mode. */
-function privilegeHint(failure: ServerError, side: SessionRole, mode: ServerErrorContext['mode']): string {
+function privilegeHint(failure: ServerError, side: SessionRole, {mode, roles, table}: ServerErrorContext): string {
+	const role = roles?.[side] ? displayIdent(roles[side]!) : `<${side} role>`;
 	const object = failure.message.match(/for (table|sequence|schema|relation|function) (\S+)/);
 	if (/row-level security/.test(failure.message)) {
 		return side === 'source'
@@ -138,12 +143,14 @@ function privilegeHint(failure: ServerError, side: SessionRole, mode: ServerErro
 			: 'Row-level security refuses these rows for the target role: sync as the table owner or a role with BYPASSRLS, or adjust the policies.';
 	}
 	if (/temporary tables/.test(failure.message)) return 'pgconvoy stages rows in TEMP tables: on the target, GRANT TEMP ON DATABASE <database> TO <role>.';
-	if (!object) return side === 'source' ? 'The source role needs SELECT on the synced tables.' : 'See the README, "Privileges", for what the target role needs per mode.';
-	const [, kind, name] = object;
-	if (side === 'source') return `On the source: GRANT SELECT ON ${kind === 'sequence' ? 'SEQUENCE ' : ''}${name} TO <source role>; (and USAGE on its schema).`;
-	if (kind === 'sequence') return `On the target: GRANT USAGE, UPDATE ON SEQUENCE ${name} TO <target role>;`;
-	if (kind === 'schema') return `On the target: GRANT USAGE ON SCHEMA ${name} TO <target role>;`;
-	if (kind === 'function') return `On the target: GRANT EXECUTE ON FUNCTION ${name} TO <target role>;`;
+	if (!object) return side === 'source' ? `The source role ${role} needs SELECT on the synced tables.` : 'See the README, "Privileges", for what the target role needs per mode.';
+	const [, kind, bare] = object;
+	// The server names a table without its schema; the table being read or written is the qualified one.
+	const name = (kind === 'table' || kind === 'relation') && table && table.endsWith(`.${bare}`) ? table : bare;
+	if (kind === 'schema') return `On the ${side}: GRANT USAGE ON SCHEMA ${name} TO ${role};`;
+	if (kind === 'function') return `On the ${side}: GRANT EXECUTE ON FUNCTION ${name} TO ${role};`;
+	if (side === 'source') return `On the source: GRANT SELECT ON ${kind === 'sequence' ? 'SEQUENCE ' : ''}${name} TO ${role}; (and USAGE on its schema).`;
+	if (kind === 'sequence') return `On the target: GRANT USAGE, UPDATE ON SEQUENCE ${name} TO ${role};`;
 	const grants = mode === 'mirror' ? 'SELECT, INSERT, UPDATE, DELETE' : mode === 'upsert' ? 'SELECT, INSERT, UPDATE' : 'SELECT, INSERT';
-	return `On the target: GRANT ${grants} ON ${name} TO <target role>;`;
+	return `On the target: GRANT ${grants} ON ${name} TO ${role};`;
 }

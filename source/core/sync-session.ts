@@ -9,7 +9,7 @@ import {buildPlan, chooseKey} from './plan/build-plan.js';
 import {resolveKeyOption, selectTables, type TableSelection} from './plan/select-tables.js';
 import type {SyncOptions, SyncPlan} from './plan/types.js';
 import {previewSync} from './diff/preview-sync.js';
-import {applySync} from './apply/apply-sync.js';
+import {applySync, type ApplyContext} from './apply/apply-sync.js';
 import type {PreviewResult, SyncEventListener, SyncResult} from './events.js';
 import {UserError} from './errors.js';
 
@@ -108,7 +108,7 @@ export class SyncSession {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}));
 	}
 
-	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; onEvent?: SyncEventListener; signal?: AbortSignal; maxListedKeys?: number} = {}): Promise<SyncResult> {
+	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting'> = {}): Promise<SyncResult> {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
 			applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, ...listeners}),
 		);

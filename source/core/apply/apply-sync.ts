@@ -19,6 +19,7 @@ import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.j
 import {expectWritten} from './written-rows.js';
 import {serverError} from '../server-errors.js';
 import {findBlockers} from '../lock-blockers.js';
+import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from './settle-commit.js';
 
 export interface ApplyContext {
 	plan: SyncPlan;
@@ -32,6 +33,10 @@ export interface ApplyContext {
 	signal?: AbortSignal;
 	/** Above this many changed keys a table is copied whole instead of by key list. */
 	maxListedKeys?: number;
+	/** How long COMMIT's reply is waited for, then its outcome looked for (defaults: 30 s, 60 s). */
+	commitBudgets?: Partial<CommitBudgets>;
+	/** Aborted to stop waiting for COMMIT's outcome (a second Ctrl-C): it is then reported unknown. */
+	stopWaiting?: AbortSignal;
 }
 
 /** A drift: the counts inside the write transaction differ from the preview the user confirmed. */
@@ -73,6 +78,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	let sourcePid: number | undefined;
 	let targetPid: number | undefined;
 	const onAbort = () => {
+		// Once COMMIT is sent, cancelling cannot take it back: commitAndSettle finds out what happened instead.
+		if (committing) return;
 		void cancelBackend(context.targetEndpoint, targetPid);
 		void cancelBackend(context.sourceEndpoint, sourcePid);
 	};
@@ -80,78 +87,87 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 
 	let transactionId: string | undefined;
 	try {
-		signal?.throwIfAborted();
-		const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
-		sourcePid = await beginRead(source, 'source', timeouts);
-		targetPid = await beginWrite(target, timeouts);
-		transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
-		await lockTargetTables(target, plan.tables);
-		if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
-		onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
-
-		for (const [index, table] of plan.tables.entries()) {
-			signal?.throwIfAborted();
-			currentTable = table.id;
-			const tableStarted = performance.now();
-			const expected = context.expected?.tables.find((counts) => counts.table === table.id);
-			const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected);
-			fresh.push(diff.counts);
-			result.ms = Math.round(performance.now() - tableStarted);
-			results.push(result);
-			if (diff.counts.delete > 0 && plan.options.mode === 'mirror') pendingDeletes.push({plan: table, diff, stage, result});
-			else onEvent?.({type: 'apply-table-finished', result});
-		}
-		currentTable = undefined;
-
-		if (context.expected && driftDetected(context.expected, fresh, plan)) throw new DriftError(fresh);
-		const guards = mirrorGuardFindings(plan, fresh);
-		if (guards.length > 0) throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint);
-
-		if (pendingDeletes.length > 0) onEvent?.({type: 'apply-phase', phase: 'deleting'});
-		for (const pending of pendingDeletes.reverse()) {
-			signal?.throwIfAborted();
-			currentTable = pending.plan.id;
-			const deleteStarted = performance.now();
-			pending.result.deleted = await deleteRows(pending, target);
-			expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
-			pending.result.ms += Math.round(performance.now() - deleteStarted);
-			onEvent?.({type: 'apply-table-finished', result: pending.result});
-		}
-		currentTable = undefined;
-
-		onEvent?.({type: 'apply-phase', phase: 'sequences'});
-		// Sequence moves survive a rollback, so they come last, just before COMMIT.
-		const written = plan.tables.filter((table) => {
-			const result = results.find((done) => done.table === table.id)!;
-			return result.inserted + result.updated > 0;
-		});
-		// As the preview would have said: a sequence this role may not set blocks, rather than failing in setval.
-		const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
-		const sequenceFindings = (await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))).flat();
-		if (sequenceFindings.length > 0) throw new UserError('blocked', `${sequenceFindings.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, sequenceFindings.map((finding) => finding.hint).join('\n'));
-		await advanceSequences(target, written);
-		signal?.throwIfAborted();
-		onEvent?.({type: 'apply-phase', phase: 'committing'});
+		await writeAll();
+		// From here Ctrl-C cannot roll back by cancelling: COMMIT is on its way, and its outcome gets settled.
 		committing = true;
-		await target.query('COMMIT');
+		onEvent?.({type: 'apply-phase', phase: 'committing'});
+		const budgets = {...defaultCommitBudgets, ...context.commitBudgets};
+		const outcome = await commitAndSettle({client: target, endpoint: context.targetEndpoint, transactionId: transactionId!, backendPid: targetPid!}, budgets, {interrupt: signal, stopWaiting: context.stopWaiting});
+		if (outcome.status !== 'committed') throw commitFailure(outcome, transactionId!, context);
 		await source.query('COMMIT').catch(() => {});
-	} catch (error) {
-		if (committing && transactionId) {
-			const outcome = await settleCommit(context.targetEndpoint, transactionId);
-			if (outcome === 'committed') return finish();
-			throw new UserError('apply-failed', `The connection was lost during COMMIT and the transaction ${outcome === 'aborted' ? 'was rolled back' : 'outcome could not be read'}.`, outcome === 'aborted' ? 'Nothing was written; run the sync again.' : `Check on the target: SELECT txid_status(${transactionId}).`, {cause: error});
-		}
-		// A session stuck mid-COPY never answers ROLLBACK; closing it (the caller does) rolls back just the same.
-		await Promise.all([settleWithin(target.query('ROLLBACK'), 2000), settleWithin(source.query('ROLLBACK'), 2000)]);
-		if (signal?.aborted) {
-			throw new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
-		}
-		const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
-		throw serverError(error, {during: 'apply', table: currentTable, mode: plan.options.mode, blockers});
+		return finish();
 	} finally {
 		signal?.removeEventListener('abort', onAbort);
 	}
-	return finish();
+
+	/** Everything up to COMMIT; any failure rolls back and says why. */
+	async function writeAll(): Promise<void> {
+		try {
+			signal?.throwIfAborted();
+			const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
+			sourcePid = await beginRead(source, 'source', timeouts);
+			targetPid = await beginWrite(target, timeouts);
+			transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
+			await lockTargetTables(target, plan.tables);
+			if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
+			onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
+
+			for (const [index, table] of plan.tables.entries()) {
+				signal?.throwIfAborted();
+				currentTable = table.id;
+				const tableStarted = performance.now();
+				const expected = context.expected?.tables.find((counts) => counts.table === table.id);
+				const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected);
+				fresh.push(diff.counts);
+				result.ms = Math.round(performance.now() - tableStarted);
+				results.push(result);
+				if (diff.counts.delete > 0 && plan.options.mode === 'mirror') pendingDeletes.push({plan: table, diff, stage, result});
+				else onEvent?.({type: 'apply-table-finished', result});
+			}
+			currentTable = undefined;
+
+			if (context.expected && driftDetected(context.expected, fresh, plan)) throw new DriftError(fresh);
+			const guards = mirrorGuardFindings(plan, fresh);
+			if (guards.length > 0) throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint);
+
+			if (pendingDeletes.length > 0) onEvent?.({type: 'apply-phase', phase: 'deleting'});
+			for (const pending of pendingDeletes.reverse()) {
+				signal?.throwIfAborted();
+				currentTable = pending.plan.id;
+				const deleteStarted = performance.now();
+				pending.result.deleted = await deleteRows(pending, target);
+				expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
+				pending.result.ms += Math.round(performance.now() - deleteStarted);
+				onEvent?.({type: 'apply-table-finished', result: pending.result});
+			}
+			currentTable = undefined;
+
+			onEvent?.({type: 'apply-phase', phase: 'sequences'});
+			// Sequence moves survive a rollback, so they come last, just before COMMIT.
+			const written = plan.tables.filter((table) => {
+				const result = results.find((done) => done.table === table.id)!;
+				return result.inserted + result.updated > 0;
+			});
+			// As the preview would have said: a sequence this role may not set blocks, rather than failing in setval.
+			const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
+			const sequenceFindings = (await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))).flat();
+			if (sequenceFindings.length > 0) throw new UserError('blocked', `${sequenceFindings.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, sequenceFindings.map((finding) => finding.hint).join('\n'));
+			await advanceSequences(target, written);
+			signal?.throwIfAborted();
+			// Deferred checks run now rather than inside COMMIT: COMMIT then only commits, so it answers in
+			// moments, and a long silence means a lost reply rather than a busy server.
+			if (plan.deferredConstraints.length > 0) await target.query('SET CONSTRAINTS ALL IMMEDIATE');
+			signal?.throwIfAborted();
+		} catch (error) {
+			// A session stuck mid-COPY never answers ROLLBACK; closing it (the caller does) rolls back just the same.
+			await Promise.all([settleWithin(target.query('ROLLBACK'), 2000), settleWithin(source.query('ROLLBACK'), 2000)]);
+			if (signal?.aborted) {
+				throw new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
+			}
+			const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
+			throw serverError(error, {during: 'apply', table: currentTable, mode: plan.options.mode, blockers, roles: {source: context.sourceEndpoint.user, target: context.targetEndpoint.user}});
+		}
+	}
 
 	function finish(): SyncResult {
 		const result: SyncResult = {mode: plan.options.mode, committed: true, tables: results, ms: Math.round(performance.now() - started)};
@@ -347,20 +363,19 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 	});
 }
 
-/** The connection dropped during COMMIT: ask the server whether the transaction made it. */
-async function settleCommit(endpoint: Endpoint, transactionId: string): Promise<'committed' | 'aborted' | 'unknown'> {
-	for (let attempt = 0; attempt < 3; attempt++) {
-		try {
-			const client = await openSession(endpoint, 'target');
-			try {
-				const status = (await client.query<{status: string | null}>('SELECT txid_status($1::bigint) AS status', [transactionId])).rows[0]!.status;
-				return status === 'committed' ? 'committed' : status === 'aborted' ? 'aborted' : 'unknown';
-			} finally {
-				await client.end().catch(() => {});
-			}
-		} catch {
-			await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
-		}
+/** What to tell when COMMIT did not commit: the server's refusal, a settled rollback, or an outcome nobody can know yet. */
+function commitFailure(outcome: Exclude<CommitOutcome, {status: 'committed'}>, transactionId: string, context: ApplyContext): UserError {
+	const interrupted = context.signal?.aborted ?? false;
+	if (outcome.status === 'unknown') {
+		const what = context.stopWaiting?.aborted ? 'Stopped waiting for COMMIT\'s outcome' : interrupted ? 'Interrupted during COMMIT, and the target could not be asked' : 'COMMIT was sent but its reply was lost, and the target could not be asked';
+		return new UserError(
+			'outcome-unknown',
+			`${what}: whether transaction ${transactionId} committed is unknown, so the data may or may not be written.`,
+			`Check on the target: SELECT txid_status(${transactionId}); 'committed' means the sync is done, 'aborted' that nothing was written. A second run then previews what is still missing.`,
+			{cause: outcome.cause},
+		);
 	}
-	return 'unknown';
+	if (outcome.refusal) return serverError(outcome.refusal, {during: 'apply', mode: context.plan.options.mode});
+	if (interrupted) return new UserError('interrupted', 'Interrupted during COMMIT: the target confirms the transaction was rolled back, so it is unchanged.');
+	return new UserError('apply-failed', 'COMMIT\'s reply was lost, and the target confirms the transaction was rolled back: nothing was written.', 'Run the sync again.');
 }

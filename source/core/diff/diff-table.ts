@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type {SyncMode, SyncPlan, TablePlan} from '../plan/types.js';
+import type {Finding, SyncMode, SyncPlan, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
 import {UserError} from '../errors.js';
 import {CopyOutRows, refill} from './copy-out-rows.js';
@@ -34,6 +34,26 @@ export interface DiffOptions {
 }
 
 const keysPerReport = 65_536;
+
+/**
+ * The chosen key cannot identify rows in this table's data (a NULL, or a value that repeats). The
+ * preview turns it into a blocking finding for the table; the apply refuses with it (exit 4).
+ */
+export class KeyProblem extends UserError {
+	constructor(
+		readonly table: string,
+		readonly findingCode: 'key-null' | 'key-not-unique',
+		message: string,
+		hint: string,
+		flagHint: string,
+	) {
+		super('blocked', message, hint, {flagHint});
+	}
+
+	finding(): Finding {
+		return {table: this.table, severity: 'blocking', code: this.findingCode, message: this.message, hint: this.hint, flagHint: this.flagHint};
+	}
+}
 
 /** The key of the row read last on one side, copied out, to catch a key that repeats. */
 class PreviousKey {
@@ -162,10 +182,10 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		for (let index = 0; index < keyCount; index++) {
 			if (rows.fieldLength[index]! >= 0) continue;
 			// NULL is never equal to NULL: the apply could neither find nor update such a row, and would insert it again.
-			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is NULL in ${side === 'source' ? 'a source' : 'a target'} row, and NULL cannot identify a row.`, 'Match rows on NOT NULL columns.', {flagHint: `Choose NOT NULL columns as the key: --key ${plan.id}=col1,col2`});
+			throw new KeyProblem(plan.id, 'key-null', `The key (${plan.key.join(', ')}) of ${plan.id} is NULL in ${side === 'source' ? 'a source' : 'a target'} row, and NULL cannot identify a row.`, 'Match rows on NOT NULL columns.', `Choose NOT NULL columns as the key: --key ${plan.id}=col1,col2`);
 		}
 		if (keyMayRepeat && previous.repeats(rows)) {
-			throw new UserError('blocked', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows).map((key) => key ?? 'NULL').join(', ')}) appears twice.`, 'Match rows on columns that identify one row.', {flagHint: `Choose columns that identify one row: --key ${plan.id}=col1,col2`});
+			throw new KeyProblem(plan.id, 'key-not-unique', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows).map((key) => key ?? 'NULL').join(', ')}) appears twice.`, 'Match rows on columns that identify one row.', `Choose columns that identify one row: --key ${plan.id}=col1,col2`);
 		}
 	};
 

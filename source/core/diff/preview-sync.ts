@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type {Finding, SyncPlan} from '../plan/types.js';
 import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
-import {diffTable} from './diff-table.js';
+import {diffTable, KeyProblem} from './diff-table.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
 import {beginRead} from '../connection/transactions.js';
@@ -31,25 +31,37 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 	// One snapshot per side, so the counts of all tables describe one moment.
 	const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
 	let current: string | undefined;
+	// For the GRANT a permission error names.
+	const roles: {source?: string; target?: string} = {};
 	try {
 		await beginRead(source, 'source', timeouts);
 		await beginRead(target, 'target', timeouts);
 		const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
+		roles.target = targetRole;
+		roles.source = (await source.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
 		for (const table of plan.tables) {
 			signal?.throwIfAborted();
 			current = table.id;
 			onEvent?.({type: 'preview-table-started', table: table.id});
 			// Key lists are kept only where rows must find a parent outside the selection.
 			const checksParents = table.target.foreignKeys.some((fk) => fk.references !== table.id && !selected.has(fk.references));
-			const diff = await diffTable(table, source, target, {
-				mode: plan.options.mode,
-				hashMethod: plan.hashMethod,
-				withHashes: true,
-				keepKeys: checksParents,
-				maxListedKeys: maxCheckedKeys,
-				fingerprintShortcut: plan.hashMethod === 'record',
-				onKeysRead: (keysRead) => onEvent?.({type: 'preview-table-progress', table: table.id, keysRead, keysEstimated: table.source.estimatedRows + table.target.estimatedRows}),
-			});
+			let diff;
+			try {
+				diff = await diffTable(table, source, target, {
+					mode: plan.options.mode,
+					hashMethod: plan.hashMethod,
+					withHashes: true,
+					keepKeys: checksParents,
+					maxListedKeys: maxCheckedKeys,
+					fingerprintShortcut: plan.hashMethod === 'record',
+					onKeysRead: (keysRead) => onEvent?.({type: 'preview-table-progress', table: table.id, keysRead, keysEstimated: table.source.estimatedRows + table.target.estimatedRows}),
+				});
+			} catch (error) {
+				// The key cannot identify rows: a finding for this table, and the others are still counted.
+				if (!(error instanceof KeyProblem)) throw error;
+				dataFindings.push(error.finding());
+				continue;
+			}
 			if (checksParents && diff.keysListed) dataFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
 			if (diff.counts.insert + diff.counts.update > 0) dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
 			tables.push(diff.counts);
@@ -59,7 +71,7 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 		await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
 		if (signal?.aborted) throw error;
 		const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
-		throw serverError(error, {during: 'preview', table: current, mode: plan.options.mode, blockers});
+		throw serverError(error, {during: 'preview', table: current, mode: plan.options.mode, blockers, roles});
 	}
 	await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
 	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...dataFindings, ...mirrorGuardFindings(plan, tables)]};

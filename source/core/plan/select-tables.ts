@@ -23,7 +23,13 @@ export function selectTables(source: Catalog, selection: TableSelection): string
 export function resolveKeyOption(source: Catalog, keys: Record<string, string[]>): Record<string, string[]> {
 	const resolved: Record<string, string[]> = {};
 	for (const [reference, columns] of Object.entries(keys)) {
-		const id = resolveTableReference(source, reference);
+		let id: string;
+		try {
+			id = resolveTableReference(source, reference);
+		} catch (error) {
+			if (!(error instanceof UserError)) throw error;
+			throw new UserError(error.code, `--key ${reference}=${columns.join(',')}: ${error.message}`, error.hint);
+		}
 		const table = source.tables.get(id)!;
 		const unknown = columns.filter((name) => !table.columns.some((column) => column.name === name));
 		if (unknown.length > 0) {
