@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import {createRequire} from 'node:module';
 import {redactUrl} from './core/connection/url.js';
-import {UserError} from './core/errors.js';
+import {UserError, exitCodeOf} from './core/errors.js';
 import {closestName} from './core/profiles/closest-name.js';
 import {commands, demoFlags, helpFor, topHelp, unknownCommand} from './commands/command-help.js';
 import {asksForHelp, parseFlagTable, unexpectedArgument} from './commands/flag-table.js';
@@ -21,9 +21,22 @@ function allowLiveRendering(): void {
 /** The only place that exits the process: every command returns its exit code here. */
 async function main(argv: string[]): Promise<number> {
 	const abort = new AbortController();
+	const stopWaiting = new AbortController();
 	let interrupts = 0;
+	let committing = false;
 	const onSigint = () => {
 		interrupts++;
+		if (committing) {
+			// COMMIT is sent: nothing can be cancelled any more, only its outcome found out (in bounded time).
+			if (interrupts === 1) io.stderr('COMMIT was already sent, so the sync cannot be cancelled: asking the target whether it committed… (Ctrl-C again to stop waiting; the outcome is then unknown)\n');
+			else if (interrupts === 2) stopWaiting.abort();
+			else {
+				io.stderr('✗ Stopped: whether COMMIT took effect is unknown. Check the target before running the sync again.\n');
+				process.exit(exitCodeOf('outcome-unknown'));
+			}
+			abort.abort();
+			return;
+		}
 		// First Ctrl-C: cancel and roll back cleanly. A second one: stop waiting.
 		if (interrupts > 1) process.exit(130);
 		abort.abort();
@@ -35,6 +48,8 @@ async function main(argv: string[]): Promise<number> {
 		env: process.env,
 		cwd: process.cwd(),
 		signal: abort.signal,
+		stopWaiting: stopWaiting.signal,
+		onCommitting: () => (committing = true),
 		promptPassword: process.stdin.isTTY ? (question) => promptHidden(question, process.stdin, process.stderr) : undefined,
 	};
 	const [command, ...rest] = argv;

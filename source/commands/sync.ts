@@ -8,7 +8,8 @@ import {SyncSession, defaultSyncOptions} from '../core/sync-session.js';
 import {isBlocked, type SyncOptions} from '../core/plan/types.js';
 import {UserError, exitCodeOf} from '../core/errors.js';
 import {isServerError, serverError} from '../core/server-errors.js';
-import type {PreviewResult} from '../core/events.js';
+import type {PreviewResult, SyncEventListener} from '../core/events.js';
+import type {CommitBudgets} from '../core/apply/settle-commit.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
 import {createProgressLine} from '../headless/progress-line.js';
 import {errorReport, previewReport, resultReport} from '../present/json-report.js';
@@ -21,6 +22,12 @@ export interface CommandIo {
 	env: NodeJS.ProcessEnv;
 	cwd: string;
 	signal?: AbortSignal;
+	/** Aborted by a second Ctrl-C while committing: stop waiting for COMMIT's outcome, which is then reported unknown. */
+	stopWaiting?: AbortSignal;
+	/** Told when COMMIT is sent: from then on Ctrl-C cannot roll back, and must not exit as if it had. */
+	onCommitting?: () => void;
+	/** How long COMMIT's reply is waited for and its outcome looked for (tests shorten them). */
+	commitBudgets?: Partial<CommitBudgets>;
 	promptPassword?: (question: string) => Promise<string>;
 }
 
@@ -123,7 +130,12 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 			return isBlocked(preview.findings) ? 4 : 0;
 		}
 		if (!options.json) plain.findings(plan.findings);
-		const result = await session.apply(plan, {onEvent, signal: io.signal});
+		const watched: SyncEventListener = (event) => {
+			if (event.type === 'apply-phase' && event.phase === 'committing') io.onCommitting?.();
+			onEvent?.(event);
+		};
+		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets});
+		if (io.signal?.aborted) io.stderr('Ctrl-C came after COMMIT was sent: the target confirms the sync committed.\n');
 		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
 		else plain.stats(result);
 		return 0;

@@ -35,7 +35,8 @@ export function errorReport(error: UserError, mode: string | undefined, dryRun: 
 	return {
 		mode,
 		dryRun,
-		committed: false,
+		// null: COMMIT was sent and nobody could tell whether it took effect.
+		committed: error.code === 'outcome-unknown' ? null : false,
 		error: {code: error.code, message: error.message, ...((error.flagHint ?? error.hint) ? {hint: error.flagHint ?? error.hint} : {})},
 		totals: {errors: 1},
 	};

@@ -70,7 +70,9 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 	// The ↑/↓ "more" lines take two of the lines when the list has to scroll.
 	const visible = Math.max(2, Math.floor((tables.length * linesPerRow > room ? room - 2 : room) / linesPerRow));
 	const start = Math.min(offset, Math.max(0, tables.length - visible));
-	const canRetry = outcome.kind === 'rolled-back' && context.preview !== undefined;
+	// COMMIT sent, its outcome unknown: neither "rolled back" nor a retry (it may have committed).
+	const unknown = outcome.kind === 'rolled-back' && outcome.error.code === 'outcome-unknown';
+	const canRetry = outcome.kind === 'rolled-back' && !unknown && context.preview !== undefined;
 	useKeys(
 		(input, key) => {
 			if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
@@ -105,14 +107,14 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 			) : (
 				<Box flexDirection="column">
 					<Text color="yellow" bold wrap="wrap">
-						↺ Rolled back: nothing was written to {target.database} on {target.host}.
+						{unknown ? `? Outcome unknown: COMMIT was sent to ${target.database} on ${target.host}, and whether it took effect could not be told.` : `↺ Rolled back: nothing was written to ${target.database} on ${target.host}.`}
 					</Text>
 					<ErrorMessage error={outcome.error} />
 				</Box>
 			)}
 			{tables.length > 0 ? (
 				<Box flexDirection="column" marginTop={1}>
-					{outcome.kind === 'rolled-back' ? <Text color="gray">Written before it stopped, then rolled back:</Text> : null}
+					{outcome.kind === 'rolled-back' ? <Text color="gray">{unknown ? 'Written before COMMIT, committed or not:' : 'Written before it stopped, then rolled back:'}</Text> : null}
 					<NumberTable
 						nameHeader="table"
 						columns={resultColumns}
