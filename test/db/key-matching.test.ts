@@ -59,7 +59,7 @@ describe('--key on a column that holds NULLs', () => {
 		const applied = await cli([...args, '--yes']);
 		if (dry.code === 4) {
 			// Refused: a blocking finding about t's key and NULLs, and the apply refuses the same way.
-			const finding = preview.findings.find((f: {severity: string; table?: string}) => f.severity === 'blocking' && f.table === 'public.t');
+			const finding = (preview.findings ?? []).find((f: {severity: string; table?: string}) => f.severity === 'blocking' && f.table === 'public.t');
 			expect(finding, dry.stdout).toBeDefined();
 			expect(finding.message).toMatch(/null/i);
 			expect(finding.message).toMatch(/email/);
