@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type {Finding, SyncPlan} from '../plan/types.js';
 import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
-import {diffTable, KeyProblem} from './diff-table.js';
+import {diffTable, KeyProblem, type TableDiff} from './diff-table.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
 import {beginRead} from '../connection/transactions.js';
@@ -45,7 +45,7 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 			onEvent?.({type: 'preview-table-started', table: table.id});
 			// Key lists are kept only where rows must find a parent outside the selection.
 			const checksParents = table.target.foreignKeys.some((fk) => fk.references !== table.id && !selected.has(fk.references));
-			let diff;
+			let diff: TableDiff;
 			try {
 				diff = await diffTable(table, source, target, {
 					mode: plan.options.mode,
