@@ -148,6 +148,33 @@ describe('COMMIT whose message or reply goes astray', () => {
 	});
 });
 
+describe('a refusal at the end of the transaction', () => {
+	test('a deferred foreign key that fails is the server\'s refusal, named as such: exit 5, never "connection lost"', async () => {
+		// The target's teams and players reference each other through deferrable keys the source lacks:
+		// the source's team 7 names a captain no one has, which only the deferred check at the end can see.
+		await pair.source.client.query(`CREATE TABLE teams (id int PRIMARY KEY, captain_id int); CREATE TABLE players (id int PRIMARY KEY, team_id int);
+			INSERT INTO teams VALUES (7, 99); INSERT INTO players VALUES (10, 7)`);
+		await pair.target.client.query(`CREATE TABLE teams (id int PRIMARY KEY, captain_id int); CREATE TABLE players (id int PRIMARY KEY, team_id int REFERENCES teams DEFERRABLE);
+			ALTER TABLE teams ADD CONSTRAINT teams_captain_fkey FOREIGN KEY (captain_id) REFERENCES players DEFERRABLE`);
+		const cycle = ['public.teams', 'public.players'];
+		const cycleBefore = await databaseChecksums(pair.target.client, cycle);
+		let stdout = '';
+		const code = await runHeadlessSync(parseSyncFlags(['--from', pair.source.url, '--to', proxy.url(pair.target.endpoint), '--tables', 'teams,players', '--yes', '--json']), {
+			stdout: (text) => (stdout += text),
+			stderr: () => {},
+			stdinIsTTY: false,
+			env: {},
+			cwd: '/nonexistent-dir-without-dotenv',
+		});
+		const json = JSON.parse(stdout);
+		expect(code, stdout).toBe(5);
+		expect(json.committed).toBe(false);
+		expect(json.error.message).toMatch(/Foreign key violation \(constraint teams_captain_fkey\)/);
+		expect(json.error.message).not.toMatch(/reply|connection/i);
+		expect(await databaseChecksums(pair.target.client, cycle)).toEqual(cycleBefore);
+	});
+});
+
 describe('Ctrl-C during COMMIT', () => {
 	test('after COMMIT reached the server: settled at once as committed, exit 0, and the run says Ctrl-C came too late', async () => {
 		const abort = new AbortController();
