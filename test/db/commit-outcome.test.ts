@@ -6,7 +6,7 @@
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {freshPair} from '../support/databases.js';
+import {freshPair, poolerInfo} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {startFaultProxy, type FaultProxy} from '../support/fault-proxy.js';
 import {parseSyncFlags} from '../../source/commands/sync-flags.js';
@@ -145,6 +145,30 @@ describe('COMMIT whose message or reply goes astray', () => {
 		await proxy.close();
 		expect(await finalStatus(transactionId!)).toBe('aborted');
 		expect(await targetNow()).toEqual(before);
+	});
+});
+
+describe('through PgBouncer (transaction mode)', () => {
+	const pooler = poolerInfo();
+	test.skipIf(!pooler)('silence before COMMIT: the server backend holding the transaction (not the pooler) is ended, rolled back, exit 5', async () => {
+		await proxy.close();
+		proxy = await startFaultProxy(pooler!);
+		const caught = proxy.arm({kind: 'silence', forwardCommit: false});
+		const run = await sync({budgets: {replyWaitMs: 100, settleMs: 4000}});
+		await caught;
+		expect(run.code, run.stdout + run.stderr).toBe(5);
+		expect(run.json.error?.message).toMatch(/target confirms the transaction was rolled back/);
+		expect(await targetNow()).toEqual(before);
+	});
+
+	test.skipIf(!pooler)('reply lost: settled as committed over a fresh pooled connection, exit 0', async () => {
+		await proxy.close();
+		proxy = await startFaultProxy(pooler!);
+		const caught = proxy.arm({kind: 'drop-reply'});
+		const run = await sync({budgets: {replyWaitMs: forever, settleMs: forever}});
+		await caught;
+		expect(run.code, run.stdout + run.stderr).toBe(0);
+		expect(await targetNow()).toEqual(sourceState);
 	});
 });
 
