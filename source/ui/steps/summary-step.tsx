@@ -83,7 +83,7 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 			else if (input === 's' && !step.report && !saving.current) {
 				saving.current = true;
 				const document =
-					outcome.kind === 'committed' ? resultReport(outcome.result, source, target, context.preview?.result) : {...errorReport(outcome.error, context.mode, false), tablesRolledBack: outcome.written};
+					outcome.kind === 'committed' ? resultReport(outcome.result, source, target, context.preview?.result) : {...errorReport(outcome.error, context.mode, false), [unknown ? 'tablesBeforeCommit' : 'tablesRolledBack']: outcome.written};
 				services.saveReport(document).then(
 					(path) => dispatch({type: 'report-saved', path}),
 					(error: unknown) => dispatch({type: 'report-failed', error: toUserError(error)}),
