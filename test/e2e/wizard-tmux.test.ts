@@ -181,7 +181,7 @@ describe('the wizard in a real terminal', () => {
 		// The apply stops at the gate while writing public.events: Ctrl-C lands inside the write, however fast or slow the machine.
 		await gate(target, 'public.events');
 
-		const session = await startAtTables('interrupt', '1 of 1 tables selected');
+		const session = await startAtTables('interrupt', '1 of 1 table selected');
 		await send(session, 'Enter');
 		await waitForScreen(session, 'How should rows be written?');
 		await send(session, 'Enter');

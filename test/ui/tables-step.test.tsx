@@ -122,4 +122,11 @@ describe('tables step', () => {
 		expect(bottom).not.toContain('public.t00');
 		app.unmount();
 	});
+
+	test('one table reads "1 of 1 table selected", not "1 tables"', async () => {
+		const tables = [{id: 'public.events', estimatedRows: 10, parents: []}];
+		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {tables, selected: ['public.events']})});
+		expect(await waitFor(app, 'selected')).toContain('1 of 1 table selected');
+		app.unmount();
+	});
 });

@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 
 import {describeEndpoint, sameDatabase, type Endpoint} from '../../core/connection/endpoint.js';
 import {redactUrl} from '../../core/connection/url.js';
-import {formatCount, formatBytes} from '../../present/numbers.js';
+import {formatBytes, plural} from '../../present/numbers.js';
 import type {Action, Connected, EndpointPhase, Role, WizardContext} from '../state.js';
 import type {EndpointCandidate, WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
@@ -190,7 +190,7 @@ function ConnectedSummary({connected, role, dispatch}: {connected: Connected; ro
 				{endpoint.production ? <ProductionBadge /> : null}
 			</Text>
 			<Text>
-				{'  '}PostgreSQL {summary.serverVersion} · database {summary.database} · {formatBytes(summary.sizeBytes)} · {formatCount(summary.tableCount)} {summary.tableCount === 1 ? 'table' : 'tables'}
+				{'  '}PostgreSQL {summary.serverVersion} · database {summary.database} · {formatBytes(summary.sizeBytes)} · {plural(summary.tableCount, 'table')}
 			</Text>
 			<Text color="gray">  from {endpoint.origin}</Text>
 			<KeyHints

@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 
 import type {TableChoice} from '../../core/sync-session.js';
 import type {UserError} from '../../core/errors.js';
-import {formatCount, formatEstimate} from '../../present/numbers.js';
+import {formatCount, formatEstimate, plural} from '../../present/numbers.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import type {WizardServices} from '../services.js';
 import {visibleWindow} from '../format.js';
@@ -129,7 +129,7 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 	return (
 		<Box flexDirection="column">
 			<Text>
-				<Text bold>{formatCount(selected.size)}</Text> of {formatCount(tables.filter((table) => !table.unavailable).length)} tables selected
+				<Text bold>{formatCount(selected.size)}</Text> of {plural(tables.filter((table) => !table.unavailable).length, 'table')} selected
 				<Text color="gray"> · about {formatCount(selectedRows)} rows in the source</Text>
 			</Text>
 			{step.filtering || step.filter ? (
