@@ -62,20 +62,20 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 	const said = ` ${failure.message.replace(/\.?$/, '.')}${detail}`;
 	const serverHint = failure.hint ? ` The server's hint: ${failure.hint}` : '';
 	const constraint = failure.constraint ? ` (constraint ${failure.constraint})` : '';
-	const make = (what: string, hint: string, errorCode: ErrorCode = code) =>
-		new UserError(errorCode, `${what}${where}${inFunction}:${said} ${tail}`, `${hint}${serverHint}`, {cause: error});
+	const make = (what: string, hint: string, errorCode: ErrorCode = code, flagHint?: string) =>
+		new UserError(errorCode, `${what}${where}${constraint}${inFunction}:${said} ${tail}`, `${hint}${serverHint}`, {cause: error, ...(flagHint ? {flagHint: `${flagHint}${serverHint}`} : {})});
 	const migrations = 'Run your migrations on both databases so their schemas match.';
 
 	switch (failure.code) {
 		case '23503':
-			return make(`Foreign key violation${constraint}`, 'Add the parent table to the selection (its rows then go first), or fix the rows in the source.');
+			return make('Foreign key violation', 'Add the parent table to the selection (its rows then go first), or fix the rows in the source.');
 		case '23505':
-			return make(`Unique violation${constraint}`, 'Another target row already has these values under a different key (two environments created different rows for the same natural key): fix or remove one of them.');
+			return make('Unique violation', 'Another target row already has these values under a different key (two environments created different rows for the same natural key): fix or remove one of them.');
 		case '23502':
 			return make(`NOT NULL violation on column ${failure.message.match(/column "([^"]+)"/)?.[1] ?? '?'}`, 'The target requires a value the source does not have: fill it in the source, or give the column a default on the target.');
 		case '23514':
 		case '23P01':
-			return make(`${failure.code === '23514' ? 'Check' : 'Exclusion'} constraint violation${constraint}`, 'The source holds values the target does not accept: compare the constraints on both databases, or fix those rows in the source.');
+			return make(`${failure.code === '23514' ? 'Check' : 'Exclusion'} constraint violation`, 'The source holds values the target does not accept: compare the constraints on both databases, or fix those rows in the source.');
 	}
 	if (failure.code === '22P02' && /enum/.test(failure.message)) {
 		return make('A source value is not a label of the target\'s enum', `The target's enum type lacks a label the source uses. ${migrations}`);
@@ -105,9 +105,10 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 				`Timed out waiting for a lock: ${context.blockers?.length ? `held by ${context.blockers.map((session) => `pid ${session.pid} (${session.user}, ${session.application || 'no application name'}, ${session.state}: ${session.query.slice(0, 60)})`).join('; ')}` : 'another session holds it'}`,
 				`Wait for that session to finish (or end it: SELECT pg_terminate_backend(${context.blockers?.[0]?.pid ?? 'pid'})), or allow a longer lock timeout.`,
 				context.during === 'apply' ? 'lock-timeout' : code,
+				`Wait for that session to finish (or end it: SELECT pg_terminate_backend(${context.blockers?.[0]?.pid ?? 'pid'})), or raise --lock-timeout.`,
 			);
 		case '57014':
-			return make('A statement was cancelled (statement_timeout)', 'Allow a longer statement timeout, or sync fewer tables at once.');
+			return make('A statement was cancelled (statement_timeout)', 'Allow a longer statement timeout, or sync fewer tables at once.', code, 'Raise --statement-timeout (0 = no limit), or sync fewer tables at once.');
 		case '25P03':
 		case '25P04':
 			return make(`The ${side} server ended the transaction (${failure.code === '25P03' ? 'idle_in_transaction_session_timeout' : 'transaction_timeout'})`, 'A setting on the server or the role ends long transactions: ask for it to be lifted for this role.');

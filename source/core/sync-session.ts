@@ -110,7 +110,7 @@ export class SyncSession {
 
 	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting'> = {}): Promise<SyncResult> {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
-			applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, ...listeners}),
+			applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, targetCatalog: this.targetCatalog, ...listeners}),
 		);
 	}
 

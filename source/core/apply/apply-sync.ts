@@ -17,6 +17,9 @@ import {keyFilter} from './key-filter.js';
 import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
 import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.js';
 import {expectWritten} from './written-rows.js';
+import {fullCopyRatio, selfReferencing} from './write-path.js';
+import {writeForecasts} from '../diff/write-forecasts.js';
+import type {Catalog} from '../catalog/types.js';
 import {serverError} from '../server-errors.js';
 import {findBlockers} from '../lock-blockers.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from './settle-commit.js';
@@ -27,6 +30,8 @@ export interface ApplyContext {
 	target: pg.Client;
 	sourceEndpoint: Endpoint;
 	targetEndpoint: Endpoint;
+	/** For the checks the preview makes before writing (privileges, TEMP, enum labels); skipped when absent. */
+	targetCatalog?: Catalog;
 	/** The confirmed preview: if the data changed since, roll back and report drift. */
 	expected?: PreviewResult;
 	onEvent?: SyncEventListener;
@@ -47,8 +52,6 @@ export class DriftError extends UserError {
 }
 
 const keysPerStatement = 10_000;
-/** Above this share of changed rows, one whole-table COPY beats many key lists. */
-const fullCopyRatio = 0.3;
 /** Below this share of the target's rows, a staged key list is joined by index probes (see withIndexJoins). */
 const indexJoinRatio = 0.2;
 
@@ -128,7 +131,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 
 			if (context.expected && driftDetected(context.expected, fresh, plan)) throw new DriftError(fresh);
 			const guards = mirrorGuardFindings(plan, fresh);
-			if (guards.length > 0) throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint);
+			if (guards.length > 0) throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint, {flagHint: guards[0]!.flagHint});
 
 			if (pendingDeletes.length > 0) onEvent?.({type: 'apply-phase', phase: 'deleting'});
 			for (const pending of pendingDeletes.reverse()) {
@@ -184,7 +187,8 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')}) AS empty`)).rows[0]!.empty as boolean;
 
 	if (targetEmpty) {
-		// Everything is an insert: COPY straight into the table, no diff and no stage.
+		// Everything is an insert (how many is known once copied): COPY straight into the table, no diff and no stage.
+		await refuseForecasts(table, {table: table.id, insert: Math.max(1, expected?.insert ?? 0), update: 0, skip: 0, delete: 0, differing: 0, sourceRows: 1, targetRows: 0}, context);
 		const rowsExpected = expected?.insert ?? table.source.estimatedRows;
 		onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite: rowsExpected});
 		const copied = await copyRows(table, source, target, into, undefined, undefined, (rows) => {
@@ -211,6 +215,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	}));
 	const counts = diff.counts;
 	if (expected && tableDrifted(expected, counts, mode)) throw new DriftError([counts]);
+	await refuseForecasts(table, counts, context);
 	result.skipped = counts.skip;
 	const rowsToWrite = counts.insert + counts.update;
 	onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite});
@@ -255,7 +260,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	} else {
 		// Rows the target lacks go straight into the table, unless a row may reference another new row of
 		// the same table in a later chunk (a self-referencing key): then they go through the stage in one INSERT.
-		const direct = !table.target.foreignKeys.some((fk) => fk.references === table.id);
+		const direct = !selfReferencing(table);
 		if (direct) {
 			for (const keys of diff.insertKeys.chunks(keysPerStatement)) {
 				context.signal?.throwIfAborted();
@@ -308,6 +313,14 @@ async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Pro
 		const chosen = tables.filter((_, index) => strong[index] === (mode === 'SHARE ROW EXCLUSIVE'));
 		if (chosen.length > 0) await target.query(`LOCK TABLE ${chosen.map((table) => tableOnly(table, 'target')).join(', ')} IN ${mode} MODE`);
 	}
+}
+
+/** What the preview would have said, for an apply that was not previewed: refuse before writing (exit 4). */
+async function refuseForecasts(table: TablePlan, counts: TableCounts, context: ApplyContext): Promise<void> {
+	if (!context.targetCatalog) return;
+	const refused = (await writeForecasts(table, counts, context.plan.options.mode, context.targetCatalog, context.source)).filter((finding) => finding.severity === 'blocking');
+	if (refused.length === 0) return;
+	throw new UserError('blocked', `${refused.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, refused.map((finding) => finding.hint).join('\n'));
 }
 
 /** That side has a unique index on exactly the key columns: rows can be found, and read in key order, through it. */

@@ -14,13 +14,24 @@ const systemSchemaFilter = `n.nspname NOT IN ('pg_catalog', 'information_schema'
 export async function introspectCatalog(client: pg.ClientBase, selection: SchemaSelection): Promise<Catalog> {
 	const schemaFilter = selection.allSchemas ? systemSchemaFilter : `n.nspname = ANY($1::text[])`;
 	const parameters = selection.allSchemas ? [] : [selection.schemas];
-	const info = await client.query<{database: string; version: string; version_number: string}>(
-		`SELECT current_database() AS database, current_setting('server_version') AS version, current_setting('server_version_num') AS version_number`,
+	const info = await client.query<{database: string; version: string; version_number: string; role: string; temp: boolean; standby: boolean; read_only: string; max_locks: string}>(
+		`SELECT current_database() AS database, current_setting('server_version') AS version, current_setting('server_version_num') AS version_number,
+		        current_user AS role, has_database_privilege(current_database(), 'TEMP') AS temp, pg_is_in_recovery() AS standby,
+		        current_setting('default_transaction_read_only') AS read_only, current_setting('max_locks_per_transaction') AS max_locks`,
 	);
 
-	const tables = await client.query<{oid: number; schema: string; name: string; kind: string; rls: boolean; estimate: string}>(
+	const tables = await client.query<{
+		oid: number; schema: string; name: string; kind: string; rls: boolean; rls_active: boolean; estimate: string;
+		can_select: boolean; can_insert: boolean; can_update: boolean; can_delete: boolean; lock_footprint: number;
+	}>(
 		`SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.relrowsecurity AS rls,
-		        greatest(c.reltuples, 0)::bigint AS estimate
+		        row_security_active(c.oid) AS rls_active, greatest(c.reltuples, 0)::bigint AS estimate,
+		        has_table_privilege(c.oid, 'SELECT') AS can_select, has_table_privilege(c.oid, 'INSERT') AS can_insert,
+		        has_table_privilege(c.oid, 'UPDATE') AS can_update, has_table_privilege(c.oid, 'DELETE') AS can_delete,
+		        (WITH RECURSIVE parts(oid) AS (SELECT c.oid UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN parts ON i.inhparent = parts.oid JOIN pg_class p ON p.oid = i.inhrelid AND p.relispartition)
+		          SELECT count(*)::int + (SELECT count(*)::int FROM pg_index x WHERE x.indrelid IN (SELECT oid FROM parts))
+		                 + (SELECT count(*)::int FROM pg_class t WHERE t.oid IN (SELECT reltoastrelid FROM pg_class WHERE oid IN (SELECT oid FROM parts)))
+		             FROM parts) AS lock_footprint
 		   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		  WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND ${schemaFilter}
 		  ORDER BY n.nspname, c.relname`,
@@ -107,6 +118,8 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 			sequences: [],
 			triggers: [],
 			rowSecurity: row.rls,
+			rowSecurityActive: row.rls_active,
+			privileges: {select: row.can_select, insert: row.can_insert, update: row.can_update, delete: row.can_delete},
 			estimatedRows: Number(row.estimate),
 		};
 		byOid.set(row.oid, table);
@@ -128,6 +141,8 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 			equalImage: exactEquality,
 			...(exactEquality ? {} : keyCanonicalFor(row)),
 			largeObject: row.large_object,
+			isArray: row.is_array,
+			...(row.enum_labels ? {enumLabels: row.enum_labels} : {}),
 			notNull: row.not_null,
 			hasDefault: row.has_default,
 			generated: row.generated !== '',
@@ -156,8 +171,14 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	}
 	for (const row of triggers.rows) byOid.get(row.table_oid)?.triggers.push(row.name);
 
+	const about = info.rows[0]!;
 	return {
-		database: info.rows[0]!.database,
+		database: about.database,
+		role: about.role,
+		canCreateTemp: about.temp,
+		...(about.standby ? {readOnly: 'standby' as const} : about.read_only === 'on' ? {readOnly: 'default_transaction_read_only' as const} : {}),
+		maxLocksPerTransaction: Number(about.max_locks),
+		lockFootprint: new Map(tables.rows.map((row) => [tableId(row.schema, row.name), row.lock_footprint])),
 		otherRelations: others.rows.map((row) => ({id: tableId(row.schema, row.name), schema: row.schema, name: row.name, relkind: row.kind})),
 		serverVersion: info.rows[0]!.version,
 		serverVersionNumber: Number(info.rows[0]!.version_number),
@@ -186,6 +207,8 @@ interface ColumnRow {
 	send_function: string | null;
 	send_comparable: boolean;
 	large_object: boolean;
+	is_array: boolean;
+	enum_labels: string[] | null;
 	integer: boolean;
 	text_like: boolean;
 }
@@ -216,6 +239,10 @@ const columnsSql = `
 	       -- record_send writes column type OIDs, array_send the element type's OID: comparable only when built in
 	       (b.typtype <> 'c' AND (b.typcategory <> 'A' OR b.typelem < 16384)) AS send_comparable,
 	       (b.oid = 'oid'::regtype OR c.own_name = 'lo') AS large_object,
+	       b.typcategory = 'A' AS is_array,
+	       (SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_enum e
+	         WHERE e.enumtypid = CASE WHEN b.typtype = 'e' THEN b.oid
+	                                  WHEN b.typcategory = 'A' THEN (SELECT coalesce(nullif(et.typbasetype, 0), et.oid) FROM pg_type et WHERE et.oid = b.typelem) END) AS enum_labels,
 	       b.oid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype) AS integer,
 	       b.oid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype, 'name'::regtype) AS text_like
 	  FROM cols c

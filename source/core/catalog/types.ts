@@ -35,6 +35,10 @@ export interface Column {
 	/** Equality is identity (equal image): a key of this type matches by its exact value. */
 	equalImage: boolean;
 	keyCanonical?: KeyCanonical;
+	/** The labels of its enum type (or of its array's element enum type), in order: a label missing on the other side cannot be written. */
+	enumLabels?: string[];
+	/** An array type (`text[]`, `mood[]`). */
+	isArray: boolean;
 	/** `oid` or the `lo` extension's domain: probably a large object reference, which COPY does not carry. */
 	largeObject: boolean;
 	notNull: boolean;
@@ -86,6 +90,10 @@ export interface Table {
 	uniqueKeys: UniqueKey[];
 	foreignKeys: ForeignKey[];
 	sequences: ColumnSequence[];
+	/** What the connected role may do on it (has_table_privilege). */
+	privileges: {select: boolean; insert: boolean; update: boolean; delete: boolean};
+	/** Row-level security applies to the connected role here (row_security_active): some rows may be hidden from it. */
+	rowSecurityActive: boolean;
 	/** User triggers that fire on write. */
 	triggers: string[];
 	rowSecurity: boolean;
@@ -94,6 +102,16 @@ export interface Table {
 
 export interface Catalog {
 	database: string;
+	/** The connected role (current_user). */
+	role: string;
+	/** The role may create TEMP tables in this database (the apply stages rows in them). */
+	canCreateTemp: boolean;
+	/** Why no transaction here may write, if none can: a standby, or default_transaction_read_only. */
+	readOnly?: 'standby' | 'default_transaction_read_only';
+	/** max_locks_per_transaction: how many relations one transaction may lock before the shared lock table may run out. */
+	maxLocksPerTransaction: number;
+	/** Relations locked when a table is locked, by table id: the table, its partitions, their indexes and TOAST tables. */
+	lockFootprint: Map<string, number>;
 	/** Views, materialized views and foreign tables, by id, with their relkind: named so users learn why they are not synced. */
 	otherRelations: Array<{id: string; schema: string; name: string; relkind: 'v' | 'm' | 'f'}>;
 	/** server_version_num, e.g. 180004. */

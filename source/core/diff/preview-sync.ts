@@ -3,6 +3,7 @@ import type {Finding, SyncPlan} from '../plan/types.js';
 import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
 import {diffTable, KeyProblem, type TableDiff} from './diff-table.js';
+import {writeForecasts} from './write-forecasts.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
 import {beginRead} from '../connection/transactions.js';
@@ -64,6 +65,7 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 			}
 			if (checksParents && diff.keysListed) dataFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
 			if (diff.counts.insert + diff.counts.update > 0) dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
+			dataFindings.push(...(await writeForecasts(table, diff.counts, plan.options.mode, targetCatalog, source)));
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});
 		}

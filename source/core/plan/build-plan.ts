@@ -2,6 +2,7 @@ import type {Catalog, Column, Table, UniqueKey} from '../catalog/types.js';
 import {quoteIdent} from '../catalog/names.js';
 import type {ColumnPlan, Finding, SyncOptions, SyncPlan, TablePlan} from './types.js';
 import {orderTables} from './order-tables.js';
+import {accessFindings} from './access-findings.js';
 
 const migrations = {
 	hint: 'Run your migrations on both databases so their schemas match, or leave this table out.',
@@ -44,6 +45,7 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 	}
 
 	const ordered = order.ordered.map((id) => tablePlans.get(id)!);
+	findings.push(...accessFindings(source, target, ordered));
 	const selected = new Set(ordered.map((plan) => plan.id));
 	for (const plan of ordered) {
 		for (const fk of plan.target.foreignKeys) {

@@ -1,0 +1,22 @@
+import type {TablePlan} from '../plan/types.js';
+import type {TableCounts} from '../events.js';
+
+/** Above this share of changed rows, one whole-table COPY into a stage beats many key lists. */
+export const fullCopyRatio = 0.3;
+
+/** A row may reference another new row of the same table: new rows then go through the stage in one INSERT. */
+export function selfReferencing(table: TablePlan): boolean {
+	return table.target.foreignKeys.some((fk) => fk.references === table.id);
+}
+
+/**
+ * Whether the apply will stage this table's rows in a TEMP table (see applySync's writeTable): an
+ * empty target gets a direct COPY, missing rows of a table that does not reference itself are
+ * COPYed straight in, and everything else (updates, whole-table copies) goes through a stage.
+ */
+export function needsStage(table: TablePlan, counts: Pick<TableCounts, 'insert' | 'update' | 'delete' | 'sourceRows' | 'targetRows'>): boolean {
+	if (counts.targetRows === 0) return false;
+	const rowsToWrite = counts.insert + counts.update;
+	if (rowsToWrite > fullCopyRatio * counts.sourceRows) return true;
+	return counts.update > 0 || (counts.insert > 0 && selfReferencing(table));
+}

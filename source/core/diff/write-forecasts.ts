@@ -1,0 +1,67 @@
+import type pg from 'pg';
+import type {Catalog} from '../catalog/types.js';
+import type {Finding, SyncMode, TablePlan} from '../plan/types.js';
+import type {TableCounts} from '../events.js';
+import {quoteIdent, quoteLiteral} from '../catalog/names.js';
+import {needsStage} from '../apply/write-path.js';
+import {tableOnly} from './table-diff-sql.js';
+
+/**
+ * What this table's writes need that the target would refuse, known from the counts before
+ * anything is written: the INSERT, UPDATE or DELETE privilege for the rows to write, TEMP for the
+ * stage, and enum labels the source's rows use that the target's enum lacks (also inside arrays).
+ * Each is a blocking finding naming the fix; the preview reports them, the apply refuses on them.
+ */
+export async function writeForecasts(table: TablePlan, counts: TableCounts, mode: SyncMode, target: Catalog, source: pg.ClientBase): Promise<Finding[]> {
+	const findings: Finding[] = [];
+	const role = target.role;
+	const needed: Array<[keyof TablePlan['target']['privileges'], number]> = [
+		['insert', counts.insert],
+		['update', mode === 'insert' ? 0 : counts.update],
+		['delete', mode === 'mirror' ? counts.delete : 0],
+	];
+	for (const [privilege, rows] of needed) {
+		if (rows === 0 || table.target.privileges[privilege]) continue;
+		findings.push({
+			table: table.id,
+			severity: 'blocking',
+			code: 'target-privilege',
+			message: `The sync would ${privilege} ${rows} row${rows === 1 ? '' : 's'} in ${table.id}, but the target role ${role} has no ${privilege.toUpperCase()} on it.`,
+			hint: `On the target: GRANT ${privilege.toUpperCase()} ON ${table.id} TO ${role};`,
+		});
+	}
+	if (!target.canCreateTemp && needsStage(table, counts)) {
+		findings.push({
+			table: table.id,
+			severity: 'blocking',
+			code: 'target-temp-privilege',
+			message: `Writing ${table.id} stages rows in a TEMP table, but the target role ${role} may not create temporary tables in ${target.database}.`,
+			hint: `On the target: GRANT TEMP ON DATABASE ${quoteIdent(target.database)} TO ${role};`,
+		});
+	}
+	if (counts.insert + (mode === 'insert' ? 0 : counts.update) > 0) findings.push(...(await enumLabelFindings(table, source)));
+	return findings;
+}
+
+/** Source rows holding an enum label the target's enum type lacks: they cannot be written. */
+async function enumLabelFindings(table: TablePlan, source: pg.ClientBase): Promise<Finding[]> {
+	const findings: Finding[] = [];
+	for (const column of table.columns) {
+		const targetLabels = column.target.enumLabels;
+		if (!targetLabels || !column.source.enumLabels) continue;
+		const missing = column.source.enumLabels.filter((label) => !targetLabels.includes(label));
+		if (missing.length === 0) continue;
+		const labels = `ARRAY[${missing.map(quoteLiteral).join(', ')}]::text[]`;
+		const uses = column.source.isArray ? `${quoteIdent(column.name)}::text[] && ${labels}` : `${quoteIdent(column.name)}::text = ANY(${labels})`;
+		const rows = Number((await source.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${tableOnly(table, 'source')} WHERE ${uses}`)).rows[0]!.rows);
+		if (rows === 0) continue;
+		findings.push({
+			table: table.id,
+			severity: 'blocking',
+			code: 'enum-label-missing',
+			message: `${rows} source row${rows === 1 ? '' : 's'} of ${table.id} use${rows === 1 ? 's' : ''} ${missing.map((label) => `'${label}'`).join(', ')} in ${column.name}, which the target's enum type ${column.target.type.replace(/\[\]$/, '')} lacks.`,
+			hint: `Run your migrations on the target (ALTER TYPE ${column.target.type.replace(/\[\]$/, '')} ADD VALUE ${quoteLiteral(missing[0]!)};), then sync again.`,
+		});
+	}
+	return findings;
+}
