@@ -1,5 +1,5 @@
 import type {SyncEvent} from '../core/events.js';
-import {formatCount, formatDuration, formatPercent, liveRate} from '../present/numbers.js';
+import {formatCount, formatDuration, formatPercent, liveRate, plural} from '../present/numbers.js';
 import {applyStart, phaseWords, previewStart, reduceApplyEvent, reducePreviewEvent, type ApplyProgress, type LiveCounts} from '../present/progress.js';
 
 /** Where the line goes: a terminal's stderr in real use. */
@@ -47,11 +47,11 @@ export function createProgressLine(stream: ProgressStream, options: {intervalMs?
 			if (activity) {
 				const words = phaseWords[activity.phase];
 				const ratio = activity.total > 0 ? ` (${formatPercent(activity.done / activity.total)})` : '';
-				return `${activity.table} · ${words.label} ${formatCount(activity.done)} / ${formatCount(activity.total)} ${words.unit}${ratio} · ${liveRate(activity.done - activity.from, now() - activity.since, words.unit)} · ${done} of ${tables} tables · ${elapsed}`;
+				return `${activity.table} · ${words.label} ${formatCount(activity.done)} / ${formatCount(activity.total)} ${words.unit}${ratio} · ${liveRate(activity.done - activity.from, now() - activity.since, words.unit)} · ${done} of ${plural(tables, 'table')} · ${elapsed}`;
 			}
-			if (apply.current) return `${apply.current} · writing · ${done} of ${tables} tables · ${elapsed}`;
+			if (apply.current) return `${apply.current} · writing · ${done} of ${plural(tables, 'table')} · ${elapsed}`;
 			if (apply.phase) return `${apply.phase} · ${elapsed}`;
-			return `working · ${done} of ${tables} tables · ${elapsed}`;
+			return `working · ${done} of ${plural(tables, 'table')} · ${elapsed}`;
 		}
 		const reading = preview.reading;
 		if (reading) {

@@ -16,7 +16,7 @@ import {seedSchool} from '../../source/sample/school-data.js';
 import {divergeTarget} from '../../source/sample/school-divergence.js';
 import {freshDatabase, type TestDatabase} from '../support/databases.js';
 import {databaseChecksums, expectedCounts, tableColumns, tableRows} from '../support/oracle.js';
-import {killTerminals, overwideLines, screen, send, sendTogether, startCli, waitForScreen} from '../support/terminal.js';
+import {history, joinedScreen, killTerminals, overwideLines, screen, send, sendTogether, startCli, waitForScreen} from '../support/terminal.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const screensDir = join(root, 'test/e2e/screens');
@@ -254,7 +254,7 @@ describe('the wizard in a real terminal', () => {
 		for (const table of schoolTables) if (new RegExp(`public\\.${table}\\s`).test(screen(session))) seen.add(table);
 		expect([...seen].sort()).toEqual([...schoolTables].sort());
 		// The finished lines stay whole in the scrollback too.
-		const scrollback = execFileSync('tmux', ['-L', `pgconvoy-e2e-${process.pid}`, 'capture-pane', '-p', '-J', '-S', '-200', '-t', session], {encoding: 'utf8'});
+		const scrollback = history(session);
 		for (const line of scrollback.split('\n').filter((text) => text.startsWith('✓ public.'))) expect([...line.trimEnd()].length, line).toBeLessThanOrEqual(size.columns);
 		await send(session, 'q');
 		await waitForScreen(session, 'EXIT:0');
@@ -321,5 +321,37 @@ describe('the wizard in a real terminal', () => {
 			const targetRows = await tableRows(target, `public.${table}`, schoolKeys[table], columns);
 			for (const [key, row] of sourceRows) expect(targetRows.get(key), `${table} ${key}`).toBe(row);
 		}
+	}, hang);
+
+	test('headless on a terminal: a progress line on stderr while a table is written, erased before the result; none with --json', async () => {
+		const schema = `CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL);`;
+		await source.client.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 4000) g; ANALYZE public.events;`);
+		await target.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 3000) g; ANALYZE public.events;`);
+		await gate(target, 'public.events');
+		const session = startCli('headless', ['sync', '--yes', '--mode', 'upsert'], env(), workDir, {columns: 80, rows: 24});
+		await waitAtGate(target);
+		// The line names the table and its phase while the write waits; the plain lines are above it.
+		const working = await waitForScreen(session, /public\.events · (comparing|copying|merging|writing)/);
+		expect(working).toContain('Writing 1 table in one transaction…');
+		const status = joinedScreen(session).split('\n').find((line) => /^public\.events · /.test(line))!;
+		expect([...status.trimEnd()].length, status).toBeLessThanOrEqual(79);
+		await openGate(target);
+		const done = await waitForScreen(session, 'EXIT:0');
+		expect(done).toContain('Committed.');
+		expect(done).not.toMatch(/public\.events · (comparing|copying|merging|writing)/);
+
+		await target.query('DELETE FROM public.events WHERE id > 3000');
+		await target.query(`SELECT pg_catalog.pg_advisory_lock(${gateId})`);
+		const json = startCli('headless-json', ['sync', '--yes', '--mode', 'upsert', '--json'], env(), workDir, {columns: 80, rows: 24});
+		await waitAtGate(target);
+		// An absence: held at the gate for a few of the line's one-second intervals, nothing may show.
+		// (A slower machine can only make this check stricter, never fail it wrongly.)
+		await new Promise((resolve) => setTimeout(resolve, 3000));
+		expect(screen(json)).not.toMatch(/ · (comparing|copying|merging|writing)/);
+		await openGate(target);
+		await waitForScreen(json, 'EXIT:0');
+		const document = history(json);
+		expect(document).toContain('"committed": true');
+		expect(document).not.toMatch(/ · (comparing|copying|merging|writing)/);
 	}, hang);
 });

@@ -24,6 +24,11 @@ export function joinedScreen(session: string): string {
 	return tmux('capture-pane', '-p', '-J', '-t', session).replace(/\s+$/, '') + '\n';
 }
 
+/** The screen and what scrolled off it (up to `lines` back), wrapped lines joined. */
+export function history(session: string, lines = 500): string {
+	return tmux('capture-pane', '-p', '-J', '-S', `-${lines}`, '-t', session).replace(/\s+$/, '') + '\n';
+}
+
 /** Lines of the screen (wrapped lines joined) wider than `columns`: none, for a screen that fits. */
 export function overwideLines(session: string, columns: number): string[] {
 	return joinedScreen(session)
