@@ -22,6 +22,7 @@ export interface SyncCommandOptions {
 	statementTimeoutMs: number;
 	maxDeleteRatio: number;
 	allowEmptySource: boolean;
+	allowCascade: boolean;
 }
 
 /** `pgconvoy sync`'s options, in help order. A new option is a row here and a line in parseSyncFlags. */
@@ -113,6 +114,7 @@ export const syncFlags: FlagSpec[] = [
 		emptyHint: 'Give a percentage such as 50%, or leave --max-delete out for 50%.',
 	},
 	{name: 'allow-empty-source', kind: 'boolean', help: 'mirror: allow emptying a table whose source side is empty'},
+	{name: 'allow-cascade', kind: 'boolean', help: 'mirror: let deletes cascade into tables not selected'},
 ];
 
 export const syncHelp = renderHelp({
@@ -215,5 +217,6 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 		statementTimeoutMs: statementTimeout !== undefined ? parseDuration(statementTimeout, '--statement-timeout') : 0,
 		maxDeleteRatio: maxDelete !== undefined ? parseRatio(maxDelete) : 0.5,
 		allowEmptySource: flags.boolean('allow-empty-source'),
+		allowCascade: flags.boolean('allow-cascade'),
 	};
 }

@@ -66,6 +66,7 @@ export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {
 		mode: options.mode ?? 'insert',
 		maxDeleteRatio: options.maxDeleteRatio,
 		allowEmptySource: options.allowEmptySource,
+		allowCascade: options.allowCascade,
 		keys: options.keys,
 		lockTimeoutMs: options.lockTimeoutMs,
 		statementTimeoutMs: options.statementTimeoutMs,

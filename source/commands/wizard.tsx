@@ -48,6 +48,7 @@ export async function runWizard(options: WizardOptions): Promise<number> {
 		options: {
 			maxDeleteRatio: prefill.maxDeleteRatio ?? defaultSyncOptions.maxDeleteRatio,
 			allowEmptySource: prefill.allowEmptySource ?? defaultSyncOptions.allowEmptySource,
+			allowCascade: prefill.allowCascade ?? defaultSyncOptions.allowCascade,
 			keys: prefill.keys ?? defaultSyncOptions.keys,
 			...timeouts,
 		},

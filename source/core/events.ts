@@ -1,4 +1,5 @@
 import type {Finding, SyncMode} from './plan/types.js';
+import type {DeleteReach} from './diff/delete-reach.js';
 
 /** Dry-run counts for one table. */
 export interface TableCounts {
@@ -31,6 +32,8 @@ export interface TableResult {
 
 export interface SyncResult {
 	mode: SyncMode;
+	/** Rows of tables outside the selection that mirror deletes changed through ON DELETE actions (allowed with allowCascade). */
+	cascaded?: DeleteReach[];
 	committed: boolean;
 	tables: TableResult[];
 	ms: number;

@@ -33,6 +33,7 @@ export const defaultSyncOptions: SyncOptions = {
 	mode: 'insert',
 	maxDeleteRatio: 0.5,
 	allowEmptySource: false,
+	allowCascade: false,
 	keys: {},
 	lockTimeoutMs: 5000,
 	statementTimeoutMs: 0,

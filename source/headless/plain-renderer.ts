@@ -64,6 +64,9 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 			write(result.committed ? 'Committed.' : 'Rolled back.');
 			for (const [label, value] of lines) write(`  ${label.padEnd(16)}  ${value.padStart(digits)}`);
 			write(`  ${'duration'.padEnd(16)}  ${formatDuration(result.ms)}`);
+			for (const entry of result.cascaded ?? []) {
+				write(`  also ${entry.action === 'cascade' ? 'deleted' : `${entry.action === 'set null' ? 'set to NULL' : 'set to default'}`}: ${formatCount(entry.rows)} rows of ${entry.table} (${entry.constraint}, from deletes in ${entry.from})`);
+			}
 		},
 		error(error: UserError) {
 			progress?.stop();

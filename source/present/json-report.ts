@@ -25,6 +25,7 @@ export function resultReport(result: SyncResult, source: Endpoint, target: Endpo
 		source: publicEndpoint(source),
 		target: publicEndpoint(target),
 		tables: result.tables,
+		...(result.cascaded ? {cascaded: result.cascaded} : {}),
 		totals: {tables: result.tables.length, ...sumResults(result), errors: 0},
 		ms: result.ms,
 		...(preview ? {findings: preview.findings.map(({table, severity, code, message}) => ({table, severity, code, message}))} : {}),

@@ -19,6 +19,7 @@ import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.j
 import {expectWritten} from './written-rows.js';
 import {fullCopyRatio, selfReferencing} from './write-path.js';
 import {writeForecasts} from '../diff/write-forecasts.js';
+import {deleteReach, deleteReachFindings, type DeleteReach, type RowCondition} from '../diff/delete-reach.js';
 import type {Catalog} from '../catalog/types.js';
 import {serverError} from '../server-errors.js';
 import {findBlockers} from '../lock-blockers.js';
@@ -75,6 +76,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	const results: TableResult[] = [];
 	const pendingDeletes: PendingDelete[] = [];
 	const fresh: TableCounts[] = [];
+	const cascaded: DeleteReach[] = [];
 	let currentTable: string | undefined;
 	let committing = false;
 
@@ -138,6 +140,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 				signal?.throwIfAborted();
 				currentTable = pending.plan.id;
 				const deleteStarted = performance.now();
+				cascaded.push(...(await checkDeleteReach(pending, target, new Set(plan.tables.map((table) => table.id)), plan.options.allowCascade)));
 				pending.result.deleted = await deleteRows(pending, target);
 				expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
 				pending.result.ms += Math.round(performance.now() - deleteStarted);
@@ -173,7 +176,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	}
 
 	function finish(): SyncResult {
-		const result: SyncResult = {mode: plan.options.mode, committed: true, tables: results, ms: Math.round(performance.now() - started)};
+		const result: SyncResult = {mode: plan.options.mode, committed: true, tables: results, ...(cascaded.length > 0 ? {cascaded} : {}), ms: Math.round(performance.now() - started)};
 		onEvent?.({type: 'apply-finished', result});
 		return result;
 	}
@@ -342,6 +345,24 @@ async function withIndexJoins(target: pg.ClientBase, sql: string, join: 'probe' 
 	const result = await target.query(sql);
 	await setLocal(target, previous);
 	return result;
+}
+
+/**
+ * Before a mirror deletes, what its deletes do outside the selection (see deleteReach), judged in
+ * the write transaction: a referencing row that would refuse the delete, or a cascade not allowed,
+ * refuses the sync (exit 4); allowed cascades are returned, for the result to report.
+ */
+async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, selected: Set<string>, allowCascade: boolean): Promise<DeleteReach[]> {
+	const table = pending.plan;
+	const deleted: RowCondition = pending.stage
+		? (alias) => `NOT EXISTS (SELECT 1 FROM ${pending.stage} s WHERE ${table.key.map((name) => `${alias}.${quoteIdent(name)} = s.${quoteIdent(name)}`).join(' AND ')})`
+		: (alias) => keyFilter(table, 'target', pending.diff.deleteKeys.toArray(), `${alias}.`);
+	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, deleted, selected);
+	const refused = deleteReachFindings(table, pending.diff.counts.delete, reach, allowCascade).filter((finding) => finding.severity === 'blocking');
+	if (refused.length > 0) {
+		throw new UserError('blocked', `${refused.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, refused.map((finding) => finding.hint).join('\n'), {flagHint: refused.map((finding) => finding.flagHint ?? finding.hint).join('\n')});
+	}
+	return reach.filter((entry) => entry.action !== 'restrict');
 }
 
 async function deleteRows(pending: PendingDelete, target: pg.ClientBase): Promise<number> {

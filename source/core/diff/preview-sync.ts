@@ -4,6 +4,10 @@ import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
 import {diffTable, KeyProblem, type TableDiff} from './diff-table.js';
 import {writeForecasts} from './write-forecasts.js';
+import {deleteReach, deleteReachFindings} from './delete-reach.js';
+import {keyFilter} from '../apply/key-filter.js';
+import {tableName} from './table-diff-sql.js';
+import type {TablePlan} from '../plan/types.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
 import {beginRead} from '../connection/transactions.js';
@@ -52,7 +56,8 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 					mode: plan.options.mode,
 					hashMethod: plan.hashMethod,
 					withHashes: true,
-					keepKeys: checksParents,
+					// Mirror deletes: their keys find the rows outside the selection that point at them.
+					keepKeys: checksParents || plan.options.mode === 'mirror',
 					maxListedKeys: maxCheckedKeys,
 					fingerprintShortcut: plan.hashMethod === 'record',
 					onKeysRead: (keysRead) => onEvent?.({type: 'preview-table-progress', table: table.id, keysRead, keysEstimated: table.source.estimatedRows + table.target.estimatedRows}),
@@ -66,6 +71,7 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 			if (checksParents && diff.keysListed) dataFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
 			if (diff.counts.insert + diff.counts.update > 0) dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
 			dataFindings.push(...(await writeForecasts(table, diff.counts, plan.options.mode, targetCatalog, source)));
+			if (plan.options.mode === 'mirror' && diff.counts.delete > 0) dataFindings.push(...(await mirrorDeleteFindings(table, diff, selected, plan.options.allowCascade, target)));
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});
 		}
@@ -77,4 +83,14 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 	}
 	await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
 	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...dataFindings, ...mirrorGuardFindings(plan, tables)]};
+}
+
+/** What the mirror's deletes in `table` would do to rows outside the selection, as findings. */
+async function mirrorDeleteFindings(table: TablePlan, diff: TableDiff, selected: Set<string>, allowCascade: boolean, target: pg.ClientBase): Promise<Finding[]> {
+	if (!diff.keysListed) {
+		return [{table: table.id, severity: 'warning', code: 'mirror-cascade-unchecked', message: `${table.id}: too many rows to delete (${diff.counts.delete}) to check here which rows outside the selection reference them; the apply checks before deleting.`}];
+	}
+	const keys = diff.deleteKeys.toArray();
+	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, (alias) => keyFilter(table, 'target', keys, `${alias}.`), selected);
+	return deleteReachFindings(table, diff.counts.delete, reach, allowCascade);
 }

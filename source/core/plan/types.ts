@@ -55,6 +55,8 @@ export interface SyncOptions {
 	maxDeleteRatio: number;
 	/** Mirror guard: allow deleting every row of a table whose source side is empty. */
 	allowEmptySource: boolean;
+	/** Mirror: let deletes cascade (ON DELETE CASCADE / SET NULL / SET DEFAULT) into tables outside the selection. */
+	allowCascade: boolean;
 	/** `--key table=col,...` for tables without a usable key. */
 	keys: Record<string, string[]>;
 	lockTimeoutMs: number;
