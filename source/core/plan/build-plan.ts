@@ -65,16 +65,6 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 		if (plan.target.rowSecurity) {
 			findings.push({table: plan.id, severity: 'warning', code: 'target-row-security', message: `Row-level security is enabled on the target table ${plan.id}: rows the target role cannot see look missing.`, hint: 'Sync as a role that bypasses RLS (table owner or BYPASSRLS).'});
 		}
-		if (options.mode === 'mirror') {
-			for (const table of target.tables.values()) {
-				if (selected.has(table.id)) continue;
-				for (const fk of table.foreignKeys) {
-					if (fk.references !== plan.id || (fk.onDelete !== 'c' && fk.onDelete !== 'n' && fk.onDelete !== 'd')) continue;
-					const effect = fk.onDelete === 'c' ? 'deletes' : 'changes';
-					findings.push({table: plan.id, severity: 'warning', code: 'cascade-outside-selection', message: `Deleting rows from ${plan.id} also ${effect} rows of ${table.id} (${fk.name}, ON DELETE ${fk.onDelete === 'c' ? 'CASCADE' : fk.onDelete === 'n' ? 'SET NULL' : 'SET DEFAULT'}), which is not selected.`});
-				}
-			}
-		}
 	}
 
 	const major = (catalog: Catalog) => Math.floor(catalog.serverVersionNumber / 10000);
