@@ -81,7 +81,7 @@ export async function renderApp(props: {services: WizardServices; initial: Wizar
 	return Object.assign(instance, {exits});
 }
 
-export const options: Omit<SyncOptions, 'mode'> = {maxDeleteRatio: 0.5, allowEmptySource: false, keys: {}, lockTimeoutMs: 5000, statementTimeoutMs: 0};
+export const options: Omit<SyncOptions, 'mode'> = {maxDeleteRatio: 0.5, allowEmptySource: false, allowCascade: false, keys: {}, lockTimeoutMs: 5000, statementTimeoutMs: 0};
 
 export function endpoint(database: string, fields: Partial<Endpoint> = {}): Endpoint {
 	return {
