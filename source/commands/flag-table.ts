@@ -1,3 +1,4 @@
+import {redactUrl} from '../core/connection/url.js';
 import {parseArgs} from 'node:util';
 import {UserError} from '../core/errors.js';
 import {closestName} from '../core/profiles/closest-name.js';
@@ -116,13 +117,14 @@ export function unknownOption(typed: string, specs: readonly FlagSpec[], command
 	const asLong = typed.startsWith('--') ? typed : `-${typed}`;
 	const names = specs.flatMap((spec) => [spec.name, ...(spec.aliases ?? [])].map((name) => `--${name}`));
 	const guess = closestName(asLong, [...names, '--help']);
-	return new UserError('usage', `Unknown option ${typed}.`, `${guess ? `Did you mean ${guess}? ` : ''}${command} --help lists the options.`);
+	return new UserError('usage', `Unknown option ${redactUrl(typed)}.`, `${guess ? `Did you mean ${guess}? ` : ''}${command} --help lists the options.`);
 }
 
 /** Hint for a stray word: `pgconvoy sync dry-run` most likely meant the option. */
 export function unexpectedArgument(arg: string, specs: readonly FlagSpec[], command: string): UserError {
 	const guess = closestName(arg, specs.map((spec) => spec.name));
-	return new UserError('usage', `Unexpected argument "${arg}".`, `${guess ? `Did you mean --${guess}? ` : ''}${command} takes options only; ${command} --help lists them.`);
+	// A stray `password=…` (an unquoted keyword/value connection string) must not be echoed.
+	return new UserError('usage', `Unexpected argument "${redactUrl(arg)}".`, `${guess ? `Did you mean --${guess}? ` : ''}${command} takes options only; ${command} --help lists them.`);
 }
 
 /** The options section of a help screen, made from the same rows the parser reads. */

@@ -114,7 +114,7 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 			const preview: PreviewResult = {mode, tables: [], findings: plan.findings};
 			// One JSON document, also when blocked: the findings say why (exit code 4).
 			if (options.json) {
-				io.stdout(JSON.stringify({...previewReport(preview, source, target), blocked: true}, null, 2) + '\n');
+				io.stdout(JSON.stringify({...previewReport(preview, source, target), dryRun: options.dryRun, blocked: true}, null, 2) + '\n');
 				return exitCodeOf('blocked');
 			}
 			plain.findings(plan.findings);

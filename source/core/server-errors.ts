@@ -58,7 +58,8 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 	const where = context.table ? ` ${context.during === 'apply' && side === 'target' ? 'while writing' : 'while reading'} ${context.table}` : '';
 	const functions = functionsInContext(failure.where);
 	const inFunction = functions.length > 0 ? ` (in ${functions.join(' ← ')} on the ${side})` : '';
-	const detail = failure.detail ? ` ${failure.detail.replace(/\.?$/, '.')}` : '';
+	// A unique violation's DETAIL quotes the values (often e-mail addresses): the constraint says enough.
+	const detail = failure.detail && failure.code !== '23505' ? ` ${failure.detail.replace(/\.?$/, '.')}` : '';
 	const said = ` ${failure.message.replace(/\.?$/, '.')}${detail}`;
 	const serverHint = failure.hint ? ` The server's hint: ${failure.hint}` : '';
 	const constraint = failure.constraint ? ` (constraint ${failure.constraint})` : '';
@@ -147,7 +148,8 @@ function privilegeHint(failure: ServerError, side: SessionRole, {mode, roles, ta
 	if (!object) return side === 'source' ? `The source role ${role} needs SELECT on the synced tables.` : 'See the README, "Privileges", for what the target role needs per mode.';
 	const [, kind, bare] = object;
 	// The server names a table without its schema; the table being read or written is the qualified one.
-	const name = (kind === 'table' || kind === 'relation') && table && table.endsWith(`.${bare}`) ? table : bare;
+	const quoted = displayIdent(bare);
+	const name = (kind === 'table' || kind === 'relation') && table && table.endsWith(`.${quoted}`) ? table : quoted;
 	if (kind === 'schema') return `On the ${side}: GRANT USAGE ON SCHEMA ${name} TO ${role};`;
 	if (kind === 'function') return `On the ${side}: GRANT EXECUTE ON FUNCTION ${name} TO ${role};`;
 	if (side === 'source') return `On the source: GRANT SELECT ON ${kind === 'sequence' ? 'SEQUENCE ' : ''}${name} TO ${role}; (and USAGE on its schema).`;

@@ -19,6 +19,7 @@ import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.j
 import {expectWritten} from './written-rows.js';
 import {fullCopyRatio, selfReferencing} from './write-path.js';
 import {writeForecasts} from '../diff/write-forecasts.js';
+import {hasSecondaryUnique, uniqueConflictFindings} from '../diff/unique-conflicts.js';
 import {deleteReach, deleteReachFindings, type DeleteReach, type RowCondition} from '../diff/delete-reach.js';
 import type {Catalog} from '../catalog/types.js';
 import {serverError} from '../server-errors.js';
@@ -189,7 +190,8 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const into = tableName(table, 'target');
 	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')}) AS empty`)).rows[0]!.empty as boolean;
 
-	if (targetEmpty) {
+	// COPY FROM refuses a table whose rows row-level security checks for this role: those go through INSERT … SELECT.
+	if (targetEmpty && !table.target.rowSecurityActive) {
 		// Everything is an insert (how many is known once copied): COPY straight into the table, no diff and no stage.
 		await refuseForecasts(table, {table: table.id, insert: Math.max(1, expected?.insert ?? 0), update: 0, skip: 0, delete: 0, differing: 0, sourceRows: 1, targetRows: 0}, context);
 		const rowsExpected = expected?.insert ?? table.source.estimatedRows;
@@ -218,7 +220,12 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	}));
 	const counts = diff.counts;
 	if (expected && tableDrifted(expected, counts, mode)) throw new DriftError([counts]);
-	await refuseForecasts(table, counts, context);
+	await refuseForecasts(table, counts, context, diff.keysListed ? () => [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()] : undefined);
+	if (diff.keysListed && hasSecondaryUnique(table)) {
+		// Refused with the rows' keys, before the unique index refuses with their values.
+		const conflicts = await uniqueConflictFindings(table, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target);
+		if (conflicts.length > 0) throw new UserError('blocked', `${conflicts.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, conflicts[0]!.hint);
+	}
 	result.skipped = counts.skip;
 	const rowsToWrite = counts.insert + counts.update;
 	onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite});
@@ -263,7 +270,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	} else {
 		// Rows the target lacks go straight into the table, unless a row may reference another new row of
 		// the same table in a later chunk (a self-referencing key): then they go through the stage in one INSERT.
-		const direct = !selfReferencing(table);
+		const direct = !selfReferencing(table) && !table.target.rowSecurityActive;
 		if (direct) {
 			for (const keys of diff.insertKeys.chunks(keysPerStatement)) {
 				context.signal?.throwIfAborted();
@@ -319,9 +326,9 @@ async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Pro
 }
 
 /** What the preview would have said, for an apply that was not previewed: refuse before writing (exit 4). */
-async function refuseForecasts(table: TablePlan, counts: TableCounts, context: ApplyContext): Promise<void> {
+async function refuseForecasts(table: TablePlan, counts: TableCounts, context: ApplyContext, writeKeys?: () => string[][]): Promise<void> {
 	if (!context.targetCatalog) return;
-	const refused = (await writeForecasts(table, counts, context.plan.options.mode, context.targetCatalog, context.source)).filter((finding) => finding.severity === 'blocking');
+	const refused = (await writeForecasts(table, counts, context.plan.options.mode, context.targetCatalog, context.source, writeKeys)).filter((finding) => finding.severity === 'blocking');
 	if (refused.length === 0) return;
 	throw new UserError('blocked', `${refused.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, refused.map((finding) => finding.hint).join('\n'));
 }

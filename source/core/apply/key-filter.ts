@@ -1,7 +1,7 @@
 import type {TablePlan} from '../plan/types.js';
 import {quoteLiteral} from '../catalog/names.js';
 import {canonicalKeyText, keyColumnSql} from '../diff/key-order.js';
-import {valueAs, type Side} from '../diff/table-diff-sql.js';
+import {equality, valueAs, type Side} from '../diff/table-diff-sql.js';
 
 /** `{"a","b\"c"}`: a PostgreSQL array literal of text values. */
 function arrayLiteral(values: string[]): string {
@@ -23,12 +23,14 @@ export function keyFilter(plan: TablePlan, side: Side, keys: string[][], alias =
 		const canonical = canonicalKeyText(column, value) !== undefined;
 		const exactText = key.wire === 'text' && !canonical && key.select !== value;
 		return {
+			operator: exactText ? '=' : equality(column, side),
 			expression: exactText ? key.select : value,
 			array: `${quoteLiteral(arrayLiteral(keys.map((values) => values[index]!)))}::${exactText ? 'text' : ownType}[]`,
 		};
 	});
-	if (parts.length === 1) return `${parts[0]!.expression} = ANY(${parts[0]!.array})`;
-	return `(${parts.map((part) => part.expression).join(', ')}) IN (SELECT * FROM unnest(${parts.map((part) => part.array).join(', ')}))`;
+	if (parts.length === 1) return `${parts[0]!.expression} ${parts[0]!.operator} ANY(${parts[0]!.array})`;
+	const names = parts.map((_, index) => `k${index}`);
+	return `EXISTS (SELECT 1 FROM unnest(${parts.map((part) => part.array).join(', ')}) AS keys(${names.join(', ')}) WHERE ${parts.map((part, index) => `${part.expression} ${part.operator} keys.${names[index]}`).join(' AND ')})`;
 }
 
 export function* chunked<T>(items: T[], size: number): Generator<T[]> {

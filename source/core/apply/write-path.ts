@@ -15,8 +15,10 @@ export function selfReferencing(table: TablePlan): boolean {
  * COPYed straight in, and everything else (updates, whole-table copies) goes through a stage.
  */
 export function needsStage(table: TablePlan, counts: Pick<TableCounts, 'insert' | 'update' | 'delete' | 'sourceRows' | 'targetRows'>): boolean {
-	if (counts.targetRows === 0) return false;
 	const rowsToWrite = counts.insert + counts.update;
+	// COPY FROM refuses a table under row-level security for the role: every insert goes through a stage.
+	if (table.target.rowSecurityActive) return rowsToWrite > 0;
+	if (counts.targetRows === 0) return false;
 	if (rowsToWrite > fullCopyRatio * counts.sourceRows) return true;
 	return counts.update > 0 || (counts.insert > 0 && selfReferencing(table));
 }

@@ -1,9 +1,13 @@
 import type {SyncPlan, TablePlan} from '../plan/types.js';
 import {quoteIdent} from '../catalog/names.js';
-import {comparedColumn, tableName, tableOnly} from '../diff/table-diff-sql.js';
+import {comparedColumn, equality, tableName, tableOnly} from '../diff/table-diff-sql.js';
 
-const keyMatch = (plan: TablePlan, left: string, right: string) =>
-	plan.key.map((name) => `${left}.${quoteIdent(name)} = ${right}.${quoteIdent(name)}`).join(' AND ');
+/** Rows with the same key, by the target key's own equality (citext: case-insensitive), as its unique index matches. */
+export const keyMatch = (plan: TablePlan, left: string, right: string) =>
+	plan.columns
+		.filter((column) => column.key)
+		.map((column) => `${left}.${quoteIdent(column.name)} ${equality(column, 'target')} ${right}.${quoteIdent(column.name)}`)
+		.join(' AND ');
 
 /** Inserts the staged rows whose key the target lacks. Runs before the update so updated rows may point at new ones. */
 export function insertMissingSql(plan: TablePlan, stage: string): string {

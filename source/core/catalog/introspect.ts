@@ -48,14 +48,17 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	const columns = await client.query<ColumnRow>(columnsSql, [oids]);
 	const equalImage = await evaluateEqualImage(client, columns.rows);
 
-	const keys = await client.query<{table_oid: number; name: string; primary: boolean; columns: string[]}>(
+	const serverVersion = Number(info.rows[0]!.version_number);
+	const keys = await client.query<{table_oid: number; name: string; primary: boolean; columns: string[]; usable: boolean; nulls_not_distinct: boolean; deferrable: boolean}>(
 		`SELECT i.indrelid AS table_oid, ic.relname AS name, i.indisprimary AS primary,
 		        array(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, position)
-		                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.position)::text[] AS columns
+		                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.position)::text[] AS columns,
+		        -- a usable key: every column NOT NULL (NULLs never conflict, so they cannot identify a row)
+		        NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k(attnum) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE NOT a.attnotnull) AS usable,
+		        ${serverVersion >= 150000 ? 'i.indnullsnotdistinct' : 'false'} AS nulls_not_distinct,
+		        coalesce((SELECT con.condeferrable FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u')), false) AS deferrable
 		   FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
 		  WHERE i.indrelid = ANY($1::oid[]) AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL
-		    -- a usable key: every column NOT NULL (NULLs never conflict, so they cannot identify a row)
-		    AND NOT EXISTS (SELECT 1 FROM unnest(i.indkey::int2[]) k(attnum) JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum WHERE NOT a.attnotnull)
 		  ORDER BY i.indisprimary DESC, array_length(i.indkey::int2[], 1), ic.relname`,
 		[oids],
 	);
@@ -114,6 +117,7 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 			partitioned: row.kind === 'p',
 			columns: [],
 			uniqueKeys: [],
+			uniqueIndexes: [],
 			foreignKeys: [],
 			sequences: [],
 			triggers: [],
@@ -134,11 +138,14 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 			name: row.name,
 			type: row.type,
 			typeWithModifier: row.type_with_modifier,
+			baseTypeWithModifier: row.base_type_with_modifier,
+			baseType: row.base_type,
 			typeOid: row.type_oid,
 			builtIn: row.built_in,
 			comparison,
 			...(row.send_function && row.send_comparable ? {sendFunction: row.send_function} : {}),
 			equalImage: exactEquality,
+			...(row.equality_operator ? {equalityOperator: row.equality_operator} : {}),
 			...(exactEquality ? {} : keyCanonicalFor(row)),
 			largeObject: row.large_object,
 			isArray: row.is_array,
@@ -154,7 +161,8 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	}
 	for (const row of keys.rows) {
 		const key: UniqueKey = {name: row.name, columns: row.columns, primary: row.primary};
-		byOid.get(row.table_oid)?.uniqueKeys.push(key);
+		if (row.usable) byOid.get(row.table_oid)?.uniqueKeys.push(key);
+		byOid.get(row.table_oid)?.uniqueIndexes.push({...key, nullsNotDistinct: row.nulls_not_distinct, deferrable: row.deferrable});
 	}
 	for (const row of foreignKeys.rows) {
 		byOid.get(row.table_oid)?.foreignKeys.push({
@@ -192,6 +200,8 @@ interface ColumnRow {
 	name: string;
 	type: string;
 	type_with_modifier: string;
+	base_type_with_modifier: string;
+	base_type: string;
 	type_oid: number;
 	base_name: string;
 	base_kind: string;
@@ -203,6 +213,7 @@ interface ColumnRow {
 	hashable: boolean;
 	equal_image_proc: string | null;
 	opclass_type: number | null;
+	equality_operator: string | null;
 	deterministic: boolean;
 	send_function: string | null;
 	send_comparable: boolean;
@@ -222,18 +233,20 @@ interface ColumnRow {
 const columnsSql = `
 	WITH cols AS (
 	   SELECT a.attrelid, a.attnum, a.attname, a.atttypid, a.atttypmod, a.attnotnull, a.atthasdef, a.attgenerated, a.attidentity, a.attcollation,
-	          coalesce(nullif(t.typbasetype, 0), t.oid) AS base_oid, t.typname AS own_name
+	          coalesce(nullif(t.typbasetype, 0), t.oid) AS base_oid, CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END AS base_typmod, t.typname AS own_name
 	     FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 	    WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped)
 	SELECT c.attrelid AS table_oid, c.attname AS name, format_type(c.atttypid, NULL) AS type,
 	       format_type(c.atttypid, c.atttypmod) AS type_with_modifier, c.atttypid AS type_oid,
+	       CASE WHEN c.base_oid <> c.atttypid THEN format_type(c.base_oid, c.base_typmod) ELSE format_type(c.atttypid, c.atttypmod) END AS base_type_with_modifier,
+	       format_type(c.base_oid, NULL) AS base_type,
 	       b.typname AS base_name, b.typtype AS base_kind,
 	       c.attnotnull AS not_null, c.atthasdef AS has_default, c.attgenerated::text AS generated, c.attidentity::text AS identity,
 	       (b.oid < 16384 AND (b.typelem = 0 OR b.typelem < 16384)) AS built_in,
 	       EXISTS (SELECT 1 FROM pg_opclass o JOIN pg_am m ON m.oid = o.opcmethod AND m.amname = 'hash'
 	                 JOIN pg_amproc p ON p.amprocfamily = o.opcfamily AND p.amprocnum = 2
 	                WHERE o.opcdefault AND o.opcintype = b.oid) AS hashable,
-	       eq.proc AS equal_image_proc, eq.opcintype::int AS opclass_type,
+	       eq.proc AS equal_image_proc, eq.opcintype::int AS opclass_type, eq.equality AS equality_operator,
 	       coalesce((SELECT co.collisdeterministic FROM pg_collation co WHERE co.oid = c.attcollation), true) AS deterministic,
 	       CASE WHEN b.typsend <> 0 THEN quote_ident(sn.nspname) || '.' || quote_ident(sp.proname) END AS send_function,
 	       -- record_send writes column type OIDs, array_send the element type's OID: comparable only when built in
@@ -250,7 +263,11 @@ const columnsSql = `
 	  LEFT JOIN pg_proc sp ON sp.oid = b.typsend
 	  LEFT JOIN pg_namespace sn ON sn.oid = sp.pronamespace
 	  LEFT JOIN LATERAL (
-	       SELECT o.opcintype, (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pp.proname)
+	       SELECT o.opcintype,
+	              (SELECT 'OPERATOR(' || quote_ident(opn.nspname) || '.' || op.oprname || ')'
+	                 FROM pg_amop ao JOIN pg_operator op ON op.oid = ao.amopopr JOIN pg_namespace opn ON opn.oid = op.oprnamespace
+	                WHERE ao.amopfamily = o.opcfamily AND ao.amopstrategy = 3 AND ao.amoplefttype = o.opcintype AND ao.amoprighttype = o.opcintype) AS equality,
+	              (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pp.proname)
 	                 FROM pg_amproc ap JOIN pg_proc pp ON pp.oid = ap.amproc JOIN pg_namespace pn ON pn.oid = pp.pronamespace
 	                WHERE ap.amprocfamily = o.opcfamily AND ap.amprocnum = 4
 	                  AND ap.amproclefttype = o.opcintype AND ap.amprocrighttype = o.opcintype) AS proc

@@ -26,6 +26,10 @@ export interface Column {
 	type: string;
 	/** format_type() with typmod: `numeric(10,2)`, `character varying(40)`. */
 	typeWithModifier: string;
+	/** The same for a domain's base type (the type itself otherwise): what a value is cast to on the other side, where the domain may not exist. */
+	baseTypeWithModifier: string;
+	/** A domain's base type without typmod (`bpchar`, `character varying`), the type itself otherwise. */
+	baseType: string;
 	typeOid: number;
 	/** A built-in type (or array of one): its binary COPY form is the same on any server. */
 	builtIn: boolean;
@@ -34,6 +38,12 @@ export interface Column {
 	sendFunction?: string;
 	/** Equality is identity (equal image): a key of this type matches by its exact value. */
 	equalImage: boolean;
+	/**
+	 * `OPERATOR(public.=)`: the equality of its default btree operator class, schema-qualified, so a
+	 * comparison means what the unique index means under any search_path (citext's `=` lives in the
+	 * extension's schema; unqualified under search_path = pg_catalog it would be text's `=`).
+	 */
+	equalityOperator?: string;
 	keyCanonical?: KeyCanonical;
 	/** The labels of its enum type (or of its array's element enum type), in order: a label missing on the other side cannot be written. */
 	enumLabels?: string[];
@@ -57,6 +67,14 @@ export interface UniqueKey {
 	name: string;
 	columns: string[];
 	primary: boolean;
+}
+
+/** Any unique index on plain columns (not partial, no expressions), usable as a key or not. */
+export interface UniqueIndex extends UniqueKey {
+	/** UNIQUE NULLS NOT DISTINCT (PostgreSQL 15+): NULLs collide too. */
+	nullsNotDistinct: boolean;
+	/** Backs a DEFERRABLE constraint: checked at the end of the statement or transaction, not per row. */
+	deferrable: boolean;
 }
 
 export interface ForeignKey {
@@ -87,7 +105,10 @@ export interface Table {
 	/** relkind 'p'. Plain tables are read, compared and deleted with ONLY, so INHERITS children stay out. */
 	partitioned: boolean;
 	columns: Column[];
+	/** Unique indexes on NOT NULL plain columns: the keys rows can be matched on. */
 	uniqueKeys: UniqueKey[];
+	/** Every unique index on plain columns: what a written row must not collide with. */
+	uniqueIndexes: UniqueIndex[];
 	foreignKeys: ForeignKey[];
 	sequences: ColumnSequence[];
 	/** What the connected role may do on it (has_table_privilege). */

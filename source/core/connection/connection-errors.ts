@@ -40,6 +40,14 @@ export function connectionError(error: unknown, endpoint: Endpoint, role: string
 			return new UserError('connection', `The ${where} has no free connection slots.`, 'Close other sessions or raise max_connections.', {cause: error});
 	}
 	const message = failure?.message ?? String(error);
+	// A pooler (PgBouncer) answers for the server with its own codes (08P01): read what it says.
+	if (/SASL authentication failed|password authentication failed|auth failed/i.test(message)) {
+		return new UserError('auth', `The ${where} rejected the password for user ${endpoint.user} (${message}).`, 'Check the password (or its source: profile, env var, pgpass) and the user name; behind a pooler, also its auth_file.', {cause: error});
+	}
+	const missingDatabase = /database "([^"]+)" does not exist|no such database: (\S+)/i.exec(message);
+	if (missingDatabase) {
+		return new UserError('database-missing', `Database ${endpoint.database} does not exist on the ${role} server ${endpoint.host}:${endpoint.port} (${message}).`, `Create it (createdb ${endpoint.database}) and run your migrations, fix the database name, or add it to the pooler's [databases].`, {cause: error});
+	}
 	if (/password must be a string|no password/i.test(message)) {
 		return new UserError('auth', `The ${where} asks for a password and none was given.`, 'Put it in the URL, an env var (profile password env:VAR) or ~/.pgpass.', {cause: error});
 	}

@@ -51,7 +51,7 @@ export async function setLocal(client: pg.ClientBase, settings: Readonly<Record<
 	const result = await client.query<{name: string; previous: string}>(
 		`SELECT v.name, pg_catalog.current_setting(v.name) AS previous, pg_catalog.set_config(v.name, v.value, true) AS applied
 		   FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS v(name, value)
-		  WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_settings s WHERE s.name = v.name)`,
+		  WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_settings s WHERE pg_catalog.lower(s.name) = pg_catalog.lower(v.name))`,
 		[names, names.map((name) => settings[name]!)],
 	);
 	return Object.fromEntries(result.rows.map((row) => [row.name, row.previous]));

@@ -162,7 +162,7 @@ function parsePort(value: string, origin: string): number {
  * `/` or spaces are hidden whole; over-redacting a line is preferable to leaking part of a secret.
  */
 const urlPasswordPattern = /(postgres(?:ql)?:\/\/[^:@\s/]*):(?:(?!postgres(?:ql)?:\/\/)[^\n])*@/gi;
-const parameterPasswordPattern = /([?&\s]password=)[^&\s]*/gi;
+const parameterPasswordPattern = /((?:^|[?&\s"'])password=)[^&\s"']*/gi;
 
 /** Replaces every password inside PostgreSQL URLs (and `password=` parameters) in arbitrary text with `***`. */
 export function redactUrl(text: string): string {

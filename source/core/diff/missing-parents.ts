@@ -64,7 +64,7 @@ async function missingParentValues(
 	for (const values of chunked([...referenced.values()], keysPerQuery)) {
 		const arrays = types.map((type, index) => typedArray(values.map((row) => row[index] ?? null), type));
 		const names = fk.referencedColumns.map((_, index) => `v${index}`);
-		const match = fk.referencedColumns.map((name, index) => `p.${quoteIdent(name)} = v.${names[index]}`).join(' AND ');
+		const match = fk.referencedColumns.map((name, index) => `p.${quoteIdent(name)} ${parent.columns.find((column) => column.name === name)?.equalityOperator ?? '='} v.${names[index]}`).join(' AND ');
 		const result = await target.query<{count: string; examples: string[][] | null}>(
 			`SELECT count(*)::text AS count, (array_agg(ARRAY[${names.map((name) => `v.${name}::text`).join(', ')}]))[1:${examplesShown}] AS examples
 			   FROM unnest(${arrays.join(', ')}) AS v(${names.join(', ')})

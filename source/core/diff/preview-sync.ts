@@ -3,7 +3,8 @@ import type {Finding, SyncPlan} from '../plan/types.js';
 import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
 import {diffTable, KeyProblem, type TableDiff} from './diff-table.js';
-import {writeForecasts} from './write-forecasts.js';
+import {missingEnumLabels, writeForecasts} from './write-forecasts.js';
+import {hasSecondaryUnique, uniqueConflictFindings} from './unique-conflicts.js';
 import {deleteReach, deleteReachFindings} from './delete-reach.js';
 import {keyFilter} from '../apply/key-filter.js';
 import {tableName} from './table-diff-sql.js';
@@ -57,7 +58,7 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 					hashMethod: plan.hashMethod,
 					withHashes: true,
 					// Mirror deletes: their keys find the rows outside the selection that point at them.
-					keepKeys: checksParents || plan.options.mode === 'mirror',
+					keepKeys: checksParents || plan.options.mode === 'mirror' || hasSecondaryUnique(table) || missingEnumLabels(table),
 					maxListedKeys: maxCheckedKeys,
 					fingerprintShortcut: plan.hashMethod === 'record',
 					onKeysRead: (keysRead) => onEvent?.({type: 'preview-table-progress', table: table.id, keysRead, keysEstimated: table.source.estimatedRows + table.target.estimatedRows}),
@@ -70,7 +71,8 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 			}
 			if (checksParents && diff.keysListed) dataFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
 			if (diff.counts.insert + diff.counts.update > 0) dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
-			dataFindings.push(...(await writeForecasts(table, diff.counts, plan.options.mode, targetCatalog, source)));
+			dataFindings.push(...(await writeForecasts(table, diff.counts, plan.options.mode, targetCatalog, source, diff.keysListed ? () => [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()] : undefined)));
+			if (diff.keysListed && hasSecondaryUnique(table)) dataFindings.push(...(await uniqueConflictFindings(table, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
 			if (plan.options.mode === 'mirror' && diff.counts.delete > 0) dataFindings.push(...(await mirrorDeleteFindings(table, diff, selected, plan.options.allowCascade, target)));
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});

@@ -4,6 +4,14 @@ import {keyColumnSql} from './key-order.js';
 
 export type Side = 'source' | 'target';
 
+/**
+ * The equality a key or unique index means for this column on one side, schema-qualified (see
+ * Column.equalityOperator); `=` for types without a btree operator class.
+ */
+export function equality(column: ColumnPlan, side: Side): string {
+	return (side === 'source' && !column.sourceCast ? column.source : column.target).equalityOperator ?? '=';
+}
+
 /** A column's value on one side, as the target's type: the source's is cast first where the types differ. */
 export function valueAs(column: ColumnPlan, alias: string, side: Side): string {
 	const name = alias + quoteIdent(column.name);

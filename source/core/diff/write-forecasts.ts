@@ -4,6 +4,7 @@ import type {Finding, SyncMode, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
 import {quoteIdent, quoteLiteral} from '../catalog/names.js';
 import {needsStage} from '../apply/write-path.js';
+import {chunked, keyFilter} from '../apply/key-filter.js';
 import {tableOnly} from './table-diff-sql.js';
 
 /**
@@ -12,7 +13,7 @@ import {tableOnly} from './table-diff-sql.js';
  * stage, and enum labels the source's rows use that the target's enum lacks (also inside arrays).
  * Each is a blocking finding naming the fix; the preview reports them, the apply refuses on them.
  */
-export async function writeForecasts(table: TablePlan, counts: TableCounts, mode: SyncMode, target: Catalog, source: pg.ClientBase): Promise<Finding[]> {
+export async function writeForecasts(table: TablePlan, counts: TableCounts, mode: SyncMode, target: Catalog, source: pg.ClientBase, writeKeys?: () => string[][]): Promise<Finding[]> {
 	const findings: Finding[] = [];
 	const role = target.role;
 	const needed: Array<[keyof TablePlan['target']['privileges'], number]> = [
@@ -39,12 +40,21 @@ export async function writeForecasts(table: TablePlan, counts: TableCounts, mode
 			hint: `On the target: GRANT TEMP ON DATABASE ${quoteIdent(target.database)} TO ${role};`,
 		});
 	}
-	if (counts.insert + (mode === 'insert' ? 0 : counts.update) > 0) findings.push(...(await enumLabelFindings(table, source)));
+	if (counts.insert + (mode === 'insert' ? 0 : counts.update) > 0) findings.push(...(await enumLabelFindings(table, source, writeKeys)));
 	return findings;
 }
 
-/** Source rows holding an enum label the target's enum type lacks: they cannot be written. */
-async function enumLabelFindings(table: TablePlan, source: pg.ClientBase): Promise<Finding[]> {
+/** Enum columns whose source type has labels the target's lacks: the rows to write must be checked for them. */
+export function missingEnumLabels(table: TablePlan): boolean {
+	return table.columns.some((column) => column.source.enumLabels?.some((label) => column.target.enumLabels && !column.target.enumLabels.includes(label)));
+}
+
+/**
+ * Rows to write holding an enum label the target's enum type lacks: they cannot be written. Only
+ * the rows the mode writes count (`writeKeys`, when the diff listed them; else every source row).
+ * The keys are read only when a label is missing: a large list is not materialised for nothing.
+ */
+async function enumLabelFindings(table: TablePlan, source: pg.ClientBase, writeKeys: (() => string[][]) | undefined): Promise<Finding[]> {
 	const findings: Finding[] = [];
 	for (const column of table.columns) {
 		const targetLabels = column.target.enumLabels;
@@ -53,7 +63,11 @@ async function enumLabelFindings(table: TablePlan, source: pg.ClientBase): Promi
 		if (missing.length === 0) continue;
 		const labels = `ARRAY[${missing.map(quoteLiteral).join(', ')}]::text[]`;
 		const uses = column.source.isArray ? `${quoteIdent(column.name)}::text[] && ${labels}` : `${quoteIdent(column.name)}::text = ANY(${labels})`;
-		const rows = Number((await source.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${tableOnly(table, 'source')} WHERE ${uses}`)).rows[0]!.rows);
+		let rows = 0;
+		for (const keys of writeKeys ? chunked(writeKeys(), 10_000) : [undefined]) {
+			const written = keys ? ` AND ${keyFilter(table, 'source', keys)}` : '';
+			rows += Number((await source.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${tableOnly(table, 'source')} WHERE ${uses}${written}`)).rows[0]!.rows);
+		}
 		if (rows === 0) continue;
 		findings.push({
 			table: table.id,

@@ -116,7 +116,8 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 		}
 		// Cast to what an assignment would store (numeric(10,2) rounds), but never to a length limit: an
 		// explicit cast to varchar(n) truncates where the write would fail.
-		const castType = targetColumn.textLike ? targetColumn.type : targetColumn.typeWithModifier;
+		// A domain's base type: the domain itself may exist only on the target, and its CHECK is the target's to apply.
+		const castType = targetColumn.textLike ? targetColumn.baseType : targetColumn.baseTypeWithModifier;
 		const castable = sameType || targetColumn.builtIn;
 		columns.push({
 			name,
