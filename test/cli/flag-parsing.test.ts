@@ -36,6 +36,7 @@ describe('parseSyncFlags', () => {
 			statementTimeoutMs: 0,
 			maxDeleteRatio: 0.5,
 			allowEmptySource: false,
+			allowCascade: false,
 		});
 		const options = parseSyncFlags([
 			'--local-db-url', 'postgres://a@h/src', '--prod-db-url=prod', '--tables', 'users, classes', '--table', 'qcms',
@@ -60,6 +61,7 @@ describe('parseSyncFlags', () => {
 			statementTimeoutMs: 60_000,
 			maxDeleteRatio: 0.2,
 			allowEmptySource: true,
+			allowCascade: false,
 		});
 	});
 

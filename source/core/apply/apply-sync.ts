@@ -17,7 +17,7 @@ import {keyFilter} from './key-filter.js';
 import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
 import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.js';
 import {expectWritten} from './written-rows.js';
-import {fullCopyRatio, selfReferencing} from './write-path.js';
+import {copiesWholeTable, selfReferencing} from './write-path.js';
 import {writeForecasts} from '../diff/write-forecasts.js';
 import {hasSecondaryUnique, uniqueConflictFindings} from '../diff/unique-conflicts.js';
 import {deleteReach, deleteReachFindings, type DeleteReach, type RowCondition} from '../diff/delete-reach.js';
@@ -235,7 +235,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten, rowsToWrite});
 	};
 
-	const wholeTable = !diff.keysListed || rowsToWrite > fullCopyRatio * counts.sourceRows;
+	const wholeTable = copiesWholeTable(table, counts, diff.keysListed);
 	// Qualified: the write transaction runs under the role's search_path.
 	const stage = `pg_temp.${quoteIdent(`pgconvoy_stage_${index}`)}`;
 	if (wholeTable) {

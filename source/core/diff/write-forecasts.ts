@@ -4,6 +4,7 @@ import type {Finding, SyncMode, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
 import {quoteIdent, quoteLiteral} from '../catalog/names.js';
 import {needsStage} from '../apply/write-path.js';
+export {missingEnumLabels} from '../apply/write-path.js';
 import {chunked, keyFilter} from '../apply/key-filter.js';
 import {tableOnly} from './table-diff-sql.js';
 
@@ -42,11 +43,6 @@ export async function writeForecasts(table: TablePlan, counts: TableCounts, mode
 	}
 	if (counts.insert + (mode === 'insert' ? 0 : counts.update) > 0) findings.push(...(await enumLabelFindings(table, source, writeKeys)));
 	return findings;
-}
-
-/** Enum columns whose source type has labels the target's lacks: the rows to write must be checked for them. */
-export function missingEnumLabels(table: TablePlan): boolean {
-	return table.columns.some((column) => column.source.enumLabels?.some((label) => column.target.enumLabels && !column.target.enumLabels.includes(label)));
 }
 
 /**
