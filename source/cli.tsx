@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
 			case 'sync': {
 				if (asksForHelp(rest)) return printHelp(io, ['sync']);
 				const options = parseSyncFlags(rest);
-				if (interactive && !options.yes && !options.json && !options.dryRun) {
+				if (interactive && !options.yes && !options.json && !options.dryRun && !options.rehearse) {
 					allowLiveRendering();
 					const {runWizard} = await import('./commands/wizard.js');
 					return await runWizard({prefill: options, env: process.env, cwd: process.cwd()});

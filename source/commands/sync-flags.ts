@@ -14,6 +14,8 @@ export interface SyncCommandOptions {
 	allSchemas: boolean;
 	mode?: SyncMode;
 	dryRun: boolean;
+	/** Run the real apply, then roll it back: exact counts and any failure, nothing kept. */
+	rehearse: boolean;
 	yes: boolean;
 	confirm?: string;
 	json: boolean;
@@ -76,6 +78,7 @@ export const syncFlags: FlagSpec[] = [
 	},
 	{name: 'update-existing', kind: 'boolean', help: ''},
 	{name: 'dry-run', kind: 'boolean', help: 'only count what would change'},
+	{name: 'rehearse', kind: 'boolean', help: 'run the real apply, then roll it back'},
 	{name: 'yes', kind: 'boolean', short: 'y', help: 'write without asking (required when stdin is not a terminal)'},
 	{
 		name: 'confirm',
@@ -209,6 +212,7 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 		allSchemas: flags.boolean('all-schemas'),
 		mode,
 		dryRun: flags.boolean('dry-run'),
+		rehearse: flags.boolean('rehearse'),
 		yes: flags.boolean('yes'),
 		confirm: flags.value('confirm'),
 		json: flags.boolean('json'),

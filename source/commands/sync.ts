@@ -95,7 +95,8 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 	const mode = options.mode ?? 'insert';
 	let session: SyncSession | undefined;
 	try {
-		if (!options.dryRun && !options.yes) {
+		// A rehearsal keeps nothing: like a dry run, it needs no --yes.
+		if (!options.dryRun && !options.rehearse && !options.yes) {
 			throw new UserError(
 				'usage',
 				io.stdinIsTTY ? 'Headless mode writes only with --yes.' : 'Refusing to write: stdin is not a terminal, so nobody can confirm.',
@@ -103,7 +104,7 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 			);
 		}
 		const {source, target} = await resolveSyncEndpoints(options, io);
-		if (!options.dryRun) checkProductionConfirmation(target, options.confirm);
+		if (!options.dryRun && !options.rehearse) checkProductionConfirmation(target, options.confirm);
 		session = await SyncSession.open(source, target, {schemas: options.schemas, allSchemas: options.allSchemas});
 		const plan = session.plan({tables: options.tables, exclude: options.exclude}, syncOptionsFrom(options));
 		if (!options.json) {
@@ -135,7 +136,7 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 			if (event.type === 'apply-phase' && event.phase === 'committing') io.onCommitting?.();
 			onEvent?.(event);
 		};
-		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets});
+		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets, rehearse: options.rehearse});
 		if (io.signal?.aborted) io.stderr('Ctrl-C came after COMMIT was sent: the target confirms the sync committed.\n');
 		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
 		else plain.stats(result);

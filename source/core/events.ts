@@ -32,6 +32,8 @@ export interface TableResult {
 
 export interface SyncResult {
 	mode: SyncMode;
+	/** A rehearsal: everything was written, then rolled back (`committed` is false). */
+	rehearsed?: boolean;
 	/** Rows of tables outside the selection that mirror deletes changed through ON DELETE actions (allowed with allowCascade). */
 	cascaded?: DeleteReach[];
 	committed: boolean;

@@ -109,7 +109,7 @@ export class SyncSession {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}));
 	}
 
-	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting'> = {}): Promise<SyncResult> {
+	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse'> = {}): Promise<SyncResult> {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
 			applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, targetCatalog: this.targetCatalog, ...listeners}),
 		);

@@ -61,7 +61,7 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 			// Counts right-aligned in one column, so their digits line up.
 			const digits = Math.max(...lines.map(([, value]) => value.length));
 			write('');
-			write(result.committed ? 'Committed.' : 'Rolled back.');
+			write(result.rehearsed ? 'Rehearsed: every statement ran, then everything was rolled back; the target is unchanged (sequences aside).' : result.committed ? 'Committed.' : 'Rolled back.');
 			for (const [label, value] of lines) write(`  ${label.padEnd(16)}  ${value.padStart(digits)}`);
 			write(`  ${'duration'.padEnd(16)}  ${formatDuration(result.ms)}`);
 			for (const entry of result.cascaded ?? []) {

@@ -22,6 +22,7 @@ export function resultReport(result: SyncResult, source: Endpoint, target: Endpo
 		mode: result.mode,
 		dryRun: false,
 		committed: result.committed,
+		...(result.rehearsed ? {rehearsed: true} : {}),
 		source: publicEndpoint(source),
 		target: publicEndpoint(target),
 		tables: result.tables,

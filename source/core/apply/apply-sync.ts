@@ -34,6 +34,12 @@ export interface ApplyContext {
 	targetEndpoint: Endpoint;
 	/** For the checks the preview makes before writing (privileges, TEMP, enum labels); skipped when absent. */
 	targetCatalog?: Catalog;
+	/**
+	 * Rehearse: run the real apply in the target transaction (every statement, trigger and
+	 * constraint), then roll it back and report what it did. Sequences are not advanced; values
+	 * that column defaults or triggers took from sequences stay consumed (nextval is not transactional).
+	 */
+	rehearse?: boolean;
 	/** The confirmed preview: if the data changed since, roll back and report drift. */
 	expected?: PreviewResult;
 	onEvent?: SyncEventListener;
@@ -94,6 +100,12 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	let transactionId: string | undefined;
 	try {
 		await writeAll();
+		if (context.rehearse) {
+			// Everything ran for real, triggers and constraints included; now none of it stays.
+			await target.query('ROLLBACK');
+			await source.query('ROLLBACK').catch(() => {});
+			return finish(false);
+		}
 		// From here Ctrl-C cannot roll back by cancelling: COMMIT is on its way, and its outcome gets settled.
 		committing = true;
 		onEvent?.({type: 'apply-phase', phase: 'committing'});
@@ -159,7 +171,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
 			const sequenceFindings = (await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))).flat();
 			if (sequenceFindings.length > 0) throw new UserError('blocked', `${sequenceFindings.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, sequenceFindings.map((finding) => finding.hint).join('\n'));
-			await advanceSequences(target, written);
+			// setval() is not transactional: a rehearsal leaves sequences alone (it cannot take back what defaults consumed).
+			if (!context.rehearse) await advanceSequences(target, written);
 			signal?.throwIfAborted();
 			// Deferred checks run now rather than inside COMMIT: COMMIT then only commits, so it answers in
 			// moments, and a long silence means a lost reply rather than a busy server.
@@ -176,8 +189,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 		}
 	}
 
-	function finish(): SyncResult {
-		const result: SyncResult = {mode: plan.options.mode, committed: true, tables: results, ...(cascaded.length > 0 ? {cascaded} : {}), ms: Math.round(performance.now() - started)};
+	function finish(committed = true): SyncResult {
+		const result: SyncResult = {mode: plan.options.mode, committed, ...(context.rehearse ? {rehearsed: true} : {}), tables: results, ...(cascaded.length > 0 ? {cascaded} : {}), ms: Math.round(performance.now() - started)};
 		onEvent?.({type: 'apply-finished', result});
 		return result;
 	}
