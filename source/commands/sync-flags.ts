@@ -25,6 +25,10 @@ export interface SyncCommandOptions {
 	maxDeleteRatio: number;
 	allowEmptySource: boolean;
 	allowCascade: boolean;
+	/** --dry-run: write the reviewed plan (selection, mode, per-table counts and key digests) here. */
+	planOut?: string;
+	/** Apply exactly this reviewed plan, only if every digest still holds. */
+	plan?: string;
 }
 
 /** `pgconvoy sync`'s options, in help order. A new option is a row here and a line in parseSyncFlags. */
@@ -79,6 +83,8 @@ export const syncFlags: FlagSpec[] = [
 	{name: 'update-existing', kind: 'boolean', help: ''},
 	{name: 'dry-run', kind: 'boolean', help: 'only count what would change'},
 	{name: 'rehearse', kind: 'boolean', help: 'run the real apply, then roll it back'},
+	{name: 'plan-out', kind: 'value', placeholder: 'FILE', help: 'with --dry-run: save the reviewed plan', emptyHint: 'Give a file name: --plan-out plan.json'},
+	{name: 'plan', kind: 'value', placeholder: 'FILE', help: 'apply a reviewed plan if nothing drifted', emptyHint: 'Give the file --plan-out wrote: --plan plan.json'},
 	{name: 'yes', kind: 'boolean', short: 'y', help: 'write without asking (required when stdin is not a terminal)'},
 	{
 		name: 'confirm',
@@ -213,6 +219,8 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 		mode,
 		dryRun: flags.boolean('dry-run'),
 		rehearse: flags.boolean('rehearse'),
+		planOut: flags.value('plan-out'),
+		plan: flags.value('plan'),
 		yes: flags.boolean('yes'),
 		confirm: flags.value('confirm'),
 		json: flags.boolean('json'),

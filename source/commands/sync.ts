@@ -8,6 +8,8 @@ import {SyncSession, defaultSyncOptions} from '../core/sync-session.js';
 import {isBlocked, type SyncOptions} from '../core/plan/types.js';
 import {UserError, exitCodeOf} from '../core/errors.js';
 import {isServerError, serverError} from '../core/server-errors.js';
+import {checkPlanEndpoints, planPreview, readPlanFile, writePlanFile, type PlanFile} from './plan-file.js';
+import {resolve} from 'node:path';
 import type {PreviewResult, SyncEventListener} from '../core/events.js';
 import type {CommitBudgets} from '../core/apply/settle-commit.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
@@ -87,14 +89,25 @@ export function checkProductionConfirmation(target: Endpoint, confirm: string | 
 }
 
 /** `pgconvoy sync` without the wizard: plain lines or one JSON document, and an exit code. */
-export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo): Promise<number> {
+export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo): Promise<number> {
+	let reviewed: PlanFile | undefined;
+	let options = given;
 	// A status line on a terminal's stderr while long phases run (never in --json, never when piped).
 	const progress = options.json ? undefined : createProgressLine(process.stderr);
 	const plain = createPlainRenderer((line) => io.stdout(line + '\n'), progress);
 	const problems = createPlainRenderer((line) => io.stderr(line + '\n'), progress);
-	const mode = options.mode ?? 'insert';
+	let mode = options.mode ?? 'insert';
 	let session: SyncSession | undefined;
 	try {
+		if (options.planOut !== undefined && !options.dryRun) throw new UserError('usage', '--plan-out saves what a dry run reviewed: it needs --dry-run.', 'pgconvoy sync … --dry-run --plan-out plan.json, then pgconvoy sync … --plan plan.json --yes');
+		if (options.plan !== undefined) {
+			if (options.tables.length > 0 || options.exclude.length > 0 || options.mode !== undefined || options.dryRun) {
+				throw new UserError('usage', '--plan applies the reviewed plan as it is: its tables and mode come from the file.', 'Leave out --tables, --exclude, --mode and --dry-run, or make a new plan.');
+			}
+			reviewed = readPlanFile(options.plan);
+			options = {...options, ...reviewed.selection, mode: reviewed.mode};
+			mode = reviewed.mode;
+		}
 		// A rehearsal keeps nothing: like a dry run, it needs no --yes.
 		if (!options.dryRun && !options.rehearse && !options.yes) {
 			throw new UserError(
@@ -104,6 +117,7 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 			);
 		}
 		const {source, target} = await resolveSyncEndpoints(options, io);
+		if (reviewed) checkPlanEndpoints(reviewed, options.plan!, source, target);
 		if (!options.dryRun && !options.rehearse) checkProductionConfirmation(target, options.confirm);
 		session = await SyncSession.open(source, target, {schemas: options.schemas, allSchemas: options.allSchemas});
 		const plan = session.plan({tables: options.tables, exclude: options.exclude}, syncOptionsFrom(options));
@@ -124,10 +138,14 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 		const onEvent = options.json ? undefined : plain.event;
 		if (options.dryRun) {
 			const preview = await session.preview(plan, {onEvent, signal: io.signal});
-			if (options.json) io.stdout(JSON.stringify(previewReport(preview, source, target), null, 2) + '\n');
+			// A plan worth applying only: one the findings do not block.
+			const planFile = options.planOut !== undefined && !isBlocked(preview.findings) ? resolve(io.cwd, options.planOut) : undefined;
+			if (planFile) writePlanFile(planFile, options, source, target, preview);
+			if (options.json) io.stdout(JSON.stringify({...previewReport(preview, source, target), ...(planFile ? {planFile} : {})}, null, 2) + '\n');
 			else {
 				plain.findings(preview.findings);
 				plain.previewTotals(preview);
+				if (planFile) io.stdout(`Plan saved to ${planFile}: apply it with --plan ${planFile} --yes (it refuses if the data changed).\n`);
 			}
 			return isBlocked(preview.findings) ? 4 : 0;
 		}
@@ -136,7 +154,7 @@ export async function runHeadlessSync(options: SyncCommandOptions, io: CommandIo
 			if (event.type === 'apply-phase' && event.phase === 'committing') io.onCommitting?.();
 			onEvent?.(event);
 		};
-		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets, rehearse: options.rehearse});
+		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets, rehearse: options.rehearse, ...(reviewed ? {expected: planPreview(reviewed)} : {})});
 		if (io.signal?.aborted) io.stderr('Ctrl-C came after COMMIT was sent: the target confirms the sync committed.\n');
 		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
 		else plain.stats(result);

@@ -13,6 +13,11 @@ export interface TableCounts {
 	differing: number;
 	sourceRows: number;
 	targetRows: number;
+	/**
+	 * Which keys: a digest of the keys to insert, update (or, in insert mode, that differ) and
+	 * delete, in key order. The drift guard compares them, not only the counts (see KeyDigest).
+	 */
+	digests?: {insert: string; update: string; delete: string};
 }
 
 export interface PreviewResult {

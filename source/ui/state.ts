@@ -4,7 +4,7 @@ import {describeEndpoint, sameDatabase} from '../core/connection/endpoint.js';
 import {UserError} from '../core/errors.js';
 import type {DatabaseSummary, TableChoice} from '../core/sync-session.js';
 import type {PreviewResult, SyncResult, TableResult} from '../core/events.js';
-import type {SyncMode, SyncOptions, SyncPlan} from '../core/plan/types.js';
+import {isBlocked, type Finding, type SyncMode, type SyncOptions, type SyncPlan} from '../core/plan/types.js';
 import type {WizardSession} from './services.js';
 import {changesNothing} from '../present/totals.js';
 
@@ -44,11 +44,17 @@ export type Step =
 			notice?: string;
 	  }
 	| {name: 'mode'}
-	/** `run` changes to count again (after a drift); `notice` explains why the counts are back. */
-	| {name: 'preview'; run: number; notice?: string; error?: UserError}
+	/**
+	 * `run` changes to count again (after a drift); `notice` explains why the counts are back.
+	 * `rehearsal`: the real apply running in a transaction that is rolled back, or why it failed.
+	 * `cascade`: the user said no to the cascaded changes a mirror's deletes would make.
+	 */
+	| {name: 'preview'; run: number; notice?: string; error?: UserError; rehearsal?: Rehearsal; cascade?: 'declined'}
 	| {name: 'confirm'; typed: string; mismatch: boolean}
 	| {name: 'apply'; abort: 'no' | 'asking' | 'requested'}
 	| {name: 'summary'; outcome: Outcome; report?: {path: string} | {error: UserError}};
+
+export type Rehearsal = {kind: 'running'} | {kind: 'failed'; error: UserError};
 
 export type StepName = Step['name'];
 export const stepOrder: readonly StepName[] = ['source', 'target', 'tables', 'mode', 'preview', 'confirm', 'apply', 'summary'];
@@ -63,8 +69,13 @@ export interface WizardContext {
 	mode?: SyncMode;
 	/** Everything but the mode, from the flags or the defaults. */
 	options: Omit<SyncOptions, 'mode'>;
-	/** The counts the user confirms; dropped whenever the selection, the mode or the session changes. */
-	preview?: {plan: SyncPlan; result: PreviewResult};
+	/**
+	 * The counts the user confirms; dropped whenever the selection, the mode or the session changes.
+	 * `rehearsed`: what the real apply did in a rolled-back transaction, for the same plan.
+	 */
+	preview?: {plan: SyncPlan; result: PreviewResult; rehearsed?: SyncResult};
+	/** The user allowed the cascaded changes of this selection's mirror deletes; asked again once the selection or mode changes. */
+	cascadeAllowed?: true;
 	/** Flag values not used yet: each is consumed the first time its step is reached. */
 	prefill: {target?: Endpoint | UserError; tables?: string[]; exclude?: string[]; mode?: SyncMode; confirm?: string};
 }
@@ -99,6 +110,12 @@ export type Action =
 	| {type: 'preview-failed'; error: UserError}
 	/** From the preview: select the parents these tables reference and count again. */
 	| {type: 'add-parents'; parents: string[]}
+	/** From the preview: run the apply for real, then roll it back, and confirm on its counts. */
+	| {type: 'rehearse'}
+	| {type: 'rehearsal-finished'; result: SyncResult}
+	| {type: 'rehearsal-failed'; error: UserError}
+	/** The answer to "allow these cascaded changes?" on a preview blocked only by them. */
+	| {type: 'answer-cascade'; allow: boolean}
 	| {type: 'confirm-typed'; typed: string}
 	| {type: 'confirm'}
 	| {type: 'interrupt'}
@@ -194,7 +211,7 @@ function previewStep(notice?: string): Step {
 }
 
 function withMode(context: WizardContext, mode: SyncMode): WizardContext {
-	return context.mode === mode ? context : {...context, mode, preview: undefined};
+	return context.mode === mode ? context : {...context, mode, preview: undefined, cascadeAllowed: undefined};
 }
 
 /** Selected ids without duplicates, in the order the tables are listed. */
@@ -206,7 +223,7 @@ function inListOrder(tables: TableChoice[], ids: string[]): string[] {
 function withSelection(context: WizardContext, selected: string[]): WizardContext {
 	const sorted = inListOrder(context.tables ?? [], selected);
 	const same = sorted.length === context.selected.length && sorted.every((id, index) => id === context.selected[index]);
-	return same ? context : {...context, selected: sorted, preview: undefined};
+	return same ? context : {...context, selected: sorted, preview: undefined, cascadeAllowed: undefined};
 }
 
 /** Matches typed table references (`users`, `public.users`) to the source's table ids. */
@@ -288,6 +305,8 @@ function back(state: WizardState): WizardState {
 		case 'mode':
 			return {...state, step: tablesStep({kind: 'ready'})};
 		case 'preview':
+			// Esc first stops a rehearsal (its hook aborts it) or closes its failure, staying on the counts.
+			if (step.rehearsal) return {...state, step: {...step, rehearsal: undefined}};
 			return {...state, step: {name: 'mode'}};
 		case 'confirm':
 			return {...state, step: previewStep()};
@@ -299,6 +318,25 @@ function back(state: WizardState): WizardState {
 		default:
 			return assertNever(step);
 	}
+}
+
+/** The preview has counts with something to write and nothing blocking: it can be confirmed or rehearsed. */
+export function canWrite({step, context}: WizardState): boolean {
+	const result = context.preview?.result;
+	if (step.name !== 'preview' || step.error || !result || isBlocked(result.findings)) return false;
+	// Nothing to write: there is nothing to confirm (the screen offers back and quit).
+	return !changesNothing(result.tables);
+}
+
+/** Blocked by cascaded changes the user may allow, and nothing else: the preview asks instead of stopping. */
+export function cascadeQuestion(findings: readonly Finding[]): Finding[] {
+	const blocking = findings.filter((finding) => finding.severity === 'blocking');
+	return blocking.length > 0 && blocking.every((finding) => finding.code === 'mirror-cascade') ? blocking : [];
+}
+
+function enterConfirm(state: WizardState): WizardState {
+	const {confirm, ...prefill} = state.context.prefill;
+	return {...state, step: {name: 'confirm', typed: confirm ?? '', mismatch: false}, context: {...state.context, prefill}};
 }
 
 function next(state: WizardState): WizardState {
@@ -320,12 +358,8 @@ function next(state: WizardState): WizardState {
 			return {...state, step: nextStep, context: nextContext};
 		}
 		case 'preview': {
-			const result = context.preview?.result;
-			if (!result || result.findings.some((finding) => finding.severity === 'blocking')) return state;
-			// Nothing to write: there is nothing to confirm (the screen offers back and quit).
-			if (changesNothing(result.tables)) return state;
-			const {confirm, ...prefill} = context.prefill;
-			return {...state, step: {name: 'confirm', typed: confirm ?? '', mismatch: false}, context: {...context, prefill}};
+			if (!canWrite(state) || step.rehearsal) return state;
+			return enterConfirm(state);
 		}
 		case 'mode':
 		case 'confirm':
@@ -392,7 +426,7 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			const base = {...context, session: action.session, tables: action.tables};
 			const {selected, notice, skip} = initialSelection(base, action.tables);
 			const {tables: _tables, exclude: _exclude, ...prefill} = base.prefill;
-			const opened: WizardState = {...state, step: {...step, status: {kind: 'ready'}, ...(notice ? {notice} : {})}, context: {...base, selected: inListOrder(action.tables, selected), prefill, preview: undefined}};
+			const opened: WizardState = {...state, step: {...step, status: {kind: 'ready'}, ...(notice ? {notice} : {})}, context: {...base, selected: inListOrder(action.tables, selected), prefill, preview: undefined, cascadeAllowed: undefined}};
 			return skip ? next(opened) : opened;
 		}
 		case 'session-failed':
@@ -443,6 +477,29 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 				...state,
 				step: {name: 'preview', run: step.run + 1, notice: `Added ${parents.join(', ')} to the tables; counting again.`},
 				context: withSelection(context, [...context.selected, ...parents]),
+			};
+		}
+		case 'rehearse':
+			return canWrite(state) && step.name === 'preview' && !step.rehearsal ? {...state, step: {...step, rehearsal: {kind: 'running'}}} : state;
+		case 'rehearsal-finished': {
+			if (step.name !== 'preview' || step.rehearsal?.kind !== 'running' || !context.preview) return state;
+			// The confirm step shows these counts; the apply writes the same plan, checked against the same preview.
+			const {rehearsal: _done, ...quiet} = step;
+			return enterConfirm({...state, step: quiet, context: {...context, preview: {...context.preview, rehearsed: action.result}}});
+		}
+		case 'rehearsal-failed':
+			if (step.name !== 'preview' || step.rehearsal?.kind !== 'running') return state;
+			if (action.error.code === 'drift') {
+				return {...state, step: previewStep('The data changed since the preview, so the rehearsal stopped (nothing was written). These are fresh counts: check them and rehearse again.'), context: {...context, preview: undefined}};
+			}
+			return {...state, step: {...step, rehearsal: {kind: 'failed', error: action.error}}};
+		case 'answer-cascade': {
+			if (step.name !== 'preview' || step.cascade || cascadeQuestion(context.preview?.result.findings ?? []).length === 0) return state;
+			if (!action.allow) return {...state, step: {...step, cascade: 'declined'}};
+			return {
+				...state,
+				step: {name: 'preview', run: step.run + 1, notice: 'Cascaded changes allowed for these tables; counting again.'},
+				context: {...context, preview: undefined, cascadeAllowed: true},
 			};
 		}
 		case 'confirm-typed':

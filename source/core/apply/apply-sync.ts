@@ -394,10 +394,13 @@ async function deleteRows(pending: PendingDelete, target: pg.ClientBase): Promis
 	return deleted;
 }
 
+/**
+ * The confirmed preview and the apply's own diff disagree on what this table's writes are: other
+ * counts, or (where both have digests) other keys — the same "delete 5" of other rows is drift.
+ */
 function tableDrifted(expected: TableCounts, fresh: TableCounts, mode: SyncPlan['options']['mode']): boolean {
-	if (expected.insert !== fresh.insert) return true;
-	if (mode !== 'insert' && expected.update !== fresh.update) return true;
-	return mode === 'mirror' && expected.delete !== fresh.delete;
+	const compared: Array<'insert' | 'update' | 'delete'> = mode === 'insert' ? ['insert'] : mode === 'upsert' ? ['insert', 'update'] : ['insert', 'update', 'delete'];
+	return compared.some((kind) => expected[kind] !== fresh[kind] || (expected.digests !== undefined && fresh.digests !== undefined && expected.digests[kind] !== fresh.digests[kind]));
 }
 
 function driftDetected(expected: PreviewResult, fresh: TableCounts[], plan: SyncPlan): boolean {

@@ -6,6 +6,7 @@ import {CopyOutRows, refill} from './copy-out-rows.js';
 import {compareKeyField, keyColumnSql, keyFieldText, type KeyOrder, type KeyWire} from './key-order.js';
 import {keyHashCopySql, tableFingerprintSql, tableProbeSql} from './table-diff-sql.js';
 import {KeyList} from './key-list.js';
+import {KeyDigest} from './key-digest.js';
 
 export interface TableDiff {
 	counts: TableCounts;
@@ -127,7 +128,8 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 	if (options.withHashes && options.fingerprintShortcut) {
 		const unchanged = await fingerprintsMatch(plan, source, target, options.hashMethod);
 		if (unchanged !== undefined) {
-			Object.assign(counts, {skip: unchanged, sourceRows: unchanged, targetRows: unchanged});
+			const none = new KeyDigest(0).toString();
+			Object.assign(counts, {skip: unchanged, sourceRows: unchanged, targetRows: unchanged, digests: {insert: none, update: none, delete: none}});
 			return result;
 		}
 	}
@@ -173,6 +175,7 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		}
 	};
 
+	const digests = {insert: new KeyDigest(keyCount), update: new KeyDigest(keyCount), delete: new KeyDigest(keyCount)};
 	const previousSource = new PreviousKey(orders);
 	const previousTarget = new PreviousKey(orders);
 	// A unique index on the same columns, matching the same way, already guarantees it on its side; a
@@ -203,6 +206,7 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 			if (order < 0) {
 				checkUnique(previousSource, sourceRows, 'source');
 				counts.insert++;
+				digests.insert.add(sourceRows);
 				counts.sourceRows++;
 				remember(result.insertKeys, sourceRows);
 				a = sourceRows.next() || (await refill(sourceRows));
@@ -211,6 +215,7 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 				counts.targetRows++;
 				if (deletes) {
 					counts.delete++;
+					digests.delete.add(targetRows);
 					remember(result.deleteKeys, targetRows);
 				}
 				b = targetRows.next() || (await refill(targetRows));
@@ -220,7 +225,10 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 				counts.sourceRows++;
 				counts.targetRows++;
 				const differs = options.withHashes && !sameHash();
-				if (differs) counts.differing++;
+				if (differs) {
+					counts.differing++;
+					digests.update.add(sourceRows);
+				}
 				if (differs && writesUpdates) {
 					counts.update++;
 					remember(result.updateKeys, sourceRows);
@@ -235,5 +243,6 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		targetRows.abandon();
 		throw error;
 	}
+	counts.digests = {insert: digests.insert.toString(), update: digests.update.toString(), delete: digests.delete.toString()};
 	return result;
 }

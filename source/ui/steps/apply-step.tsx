@@ -1,14 +1,13 @@
-import React, {useMemo, type Dispatch} from 'react';
+import React, {useMemo, useState, type Dispatch} from 'react';
 import {Box, Static, Text} from 'ink';
 
 import type {TableResult} from '../../core/events.js';
-import {formatCount, formatDuration, formatPercent, liveRate, plural} from '../../present/numbers.js';
-import {phaseWords} from '../../present/progress.js';
+import {formatCount, formatDuration, plural} from '../../present/numbers.js';
 import type {Action, Step, WizardContext} from '../state.js';
-import {rowsOf, useApply, type ApplyProgress} from '../hooks/use-apply.js';
+import {rowsOf, useApply} from '../hooks/use-apply.js';
 import {useClock} from '../hooks/use-clock.js';
 import {KeyHints} from '../components/key-hints.js';
-import {ProgressBar} from '../components/progress-bar.js';
+import {ApplyProgressPanel} from '../components/apply-progress.js';
 import {Spinner} from '../components/spinner.js';
 import {useKeys} from '../hooks/use-keys.js';
 
@@ -18,12 +17,6 @@ interface ApplyStepProps {
 	dispatch: Dispatch<Action>;
 	columns: number;
 }
-
-const phaseLabels: Record<NonNullable<ApplyProgress['phase']>, string> = {
-	deleting: 'Deleting the rows the source does not have…',
-	sequences: 'Moving sequences past the written ids…',
-	committing: 'Committing…',
-};
 
 /**
  * Parts joined with `separator` into lines no wider than `width`, breaking only between parts: a
@@ -61,44 +54,29 @@ export function finishedLines(result: TableResult, width: number, nameWidth = 0)
 export function ApplyStep({step, context, dispatch, columns}: ApplyStepProps) {
 	const {session, preview} = context;
 	const request = useMemo(() => ({session: session!, plan: preview!.plan, expected: preview!.result}), [session, preview]);
-	const {progress, startedAt} = useApply(request, step.abort === 'requested', dispatch);
+	// Once COMMIT is sent nothing can be rolled back by cancelling: Ctrl-C then only has the outcome settled at once.
+	const [committing, setCommitting] = useState(false);
+	const {progress, startedAt} = useApply(request, step.abort === 'requested' || (committing && step.abort === 'asking'), dispatch);
+	// 'committing' is the last phase: once seen, it stays.
+	if (progress.phase === 'committing' && !committing) setCommitting(true);
 	const now = useClock(true);
 	const elapsed = now - startedAt;
 
-	const expected = new Map(request.expected.tables.map((counts) => [counts.table, counts.insert + counts.update + counts.delete]));
 	const tables = request.plan.tables.map((table) => table.id);
 	// Terminals wrap a line wider than themselves; the column Ink leaves free keeps the cursor off the edge.
 	const lineWidth = Math.max(20, columns - 1);
 	const longestName = Math.max(...tables.map((id) => id.length));
-	const totalRows = tables.reduce((sum, id) => sum + (expected.get(id) ?? 0), 0);
-	const doneRows = tables.reduce((sum, id) => sum + (progress.written[id] ?? 0), 0);
 	const finished = progress.finished.length;
 	// Wide terminals get a bar of readable length, with its numbers close by.
 	const width = Math.min(lineWidth, 80);
-	const barWidth = Math.max(10, width - 8);
 
 	useKeys(
 		(input, key) => {
 			if (input === 'y' || input === 'Y') dispatch({type: 'answer-abort', abort: true});
 			else if (input === 'n' || input === 'N' || key.return) dispatch({type: 'answer-abort', abort: false});
 		},
-		{isActive: step.abort === 'asking'},
+		{isActive: step.abort === 'asking' && !committing},
 	);
-
-	const current = progress.current;
-	const activity = progress.activity && progress.activity.table === current ? progress.activity : undefined;
-	// The engine diffs each table again inside the transaction before it says how many rows it writes.
-	const next = tables.find((id) => !progress.finished.some((result) => result.table === id));
-	const currentTotal = current ? (progress.toWrite[current] ?? expected.get(current) ?? 0) : 0;
-	const currentDone = current ? (progress.written[current] ?? 0) : 0;
-	const currentRatio = activity ? (activity.total > 0 ? activity.done / activity.total : 0) : currentTotal === 0 ? 1 : currentDone / currentTotal;
-	const currentText = activity
-		? `${phaseWords[activity.phase].label} ${formatCount(activity.done)} / ${formatCount(activity.total)} ${phaseWords[activity.phase].unit}`
-		: `${formatCount(currentDone)} / ${formatCount(currentTotal)} rows${currentTotal > 0 && currentDone >= currentTotal ? ' · merging' : ''}`;
-	// With nothing to write (all rows already there), tables still finish one by one.
-	const overallRatio = totalRows === 0 ? finished / Math.max(1, tables.length) : doneRows / totalRows;
-	// Rows written per second once rows are being written; before that the current phase's own rate.
-	const rate = doneRows > 0 || !activity ? liveRate(doneRows, elapsed, 'rows') : `${phaseWords[activity.phase].label} ${liveRate(activity.done - activity.from, now - activity.since, phaseWords[activity.phase].unit)}`;
 
 	return (
 		<Box flexDirection="column">
@@ -117,59 +95,29 @@ export function ApplyStep({step, context, dispatch, columns}: ApplyStepProps) {
 				<Text wrap="wrap">
 					Writing {plural(tables.length, 'table')} in one transaction · {formatCount(finished)} of {formatCount(tables.length)} done
 				</Text>
-				<Box flexDirection="column" marginTop={1}>
-					{current ? (
-						<>
-							<Text wrap="truncate-end">
-								<Spinner /> <Text bold>{current}</Text>
-							</Text>
-							<Text wrap="truncate-end" color="gray">
-								{'  '}
-								{currentText}
-							</Text>
-							<Text>
-								{'  '}
-								<ProgressBar ratio={currentRatio} width={barWidth} color="cyan" /> {formatPercent(currentRatio)}
-							</Text>
-						</>
-					) : progress.phase ? (
-						<Text wrap="wrap">
-							<Spinner /> {phaseLabels[progress.phase]}
+				<ApplyProgressPanel tables={tables} expected={request.expected} progress={progress} elapsed={elapsed} now={now} width={width} />
+				{committing && step.abort !== 'no' ? (
+					<Box marginTop={1}>
+						<Text color="yellow" wrap="wrap">
+							<Spinner /> COMMIT was already sent and cannot be cancelled: checking with the target whether it committed…
 						</Text>
-					) : progress.started && next ? (
-						<Text wrap="truncate-end">
-							<Spinner /> <Text bold>{next}</Text> <Text color="gray">comparing both sides inside the transaction…</Text>
-						</Text>
-					) : (
-						<Text wrap="wrap">
-							<Spinner /> Opening the transaction and locking the target tables…
-						</Text>
-					)}
-				</Box>
-				<Box flexDirection="column" marginTop={1}>
-					<Text wrap="wrap">
-						<Text bold>Overall</Text> {formatCount(doneRows)} / {formatCount(totalRows)} rows · {rate} · {formatDuration(Math.round(elapsed))}
-					</Text>
-					<Text>
-						{'  '}
-						<ProgressBar ratio={overallRatio} width={barWidth} /> {formatPercent(overallRatio)}
-					</Text>
-				</Box>
-				{step.abort === 'asking' ? (
+					</Box>
+				) : null}
+				{!committing && step.abort === 'asking' ? (
 					<Box marginTop={1} flexDirection="column">
 						<Text color="yellow" bold wrap="wrap">
 							Abort the sync? Everything written so far is rolled back; the target stays unchanged. (y/N)
 						</Text>
 					</Box>
 				) : null}
-				{step.abort === 'requested' ? (
+				{!committing && step.abort === 'requested' ? (
 					<Box marginTop={1}>
 						<Text color="yellow">
 							<Spinner /> Cancelling and rolling back…
 						</Text>
 					</Box>
 				) : null}
-				<KeyHints hints={step.abort === 'asking' ? [['y', 'abort and roll back'], ['n', 'keep going']] : [['ctrl-c', 'abort (rolls back)']]} />
+				<KeyHints hints={committing ? [] : step.abort === 'asking' ? [['y', 'abort and roll back'], ['n', 'keep going']] : [['ctrl-c', 'abort (rolls back)']]} />
 			</Box>
 		</Box>
 	);
