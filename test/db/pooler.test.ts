@@ -8,10 +8,9 @@ import pg from 'pg';
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {clusterInfo, freshPair, poolerInfo, throughPooler, type TestDatabase} from '../support/databases.js';
-import {expectedCounts, tableChecksum, tableColumns, type ExpectedCounts} from '../support/oracle.js';
-import {schoolSchemaSql, schoolTables, schoolKeys, targetTriggerSql} from '../../source/sample/school-schema.js';
-import {seedSchool} from '../../source/sample/school-data.js';
-import {divergeTarget} from '../../source/sample/school-divergence.js';
+import {expectedCounts, type ExpectedCounts} from '../support/oracle.js';
+import {loadSchool, oracleCounts, schoolChecksums} from '../support/school.js';
+import {schoolKeys} from '../../source/sample/school-schema.js';
 import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
@@ -20,34 +19,8 @@ import {UserError} from '../../source/core/errors.js';
 const pooler = poolerInfo();
 /** Its auth file and admin_users name the cluster's own user. */
 const cluster = clusterInfo()!;
-const qualified = (table: string) => `public.${table}`;
 const pooled = (db: TestDatabase) => throughPooler(db).endpoint;
-
-async function loadSchool(source: TestDatabase, target: TestDatabase) {
-	await source.client.query(schoolSchemaSql);
-	await target.client.query(schoolSchemaSql);
-	await seedSchool(source.client, {seed: 7});
-	await seedSchool(target.client, {seed: 7});
-	await divergeTarget(target.client, {seed: 42});
-	await target.client.query(targetTriggerSql);
-}
-
-/** The oracle reads over the direct admin clients: it shares neither code nor connections with the engine. */
-async function oracleCounts(source: TestDatabase, target: TestDatabase, mode: SyncMode) {
-	const counts: Record<string, ExpectedCounts> = {};
-	for (const table of schoolTables) {
-		const columns = await tableColumns(target.client, qualified(table));
-		counts[qualified(table)] = await expectedCounts(source.client, target.client, qualified(table), schoolKeys[table], columns, mode);
-	}
-	return counts;
-}
-
-/** Every column of every school table (generated ones too): equal sums mean byte-identical contents. */
-async function checksums(db: TestDatabase) {
-	const sums: Record<string, string> = {};
-	for (const table of schoolTables) sums[table] = await tableChecksum(db.client, qualified(table), schoolKeys[table], await tableColumns(db.client, qualified(table), {includeGenerated: true}));
-	return sums;
-}
+const checksums = (db: TestDatabase) => schoolChecksums(db, {includeGenerated: true});
 
 async function preview(from: Endpoint, to: Endpoint, mode: SyncMode, tables: string[] = []) {
 	const session = await SyncSession.open(from, to, {schemas: ['public'], allSchemas: false});

@@ -4,12 +4,11 @@
  * only writing can show (a trigger that raises, a CHECK constraint), which the dry run cannot see.
  */
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair, type TestDatabase} from '../support/databases.js';
+import {freshPair} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli} from '../support/sync-runs.js';
-import {schoolSchemaSql, schoolTables, targetTriggerSql} from '../../source/sample/school-schema.js';
-import {seedSchool} from '../../source/sample/school-data.js';
-import {divergeTarget} from '../../source/sample/school-divergence.js';
+import {schoolTables} from '../../source/sample/school-schema.js';
+import {loadSchool} from '../support/school.js';
 
 let pair: Awaited<ReturnType<typeof freshPair>>;
 beforeEach(async () => {
@@ -20,13 +19,6 @@ afterEach(async () => pair.drop());
 const school = schoolTables.map((table) => `public.${table}`);
 const tablesOf = (report: {tables: Array<Record<string, unknown>>}) => report.tables.map(({table, inserted, updated, skipped, deleted}) => ({table, inserted, updated, skipped, deleted}));
 
-async function loadSchool(source: TestDatabase, target: TestDatabase) {
-	for (const db of [source, target]) await db.client.query(schoolSchemaSql);
-	await seedSchool(source.client, {seed: 7});
-	await seedSchool(target.client, {seed: 7});
-	await divergeTarget(target.client, {seed: 42});
-	await target.client.query(targetTriggerSql);
-}
 
 describe('--rehearse', () => {
 	test.for(['upsert', 'mirror'] as const)('%s on the school fixture: the rehearsed counts are the real apply\'s, and the rehearsal keeps nothing', async (mode) => {

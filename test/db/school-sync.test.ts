@@ -1,39 +1,14 @@
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {freshPair, freshDatabase, clusterInfo, type TestDatabase} from '../support/databases.js';
-import {expectedCounts, tableChecksum, tableColumns, databaseChecksums, type ExpectedCounts} from '../support/oracle.js';
-import {schoolSchemaSql, schoolTables, schoolKeys, targetTriggerSql} from '../../source/sample/school-schema.js';
+import {expectedCounts, databaseChecksums} from '../support/oracle.js';
+import {schoolSchemaSql, schoolTables, schoolKeys} from '../../source/sample/school-schema.js';
 import {seedSchool} from '../../source/sample/school-data.js';
-import {divergeTarget} from '../../source/sample/school-divergence.js';
 import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 import type {ClusterInfo} from '../support/global-setup.js';
+import {loadSchool, oracleCounts, qualified, schoolChecksums} from '../support/school.js';
 
-const qualified = (table: string) => `public.${table}`;
-
-async function loadSchool(source: TestDatabase, target: TestDatabase) {
-	await source.client.query(schoolSchemaSql);
-	await target.client.query(schoolSchemaSql);
-	await seedSchool(source.client, {seed: 7});
-	await seedSchool(target.client, {seed: 7});
-	await divergeTarget(target.client, {seed: 42});
-	await target.client.query(targetTriggerSql);
-}
-
-/** What the oracle says each table's preview must be, computed without the engine. */
-async function oracleCounts(source: TestDatabase, target: TestDatabase, mode: SyncMode) {
-	const counts: Record<string, ExpectedCounts> = {};
-	for (const table of schoolTables) {
-		const columns = await tableColumns(target.client, qualified(table));
-		counts[qualified(table)] = await expectedCounts(source.client, target.client, qualified(table), schoolKeys[table], columns, mode);
-	}
-	return counts;
-}
-
-async function checksums(db: TestDatabase) {
-	const sums: Record<string, string> = {};
-	for (const table of schoolTables) sums[table] = await tableChecksum(db.client, qualified(table), schoolKeys[table], await tableColumns(db.client, qualified(table)));
-	return sums;
-}
+const checksums = (db: TestDatabase) => schoolChecksums(db);
 
 async function sync(source: TestDatabase, target: TestDatabase, mode: SyncMode) {
 	const session = await SyncSession.open(source.endpoint, target.endpoint, {schemas: ['public'], allSchemas: false});

@@ -43,7 +43,7 @@ describe('preview step', () => {
 		const done = await waitFor(app, '✓ Counted 3 tables');
 		expect(done).toMatch(/total\s+1,202\s+37\s+949\s+0/);
 		expect(done).toContain('! Triggers on the target table public.classes will fire for every written row: audit.');
-		expect(done).toMatch(/enter confirm\s+f all findings\s+esc back\s+q quit/);
+		expect(done).toMatch(/enter confirm\s+r rehearse \(write, then roll back\)\s+f all findings\s+esc back\s+q quit/);
 		await press(app, keys.enter);
 		expect(await waitFor(app, 'Step 6/8 · Confirm')).toContain('Insert 1,202, update 37, delete 0 rows in 3 tables of prod_db on prod_db.example.com.');
 		// Back from the confirmation shows the same counts without counting again.
