@@ -113,7 +113,7 @@ function CurrentStep({state, dispatch, services, columns, rows}: {state: WizardS
 		case 'preview':
 			return <PreviewStep key={step.run} step={step} context={context} dispatch={dispatch} columns={columns} rows={rows} />;
 		case 'confirm':
-			return <ConfirmStep step={step} context={context} dispatch={dispatch} />;
+			return <ConfirmStep step={step} context={context} dispatch={dispatch} columns={columns} rows={rows} />;
 		case 'apply':
 			return <ApplyStep step={step} context={context} dispatch={dispatch} columns={columns} />;
 		case 'summary':

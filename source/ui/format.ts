@@ -1,7 +1,8 @@
 import type {Endpoint} from '../core/connection/endpoint.js';
 import {formatCount, plural} from '../present/numbers.js';
-import {sumCounts} from '../present/totals.js';
-import type {PreviewResult} from '../core/events.js';
+import {sumCounts, sumResults} from '../present/totals.js';
+import type {PreviewResult, SyncResult} from '../core/events.js';
+import type {DeleteReach} from '../core/diff/delete-reach.js';
 
 /** The filled and empty parts of a progress bar `width` cells wide. */
 export function barParts(ratio: number, width: number): {filled: string; empty: string} {
@@ -55,3 +56,16 @@ export function visibleWindow(total: number, cursor: number, size: number): {sta
 	return {start, end: start + lines};
 }
 
+
+const cascadeWords: Record<DeleteReach['action'], string> = {cascade: 'also deleted', 'set null': 'also set to null', 'set default': 'also set to default', restrict: 'refused'};
+
+/** "also deleted: 10 rows of public.notes (notes_customer_id_fkey, from deletes in public.customers)" */
+export function cascadeLine(reach: DeleteReach): string {
+	return `${cascadeWords[reach.action]}: ${plural(reach.rows, 'row')} of ${reach.table} (${reach.constraint}, from deletes in ${reach.from})`;
+}
+
+/** "inserted 1,204, updated 37, deleted 0 rows in 8 tables" — what an apply (or a rehearsal) wrote. */
+export function resultSentence(result: SyncResult): string {
+	const totals = sumResults(result);
+	return `inserted ${formatCount(totals.inserted)}, updated ${formatCount(totals.updated)}, deleted ${formatCount(totals.deleted)} rows in ${plural(result.tables.length, 'table')}`;
+}

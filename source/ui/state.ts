@@ -494,7 +494,8 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			}
 			return {...state, step: {...step, rehearsal: {kind: 'failed', error: action.error}}};
 		case 'answer-cascade': {
-			if (step.name !== 'preview' || step.cascade || cascadeQuestion(context.preview?.result.findings ?? []).length === 0) return state;
+			// After a no, `y` still allows them: the finding's hint says the cascade can be confirmed.
+			if (step.name !== 'preview' || cascadeQuestion(context.preview?.result.findings ?? []).length === 0) return state;
 			if (!action.allow) return {...state, step: {...step, cascade: 'declined'}};
 			return {
 				...state,

@@ -126,13 +126,15 @@ export interface Scripted<T> {
 	resolve(value: T): void;
 	reject(error: unknown): void;
 	signal?: AbortSignal;
+	/** What the wizard asked for: `rehearse`, the `expected` preview. */
+	listeners: {rehearse?: boolean; expected?: PreviewResult};
 }
 
 function scripted<T>() {
 	const control = {} as Scripted<T>;
 	const run = (listeners: {onEvent?: (event: SyncEvent) => void; signal?: AbortSignal}) =>
 		new Promise<T>((resolve, reject) => {
-			Object.assign(control, {emit: (event: SyncEvent) => listeners.onEvent?.(event), resolve, reject, signal: listeners.signal});
+			Object.assign(control, {emit: (event: SyncEvent) => listeners.onEvent?.(event), resolve, reject, signal: listeners.signal, listeners});
 		});
 	return {control, run};
 }
@@ -140,6 +142,8 @@ function scripted<T>() {
 export interface FakeSession extends WizardSession {
 	previews: Array<Scripted<PreviewResult>>;
 	applies: Array<Scripted<SyncResult>>;
+	/** The options of every plan the wizard made, in order. */
+	planned: SyncOptions[];
 	closed: number;
 	/** Resolves with the next preview (or apply) as soon as the wizard starts it. */
 	nextPreview(): Promise<Scripted<PreviewResult>>;
@@ -164,9 +168,13 @@ export function fakeSession(tables: TableChoice[] = schoolTables, planFor: (sele
 	const session: FakeSession = {
 		previews: [],
 		applies: [],
+		planned: [],
 		closed: 0,
 		tableChoices: () => tables,
-		plan: (selection, syncOptions) => planFor(selection.tables, syncOptions.mode),
+		plan: (selection, syncOptions) => {
+			session.planned.push(syncOptions);
+			return planFor(selection.tables, syncOptions.mode);
+		},
 		preview: (_plan, listeners) => start<PreviewResult>('previews', listeners),
 		apply: (_plan, listeners) => start<SyncResult>('applies', listeners),
 		async close() {

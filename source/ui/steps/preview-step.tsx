@@ -1,12 +1,15 @@
 import React, {useMemo, useState, type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
-import type {TableCounts} from '../../core/events.js';
-import {isBlocked} from '../../core/plan/types.js';
+import type {PreviewResult, TableCounts} from '../../core/events.js';
+import {isBlocked, type SyncPlan} from '../../core/plan/types.js';
+import type {ApplyProgress} from '../../present/progress.js';
 import {formatCount, formatPercent, liveRate, plural} from '../../present/numbers.js';
 import {changesNothing, sumCounts} from '../../present/totals.js';
-import {parentsToAdd, type Action, type Step, type WizardContext} from '../state.js';
+import {canWrite, cascadeQuestion, parentsToAdd, type Action, type Rehearsal, type Step, type WizardContext} from '../state.js';
 import {usePreview, type LiveCounts} from '../hooks/use-preview.js';
+import {useRehearsal} from '../hooks/use-rehearsal.js';
+import {ApplyProgressPanel} from '../components/apply-progress.js';
 import {useClock} from '../hooks/use-clock.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {FindingsList, findingsHeight, sortFindings} from '../components/findings-list.js';
@@ -48,11 +51,18 @@ function reading(live: LiveCounts, table: string, now: number): string {
 
 /** The dry run: per-table counts filling in live, totals, and what the plan found. */
 export function PreviewStep({step, context, dispatch, columns, rows}: PreviewStepProps) {
-	const {session, selected, mode, options} = context;
+	const {session, selected, mode, options, cascadeAllowed} = context;
 	const counting = !context.preview && !step.error && session !== undefined && mode !== undefined;
-	const request = useMemo(() => (counting ? {session: session!, selected, mode: mode!, options, run: step.run} : undefined), [counting, session, selected, mode, options, step.run]);
+	const request = useMemo(
+		() => (counting ? {session: session!, selected, mode: mode!, options: cascadeAllowed ? {...options, allowCascade: true} : options, run: step.run} : undefined),
+		[counting, session, selected, mode, options, cascadeAllowed, step.run],
+	);
 	const {plan: livePlan, live} = usePreview(request, dispatch);
-	const now = useClock(!context.preview);
+	const rehearsing = step.rehearsal?.kind === 'running';
+	const preview = context.preview;
+	const rehearsalRequest = useMemo(() => (rehearsing && session && preview ? {session, plan: preview.plan, expected: preview.result} : undefined), [rehearsing, session, preview]);
+	const rehearsal = useRehearsal(rehearsalRequest, dispatch);
+	const now = useClock(!context.preview || rehearsing);
 	const [expanded, setExpanded] = useState(false);
 	const [offset, setOffset] = useState(0);
 
@@ -65,28 +75,43 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const totals = sumCounts([...counted.values()]);
 	const differing = [...counted.values()].reduce((sum, counts) => sum + counts.differing - counts.update, 0);
 	const nothingToDo = result !== undefined && !blocked && changesNothing(result.tables);
+	const writable = canWrite({step, context});
+	// Blocked only by cascaded changes the user may allow: a question instead of a dead end.
+	const cascadable = result !== undefined && cascadeQuestion(findings).length > 0;
+	const asking = cascadable && !step.cascade;
 	// Rows whose parents are not selected (and maybe not on the target): offer to take the parents along.
 	const namedParents = [...new Set(findings.filter((finding) => finding.parent && parentCodes.has(finding.code)).map((finding) => finding.parent!))];
 	const parents = result ? parentsToAdd(context, namedParents) : [];
 
-	const findingLines = expanded ? 0 : findingsHeight(sortFindings(findings).slice(0, collapsedFindings), columns - 1, false) + (findings.length > collapsedFindings ? 1 : 0);
+	// Up to three findings under the table, fewer when long ones would push the screen past its height.
+	const findingBudget = rows - (asking ? 10 : 18) - (step.notice ? 2 : 0);
+	const sorted = sortFindings(findings);
+	let collapsed = Math.min(collapsedFindings, findings.length);
+	while (collapsed > 1 && findingsHeight(sorted.slice(0, collapsed), columns - 1, false) + 1 > findingBudget) collapsed--;
+	const findingLines = expanded ? 0 : findingsHeight(sorted.slice(0, collapsed), columns - 1, false) + (findings.length > collapsed ? 1 : 0);
 	// Numbers as wide as they will get (the totals), so the layout does not change while counting.
 	const layout = layoutColumns({columns: countColumns, rows: tableIds.map((id) => ({key: id, name: id, cells: countCells(totals)})), total: {key: 'total', name: 'total', cells: countCells(totals)}, width: columns - 1});
 	const linesPerRow = layout.stacked ? 2 : 1;
-	const tableRoom = rows - 14 - findingLines - (step.notice ? 2 : 0) - (layout.stacked ? 2 : 0);
+	// The cascade question: its line, and a status that may wrap.
+	const tableRoom = rows - 14 - findingLines - (step.notice ? 2 : 0) - (layout.stacked ? 2 : 0) - (asking ? 3 : 0);
 	const tableSize = Math.max(2, Math.floor((tableIds.length * linesPerRow > tableRoom ? tableRoom - 2 : tableRoom) / linesPerRow));
 	const scrollable = expanded ? findings.length : tableIds.length;
 	const pageSize = expanded ? Math.max(1, Math.floor((rows - 10) / 3)) : tableSize;
 	const start = Math.min(offset, Math.max(0, scrollable - pageSize));
 
 	useKeys((input, key) => {
-		if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
+		// A rehearsal running or its failure shown: only Esc (back to the counts) and q mean something.
+		if (step.rehearsal) return;
+		if (cascadable && (input === 'y' || input === 'Y')) dispatch({type: 'answer-cascade', allow: true});
+		else if (asking && (input === 'n' || input === 'N' || key.return)) dispatch({type: 'answer-cascade', allow: false});
+		else if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
 		else if (key.downArrow || input === 'j') setOffset(Math.min(Math.max(0, scrollable - pageSize), start + 1));
 		else if (input === 'f' && findings.length > 0) {
 			setExpanded(!expanded);
 			setOffset(0);
 		} else if (input === 'p' && parents.length > 0) dispatch({type: 'add-parents', parents: namedParents});
 		else if (input === 'r' && step.error) dispatch({type: 'retry'});
+		else if (input === 'r' && writable) dispatch({type: 'rehearse'});
 		else if (key.return) dispatch({type: 'next'});
 	});
 
@@ -108,7 +133,9 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	});
 
 	const hints: KeyHint[] = [
-		...(result && !blocked && !nothingToDo ? ([['enter', 'confirm']] as KeyHint[]) : []),
+		...(cascadable ? ([['y', 'allow the cascaded changes']] as KeyHint[]) : []),
+		...(asking ? ([['n', 'no']] as KeyHint[]) : []),
+		...(writable ? ([['enter', 'confirm'], ['r', 'rehearse (write, then roll back)']] as KeyHint[]) : []),
 		...(scrollable > pageSize ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
 		...(parents.length > 0 ? ([['p', 'add parent tables']] as KeyHint[]) : []),
 		...(findings.length > 0 ? ([['f', expanded ? 'counts' : 'all findings']] as KeyHint[]) : []),
@@ -116,6 +143,10 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 		['esc', 'back'],
 		['q', 'quit'],
 	];
+
+	if (step.rehearsal && preview) {
+		return <RehearsalView rehearsal={step.rehearsal} plan={preview.plan} expected={preview.result} progress={rehearsal.progress} elapsed={now - rehearsal.startedAt} now={now} columns={columns} />;
+	}
 
 	return (
 		<Box flexDirection="column">
@@ -126,7 +157,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 					</Text>
 				</Box>
 			) : null}
-			<Status failed={step.error !== undefined} counting={!result} done={counted.size} total={tableIds.length} blocked={blocked} nothingToDo={nothingToDo} />
+			<Status failed={step.error !== undefined} counting={!result} done={counted.size} total={tableIds.length} blocked={blocked} asking={asking} nothingToDo={nothingToDo} />
 			{expanded ? (
 				<Box flexDirection="column" marginTop={1}>
 					{start > 0 ? <Text color="gray">↑ {start} more</Text> : null}
@@ -135,7 +166,8 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 				</Box>
 			) : (
 				<Box flexDirection="column" marginTop={1}>
-					{tableIds.length > 0 ? (
+					{/* While asking about cascades, the findings and the question take the room; the counts come back after. */}
+					{tableIds.length > 0 && !asking ? (
 						<NumberTable
 							nameHeader="table"
 							columns={countColumns}
@@ -153,7 +185,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 					) : null}
 					{findings.length > 0 ? (
 						<Box marginTop={1}>
-							<FindingsList findings={findings} limit={collapsedFindings} moreHint="f shows all" />
+							<FindingsList findings={findings} limit={collapsed} moreHint="f shows all" />
 						</Box>
 					) : null}
 				</Box>
@@ -168,13 +200,27 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 					<ErrorMessage error={step.error} />
 				</Box>
 			) : null}
+			{asking ? (
+				<Box marginTop={1}>
+					<Text bold wrap="wrap">
+						Allow these cascaded changes? (y/N)
+					</Text>
+				</Box>
+			) : null}
 			<KeyHints hints={hints} />
 		</Box>
 	);
 }
 
-function Status({failed, counting, done, total, blocked, nothingToDo}: {failed: boolean; counting: boolean; done: number; total: number; blocked: boolean; nothingToDo: boolean}) {
+function Status({failed, counting, done, total, blocked, asking, nothingToDo}: {failed: boolean; counting: boolean; done: number; total: number; blocked: boolean; asking: boolean; nothingToDo: boolean}) {
 	if (failed) return <Text color="red">✗ The preview failed; nothing was written.</Text>;
+	if (asking) {
+		return (
+			<Text color="yellow" wrap="wrap">
+				! These deletes also change rows of tables not selected (ON DELETE actions).
+			</Text>
+		);
+	}
 	if (blocked) {
 		return (
 			<Text color="red" wrap="wrap">
@@ -197,4 +243,32 @@ function Status({failed, counting, done, total, blocked, nothingToDo}: {failed: 
 		);
 	}
 	return <Text color="green">✓ Counted {plural(total, 'table')}. Nothing has been written yet.</Text>;
+}
+
+/** The rehearsal in place of the counts: the apply's progress while it runs, then why it failed. */
+function RehearsalView({rehearsal, plan, expected, progress, elapsed, now, columns}: {rehearsal: Rehearsal; plan: SyncPlan; expected: PreviewResult; progress: ApplyProgress; elapsed: number; now: number; columns: number}) {
+	const tables = plan.tables.map((table) => table.id);
+	const width = Math.min(Math.max(20, columns - 1), 80);
+	if (rehearsal.kind === 'failed') {
+		return (
+			<Box flexDirection="column" width={width}>
+				<Text color="red" bold wrap="wrap">
+					✗ The rehearsal failed, so the apply would fail too. It was rolled back: nothing was written.
+				</Text>
+				<Box marginTop={1}>
+					<ErrorMessage error={rehearsal.error} />
+				</Box>
+				<KeyHints hints={[['esc', 'back to the preview'], ['q', 'quit']]} />
+			</Box>
+		);
+	}
+	return (
+		<Box flexDirection="column" width={width}>
+			<Text wrap="wrap">
+				Rehearsing: the real apply, then rolled back · {formatCount(progress.finished.length)} of {formatCount(tables.length)} tables done
+			</Text>
+			<ApplyProgressPanel tables={tables} expected={expected} progress={progress} elapsed={elapsed} now={now} width={width} />
+			<KeyHints hints={[['esc', 'stop the rehearsal'], ['q', 'quit']]} />
+		</Box>
+	);
 }

@@ -8,6 +8,7 @@ import {errorReport, resultReport} from '../../present/json-report.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
+import {cascadeLine} from '../format.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
@@ -66,13 +67,29 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 	const layout = layoutColumns({columns: resultColumns, rows: allRows, total, width: columns - 1});
 	const linesPerRow = layout.stacked ? 2 : 1;
 	const errorLines = outcome.kind === 'rolled-back' ? 3 : 0;
-	const room = rows - chromeLines - errorLines - (layout.stacked ? 2 : 0);
+	const cascaded = result.cascaded ?? [];
+	// Rows outside the selection changed by ON DELETE actions, as many as fit beside two table rows; the rest are counted.
+	const lineWidth = Math.max(10, columns - 1);
+	const cascadeRoom = rows - chromeLines - errorLines - (layout.stacked ? 2 : 0) - 2 * linesPerRow - 2;
+	const shownCascades: string[] = [];
+	let cascadeLines = 0;
+	for (const [index, reach] of cascaded.entries()) {
+		const text = cascadeLine(reach);
+		const lines = Math.ceil(text.length / lineWidth);
+		if (cascadeLines + lines + (index < cascaded.length - 1 ? 1 : 0) > cascadeRoom) break;
+		shownCascades.push(text);
+		cascadeLines += lines;
+	}
+	const hiddenCascades = cascaded.length - shownCascades.length;
+	const room = rows - chromeLines - errorLines - cascadeLines - (hiddenCascades > 0 ? 1 : 0) - (layout.stacked ? 2 : 0);
 	// The ↑/↓ "more" lines take two of the lines when the list has to scroll.
 	const visible = Math.max(2, Math.floor((tables.length * linesPerRow > room ? room - 2 : room) / linesPerRow));
 	const start = Math.min(offset, Math.max(0, tables.length - visible));
 	// COMMIT sent, its outcome unknown: neither "rolled back" nor a retry (it may have committed).
 	const unknown = outcome.kind === 'rolled-back' && outcome.error.code === 'outcome-unknown';
 	const canRetry = outcome.kind === 'rolled-back' && !unknown && context.preview !== undefined;
+	// Belt and braces: a rehearsal's result is never presented as a commit.
+	const committed = outcome.kind === 'committed' && outcome.result.committed && !outcome.result.rehearsed;
 	useKeys(
 		(input, key) => {
 			if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
@@ -100,9 +117,13 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 	];
 	return (
 		<Box flexDirection="column">
-			{outcome.kind === 'committed' ? (
+			{committed ? (
 				<Text color="green" bold wrap="wrap">
-					✓ Committed in {formatDuration(outcome.result.ms)}: {target.database} on {target.host} now has these changes.
+					✓ Committed in {formatDuration(result.ms)}: {target.database} on {target.host} now has these changes.
+				</Text>
+			) : outcome.kind === 'committed' ? (
+				<Text color="yellow" bold wrap="wrap">
+					↺ {result.rehearsed ? 'Rehearsed' : 'Not committed'}: these changes were rolled back; nothing was written to {target.database} on {target.host}.
 				</Text>
 			) : (
 				<Box flexDirection="column">
@@ -124,6 +145,12 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 						below={start + visible < tables.length ? <Text color="gray">  ↓ {plural(tables.length - start - visible, 'more table')}</Text> : undefined}
 						total={total}
 					/>
+					{shownCascades.map((text) => (
+						<Text key={text} color="yellow" wrap="wrap">
+							{text}
+						</Text>
+					))}
+					{hiddenCascades > 0 ? <Text color="gray">… {plural(hiddenCascades, shownCascades.length > 0 ? 'more cascade' : 'cascade')} (s saves them in the JSON report)</Text> : null}
 				</Box>
 			) : null}
 			{step.report && 'path' in step.report ? (
