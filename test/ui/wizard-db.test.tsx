@@ -120,4 +120,45 @@ describe('the wizard on real databases', () => {
 		app.unmount();
 		await services.dispose();
 	});
+
+	test('rehearse on the preview, then confirm on the rehearsed counts: the rehearsal keeps nothing, the apply writes them', async () => {
+		const env = {DATABASE_URL_LOCAL: pair.source.url, DATABASE_URL_PROD: pair.target.url, PGCONVOY_CONFIG_DIR: join(workDir, 'config')};
+		const services = createEngineServices({env, cwd: workDir, schemas: {schemas: ['public'], allSchemas: false}});
+		const app = await renderApp({services, initial: initialState({options})}, {columns: 100, rows: 40});
+		const all = schoolTables.map((table) => `public.${table}`);
+		const before = await databaseChecksums(pair.target.client, all);
+
+		await waitFor(app, 'Where do the rows come from?');
+		await press(app, keys.enter);
+		await waitFor(app, '✓ Connected to the source', 15_000);
+		await press(app, keys.enter);
+		await waitFor(app, 'Where should they go?');
+		await press(app, keys.enter);
+		await waitFor(app, '✓ Connected to the target', 15_000);
+		await press(app, keys.enter);
+		await waitFor(app, '14 of 14 tables selected', 15_000);
+		await press(app, keys.enter);
+		await waitFor(app, 'How should rows be written?');
+		await press(app, keys.down, keys.enter);
+		await waitFor(app, '✓ Counted 14 tables', 30_000);
+		await press(app, 'r');
+		const rehearsed = await waitFor(app, 'Rehearsed', 60_000);
+		expect(rehearsed).toMatch(/rolled back/);
+		// The rehearsal ran every statement, then rolled back: nothing of it stayed.
+		expect(await databaseChecksums(pair.target.client, all)).toEqual(before);
+		await press(app, 'y');
+		await waitFor(app, '✓ Committed', 60_000);
+		const after = await databaseChecksums(pair.target.client, all);
+		expect(after).not.toEqual(before);
+		// Now the target holds the source's rows: an upsert of the same data has nothing left to write.
+		for (const table of ['users', 'qcms'] as const) {
+			const columns = await tableColumns(pair.target.client, `public.${table}`);
+			const source = await tableRows(pair.source.client, `public.${table}`, schoolKeys[table], columns);
+			const target = await tableRows(pair.target.client, `public.${table}`, schoolKeys[table], columns);
+			for (const [key, row] of source) expect(target.get(key), `${table} ${key}`).toBe(row);
+		}
+		await press(app, 'q');
+		app.unmount();
+		await services.dispose();
+	});
 });
