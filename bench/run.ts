@@ -261,7 +261,7 @@ async function prepareTargetTemplates(source: EmbeddedCluster, target: EmbeddedC
 /** count(*) and bit_xor of every row's hash: equal on both sides means the same rows. */
 async function fingerprint(cluster: EmbeddedCluster, database: string): Promise<string> {
 	return withClient(cluster, database, async (client) => {
-		const result = await client.query('SELECT count(*)::text || \'/\' || coalesce(bit_xor(hash_record_extended(t, 0)), 0)::text AS f FROM public.t t');
+		const result = await client.query("SELECT count(*)::text || '/' || coalesce(bit_xor(hash_record_extended(t, 0)), 0)::text AS f FROM public.t t");
 		return result.rows[0].f as string;
 	});
 }

@@ -62,10 +62,7 @@ describe('school sample', () => {
 	it('moves sequences to the explicit ids and fills the generated column', async () => {
 		// Read without nextval(): sequence advances would survive a rollback and alter the source.
 		for (const table of ['niveaux', 'matieres', 'users', 'classes', 'qcms', 'questions']) {
-			const {rows} = await source.query(
-				`SELECT pg_sequence_last_value(pg_get_serial_sequence($1, 'id')) AS last, (SELECT max(id) FROM public."${table}") AS max`,
-				[`public.${table}`],
-			);
+			const {rows} = await source.query(`SELECT pg_sequence_last_value(pg_get_serial_sequence($1, 'id')) AS last, (SELECT max(id) FROM public."${table}") AS max`, [`public.${table}`]);
 			expect(Number(rows[0].last), table).toBe(rows[0].max);
 		}
 		const {rows} = await source.query(`SELECT count(*) FILTER (WHERE nom_complet IS DISTINCT FROM prenom || ' ' || nom) AS wrong FROM public.users`);

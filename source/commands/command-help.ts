@@ -44,8 +44,7 @@ export const demoFlags: FlagSpec[] = [{name: 'keep', kind: 'boolean', help: 'wit
 
 const demoHelp = renderHelp({
 	usage: ['pgconvoy demo [--keep]'],
-	summary:
-		'Start two throw-away PostgreSQL servers ("local" and "prod"), load a school database into both, save two temporary profiles (demo-local, and demo-prod tagged production) and open the wizard on them. Quitting stops both servers and deletes their data.',
+	summary: 'Start two throw-away PostgreSQL servers ("local" and "prod"), load a school database into both, save two temporary profiles (demo-local, and demo-prod tagged production) and open the wizard on them. Quitting stops both servers and deletes their data.',
 	sections: [
 		{title: 'Options', rows: [...flagHelpRows(demoFlags), ['-h, --help', 'this help']]},
 		{title: 'Examples', lines: ['pgconvoy demo', 'pgconvoy demo --keep', 'npm run demo -- --keep      # from a clone: builds pgconvoy first']},

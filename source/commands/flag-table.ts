@@ -47,9 +47,7 @@ export function asksForHelp(argv: readonly string[]): boolean {
 export function parseFlagTable(argv: readonly string[], specs: readonly FlagSpec[], command: string): ParsedFlags {
 	const byName = new Map<string, FlagSpec>();
 	for (const spec of specs) for (const name of [spec.name, ...(spec.aliases ?? [])]) byName.set(name, spec);
-	const options = Object.fromEntries(
-		[...byName].map(([name, spec]) => [name, {type: spec.kind === 'boolean' ? 'boolean' : 'string', multiple: true, ...(name === spec.name && spec.short ? {short: spec.short} : {})}] as const),
-	);
+	const options = Object.fromEntries([...byName].map(([name, spec]) => [name, {type: spec.kind === 'boolean' ? 'boolean' : 'string', multiple: true, ...(name === spec.name && spec.short ? {short: spec.short} : {})}] as const));
 	const {tokens} = parseArgs({args: [...argv], options, strict: false, allowPositionals: true, tokens: true});
 
 	const positionals: string[] = [];
@@ -122,14 +120,15 @@ export function unknownOption(typed: string, specs: readonly FlagSpec[], command
 
 /** Hint for a stray word: `pgconvoy sync dry-run` most likely meant the option. */
 export function unexpectedArgument(arg: string, specs: readonly FlagSpec[], command: string): UserError {
-	const guess = closestName(arg, specs.map((spec) => spec.name));
+	const guess = closestName(
+		arg,
+		specs.map((spec) => spec.name),
+	);
 	// A stray `password=…` (an unquoted keyword/value connection string) must not be echoed.
 	return new UserError('usage', `Unexpected argument "${redactUrl(arg)}".`, `${guess ? `Did you mean --${guess}? ` : ''}${command} takes options only; ${command} --help lists them.`);
 }
 
 /** The options section of a help screen, made from the same rows the parser reads. */
 export function flagHelpRows(specs: readonly FlagSpec[]): Array<[string, string]> {
-	return specs
-		.filter((spec) => spec.help !== '')
-		.map((spec) => [`${spec.short ? `-${spec.short}, ` : ''}--${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''}`, spec.help]);
+	return specs.filter((spec) => spec.help !== '').map((spec) => [`${spec.short ? `-${spec.short}, ` : ''}--${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''}`, spec.help]);
 }

@@ -62,10 +62,17 @@ export function readPlanFile(file: string): PlanFile {
 
 /** The plan was reviewed for these very databases: refuse it against any other pair. */
 export function checkPlanEndpoints(plan: PlanFile, file: string, source: Endpoint, target: Endpoint): void {
-	for (const [side, planned, given] of [['source', plan.source, source], ['target', plan.target, target]] as const) {
+	for (const [side, planned, given] of [
+		['source', plan.source, source],
+		['target', plan.target, target],
+	] as const) {
 		const now = endpointOf(given);
 		if (now.host !== planned.host || now.port !== planned.port || now.database !== planned.database) {
-			throw new UserError('usage', `The plan ${file} was reviewed for the ${side} ${planned.user}@${planned.host}:${planned.port}/${planned.database}, not ${describeEndpoint(given)}.`, `Give the same --from and --to as when it was made, or make a new plan with --dry-run --plan-out.`);
+			throw new UserError(
+				'usage',
+				`The plan ${file} was reviewed for the ${side} ${planned.user}@${planned.host}:${planned.port}/${planned.database}, not ${describeEndpoint(given)}.`,
+				`Give the same --from and --to as when it was made, or make a new plan with --dry-run --plan-out.`,
+			);
 		}
 	}
 }

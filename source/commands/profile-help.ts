@@ -12,7 +12,7 @@ export const profileAddFlags: FlagSpec[] = [
 	{name: 'sslmode', kind: 'value', placeholder: '<mode>', help: `${sslModes.join(', ')} (libpq's meanings; default: disable for this machine, prefer for others)`, emptyHint: `Give one of ${sslModes.join(', ')}, or leave --sslmode out.`},
 	{name: 'sslrootcert', kind: 'value', placeholder: '<ca.pem>', help: 'CA certificate that signed the server certificate', emptyHint: 'Give the path of the CA certificate, or leave --sslrootcert out.'},
 	{name: 'production', kind: 'boolean', help: 'writes to it need the database name typed back (--confirm)'},
-	{name: 'password-env', kind: 'value', placeholder: '<VAR>', help: 'read the password from this environment variable when connecting', emptyHint: 'Give the variable\'s name, such as --password-env PROD_PG_PASSWORD.'},
+	{name: 'password-env', kind: 'value', placeholder: '<VAR>', help: 'read the password from this environment variable when connecting', emptyHint: "Give the variable's name, such as --password-env PROD_PG_PASSWORD."},
 	{name: 'pgpass', kind: 'boolean', help: 'look it up in the pgpass file (~/.pgpass; on Windows %APPDATA%\\postgresql\\pgpass.conf)'},
 	{name: 'pgpass-file', kind: 'value', placeholder: '<file>', help: 'look it up in this pgpass file', emptyHint: 'Give the path of a pgpass file, or use --pgpass for the default one.'},
 	{name: 'save-password', kind: 'boolean', help: 'store it in the profile file (plain text, mode 0600)'},
@@ -22,8 +22,7 @@ export const profileAddFlags: FlagSpec[] = [
 
 const rowsFor = (names: string[]) => flagHelpRows(profileAddFlags.filter((spec) => names.includes(spec.name)));
 
-const storeNote =
-	'Profiles live in profiles.json in $PGCONVOY_CONFIG_DIR, else the per-user config directory (mode 0600). A password is never taken as a command-line argument.';
+const storeNote = 'Profiles live in profiles.json in $PGCONVOY_CONFIG_DIR, else the per-user config directory (mode 0600). A password is never taken as a command-line argument.';
 
 const addHelp = renderHelp({
 	usage: ['pgconvoy profile add <name> [options]'],
@@ -85,11 +84,7 @@ export const profileHelp = renderHelp({
 		},
 		{
 			title: 'Examples',
-			lines: [
-				'pgconvoy profile add prod --url postgresql://app@db.example.com/shop',
-				'pgconvoy profile test prod',
-				'pgconvoy sync --from local --to prod --dry-run',
-			],
+			lines: ['pgconvoy profile add prod --url postgresql://app@db.example.com/shop', 'pgconvoy profile test prod', 'pgconvoy sync --from local --to prod --dry-run'],
 		},
 		{title: 'Notes', paragraphs: [storeNote]},
 	],

@@ -75,11 +75,7 @@ export async function runProfileCommand(args: string[], io: ProfileCommandIo): P
 /** Arguments end up in `ps` output and shell history, so no flag may carry a password. */
 function refusePasswordArguments(args: string[]): void {
 	if (args.some((arg) => /^--?(password|pass|pw)(=|$)/i.test(arg))) {
-		throw new UserError(
-			'usage',
-			'pgconvoy does not take a password as a command-line argument (it would show in ps and your shell history).',
-			'Use --password-env VAR, --pgpass, or --save-password on a terminal to type it.',
-		);
+		throw new UserError('usage', 'pgconvoy does not take a password as a command-line argument (it would show in ps and your shell history).', 'Use --password-env VAR, --pgpass, or --save-password on a terminal to type it.');
 	}
 }
 
@@ -235,7 +231,7 @@ function passwordSourceFromFlags(values: AddFlags): ChosenSource | undefined {
 
 function envSource(variable: string): ProfilePasswordSource {
 	if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-		throw new UserError('usage', 'The password environment variable needs a name such as PROD_PG_PASSWORD.', 'Give the variable\'s name, not its value: --password-env PROD_PG_PASSWORD.');
+		throw new UserError('usage', 'The password environment variable needs a name such as PROD_PG_PASSWORD.', "Give the variable's name, not its value: --password-env PROD_PG_PASSWORD.");
 	}
 	return {kind: 'env', variable};
 }
@@ -307,7 +303,11 @@ function listProfiles(store: ProfileStore, io: ProfileCommandIo, out: Write): vo
 	const rows = profiles.map(({name, profile}) => [name, describeEndpoint(profile), profile.sslmode, describePasswordSource(profile.passwordSource), profile.production ? badge : '']);
 	const header = ['NAME', 'CONNECTION', 'SSLMODE', 'PASSWORD', ''];
 	const widths = header.slice(0, -1).map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-	const format = (row: string[]) => row.map((cell, column) => (column < widths.length ? cell.padEnd(widths[column]) : cell)).join('  ').trimEnd() + '\n';
+	const format = (row: string[]) =>
+		row
+			.map((cell, column) => (column < widths.length ? cell.padEnd(widths[column]) : cell))
+			.join('  ')
+			.trimEnd() + '\n';
 	out(format(header));
 	for (const row of rows) out(format(row));
 }

@@ -128,8 +128,7 @@ export const syncFlags: FlagSpec[] = [
 
 export const syncHelp = renderHelp({
 	usage: ['pgconvoy sync [options]'],
-	summary:
-		'Sync table data from a source to a target database. On a terminal, the wizard opens with the given options filled in; it runs headless when stdin is not a terminal, or with --yes, --json or --dry-run.',
+	summary: 'Sync table data from a source to a target database. On a terminal, the wizard opens with the given options filled in; it runs headless when stdin is not a terminal, or with --yes, --json or --dry-run.',
 	sections: [
 		{title: 'Options', rows: [...flagHelpRows(syncFlags), ['-h, --help', 'this help']]},
 		{

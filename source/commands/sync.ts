@@ -81,9 +81,7 @@ export function checkProductionConfirmation(target: Endpoint, confirm: string | 
 	if (confirm === target.database) return;
 	throw new UserError(
 		'usage',
-		confirm === undefined
-			? `The target ${describeEndpoint(target)} is tagged production: writing to it needs --confirm ${target.database}.`
-			: `--confirm ${confirm} does not match the production target's database ${target.database}.`,
+		confirm === undefined ? `The target ${describeEndpoint(target)} is tagged production: writing to it needs --confirm ${target.database}.` : `--confirm ${confirm} does not match the production target's database ${target.database}.`,
 		`Check that ${target.database} is the database you mean, then add --confirm ${target.database}. Try --dry-run first.`,
 	);
 }
@@ -110,11 +108,7 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		}
 		// A rehearsal keeps nothing: like a dry run, it needs no --yes.
 		if (!options.dryRun && !options.rehearse && !options.yes) {
-			throw new UserError(
-				'usage',
-				io.stdinIsTTY ? 'Headless mode writes only with --yes.' : 'Refusing to write: stdin is not a terminal, so nobody can confirm.',
-				'Preview with --dry-run, then add --yes to write (and --confirm <dbname> for a production target).',
-			);
+			throw new UserError('usage', io.stdinIsTTY ? 'Headless mode writes only with --yes.' : 'Refusing to write: stdin is not a terminal, so nobody can confirm.', 'Preview with --dry-run, then add --yes to write (and --confirm <dbname> for a production target).');
 		}
 		const {source, target} = await resolveSyncEndpoints(options, io);
 		if (reviewed) checkPlanEndpoints(reviewed, options.plan!, source, target);

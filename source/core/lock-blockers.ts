@@ -18,4 +18,3 @@ export async function findBlockers(target: pg.ClientBase, tables: TablePlan[]): 
 		return [];
 	}
 }
-

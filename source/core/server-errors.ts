@@ -79,24 +79,25 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 			return make(`${failure.code === '23514' ? 'Check' : 'Exclusion'} constraint violation`, 'The source holds values the target does not accept: compare the constraints on both databases, or fix those rows in the source.');
 	}
 	if (failure.code === '22P02' && /enum/.test(failure.message)) {
-		return make('A source value is not a label of the target\'s enum', `The target's enum type lacks a label the source uses. ${migrations}`);
+		return make("A source value is not a label of the target's enum", `The target's enum type lacks a label the source uses. ${migrations}`);
 	}
 	if (failure.code?.startsWith('22')) {
 		return make(`A source value does not fit the target column`, `The column types differ between the databases. ${migrations}`);
 	}
 	if (failure.code === '42501') return make(`Permission denied on the ${side}`, privilegeHint(failure, side, context));
 	if (failure.code === '42P01' || failure.code === '42703' || failure.code === '42883' || failure.code === '42704') {
-		return make(`An object is missing on the ${side}`, functions.length > 0
-			? `A function on the ${side} names an object its role's search_path does not reach: qualify the name in the function, or fix the role's search_path. ${migrations}`
-			: migrations);
+		return make(`An object is missing on the ${side}`, functions.length > 0 ? `A function on the ${side} names an object its role's search_path does not reach: qualify the name in the function, or fix the role's search_path. ${migrations}` : migrations);
 	}
 	switch (failure.code) {
 		case '25006':
 			return make(`The ${side} is read-only`, `It is a standby or default_transaction_read_only is on: connect to the primary, or ask for a role that may write.`);
 		case '53200':
-			return make('The server ran out of memory or lock slots', /shared memory|max_locks_per_transaction/.test(failure.message + (failure.hint ?? ''))
-				? 'Each table (and each partition and index) takes a lock: raise max_locks_per_transaction on the server (needs a restart), or sync fewer tables at a time.'
-				: 'Sync fewer tables at a time, or give the server more memory.');
+			return make(
+				'The server ran out of memory or lock slots',
+				/shared memory|max_locks_per_transaction/.test(failure.message + (failure.hint ?? ''))
+					? 'Each table (and each partition and index) takes a lock: raise max_locks_per_transaction on the server (needs a restart), or sync fewer tables at a time.'
+					: 'Sync fewer tables at a time, or give the server more memory.',
+			);
 		case '53100':
 			return make(`The ${side} server's disk is full`, 'Free disk space on that server, then run the sync again.');
 		case '53300':
@@ -124,7 +125,12 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 			return make(`A function on the ${side} raised an error`, functions.length > 0 ? `It comes from ${functions[0]}: fix the rows it refuses, or that function.` : 'Fix the rows it refuses, or the function that raised it.');
 	}
 	if (/Connection terminated|not queryable|ECONNRESET|EPIPE|connection.*(closed|lost)/i.test(failure.message ?? '')) {
-		return new UserError(code, `The connection to the ${side} was lost${where}: ${failure.message}. ${context.during === 'apply' ? 'The server rolls back an unfinished transaction, so nothing was written.' : previewOnly}`, 'Check the network and the server, then run the sync again.', {cause: error});
+		return new UserError(
+			code,
+			`The connection to the ${side} was lost${where}: ${failure.message}. ${context.during === 'apply' ? 'The server rolls back an unfinished transaction, so nothing was written.' : previewOnly}`,
+			'Check the network and the server, then run the sync again.',
+			{cause: error},
+		);
 	}
 	return make(`The ${side} server refused${failure.code ? ` (SQLSTATE ${failure.code})` : ''}`, `See PostgreSQL's message above${functions.length > 0 ? ` and ${functions[0]}` : ''}; fix what it names on the ${side}, then run the sync again.`);
 }

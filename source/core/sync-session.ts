@@ -110,9 +110,7 @@ export class SyncSession {
 	}
 
 	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse'> = {}): Promise<SyncResult> {
-		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
-			applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, targetCatalog: this.targetCatalog, ...listeners}),
-		);
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, targetCatalog: this.targetCatalog, ...listeners}));
 	}
 
 	/** Nothing stays open between operations; kept so callers can release a session uniformly. */

@@ -90,11 +90,9 @@ export function reducePreviewEvent(live: LiveCounts, event: SyncEvent, now = per
 	return live;
 }
 
-
 /** What each phase of a table's apply counts, and how it is named on the bar. */
 export const phaseWords: Record<ApplyPhase, {label: string; unit: string}> = {
 	comparing: {label: 'comparing', unit: 'keys'},
 	copying: {label: 'copying', unit: 'rows'},
 	merging: {label: 'merging', unit: 'statements'},
 };
-

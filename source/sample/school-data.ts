@@ -91,22 +91,136 @@ function intervalText(seconds: number): string {
 
 /** Accents, apostrophes and spaces in names are the point: they must survive the sync untouched. */
 export const firstNames = [
-	'Élodie', 'Jérôme', 'Hélène', 'Zoé', 'Anaïs', 'Noël', 'François', 'Gaëlle', 'Loïc', 'Maëlle', 'Chloé', 'Théo',
-	'Léa', 'Clément', 'Inès', 'Raphaël', 'Benoît', 'Cécile', 'Agnès', 'Joël', 'Mathéo', 'Léna', 'Océane', 'Anaëlle',
-	'Thomas', 'Camille', 'Lucas', 'Manon', 'Hugo', 'Sarah', 'Louis', 'Emma', 'Nathan', 'Julie', 'Arthur', 'Laura',
-	'Antoine', 'Marie', 'Paul', 'Juliette', 'Maxime', 'Pauline', 'Adrien', 'Margaux', 'Yanis', 'Aïcha', 'Mehdi',
-	'Fatoumata', 'Sébastien', 'Aurélie', 'Grégoire', 'Stéphanie', 'Rémi', 'Béatrice', 'Frédéric', 'Valérie', 'Jean-Luc',
-	'Marie-Hélène', 'Éric', 'Ève',
+	'Élodie',
+	'Jérôme',
+	'Hélène',
+	'Zoé',
+	'Anaïs',
+	'Noël',
+	'François',
+	'Gaëlle',
+	'Loïc',
+	'Maëlle',
+	'Chloé',
+	'Théo',
+	'Léa',
+	'Clément',
+	'Inès',
+	'Raphaël',
+	'Benoît',
+	'Cécile',
+	'Agnès',
+	'Joël',
+	'Mathéo',
+	'Léna',
+	'Océane',
+	'Anaëlle',
+	'Thomas',
+	'Camille',
+	'Lucas',
+	'Manon',
+	'Hugo',
+	'Sarah',
+	'Louis',
+	'Emma',
+	'Nathan',
+	'Julie',
+	'Arthur',
+	'Laura',
+	'Antoine',
+	'Marie',
+	'Paul',
+	'Juliette',
+	'Maxime',
+	'Pauline',
+	'Adrien',
+	'Margaux',
+	'Yanis',
+	'Aïcha',
+	'Mehdi',
+	'Fatoumata',
+	'Sébastien',
+	'Aurélie',
+	'Grégoire',
+	'Stéphanie',
+	'Rémi',
+	'Béatrice',
+	'Frédéric',
+	'Valérie',
+	'Jean-Luc',
+	'Marie-Hélène',
+	'Éric',
+	'Ève',
 ];
 
 export const lastNames = [
-	'Martin', 'Bernard', 'Dubois', 'Thomas', 'Robert', 'Richard', 'Petit', 'Durand', 'Leroy', 'Moreau', 'Simon',
-	'Laurent', 'Lefèvre', 'Michel', 'Garcia', 'David', 'Bertrand', 'Roux', 'Vincent', 'Fournier', 'Morel', 'Girard',
-	'André', 'Mercier', 'Dupont', 'Lambert', 'Bonnet', 'François', 'Martinez', 'Legrand', 'Garnier', 'Faure',
-	'Rousseau', 'Blanc', 'Guérin', 'Muller', 'Henry', 'Roussel', 'Nicolas', 'Perrin', 'Morin', 'Mathieu', 'Clément',
-	'Gauthier', 'Dumont', 'Lopez', 'Fontaine', 'Chevalier', 'Robin', 'Masson', 'Sánchez', 'Gérard', 'Nguyen', 'Boyer',
-	'Denis', 'Lemaire', 'Duval', 'Joly', 'Gautier', 'Roger', 'Le Gall', "N'Diaye", "D'Almeida", 'Lefebvre-Hénaff',
-	'Bréhéret', 'Côté', 'Schæffer',
+	'Martin',
+	'Bernard',
+	'Dubois',
+	'Thomas',
+	'Robert',
+	'Richard',
+	'Petit',
+	'Durand',
+	'Leroy',
+	'Moreau',
+	'Simon',
+	'Laurent',
+	'Lefèvre',
+	'Michel',
+	'Garcia',
+	'David',
+	'Bertrand',
+	'Roux',
+	'Vincent',
+	'Fournier',
+	'Morel',
+	'Girard',
+	'André',
+	'Mercier',
+	'Dupont',
+	'Lambert',
+	'Bonnet',
+	'François',
+	'Martinez',
+	'Legrand',
+	'Garnier',
+	'Faure',
+	'Rousseau',
+	'Blanc',
+	'Guérin',
+	'Muller',
+	'Henry',
+	'Roussel',
+	'Nicolas',
+	'Perrin',
+	'Morin',
+	'Mathieu',
+	'Clément',
+	'Gauthier',
+	'Dumont',
+	'Lopez',
+	'Fontaine',
+	'Chevalier',
+	'Robin',
+	'Masson',
+	'Sánchez',
+	'Gérard',
+	'Nguyen',
+	'Boyer',
+	'Denis',
+	'Lemaire',
+	'Duval',
+	'Joly',
+	'Gautier',
+	'Roger',
+	'Le Gall',
+	"N'Diaye",
+	"D'Almeida",
+	'Lefebvre-Hénaff',
+	'Bréhéret',
+	'Côté',
+	'Schæffer',
 ];
 
 const levels = [
@@ -159,7 +273,7 @@ const subjects: Subject[] = [
 			["Quelle est l'unité SI de la force ?", 'Le newton (N)', 'Le joule (J)', 'Le watt (W)', 'Le pascal (Pa)', ['unités']],
 			['Quelle est la vitesse de la lumière dans le vide ?', '≈ 3 × 10⁸ m/s', '≈ 3 × 10⁶ m/s', '≈ 340 m/s', '≈ 3 × 10¹⁰ m/s', ['ondes', 'constantes']],
 			["Selon la loi d'Ohm, U = …", 'R × I', 'R / I', 'I / R', 'R + I', ['électricité']],
-			['Quelle grandeur se conserve lors d\'un choc élastique ?', "L'énergie cinétique et la quantité de mouvement", 'Seulement la quantité de mouvement', "Seulement l'énergie cinétique", 'Aucune', ['mécanique']],
+			["Quelle grandeur se conserve lors d'un choc élastique ?", "L'énergie cinétique et la quantité de mouvement", 'Seulement la quantité de mouvement', "Seulement l'énergie cinétique", 'Aucune', ['mécanique']],
 			["L'accélération de la pesanteur à la surface de la Terre vaut environ :", '9,81 m/s²', '1,62 m/s²', '98,1 m/s²', '0,981 m/s²', ['mécanique', 'constantes']],
 			['Un objet de 2 kg subit une force de 10 N. Son accélération vaut :', '5 m/s²', '20 m/s²', '0,2 m/s²', '12 m/s²', ['mécanique']],
 		],
@@ -170,7 +284,7 @@ const subjects: Subject[] = [
 		coefficient: '3.0',
 		description: 'Algorithmique, programmation et bases de données.',
 		bank: [
-			["Qu'affiche printf(\"%d\\n\", 7 / 2) en C ?", '3', '3.5', '4', '3.0', ['C', 'programmation']],
+			['Qu\'affiche printf("%d\\n", 7 / 2) en C ?', '3', '3.5', '4', '3.0', ['C', 'programmation']],
 			['Quelle est la complexité moyenne du tri rapide ?', 'O(n log n)', 'O(n²)', 'O(n)', 'O(log n)', ['algorithmique', 'complexité']],
 			['Quelle structure de données suit le principe « dernier entré, premier sorti » ?', 'Une pile', 'Une file', 'Un arbre', 'Un tableau associatif', ['structures de données']],
 			['Que retourne cette fonction Python pour n = 3 ?\ndef f(n):\n\treturn n * 2', '6', '3', '9', 'None', ['Python', 'programmation']],
@@ -180,14 +294,7 @@ const subjects: Subject[] = [
 		],
 		generate(random) {
 			const value = random.int(5, 200);
-			return [
-				`Que vaut ${value} écrit en binaire ?`,
-				value.toString(2),
-				(value + 1).toString(2),
-				(value >> 1).toString(2),
-				value.toString(8),
-				['numération', 'binaire'],
-			];
+			return [`Que vaut ${value} écrit en binaire ?`, value.toString(2), (value + 1).toString(2), (value >> 1).toString(2), value.toString(8), ['numération', 'binaire']];
 		},
 	},
 	{
@@ -296,9 +403,7 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 	levels.forEach((level, index) => rows.niveaux.push({id: index + 1, code: level.code, libelle: level.libelle, ordre: index + 1}));
 	const levelIds = levels.map((_, index) => index + 1);
 
-	subjects.forEach((subject, index) =>
-		rows.matieres.push({id: index + 1, code: subject.code, nom: subject.nom, coefficient: subject.coefficient, description: subject.description}),
-	);
+	subjects.forEach((subject, index) => rows.matieres.push({id: index + 1, code: subject.code, nom: subject.nom, coefficient: subject.coefficient, description: subject.description}));
 	const subjectIds = subjects.map((_, index) => index + 1);
 	const examSubjectIds = subjectIds.filter((id) => subjects[id - 1].bank.length > 0);
 
@@ -349,7 +454,10 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 	const teachersByLevel = new Map<number, number[]>();
 	teachers.forEach((teacher, index) => {
 		const main = examSubjectIds[index % examSubjectIds.length];
-		const others = random.sample(subjectIds.filter((id) => id !== main), random.int(0, 2));
+		const others = random.sample(
+			subjectIds.filter((id) => id !== main),
+			random.int(0, 2),
+		);
 		for (const subject of [main, ...others]) {
 			rows.professeur_matieres.push({professeur_id: teacher, matiere_id: subject, principale: subject === main});
 			teachersBySubject.set(subject, [...(teachersBySubject.get(subject) ?? []), teacher]);
@@ -521,7 +629,7 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 							id: random.uuid(),
 							session_id: sessionId,
 							etudiant_id: studentId,
-							note: abandoned ? null : ((Math.round((earned / total) * bareme * 100) / 100).toFixed(2)),
+							note: abandoned ? null : (Math.round((earned / total) * bareme * 100) / 100).toFixed(2),
 							reponses,
 							duree: intervalText(seconds),
 							soumis_le: abandoned ? null : timestampText(start + seconds * 1000, random.int(0, 999_999)),
@@ -544,7 +652,9 @@ const sequenceTables: SchoolTable[] = ['niveaux', 'matieres', 'users', 'classes'
 
 async function insertRows(client: Client, table: SchoolTable, rows: Row[]): Promise<void> {
 	if (rows.length === 0) return;
-	const columns = Object.keys(rows[0]).map((column) => `"${column}"`).join(', ');
+	const columns = Object.keys(rows[0])
+		.map((column) => `"${column}"`)
+		.join(', ');
 	// matieres.id is GENERATED ALWAYS: explicit ids need the override.
 	const overriding = table === 'matieres' ? 'OVERRIDING SYSTEM VALUE' : '';
 	// One set-based statement per table: the rows travel as one JSON document and PostgreSQL parses each field.
@@ -566,9 +676,7 @@ export async function seedSchool(client: Client, options: SeedOptions = {}): Pro
 	try {
 		for (const table of schoolTables) await insertRows(client, table, rows[table]);
 		for (const table of sequenceTables) {
-			await client.query(
-				`SELECT setval(pg_get_serial_sequence('public."${table}"', 'id'), max(id)) FROM public."${table}" HAVING max(id) IS NOT NULL`,
-			);
+			await client.query(`SELECT setval(pg_get_serial_sequence('public."${table}"', 'id'), max(id)) FROM public."${table}" HAVING max(id) IS NOT NULL`);
 		}
 		await client.query('COMMIT');
 	} catch (error) {

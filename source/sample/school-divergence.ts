@@ -29,7 +29,10 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 	const choose = async (table: SchoolTable, fraction: number, where = 'true', min = 1): Promise<string[]> => {
 		const {rows} = await client.query<{k: string}>(`SELECT k FROM (SELECT ${keyText(table)} AS k FROM public."${table}" WHERE ${where}) s ORDER BY k COLLATE "C"`);
 		const count = Math.min(rows.length, Math.max(min, Math.round(rows.length * fraction)));
-		return random.sample(rows.map((row) => row.k), count);
+		return random.sample(
+			rows.map((row) => row.k),
+			count,
+		);
 	};
 	const remove = async (table: SchoolTable, fraction: number, where?: string, min?: number) => {
 		const keys = await choose(table, fraction, where, min);
@@ -93,10 +96,7 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 		// Rows only production has: serial and identity keys come from the target's own sequences,
 		// uuids from the seeded generator, and unique texts use names the seed never produces.
 		await insert('niveaux', `INSERT INTO public.niveaux (code, libelle, ordre) VALUES ('D1', 'Doctorat 1', 6)`);
-		const [music] = await insert(
-			'matieres',
-			`INSERT INTO public.matieres (code, nom, coefficient, description) VALUES ('MUS', 'Musicologie', 1.0, 'Option libre « écoute et analyse ».') RETURNING id`,
-		);
+		const [music] = await insert('matieres', `INSERT INTO public.matieres (code, nom, coefficient, description) VALUES ('MUS', 'Musicologie', 1.0, 'Option libre « écoute et analyse ».') RETURNING id`);
 		const [teacher] = await insert(
 			'users',
 			`INSERT INTO public.users (email, prenom, nom, role, date_naissance, cree_le)
@@ -185,7 +185,7 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 			[
 				qcm.id,
 				JSON.stringify([
-					{position: 1, enonce: 'Combien d\'octets compte un kibioctet (Kio) ?', choix: choices('1024', '1000', '512', '2048'), tags: ['informatique', 'unités']},
+					{position: 1, enonce: "Combien d'octets compte un kibioctet (Kio) ?", choix: choices('1024', '1000', '512', '2048'), tags: ['informatique', 'unités']},
 					{position: 2, enonce: 'Quel protocole chiffre le trafic web ?', choix: choices('HTTPS', 'HTTP', 'FTP', 'SMTP'), tags: ['informatique', 'réseaux']},
 					{position: 3, enonce: 'Quel caractère échappe un guillemet dans une chaîne JSON ?', choix: choices('\\', '/', '"', "'"), tags: ['informatique', 'JSON']},
 				]),

@@ -125,11 +125,8 @@ async function startIn(made: Made, options: ClusterOptions): Promise<EmbeddedClu
 	const {dataDir} = made;
 	const port = options.port ?? (await freePort());
 	const settings = {...defaultSettings, ...options.settings};
-	made.server = options.binDir
-		? await startSystemServer(options.binDir, dataDir, port, settings, options.onLog)
-		: await startNpmServer(dataDir, port, settings, options.onLog);
-	const url = (database: string) =>
-		`postgresql://${clusterUser}:${clusterPassword}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+	made.server = options.binDir ? await startSystemServer(options.binDir, dataDir, port, settings, options.onLog) : await startNpmServer(dataDir, port, settings, options.onLog);
+	const url = (database: string) => `postgresql://${clusterUser}:${clusterPassword}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 	const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
 		const client = new pg.Client({connectionString: url('postgres')});
 		// A server stopped meanwhile fails the running query; without a listener it would crash the process.
@@ -256,12 +253,7 @@ async function loadEmbeddedPostgres() {
 	return EmbeddedPostgres;
 }
 
-async function startNpmServer(
-	dataDir: string,
-	port: number,
-	settings: Record<string, string>,
-	onLog?: (line: string) => void,
-): Promise<ChildProcess> {
+async function startNpmServer(dataDir: string, port: number, settings: Record<string, string>, onLog?: (line: string) => void): Promise<ChildProcess> {
 	hydrateEmbeddedSymlinks();
 	const EmbeddedPostgres = await loadEmbeddedPostgres();
 	const server = new EmbeddedPostgres({
@@ -286,13 +278,7 @@ async function startNpmServer(
 }
 
 /** The system's own binaries (the cross-version suite's PostgreSQL 15), driven the same way. */
-async function startSystemServer(
-	binDir: string,
-	dataDir: string,
-	port: number,
-	settings: Record<string, string>,
-	onLog?: (line: string) => void,
-): Promise<ChildProcess> {
+async function startSystemServer(binDir: string, dataDir: string, port: number, settings: Record<string, string>, onLog?: (line: string) => void): Promise<ChildProcess> {
 	const asPostgres = isRoot() ? postgresIds() : {};
 	const passwordFile = join(dirname(dataDir), 'pwfile');
 	const {writeFileSync, mkdirSync, chownSync} = await import('node:fs');
@@ -316,7 +302,9 @@ async function startSystemServer(
 }
 
 function postgresIds(): {uid?: number; gid?: number} {
-	const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((line) => line.startsWith('postgres:'));
+	const passwd = readFileSync('/etc/passwd', 'utf8')
+		.split('\n')
+		.find((line) => line.startsWith('postgres:'));
 	if (!passwd) throw new Error('Running as root needs a `postgres` OS user to own the server (useradd postgres).');
 	const [, , uid, gid] = passwd.split(':');
 	return {uid: Number(uid), gid: Number(gid)};

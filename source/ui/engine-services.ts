@@ -18,7 +18,11 @@ export interface EngineConfig {
 }
 
 function timestamp(date: Date): string {
-	return date.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+	return date
+		.toISOString()
+		.replace(/\.\d+Z$/, '')
+		.replace(/[-:]/g, '')
+		.replace('T', '-');
 }
 
 /** The real engine behind the wizard, plus `dispose()` so the command can wait for every connection to close. */
@@ -37,7 +41,10 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 				candidates.push({key: 'profiles', label: 'saved profiles', error: toUserError(error)});
 			}
 			const defaults = readEndpointDefaults(config.env, config.cwd);
-			for (const [url, sourceDefault] of [[defaults.localUrl, true], [defaults.prodUrl, false]] as const) {
+			for (const [url, sourceDefault] of [
+				[defaults.localUrl, true],
+				[defaults.prodUrl, false],
+			] as const) {
 				if (!url) continue;
 				const base = {key: `env:${url.origin}`, label: url.origin, ...(sourceDefault ? {sourceDefault} : {})};
 				try {

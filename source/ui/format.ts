@@ -56,7 +56,6 @@ export function visibleWindow(total: number, cursor: number, size: number): {sta
 	return {start, end: start + lines};
 }
 
-
 const cascadeWords: Record<DeleteReach['action'], string> = {cascade: 'also deleted', 'set null': 'also set to null', 'set default': 'also set to default', restrict: 'refused'};
 
 /** "also deleted: 10 rows of public.notes (notes_customer_id_fkey, from deletes in public.customers)" */

@@ -171,11 +171,7 @@ export function initialState(values: InitialValues): WizardState {
 }
 
 function sameDatabaseError(target: Endpoint): UserError {
-	return new UserError(
-		'config',
-		`The target is the source database (${describeEndpoint(target)}).`,
-		'Pick a different target: the source is where rows come from, the target is where they go.',
-	);
+	return new UserError('config', `The target is the source database (${describeEndpoint(target)}).`, 'Pick a different target: the source is where rows come from, the target is where they go.');
 }
 
 function endpointStep(role: Role, phase: EndpointPhase): Step {
@@ -191,8 +187,12 @@ function enterTarget(context: WizardContext): [Step, WizardContext] {
 	const prefilled = context.prefill.target;
 	if (prefilled !== undefined) {
 		const {target: _used, ...prefill} = context.prefill;
-		const phase = prefilled instanceof UserError ? prefilledPhase(prefilled) : context.source && sameDatabase(context.source.endpoint, prefilled) ? {kind: 'failed' as const, error: sameDatabaseError(prefilled), endpoint: prefilled, sameAsSource: true as const} : prefilledPhase(prefilled);
-		return [{name: 'target', phase}, {...context, prefill}];
+		const phase =
+			prefilled instanceof UserError ? prefilledPhase(prefilled) : context.source && sameDatabase(context.source.endpoint, prefilled) ? {kind: 'failed' as const, error: sameDatabaseError(prefilled), endpoint: prefilled, sameAsSource: true as const} : prefilledPhase(prefilled);
+		return [
+			{name: 'target', phase},
+			{...context, prefill},
+		];
 	}
 	return [{name: 'target', phase: context.target ? {kind: 'connected', connected: context.target} : {kind: 'choose'}}, context];
 }
@@ -262,7 +262,10 @@ export function missingParents(tables: TableChoice[], selected: readonly string[
 export function parentsToAdd(context: Pick<WizardContext, 'tables' | 'selected'>, parents: string[]): string[] {
 	const choices = context.tables ?? [];
 	const addable = new Set(choices.filter((choice) => !choice.unavailable && !context.selected.includes(choice.id)).map((choice) => choice.id));
-	return inListOrder(choices, parents.flatMap((parent) => [parent, ...missingParents(choices, context.selected, parent)]).filter((id) => addable.has(id)));
+	return inListOrder(
+		choices,
+		parents.flatMap((parent) => [parent, ...missingParents(choices, context.selected, parent)]).filter((id) => addable.has(id)),
+	);
 }
 
 /** The selection a fresh session starts with: the flags', else what was chosen before, else every available table. */
@@ -273,10 +276,7 @@ function initialSelection(context: WizardContext, tables: TableChoice[]): {selec
 		const {ids, unknown} = resolveTableReferences(tables, context.prefill.tables);
 		const usable = ids.filter((id) => available.has(id) && !excluded.has(id));
 		const refused = ids.filter((id) => !available.has(id));
-		const problems = [
-			...(unknown.length > 0 ? [`not in the source: ${unknown.join(', ')}`] : []),
-			...(refused.length > 0 ? [`not selectable: ${refused.join(', ')}`] : []),
-		];
+		const problems = [...(unknown.length > 0 ? [`not in the source: ${unknown.join(', ')}`] : []), ...(refused.length > 0 ? [`not selectable: ${refused.join(', ')}`] : [])];
 		return {selected: usable, skip: problems.length === 0 && usable.length > 0, ...(problems.length > 0 ? {notice: `--tables: ${problems.join('; ')}.`} : {})};
 	}
 	const kept = context.selected.filter((id) => available.has(id));
@@ -437,7 +437,14 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			if (!choice || choice.unavailable) return state;
 			const {notice: _notice, ...quiet} = step;
 			if (context.selected.includes(action.table)) {
-				return {...state, step: quiet, context: withSelection(context, context.selected.filter((id) => id !== action.table))};
+				return {
+					...state,
+					step: quiet,
+					context: withSelection(
+						context,
+						context.selected.filter((id) => id !== action.table),
+					),
+				};
 			}
 			const parents = inListOrder(context.tables, missingParents(context.tables, context.selected, action.table));
 			if (parents.length > 0) return {...state, step: {...quiet, offer: {table: action.table, parents}}};

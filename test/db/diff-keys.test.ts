@@ -81,28 +81,32 @@ describe('binary key diff', () => {
 		['mirror', undefined],
 		['mirror', 3],
 		['insert', undefined],
-	] as const)('%s (max listed keys %s): exact counts and the source contents on every key type', async (mode, maxListedKeys) => {
-		const {preview, result} = await sync(mode, maxListedKeys);
-		for (const counts of preview.tables) {
-			const want = expected[counts.table]!;
-			expect({table: counts.table, insert: counts.insert, differing: counts.differing, delete: counts.delete}).toEqual({
-				table: counts.table,
-				insert: want.insert,
-				differing: want.update,
-				delete: mode === 'mirror' ? want.delete : 0,
-			});
-			const written = result.tables.find((table) => table.table === counts.table)!;
-			expect([written.inserted, written.updated, written.deleted]).toEqual([want.insert, mode === 'insert' ? 0 : want.update, mode === 'mirror' ? want.delete : 0]);
-		}
-		for (const table of Object.keys(expected)) {
-			const name = table.replace('public.', '');
-			const [source, target] = [await contents(pair.source.client, name), await contents(pair.target.client, name)];
-			if (mode === 'mirror') expect(target, table).toBe(source);
-			else expect(Number(target.split(':')[0]), table).toBe(Number(source.split(':')[0]) + expected[table]!.delete);
-		}
-		const again = await sync(mode);
-		for (const table of again.result.tables) expect([table.table, table.inserted, table.updated, table.deleted]).toEqual([table.table, 0, 0, 0]);
-	}, 120_000);
+	] as const)(
+		'%s (max listed keys %s): exact counts and the source contents on every key type',
+		async (mode, maxListedKeys) => {
+			const {preview, result} = await sync(mode, maxListedKeys);
+			for (const counts of preview.tables) {
+				const want = expected[counts.table]!;
+				expect({table: counts.table, insert: counts.insert, differing: counts.differing, delete: counts.delete}).toEqual({
+					table: counts.table,
+					insert: want.insert,
+					differing: want.update,
+					delete: mode === 'mirror' ? want.delete : 0,
+				});
+				const written = result.tables.find((table) => table.table === counts.table)!;
+				expect([written.inserted, written.updated, written.deleted]).toEqual([want.insert, mode === 'insert' ? 0 : want.update, mode === 'mirror' ? want.delete : 0]);
+			}
+			for (const table of Object.keys(expected)) {
+				const name = table.replace('public.', '');
+				const [source, target] = [await contents(pair.source.client, name), await contents(pair.target.client, name)];
+				if (mode === 'mirror') expect(target, table).toBe(source);
+				else expect(Number(target.split(':')[0]), table).toBe(Number(source.split(':')[0]) + expected[table]!.delete);
+			}
+			const again = await sync(mode);
+			for (const table of again.result.tables) expect([table.table, table.inserted, table.updated, table.deleted]).toEqual([table.table, 0, 0, 0]);
+		},
+		120_000,
+	);
 
 	test('a duplicate key under --key is reported, and the connection is usable afterwards', async () => {
 		await pair.source.client.query(`CREATE TABLE dup (id int, v text); INSERT INTO dup SELECT g % 150000, 'x' FROM generate_series(1, 300000) g`);

@@ -38,7 +38,10 @@ async function attempt(options: Partial<SyncOptions>, hooks: {onEvent?: (event: 
 }
 
 async function expectFailure(promise: Promise<unknown>): Promise<UserError> {
-	const error = await promise.then(() => undefined, (failure: unknown) => failure);
+	const error = await promise.then(
+		() => undefined,
+		(failure: unknown) => failure,
+	);
 	expect(error).toBeInstanceOf(UserError);
 	return error as UserError;
 }
@@ -69,15 +72,16 @@ describe('a failed sync leaves the target exactly as it was', () => {
 		await killer.connect();
 		let killed = 0;
 		const error = await expectFailure(
-			attempt({mode: 'upsert'}, {
-				onEvent: (event) => {
-					if (event.type === 'apply-table-started' && event.table === 'public.reviews') {
-						void killer
-							.query(`SELECT count(pg_terminate_backend(pid)) AS killed FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgconvoy' AND pid <> pg_backend_pid()`, [pair.target.name])
-							.then((result) => (killed = Number(result.rows[0].killed)));
-					}
+			attempt(
+				{mode: 'upsert'},
+				{
+					onEvent: (event) => {
+						if (event.type === 'apply-table-started' && event.table === 'public.reviews') {
+							void killer.query(`SELECT count(pg_terminate_backend(pid)) AS killed FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgconvoy' AND pid <> pg_backend_pid()`, [pair.target.name]).then((result) => (killed = Number(result.rows[0].killed)));
+						}
+					},
 				},
-			}),
+			),
 		);
 		await killer.end();
 		expect(killed).toBeGreaterThan(0);
@@ -116,12 +120,15 @@ describe('a failed sync leaves the target exactly as it was', () => {
 		const before = await databaseChecksums(pair.target.client, tables);
 		const abort = new AbortController();
 		const error = await expectFailure(
-			attempt({mode: 'upsert'}, {
-				signal: abort.signal,
-				onEvent: (event) => {
-					if (event.type === 'apply-table-started' && event.table === 'public.reviews') abort.abort();
+			attempt(
+				{mode: 'upsert'},
+				{
+					signal: abort.signal,
+					onEvent: (event) => {
+						if (event.type === 'apply-table-started' && event.table === 'public.reviews') abort.abort();
+					},
 				},
-			}),
+			),
 		);
 		expect(error.code).toBe('interrupted');
 		expect(error.exitCode).toBe(130);

@@ -57,7 +57,9 @@ describe('mirror deletes that reach rows outside the selection', () => {
 			['public.notes', 'cascade', 10],
 			['public.note_tags', 'cascade', 10],
 		]);
-		expect(await rowsOf(pair.target.client, `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM notes)::int AS notes, (SELECT count(*) FROM note_tags)::int AS tags, (SELECT count(*) FROM audit.customer_log)::int AS log`)).toEqual([{customers: 10, notes: 1, tags: 0, log: 0}]);
+		expect(await rowsOf(pair.target.client, `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM notes)::int AS notes, (SELECT count(*) FROM note_tags)::int AS tags, (SELECT count(*) FROM audit.customer_log)::int AS log`)).toEqual([
+			{customers: 10, notes: 1, tags: 0, log: 0},
+		]);
 	});
 
 	test('a referencing row whose foreign key refuses the delete (NO ACTION) blocks, naming the table', async () => {

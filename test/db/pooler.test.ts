@@ -229,13 +229,7 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 		await careless.query('CREATE TEMP TABLE careless_temp (x int)');
 		await careless.end();
 		const found = await leftovers(pair.target);
-		expect(found).toEqual(
-			expect.arrayContaining([
-				expect.objectContaining({settings: expect.objectContaining({statement_timeout: ['0', '1234']})}),
-				expect.objectContaining({prepared: ['careless_statement']}),
-				{tempTablesInDatabase: 1},
-			]),
-		);
+		expect(found).toEqual(expect.arrayContaining([expect.objectContaining({settings: expect.objectContaining({statement_timeout: ['0', '1234']})}), expect.objectContaining({prepared: ['careless_statement']}), {tempTablesInDatabase: 1}]));
 	});
 
 	test('dry run into a pooled target: counts equal the oracle and the target is untouched', async () => {

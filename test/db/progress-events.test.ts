@@ -25,8 +25,7 @@ async function sync(mode: SyncMode, dryRun: boolean): Promise<SyncEvent[]> {
 	return events;
 }
 
-const activity = (events: SyncEvent[], phase: string) =>
-	events.filter((event): event is Extract<SyncEvent, {type: 'apply-table-activity'}> => event.type === 'apply-table-activity' && event.phase === phase);
+const activity = (events: SyncEvent[], phase: string) => events.filter((event): event is Extract<SyncEvent, {type: 'apply-table-activity'}> => event.type === 'apply-table-activity' && event.phase === phase);
 
 describe('progress from inside a table', () => {
 	test('an initial load reports rows copied as they stream, rising to the total', async () => {

@@ -19,9 +19,8 @@ afterEach(async () => pair.drop());
 const school = schoolTables.map((table) => `public.${table}`);
 const tablesOf = (report: {tables: Array<Record<string, unknown>>}) => report.tables.map(({table, inserted, updated, skipped, deleted}) => ({table, inserted, updated, skipped, deleted}));
 
-
 describe('--rehearse', () => {
-	test.for(['upsert', 'mirror'] as const)('%s on the school fixture: the rehearsed counts are the real apply\'s, and the rehearsal keeps nothing', async (mode) => {
+	test.for(['upsert', 'mirror'] as const)("%s on the school fixture: the rehearsed counts are the real apply's, and the rehearsal keeps nothing", async (mode) => {
 		await loadSchool(pair.source, pair.target);
 		const args = ['--from', pair.source.url, '--to', pair.target.url, '--mode', mode, '--max-delete', '100%', '--json'];
 		const before = await databaseChecksums(pair.target.client, [...school, 'public.audit_sync']);

@@ -74,69 +74,97 @@ const entries = (temp: string) => readdirSync(temp);
 // Each run starts two servers: on a loaded 2-core machine that can take minutes. Only a hang should fail.
 const slowMachine = 300_000;
 
-test('Ctrl-C while the servers are starting: 130, no process, no directory', async () => {
-	const run = startDemo();
-	// The first data directory exists: initdb is about to run or running.
-	await waitFor('a data directory', () => entries(run.temp).some((entry) => entry.startsWith('pgconvoy-pg-')), run);
-	ctrlC(run);
-	await expectStoppedCleanly(run, 130);
-	expect(run.output()).toContain('Interrupted while starting the servers');
-}, slowMachine);
+test(
+	'Ctrl-C while the servers are starting: 130, no process, no directory',
+	async () => {
+		const run = startDemo();
+		// The first data directory exists: initdb is about to run or running.
+		await waitFor('a data directory', () => entries(run.temp).some((entry) => entry.startsWith('pgconvoy-pg-')), run);
+		ctrlC(run);
+		await expectStoppedCleanly(run, 130);
+		expect(run.output()).toContain('Interrupted while starting the servers');
+	},
+	slowMachine,
+);
 
-test('Ctrl-C while the sample data loads: 130, no crash, no process, no directory', async () => {
-	const run = startDemo();
-	await waitFor('the loading line', () => run.output().includes('Loading the school sample'), run);
-	ctrlC(run);
-	await expectStoppedCleanly(run, 130);
-	expect(run.output()).toContain('Interrupted while loading the sample data');
-}, slowMachine);
+test(
+	'Ctrl-C while the sample data loads: 130, no crash, no process, no directory',
+	async () => {
+		const run = startDemo();
+		await waitFor('the loading line', () => run.output().includes('Loading the school sample'), run);
+		ctrlC(run);
+		await expectStoppedCleanly(run, 130);
+		expect(run.output()).toContain('Interrupted while loading the sample data');
+	},
+	slowMachine,
+);
 
-test('a second Ctrl-C while the demo stops still leaves nothing behind', async () => {
-	const run = startDemo();
-	await waitFor('the loading line', () => run.output().includes('Loading the school sample'), run);
-	ctrlC(run);
-	await waitFor('the stopping line', () => run.output().includes('Interrupted while'), run);
-	ctrlC(run);
-	await expectStoppedCleanly(run, 130);
-}, slowMachine);
+test(
+	'a second Ctrl-C while the demo stops still leaves nothing behind',
+	async () => {
+		const run = startDemo();
+		await waitFor('the loading line', () => run.output().includes('Loading the school sample'), run);
+		ctrlC(run);
+		await waitFor('the stopping line', () => run.output().includes('Interrupted while'), run);
+		ctrlC(run);
+		await expectStoppedCleanly(run, 130);
+	},
+	slowMachine,
+);
 
-test('SIGTERM to the CLI alone (the servers do not get it) while the data loads: 143, servers stopped, nothing left', async () => {
-	const run = startDemo();
-	await waitFor('the loading line', () => run.output().includes('Loading the school sample'), run);
-	run.child.kill('SIGTERM');
-	await expectStoppedCleanly(run, 143);
-	expect(run.output()).toContain('Interrupted while');
-}, slowMachine);
+test(
+	'SIGTERM to the CLI alone (the servers do not get it) while the data loads: 143, servers stopped, nothing left',
+	async () => {
+		const run = startDemo();
+		await waitFor('the loading line', () => run.output().includes('Loading the school sample'), run);
+		run.child.kill('SIGTERM');
+		await expectStoppedCleanly(run, 143);
+		expect(run.output()).toContain('Interrupted while');
+	},
+	slowMachine,
+);
 
-test('--keep prints a command that runs as printed; Ctrl-C then stops everything with 130', async () => {
-	const run = startDemo();
-	await waitFor('the --keep instructions', () => /Try, in another terminal:\n {2}(.+)\n/.test(run.output()), run);
-	const command = /Try, in another terminal:\n {2}(.+)\n/.exec(run.output())![1]!;
-	expect(command).not.toMatch(/^pgconvoy /);
-	// As a newcomer would paste it: a POSIX shell, another directory, nothing installed globally.
-	const elsewhere = privateTemp();
-	const tried = spawnSync('sh', ['-c', command], {cwd: elsewhere, encoding: 'utf8', env: {...process.env, PATH: process.env.PATH}});
-	expect(tried.status, `${tried.stdout}${tried.stderr}`).toBe(0);
-	expect(`${tried.stdout}${tried.stderr}`).toMatch(/demo-local|systeme_intelligent/);
-	ctrlC(run);
-	await expectStoppedCleanly(run, 130);
-}, slowMachine);
+test(
+	'--keep prints a command that runs as printed; Ctrl-C then stops everything with 130',
+	async () => {
+		const run = startDemo();
+		await waitFor('the --keep instructions', () => /Try, in another terminal:\n {2}(.+)\n/.test(run.output()), run);
+		const command = /Try, in another terminal:\n {2}(.+)\n/.exec(run.output())![1]!;
+		expect(command).not.toMatch(/^pgconvoy /);
+		// As a newcomer would paste it: a POSIX shell, another directory, nothing installed globally.
+		const elsewhere = privateTemp();
+		const tried = spawnSync('sh', ['-c', command], {cwd: elsewhere, encoding: 'utf8', env: {...process.env, PATH: process.env.PATH}});
+		expect(tried.status, `${tried.stdout}${tried.stderr}`).toBe(0);
+		expect(`${tried.stdout}${tried.stderr}`).toMatch(/demo-local|systeme_intelligent/);
+		ctrlC(run);
+		await expectStoppedCleanly(run, 130);
+	},
+	slowMachine,
+);
 
-test('a closed terminal (SIGHUP) while --keep waits: 129, nothing left', async () => {
-	const run = startDemo();
-	await waitFor('the --keep instructions', () => run.output().includes('keep running until you press Ctrl-C'), run);
-	process.kill(-run.child.pid!, 'SIGHUP');
-	await expectStoppedCleanly(run, 129);
-}, slowMachine);
+test(
+	'a closed terminal (SIGHUP) while --keep waits: 129, nothing left',
+	async () => {
+		const run = startDemo();
+		await waitFor('the --keep instructions', () => run.output().includes('keep running until you press Ctrl-C'), run);
+		process.kill(-run.child.pid!, 'SIGHUP');
+		await expectStoppedCleanly(run, 129);
+	},
+	slowMachine,
+);
 
-test('Ctrl-C in the wizard, in a real terminal: 130, no process, no directory', async () => {
-	const temp = privateTemp();
-	const session = startCli('demo-ctrl-c', ['demo'], {TMPDIR: temp, HOME: temp}, temp);
-	await waitForScreen(session, /of 14 tables selected/, 240_000);
-	await send(session, 'C-c');
-	const after = await waitForScreen(session, /EXIT:\d+/, 120_000);
-	expect(after).toContain('EXIT:130');
-	expect(screen(session)).not.toMatch(/Unexpected error/);
-	expect(processesOf(temp)).toEqual([]);
-	expect(readdirSync(temp)).toEqual([]);
-}, slowMachine);
+test(
+	'Ctrl-C in the wizard, in a real terminal: 130, no process, no directory',
+	async () => {
+		const temp = privateTemp();
+		const session = startCli('demo-ctrl-c', ['demo'], {TMPDIR: temp, HOME: temp}, temp);
+		await waitForScreen(session, /of 14 tables selected/, 240_000);
+		await send(session, 'C-c');
+		const after = await waitForScreen(session, /EXIT:\d+/, 120_000);
+		expect(after).toContain('EXIT:130');
+		expect(screen(session)).not.toMatch(/Unexpected error/);
+		expect(processesOf(temp)).toEqual([]);
+		expect(readdirSync(temp)).toEqual([]);
+	},
+	slowMachine,
+);

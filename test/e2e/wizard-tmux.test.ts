@@ -115,243 +115,265 @@ async function startAtTables(name: string, tablesLine: string, size?: Size): Pro
 const chosen = ['matieres', 'users', 'qcms'] as const;
 
 describe('the wizard in a real terminal', () => {
-	test('pick tables (with their parents), upsert, confirm: the summary and the target agree with the source', async () => {
-		for (const client of [source.client, target]) {
-			await client.query(schoolSchemaSql);
-			await seedSchool(client, {seed: 5});
-			await client.query('ANALYZE');
-		}
-		await divergeTarget(target, {seed: 9});
-		const expected: Record<string, {insert: number; update: number}> = {};
-		for (const table of chosen) expected[table] = await expectedCounts(source.client, target, `public.${table}`, schoolKeys[table], await tableColumns(target, `public.${table}`), 'upsert');
-		const others = schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`);
-		const othersBefore = await databaseChecksums(target, others);
+	test(
+		'pick tables (with their parents), upsert, confirm: the summary and the target agree with the source',
+		async () => {
+			for (const client of [source.client, target]) {
+				await client.query(schoolSchemaSql);
+				await seedSchool(client, {seed: 5});
+				await client.query('ANALYZE');
+			}
+			await divergeTarget(target, {seed: 9});
+			const expected: Record<string, {insert: number; update: number}> = {};
+			for (const table of chosen) expected[table] = await expectedCounts(source.client, target, `public.${table}`, schoolKeys[table], await tableColumns(target, `public.${table}`), 'upsert');
+			const others = schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`);
+			const othersBefore = await databaseChecksums(target, others);
 
-		const session = await startAtTables('upsert', '14 of 14 tables selected');
-		await send(session, 'a', '/', 'qcms', 'Enter', 'Space');
-		const offer = await waitForScreen(session, 'Add them too?');
-		expect(offer).toContain('public.qcms references public.matieres, public.users, which are not selected.');
-		await send(session, 'y');
-		await waitForScreen(session, '3 of 14 tables selected');
-		// Esc in the filter clears it: the whole list again, with the three chosen.
-		await send(session, '/', 'Escape');
-		const tables = await waitForScreen(session, 'public.users');
-		saveScreen('tables', tables);
-		expect(tables).toMatch(/\[x\] public\.matieres/);
-		expect(tables).toMatch(/\[ \] public\.niveaux/);
-		await send(session, 'Enter');
-		await waitForScreen(session, 'How should rows be written?');
-		await send(session, 'Down', 'Enter');
-		const preview = await waitForScreen(session, '✓ Counted 3 tables');
-		saveScreen('preview', preview);
-		const sum = (field: 'insert' | 'update') => chosen.reduce((total, table) => total + expected[table]![field], 0);
-		expect(preview).toMatch(new RegExp(`total\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`));
-		await send(session, 'Enter');
-		const confirm = await waitForScreen(session, 'Write these changes now?');
-		saveScreen('confirm', confirm);
-		expect(confirm).toContain(`Insert ${sum('insert').toLocaleString('en-US')}, update ${sum('update').toLocaleString('en-US')}, delete 0 rows in 3 tables of ${target.database} on 127.0.0.1.`);
-		await send(session, 'y');
-		const summary = await waitForScreen(session, '✓ Committed');
-		saveScreen('summary', summary);
-		for (const table of chosen) {
-			const {insert, update} = expected[table]!;
-			expect(summary).toMatch(new RegExp(`public\\.${table}\\s+${insert.toLocaleString('en-US')}\\s+${update.toLocaleString('en-US')}\\s+[\\d,]+\\s+0\\s`));
-		}
-		expect(summary).toMatch(new RegExp(`total \\(3 tables\\)\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`));
-		await send(session, 'q');
-		await waitForScreen(session, 'EXIT:0');
+			const session = await startAtTables('upsert', '14 of 14 tables selected');
+			await send(session, 'a', '/', 'qcms', 'Enter', 'Space');
+			const offer = await waitForScreen(session, 'Add them too?');
+			expect(offer).toContain('public.qcms references public.matieres, public.users, which are not selected.');
+			await send(session, 'y');
+			await waitForScreen(session, '3 of 14 tables selected');
+			// Esc in the filter clears it: the whole list again, with the three chosen.
+			await send(session, '/', 'Escape');
+			const tables = await waitForScreen(session, 'public.users');
+			saveScreen('tables', tables);
+			expect(tables).toMatch(/\[x\] public\.matieres/);
+			expect(tables).toMatch(/\[ \] public\.niveaux/);
+			await send(session, 'Enter');
+			await waitForScreen(session, 'How should rows be written?');
+			await send(session, 'Down', 'Enter');
+			const preview = await waitForScreen(session, '✓ Counted 3 tables');
+			saveScreen('preview', preview);
+			const sum = (field: 'insert' | 'update') => chosen.reduce((total, table) => total + expected[table]![field], 0);
+			expect(preview).toMatch(new RegExp(`total\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`));
+			await send(session, 'Enter');
+			const confirm = await waitForScreen(session, 'Write these changes now?');
+			saveScreen('confirm', confirm);
+			expect(confirm).toContain(`Insert ${sum('insert').toLocaleString('en-US')}, update ${sum('update').toLocaleString('en-US')}, delete 0 rows in 3 tables of ${target.database} on 127.0.0.1.`);
+			await send(session, 'y');
+			const summary = await waitForScreen(session, '✓ Committed');
+			saveScreen('summary', summary);
+			for (const table of chosen) {
+				const {insert, update} = expected[table]!;
+				expect(summary).toMatch(new RegExp(`public\\.${table}\\s+${insert.toLocaleString('en-US')}\\s+${update.toLocaleString('en-US')}\\s+[\\d,]+\\s+0\\s`));
+			}
+			expect(summary).toMatch(new RegExp(`total \\(3 tables\\)\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`));
+			await send(session, 'q');
+			await waitForScreen(session, 'EXIT:0');
 
-		for (const table of chosen) {
-			const columns = await tableColumns(target, `public.${table}`);
-			const sourceRows = await tableRows(source.client, `public.${table}`, schoolKeys[table], columns);
-			const targetRows = await tableRows(target, `public.${table}`, schoolKeys[table], columns);
-			for (const [key, row] of sourceRows) expect(targetRows.get(key), `${table} ${key}`).toBe(row);
-		}
-		expect(await databaseChecksums(target, others)).toEqual(othersBefore);
-		// Nothing in the terminal ever showed a password.
-		expect(screen(session)).not.toContain(':pgconvoy@');
-	}, hang);
+			for (const table of chosen) {
+				const columns = await tableColumns(target, `public.${table}`);
+				const sourceRows = await tableRows(source.client, `public.${table}`, schoolKeys[table], columns);
+				const targetRows = await tableRows(target, `public.${table}`, schoolKeys[table], columns);
+				for (const [key, row] of sourceRows) expect(targetRows.get(key), `${table} ${key}`).toBe(row);
+			}
+			expect(await databaseChecksums(target, others)).toEqual(othersBefore);
+			// Nothing in the terminal ever showed a password.
+			expect(screen(session)).not.toContain(':pgconvoy@');
+		},
+		hang,
+	);
 
-	test('Ctrl-C during the apply asks, then cancels and rolls back: the target is unchanged and the exit code is 130', async () => {
-		const schema = `CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL, payload jsonb, at timestamptz NOT NULL);`;
-		const rows = (count: number) => `INSERT INTO public.events SELECT g, 'kind ' || (g % 7), jsonb_build_object('n', g, 'pad', repeat('p', 80)), '2024-01-01' FROM generate_series(1, ${count}) g;`;
-		await source.client.query(schema + rows(20_000) + 'ANALYZE public.events;');
-		await target.query(schema + rows(16_000) + 'ANALYZE public.events;');
-		const before = await databaseChecksums(target, ['public.events']);
-		// The apply stops at the gate while writing public.events: Ctrl-C lands inside the write, however fast or slow the machine.
-		await gate(target, 'public.events');
+	test(
+		'Ctrl-C during the apply asks, then cancels and rolls back: the target is unchanged and the exit code is 130',
+		async () => {
+			const schema = `CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL, payload jsonb, at timestamptz NOT NULL);`;
+			const rows = (count: number) => `INSERT INTO public.events SELECT g, 'kind ' || (g % 7), jsonb_build_object('n', g, 'pad', repeat('p', 80)), '2024-01-01' FROM generate_series(1, ${count}) g;`;
+			await source.client.query(schema + rows(20_000) + 'ANALYZE public.events;');
+			await target.query(schema + rows(16_000) + 'ANALYZE public.events;');
+			const before = await databaseChecksums(target, ['public.events']);
+			// The apply stops at the gate while writing public.events: Ctrl-C lands inside the write, however fast or slow the machine.
+			await gate(target, 'public.events');
 
-		const session = await startAtTables('interrupt', '1 of 1 table selected');
-		await send(session, 'Enter');
-		await waitForScreen(session, 'How should rows be written?');
-		await send(session, 'Enter');
-		expect(await waitForScreen(session, '✓ Counted 1 table.')).toMatch(/public\.events\s+4,000\s+0\s+16,000\s+0/);
-		await send(session, 'Enter');
-		await waitForScreen(session, 'Write these changes now?');
-		await send(session, 'y');
-		await waitForScreen(session, 'Step 7/8 · Apply');
-		await waitAtGate(target);
-		const apply = await waitForScreen(session, 'public.events');
-		saveScreen('apply', apply);
-		await send(session, 'C-c');
-		const asking = await waitForScreen(session, 'Abort the sync?');
-		saveScreen('apply-abort', asking);
-		await send(session, 'y');
-		const rolledBack = await waitForScreen(session, '↺ Rolled back');
-		saveScreen('rolled-back', rolledBack);
-		expect(rolledBack).toContain(`↺ Rolled back: nothing was written to ${target.database} on 127.0.0.1.`);
-		expect(rolledBack).toContain('✗ Interrupted: the sync was cancelled and rolled back; the target is unchanged.');
-		await openGate(target);
-		await send(session, 'q');
-		await waitForScreen(session, 'EXIT:130');
+			const session = await startAtTables('interrupt', '1 of 1 table selected');
+			await send(session, 'Enter');
+			await waitForScreen(session, 'How should rows be written?');
+			await send(session, 'Enter');
+			expect(await waitForScreen(session, '✓ Counted 1 table.')).toMatch(/public\.events\s+4,000\s+0\s+16,000\s+0/);
+			await send(session, 'Enter');
+			await waitForScreen(session, 'Write these changes now?');
+			await send(session, 'y');
+			await waitForScreen(session, 'Step 7/8 · Apply');
+			await waitAtGate(target);
+			const apply = await waitForScreen(session, 'public.events');
+			saveScreen('apply', apply);
+			await send(session, 'C-c');
+			const asking = await waitForScreen(session, 'Abort the sync?');
+			saveScreen('apply-abort', asking);
+			await send(session, 'y');
+			const rolledBack = await waitForScreen(session, '↺ Rolled back');
+			saveScreen('rolled-back', rolledBack);
+			expect(rolledBack).toContain(`↺ Rolled back: nothing was written to ${target.database} on 127.0.0.1.`);
+			expect(rolledBack).toContain('✗ Interrupted: the sync was cancelled and rolled back; the target is unchanged.');
+			await openGate(target);
+			await send(session, 'q');
+			await waitForScreen(session, 'EXIT:130');
 
-		expect(await databaseChecksums(target, ['public.events'])).toEqual(before);
-		const leftovers = await target.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgconvoy' AND datname = $1`, [target.database]);
-		expect(leftovers.rows[0].n).toBe(0);
-	}, hang);
+			expect(await databaseChecksums(target, ['public.events'])).toEqual(before);
+			const leftovers = await target.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgconvoy' AND datname = $1`, [target.database]);
+			expect(leftovers.rows[0].n).toBe(0);
+		},
+		hang,
+	);
 
-	test('at 80×24: the apply\'s finished lines and the summary fit; the summary scrolls to every table; the target matches', async () => {
-		const size = {columns: 80, rows: 24};
-		for (const client of [source.client, target]) {
-			await client.query(schoolSchemaSql);
-			await seedSchool(client, {seed: 5});
-			await client.query('ANALYZE');
-		}
-		await divergeTarget(target, {seed: 9});
-		// resultats has rows to write, and the apply waits inside it until the screen is captured.
-		await target.query(`DELETE FROM public.resultats WHERE ctid IN (SELECT ctid FROM public.resultats LIMIT 20)`);
-		await gate(target, 'public.resultats');
+	test(
+		"at 80×24: the apply's finished lines and the summary fit; the summary scrolls to every table; the target matches",
+		async () => {
+			const size = {columns: 80, rows: 24};
+			for (const client of [source.client, target]) {
+				await client.query(schoolSchemaSql);
+				await seedSchool(client, {seed: 5});
+				await client.query('ANALYZE');
+			}
+			await divergeTarget(target, {seed: 9});
+			// resultats has rows to write, and the apply waits inside it until the screen is captured.
+			await target.query(`DELETE FROM public.resultats WHERE ctid IN (SELECT ctid FROM public.resultats LIMIT 20)`);
+			await gate(target, 'public.resultats');
 
-		const session = await startAtTables('narrow80', '14 of 14 tables selected', size);
-		expectFits(session, size, 'tables');
-		await send(session, 'Enter');
-		await waitForScreen(session, 'How should rows be written?');
-		await send(session, 'Down', 'Enter');
-		await waitForScreen(session, '✓ Counted 14 tables');
-		expectFits(session, size, 'preview');
-		await send(session, 'Enter');
-		await waitForScreen(session, 'Write these changes now?');
-		expectFits(session, size, 'confirm');
-		await send(session, 'y');
-		await waitAtGate(target);
-		const apply = await waitForScreen(session, /public\.resultats/);
-		saveScreen('apply-80x24', apply);
-		expectFits(session, size, 'apply');
-		expect(apply).toMatch(/^✓ public\.\w+ {2}ins \d+ · upd \d+ · skip \d+ · del \d+ {2}\d+ ms$/m);
-		await openGate(target);
-		const summary = await waitForScreen(session, '✓ Committed');
-		saveScreen('summary-80x24', summary);
-		expectFits(session, size, 'summary');
-		expect(summary).toMatch(/↑↓ scroll/);
-		// Every table is on the summary: scroll with keys sent together.
-		const seen = new Set<string>();
-		for (let page = 0; page < 14; page++) {
+			const session = await startAtTables('narrow80', '14 of 14 tables selected', size);
+			expectFits(session, size, 'tables');
+			await send(session, 'Enter');
+			await waitForScreen(session, 'How should rows be written?');
+			await send(session, 'Down', 'Enter');
+			await waitForScreen(session, '✓ Counted 14 tables');
+			expectFits(session, size, 'preview');
+			await send(session, 'Enter');
+			await waitForScreen(session, 'Write these changes now?');
+			expectFits(session, size, 'confirm');
+			await send(session, 'y');
+			await waitAtGate(target);
+			const apply = await waitForScreen(session, /public\.resultats/);
+			saveScreen('apply-80x24', apply);
+			expectFits(session, size, 'apply');
+			expect(apply).toMatch(/^✓ public\.\w+ {2}ins \d+ · upd \d+ · skip \d+ · del \d+ {2}\d+ ms$/m);
+			await openGate(target);
+			const summary = await waitForScreen(session, '✓ Committed');
+			saveScreen('summary-80x24', summary);
+			expectFits(session, size, 'summary');
+			expect(summary).toMatch(/↑↓ scroll/);
+			// Every table is on the summary: scroll with keys sent together.
+			const seen = new Set<string>();
+			for (let page = 0; page < 14; page++) {
+				for (const table of schoolTables) if (new RegExp(`public\\.${table}\\s`).test(screen(session))) seen.add(table);
+				sendTogether(session, 'Down', 'Down');
+				await new Promise((resolve) => setTimeout(resolve, 50));
+			}
+			await waitForScreen(session, 'public.qcm_niveaux');
 			for (const table of schoolTables) if (new RegExp(`public\\.${table}\\s`).test(screen(session))) seen.add(table);
-			sendTogether(session, 'Down', 'Down');
-			await new Promise((resolve) => setTimeout(resolve, 50));
-		}
-		await waitForScreen(session, 'public.qcm_niveaux');
-		for (const table of schoolTables) if (new RegExp(`public\\.${table}\\s`).test(screen(session))) seen.add(table);
-		expect([...seen].sort()).toEqual([...schoolTables].sort());
-		// The finished lines stay whole in the scrollback too.
-		const scrollback = history(session);
-		for (const line of scrollback.split('\n').filter((text) => text.startsWith('✓ public.'))) expect([...line.trimEnd()].length, line).toBeLessThanOrEqual(size.columns);
-		await send(session, 'q');
-		await waitForScreen(session, 'EXIT:0');
-		for (const table of schoolTables) {
-			const columns = await tableColumns(target, `public.${table}`);
-			const sourceRows = await tableRows(source.client, `public.${table}`, schoolKeys[table], columns);
-			const targetRows = await tableRows(target, `public.${table}`, schoolKeys[table], columns);
-			for (const [key, row] of sourceRows) expect(targetRows.get(key), `${table} ${key}`).toBe(row);
-		}
-	}, hang);
+			expect([...seen].sort()).toEqual([...schoolTables].sort());
+			// The finished lines stay whole in the scrollback too.
+			const scrollback = history(session);
+			for (const line of scrollback.split('\n').filter((text) => text.startsWith('✓ public.'))) expect([...line.trimEnd()].length, line).toBeLessThanOrEqual(size.columns);
+			await send(session, 'q');
+			await waitForScreen(session, 'EXIT:0');
+			for (const table of schoolTables) {
+				const columns = await tableColumns(target, `public.${table}`);
+				const sourceRows = await tableRows(source.client, `public.${table}`, schoolKeys[table], columns);
+				const targetRows = await tableRows(target, `public.${table}`, schoolKeys[table], columns);
+				for (const [key, row] of sourceRows) expect(targetRows.get(key), `${table} ${key}`).toBe(row);
+			}
+		},
+		hang,
+	);
 
-	test('at 60×20 with keys sent together: Down Down Enter picks the third entry, jj moves twice, every screen fits', async () => {
-		const size = {columns: 60, rows: 20};
-		for (const client of [source.client, target]) {
-			await client.query(schoolSchemaSql);
-			await seedSchool(client, {seed: 3});
-			await client.query('ANALYZE');
-		}
-		await divergeTarget(target, {seed: 4});
-		const session = startWizard('narrow60', env(), workDir, size);
-		await waitForScreen(session, 'Where do the rows come from?');
-		expectFits(session, size, 'source list');
-		// One chunk: the third entry (type a URL), not the first.
-		sendTogether(session, 'Down', 'Down', 'Enter');
-		await waitForScreen(session, 'Connection URL');
-		expectFits(session, size, 'URL field');
-		await send(session, 'Escape');
-		await waitForScreen(session, 'Where do the rows come from?');
-		sendTogether(session, 'Down', 'Up', 'Enter');
-		await waitForScreen(session, '✓ Connected to the source');
-		expectFits(session, size, 'connected');
-		await send(session, 'Enter');
-		const targets = await waitForScreen(session, 'Where should they go?');
-		expect(targets).not.toContain('DATABASE_URL_LOCAL');
-		await send(session, 'Enter');
-		await waitForScreen(session, '✓ Connected to the target');
-		await send(session, 'Enter');
-		await waitForScreen(session, '14 of 14 tables selected');
-		expectFits(session, size, 'tables');
-		// jj in one chunk: the cursor moves two lines down, to the third table listed.
-		sendTogether(session, '-l', 'jj');
-		const cursorAt = (text: string) => [...text.matchAll(/^(›| ) \[x\] public\.\w+/gm)].findIndex((line) => line[1] === '›');
-		// Reaching the third line is the state; if a key were lost it would stop on the second (the safety net then fails it).
-		await waitForScreen(session, (text) => cursorAt(text) === 2, 30_000);
-		sendTogether(session, 'Enter');
-		await waitForScreen(session, 'How should rows be written?');
-		expectFits(session, size, 'mode');
-		sendTogether(session, 'Down', 'Down', 'Up', 'Enter');
-		await waitForScreen(session, 'upsert mode');
-		await waitForScreen(session, '✓ Counted 14 tables');
-		expectFits(session, size, 'preview');
-		sendTogether(session, 'Enter');
-		await waitForScreen(session, 'Write these changes now?');
-		expectFits(session, size, 'confirm');
-		sendTogether(session, 'y');
-		await waitForScreen(session, '✓ Committed');
-		saveScreen('summary-60x20', screen(session));
-		expectFits(session, size, 'summary');
-		await send(session, 'q');
-		await waitForScreen(session, 'EXIT:0');
-		for (const table of schoolTables) {
-			const columns = await tableColumns(target, `public.${table}`);
-			const sourceRows = await tableRows(source.client, `public.${table}`, schoolKeys[table], columns);
-			const targetRows = await tableRows(target, `public.${table}`, schoolKeys[table], columns);
-			for (const [key, row] of sourceRows) expect(targetRows.get(key), `${table} ${key}`).toBe(row);
-		}
-	}, hang);
+	test(
+		'at 60×20 with keys sent together: Down Down Enter picks the third entry, jj moves twice, every screen fits',
+		async () => {
+			const size = {columns: 60, rows: 20};
+			for (const client of [source.client, target]) {
+				await client.query(schoolSchemaSql);
+				await seedSchool(client, {seed: 3});
+				await client.query('ANALYZE');
+			}
+			await divergeTarget(target, {seed: 4});
+			const session = startWizard('narrow60', env(), workDir, size);
+			await waitForScreen(session, 'Where do the rows come from?');
+			expectFits(session, size, 'source list');
+			// One chunk: the third entry (type a URL), not the first.
+			sendTogether(session, 'Down', 'Down', 'Enter');
+			await waitForScreen(session, 'Connection URL');
+			expectFits(session, size, 'URL field');
+			await send(session, 'Escape');
+			await waitForScreen(session, 'Where do the rows come from?');
+			sendTogether(session, 'Down', 'Up', 'Enter');
+			await waitForScreen(session, '✓ Connected to the source');
+			expectFits(session, size, 'connected');
+			await send(session, 'Enter');
+			const targets = await waitForScreen(session, 'Where should they go?');
+			expect(targets).not.toContain('DATABASE_URL_LOCAL');
+			await send(session, 'Enter');
+			await waitForScreen(session, '✓ Connected to the target');
+			await send(session, 'Enter');
+			await waitForScreen(session, '14 of 14 tables selected');
+			expectFits(session, size, 'tables');
+			// jj in one chunk: the cursor moves two lines down, to the third table listed.
+			sendTogether(session, '-l', 'jj');
+			const cursorAt = (text: string) => [...text.matchAll(/^(›| ) \[x\] public\.\w+/gm)].findIndex((line) => line[1] === '›');
+			// Reaching the third line is the state; if a key were lost it would stop on the second (the safety net then fails it).
+			await waitForScreen(session, (text) => cursorAt(text) === 2, 30_000);
+			sendTogether(session, 'Enter');
+			await waitForScreen(session, 'How should rows be written?');
+			expectFits(session, size, 'mode');
+			sendTogether(session, 'Down', 'Down', 'Up', 'Enter');
+			await waitForScreen(session, 'upsert mode');
+			await waitForScreen(session, '✓ Counted 14 tables');
+			expectFits(session, size, 'preview');
+			sendTogether(session, 'Enter');
+			await waitForScreen(session, 'Write these changes now?');
+			expectFits(session, size, 'confirm');
+			sendTogether(session, 'y');
+			await waitForScreen(session, '✓ Committed');
+			saveScreen('summary-60x20', screen(session));
+			expectFits(session, size, 'summary');
+			await send(session, 'q');
+			await waitForScreen(session, 'EXIT:0');
+			for (const table of schoolTables) {
+				const columns = await tableColumns(target, `public.${table}`);
+				const sourceRows = await tableRows(source.client, `public.${table}`, schoolKeys[table], columns);
+				const targetRows = await tableRows(target, `public.${table}`, schoolKeys[table], columns);
+				for (const [key, row] of sourceRows) expect(targetRows.get(key), `${table} ${key}`).toBe(row);
+			}
+		},
+		hang,
+	);
 
-	test('headless on a terminal: a progress line on stderr while a table is written, erased before the result; none with --json', async () => {
-		const schema = `CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL);`;
-		await source.client.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 4000) g; ANALYZE public.events;`);
-		await target.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 3000) g; ANALYZE public.events;`);
-		await gate(target, 'public.events');
-		const session = startCli('headless', ['sync', '--yes', '--mode', 'upsert'], env(), workDir, {columns: 80, rows: 24});
-		await waitAtGate(target);
-		// The line names the table and its phase while the write waits; the plain lines are above it.
-		const working = await waitForScreen(session, /public\.events · (comparing|copying|merging|writing)/);
-		expect(working).toContain('Writing 1 table in one transaction…');
-		const status = joinedScreen(session).split('\n').find((line) => /^public\.events · /.test(line))!;
-		expect([...status.trimEnd()].length, status).toBeLessThanOrEqual(79);
-		await openGate(target);
-		const done = await waitForScreen(session, 'EXIT:0');
-		expect(done).toContain('Committed.');
-		expect(done).not.toMatch(/public\.events · (comparing|copying|merging|writing)/);
+	test(
+		'headless on a terminal: a progress line on stderr while a table is written, erased before the result; none with --json',
+		async () => {
+			const schema = `CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL);`;
+			await source.client.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 4000) g; ANALYZE public.events;`);
+			await target.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 3000) g; ANALYZE public.events;`);
+			await gate(target, 'public.events');
+			const session = startCli('headless', ['sync', '--yes', '--mode', 'upsert'], env(), workDir, {columns: 80, rows: 24});
+			await waitAtGate(target);
+			// The line names the table and its phase while the write waits; the plain lines are above it.
+			const working = await waitForScreen(session, /public\.events · (comparing|copying|merging|writing)/);
+			expect(working).toContain('Writing 1 table in one transaction…');
+			const status = joinedScreen(session)
+				.split('\n')
+				.find((line) => /^public\.events · /.test(line))!;
+			expect([...status.trimEnd()].length, status).toBeLessThanOrEqual(79);
+			await openGate(target);
+			const done = await waitForScreen(session, 'EXIT:0');
+			expect(done).toContain('Committed.');
+			expect(done).not.toMatch(/public\.events · (comparing|copying|merging|writing)/);
 
-		await target.query('DELETE FROM public.events WHERE id > 3000');
-		await target.query(`SELECT pg_catalog.pg_advisory_lock(${gateId})`);
-		const json = startCli('headless-json', ['sync', '--yes', '--mode', 'upsert', '--json'], env(), workDir, {columns: 80, rows: 24});
-		await waitAtGate(target);
-		// An absence: held at the gate for a few of the line's one-second intervals, nothing may show.
-		// (A slower machine can only make this check stricter, never fail it wrongly.)
-		await new Promise((resolve) => setTimeout(resolve, 3000));
-		expect(screen(json)).not.toMatch(/ · (comparing|copying|merging|writing)/);
-		await openGate(target);
-		await waitForScreen(json, 'EXIT:0');
-		const document = history(json);
-		expect(document).toContain('"committed": true');
-		expect(document).not.toMatch(/ · (comparing|copying|merging|writing)/);
-	}, hang);
+			await target.query('DELETE FROM public.events WHERE id > 3000');
+			await target.query(`SELECT pg_catalog.pg_advisory_lock(${gateId})`);
+			const json = startCli('headless-json', ['sync', '--yes', '--mode', 'upsert', '--json'], env(), workDir, {columns: 80, rows: 24});
+			await waitAtGate(target);
+			// An absence: held at the gate for a few of the line's one-second intervals, nothing may show.
+			// (A slower machine can only make this check stricter, never fail it wrongly.)
+			await new Promise((resolve) => setTimeout(resolve, 3000));
+			expect(screen(json)).not.toMatch(/ · (comparing|copying|merging|writing)/);
+			await openGate(target);
+			await waitForScreen(json, 'EXIT:0');
+			const document = history(json);
+			expect(document).toContain('"committed": true');
+			expect(document).not.toMatch(/ · (comparing|copying|merging|writing)/);
+		},
+		hang,
+	);
 });

@@ -39,7 +39,7 @@ describe('headless progress line', () => {
 		expect(err.written.length).toBe(after);
 	});
 
-	test('the preview\'s compare shows keys read against the estimate', async () => {
+	test("the preview's compare shows keys read against the estimate", async () => {
 		const err = stream(true);
 		const progress = createProgressLine(err, {intervalMs: 10});
 		progress.event({type: 'preview-table-started', table: 'public.resultats'});

@@ -73,7 +73,10 @@ describe('profile test against a real server', () => {
 	it('fails with a clear message and exit code 3 on a wrong password, never printing it', async () => {
 		await runProfile(['add', 'bad', '--url', url(cluster.user, wrongPassword), '--save-password'], env);
 		await runProfile(['add', 'bad-env', '--url', url(cluster.user, ''), '--password-env', 'BAD_PW'], env);
-		for (const [name, runEnv] of [['bad', env], ['bad-env', {...env, BAD_PW: wrongPassword}]] as const) {
+		for (const [name, runEnv] of [
+			['bad', env],
+			['bad-env', {...env, BAD_PW: wrongPassword}],
+		] as const) {
 			const run = await runProfile(['test', name], runEnv);
 			expect(run.code).toBe(3);
 			expect(run.stderr).toContain('rejected the password for user postgres');

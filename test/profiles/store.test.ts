@@ -218,12 +218,7 @@ describe('profile add / list / show / remove', () => {
 		await runProfile(['add', 'production-db', '--url', 'postgres://app@db.example.com:6543/shop?sslmode=verify-full', '--production', '--password-env', 'PROD_PW'], env);
 		const run = await runProfile(['list'], env);
 		expect(run.code).toBe(0);
-		expect(run.stdout.split('\n')).toEqual([
-			'NAME           CONNECTION                    SSLMODE      PASSWORD',
-			'dev            me@localhost:5432/app         disable      prompt',
-			'production-db  app@db.example.com:6543/shop  verify-full  env:PROD_PW  PRODUCTION',
-			'',
-		]);
+		expect(run.stdout.split('\n')).toEqual(['NAME           CONNECTION                    SSLMODE      PASSWORD', 'dev            me@localhost:5432/app         disable      prompt', 'production-db  app@db.example.com:6543/shop  verify-full  env:PROD_PW  PRODUCTION', '']);
 	});
 
 	it('shows and removes a profile; unknown names list the existing ones', async () => {

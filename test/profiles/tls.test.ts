@@ -85,7 +85,9 @@ function makeCertificates(dir: string): {ca: string; otherCa: string; cert: stri
 	chmodSync(key, 0o600);
 	// As root the server runs as the postgres OS user, which must own its key.
 	if (userInfo().uid === 0) {
-		const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith('postgres:'));
+		const line = readFileSync('/etc/passwd', 'utf8')
+			.split('\n')
+			.find((entry) => entry.startsWith('postgres:'));
 		if (line) {
 			const [, , uid, gid] = line.split(':');
 			chownSync(key, Number(uid), Number(gid));

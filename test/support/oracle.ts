@@ -67,9 +67,7 @@ async function withPinnedSettings<T>(client: Client, work: () => Promise<T>): Pr
 
 /** Every row as JSON text (of `columns`, default all), keyed by the JSON text of its key. */
 export async function tableRows(client: Client, table: TableRef, keyColumns: string[], columns?: string[]): Promise<Map<string, string>> {
-	const {rows} = await withPinnedSettings(client, () =>
-		client.query<{k: string; v: string}>(`SELECT ${keyJson(keyColumns)} AS k, ${rowJson(columns)} AS v FROM ${qualified(table)} t`),
-	);
+	const {rows} = await withPinnedSettings(client, () => client.query<{k: string; v: string}>(`SELECT ${keyJson(keyColumns)} AS k, ${rowJson(columns)} AS v FROM ${qualified(table)} t`));
 	const byKey = new Map<string, string>();
 	for (const row of rows) {
 		if (byKey.has(row.k)) throw new Error(`oracle: duplicate key ${row.k} in ${qualified(table)}`);
@@ -97,14 +95,7 @@ export async function tableColumns(client: Client, table: TableRef, options: {in
  * not generated. Without `mode`, raw set sizes (skip = every key in both, update = differing);
  * with a mode, shaped as DESIGN §3: insert mode updates nothing, only mirror deletes, skip = both − update.
  */
-export async function expectedCounts(
-	sourceClient: Client,
-	targetClient: Client,
-	table: TableRef,
-	keyColumns: string[],
-	columns: string[],
-	mode?: SyncMode,
-): Promise<ExpectedCounts> {
+export async function expectedCounts(sourceClient: Client, targetClient: Client, table: TableRef, keyColumns: string[], columns: string[], mode?: SyncMode): Promise<ExpectedCounts> {
 	const source = await tableRows(sourceClient, table, keyColumns, columns);
 	const target = await tableRows(targetClient, table, keyColumns, columns);
 	let insert = 0;

@@ -50,7 +50,9 @@ function binaryVersion(binary: string): string {
 /** PgBouncer refuses to run as root; as root it drops to the `postgres` OS user (the cluster's own). */
 function runAsUser(): {name: string; uid: number; gid: number} | undefined {
 	if (userInfo().uid !== 0) return undefined;
-	const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith('postgres:'));
+	const line = readFileSync('/etc/passwd', 'utf8')
+		.split('\n')
+		.find((entry) => entry.startsWith('postgres:'));
 	if (!line) throw new Error('PgBouncer will not run as root: it needs a `postgres` OS user to switch to (useradd postgres).');
 	const [, , uid, gid] = line.split(':');
 	return {name: 'postgres', uid: Number(uid), gid: Number(gid)};

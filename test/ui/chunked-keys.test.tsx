@@ -16,7 +16,28 @@ async function chunk(app: Awaited<ReturnType<typeof renderApp>>, ...pressed: str
 	await settle();
 }
 
-const noKey = {upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false};
+const noKey = {
+	upArrow: false,
+	downArrow: false,
+	leftArrow: false,
+	rightArrow: false,
+	pageDown: false,
+	pageUp: false,
+	home: false,
+	end: false,
+	return: false,
+	escape: false,
+	ctrl: false,
+	shift: false,
+	tab: false,
+	backspace: false,
+	delete: false,
+	meta: false,
+	super: false,
+	hyper: false,
+	capsLock: false,
+	numLock: false,
+};
 
 describe('keys that arrive together are each handled, in order', () => {
 	test('splitKeys: a run of characters becomes its keys; Enter, backspace and Ctrl keys inside it keep their meaning', () => {

@@ -70,5 +70,4 @@ describe('formatting for the wizard', () => {
 		expect(stacked.stacked).toBe(true);
 		expect(stacked.widths).toEqual([11, 5, 7]);
 	});
-
 });

@@ -20,9 +20,7 @@ const ids = schoolTables.map((name) => `public.${name}`);
 const choices: TableChoice[] = ids.map((id, index) => ({id, estimatedRows: 1000 * (index + 1), parents: []}));
 const big = (id: string, index: number) => tableResult(id, {inserted: 1_200_000 + index, updated: 37_000, skipped: 900_000, deleted: 0, ms: 47 + index * 1000});
 const production = endpoint('systeme_intelligent', {host: 'db.prod.example.com', production: true, profileName: 'prod'});
-const findings = [
-	{table: 'public.classes', severity: 'warning' as const, code: 'target-triggers', message: 'Triggers on the target table public.classes will fire for every written row: audit_classes.', hint: 'Disable them on the target first if they must not fire.'},
-];
+const findings = [{table: 'public.classes', severity: 'warning' as const, code: 'target-triggers', message: 'Triggers on the target table public.classes will fire for every written row: audit_classes.', hint: 'Disable them on the target first if they must not fire.'}];
 
 /** Nothing wider than the terminal, and no more lines than it has (the live region must fit). */
 function expectFits(frame: string, size: {columns: number; rows: number}, label: string): void {
@@ -52,7 +50,10 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 		expectFits(connected, size, 'connected');
 		expect(connected).toContain('enter continue');
 		app.unmount();
-		const failed = await renderApp({services, initial: {...initialState({options}), step: {name: 'source', phase: {kind: 'failed', error: new UserError('connection', 'Cannot reach localhost:5432 (connection refused).', 'Is the server running? Start it, or check host and port.'), endpoint: endpoint('x')}}}}, size);
+		const failed = await renderApp(
+			{services, initial: {...initialState({options}), step: {name: 'source', phase: {kind: 'failed', error: new UserError('connection', 'Cannot reach localhost:5432 (connection refused).', 'Is the server running? Start it, or check host and port.'), endpoint: endpoint('x')}}}},
+			size,
+		);
 		expectFits(await waitFor(failed, 'connection refused'), size, 'failed');
 		failed.unmount();
 	});
@@ -106,7 +107,11 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 		for (const line of frame.split('\n')) expect(line.length, line).toBeLessThanOrEqual(size.columns);
 		// Each finished table: its name, then whole values, never a value cut by the edge.
 		for (const [index, id] of ids.slice(0, 6).entries()) {
-			const block = frame.slice(frame.indexOf(`✓ ${id}`)).split('\n').slice(0, 3).join('\n');
+			const block = frame
+				.slice(frame.indexOf(`✓ ${id}`))
+				.split('\n')
+				.slice(0, 3)
+				.join('\n');
 			expect(block).toMatch(new RegExp(`ins(erted)? ${(1_200_000 + index).toLocaleString('en-US')}\\b`));
 			expect(block).toMatch(/upd(ated)? 37,000\b/);
 			expect(block).toMatch(/skip(ped)? 900,000\b/);

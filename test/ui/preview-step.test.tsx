@@ -12,9 +12,7 @@ const selected = ['public.niveaux', 'public.users', 'public.classes'];
 
 describe('preview step', () => {
 	test('counts fill in live per table, with a spinner on the one being counted; totals and findings follow', async () => {
-		const session = fakeSession(undefined, (tables, mode) =>
-			plan(tables, mode, [{table: 'public.classes', severity: 'warning', code: 'target-triggers', message: 'Triggers on the target table public.classes will fire for every written row: audit.'}]),
-		);
+		const session = fakeSession(undefined, (tables, mode) => plan(tables, mode, [{table: 'public.classes', severity: 'warning', code: 'target-triggers', message: 'Triggers on the target table public.classes will fire for every written row: audit.'}]));
 		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected})});
 		const preview = await session.nextPreview();
 		const queued = await waitFor(app, 'queued');

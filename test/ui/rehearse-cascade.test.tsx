@@ -4,7 +4,7 @@ import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
 import type {Finding} from '../../source/core/plan/types.js';
-import type {SyncResult} from '../../source/core/events.js';
+import type {PreviewResult, SyncResult} from '../../source/core/events.js';
 import {allFrames, counts, endpoint, fakeServices, fakeSession, frameText, keys, plan, press, renderApp, stateAt, summary, tableResult, waitFor} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
@@ -12,7 +12,7 @@ afterEach(() => cleanup());
 
 const tables = ['public.customers', 'public.orders'];
 const choices = tables.map((id) => ({id, estimatedRows: 100, parents: []}));
-const previewResult = {mode: 'mirror' as const, tables: [counts('public.customers', {insert: 3, delete: 5, skip: 90}), counts('public.orders', {update: 7, skip: 40})], findings: []};
+const previewResult: PreviewResult = {mode: 'mirror', tables: [counts('public.customers', {insert: 3, delete: 5, skip: 90}), counts('public.orders', {update: 7, skip: 40})], findings: []};
 const rehearsed: SyncResult = {
 	mode: 'mirror',
 	committed: false,
@@ -175,7 +175,13 @@ describe('cascaded changes of mirror deletes', () => {
 	});
 
 	test('a delete the FK refuses stays blocking, with no question, even beside a cascade', async () => {
-		const restricted: Finding = {table: 'public.customers', severity: 'blocking', code: 'mirror-delete-restricted', message: 'Deleting 5 rows of public.customers would fail: 2 rows of public.invoices, which is not selected, still reference them (invoices_customer_id_fkey).', hint: 'Add public.invoices to the tables.'};
+		const restricted: Finding = {
+			table: 'public.customers',
+			severity: 'blocking',
+			code: 'mirror-delete-restricted',
+			message: 'Deleting 5 rows of public.customers would fail: 2 rows of public.invoices, which is not selected, still reference them (invoices_customer_id_fkey).',
+			hint: 'Add public.invoices to the tables.',
+		};
 		const {session, app} = await previewWith({...previewResult, findings: [cascadeFinding('blocking'), restricted]});
 		const blocked = await waitFor(app, 'Blocked');
 		expect(blocked).not.toContain('Allow these cascaded changes?');
@@ -204,7 +210,7 @@ describe('apply and summary', () => {
 		const later = app.frames.slice(before).join('\n');
 		expect(later).not.toContain('rolled back');
 		expect(later).not.toContain('Abort the sync?');
-		run.reject(new UserError('outcome-unknown', 'Interrupted during COMMIT, and the target could not be asked: whether transaction 812 committed is unknown.', "Check on the target: SELECT txid_status(812);"));
+		run.reject(new UserError('outcome-unknown', 'Interrupted during COMMIT, and the target could not be asked: whether transaction 812 committed is unknown.', 'Check on the target: SELECT txid_status(812);'));
 		expect(await waitFor(app, 'Outcome unknown')).toContain('txid_status(812)');
 		app.unmount();
 	});

@@ -66,7 +66,10 @@ describe('the wizard on real databases', () => {
 		}
 		const before = {
 			counts,
-			others: await databaseChecksums(pair.target.client, schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`)),
+			others: await databaseChecksums(
+				pair.target.client,
+				schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`),
+			),
 		};
 
 		// None, then qcms through the filter: it offers its parents (matieres, users).

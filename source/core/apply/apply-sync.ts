@@ -221,16 +221,18 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		return {diff: {counts, insertKeys: none, updateKeys: none, deleteKeys: none, keysListed: true}, result};
 	}
 
-	const diff = await withComparisonSettings(target, () => diffTable(table, source, target, {
-		mode,
-		hashMethod: plan.hashMethod,
-		// Insert mode writes only missing keys: comparing contents would be wasted work.
-		withHashes: mode !== 'insert',
-		keepKeys: true,
-		maxListedKeys,
-		fingerprintShortcut: false,
-		onKeysRead: (done) => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'comparing', done, total: table.source.estimatedRows + table.target.estimatedRows}),
-	}));
+	const diff = await withComparisonSettings(target, () =>
+		diffTable(table, source, target, {
+			mode,
+			hashMethod: plan.hashMethod,
+			// Insert mode writes only missing keys: comparing contents would be wasted work.
+			withHashes: mode !== 'insert',
+			keepKeys: true,
+			maxListedKeys,
+			fingerprintShortcut: false,
+			onKeysRead: (done) => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'comparing', done, total: table.source.estimatedRows + table.target.estimatedRows}),
+		}),
+	);
 	const counts = diff.counts;
 	if (expected && tableDrifted(expected, counts, mode)) throw new DriftError([counts]);
 	await refuseForecasts(table, counts, context, diff.keysListed ? () => [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()] : undefined);
@@ -258,9 +260,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		// indexes in step (a merge join), so the table's rows are visited and updated in order.
 		const ordered = keyIndexed(table) && keyIndexed(table, 'source');
 		const keyList = table.key.map((name) => quoteIdent(name)).join(', ');
-		await copyRows(table, source, target, stage, undefined, ordered ? keyList : undefined, (done) =>
-			onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done, total: counts.sourceRows}),
-		);
+		await copyRows(table, source, target, stage, undefined, ordered ? keyList : undefined, (done) => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done, total: counts.sourceRows}));
 		const statements = (ordered ? 1 : 0) + (counts.insert > 0 ? 1 : 0) + (counts.update > 0 ? 1 : 0);
 		let statementsDone = 0;
 		const merged = () => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: statementsDone++, total: statements});
@@ -327,11 +327,13 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Promise<void> {
 	if (tables.length === 0) return;
 	const names = tables.map((table) => tableName(table, 'target'));
-	const strong = (await target.query<{strong: boolean}>(
-		`SELECT pg_catalog.has_table_privilege(t, 'UPDATE') OR pg_catalog.has_table_privilege(t, 'DELETE') OR pg_catalog.has_table_privilege(t, 'TRUNCATE') AS strong
+	const strong = (
+		await target.query<{strong: boolean}>(
+			`SELECT pg_catalog.has_table_privilege(t, 'UPDATE') OR pg_catalog.has_table_privilege(t, 'DELETE') OR pg_catalog.has_table_privilege(t, 'TRUNCATE') AS strong
 		   FROM unnest($1::text[]) WITH ORDINALITY AS n(t, position) ORDER BY position`,
-		[names],
-	)).rows.map((row) => row.strong);
+			[names],
+		)
+	).rows.map((row) => row.strong);
 	for (const mode of ['SHARE ROW EXCLUSIVE', 'ROW EXCLUSIVE'] as const) {
 		const chosen = tables.filter((_, index) => strong[index] === (mode === 'SHARE ROW EXCLUSIVE'));
 		if (chosen.length > 0) await target.query(`LOCK TABLE ${chosen.map((table) => tableOnly(table, 'target')).join(', ')} IN ${mode} MODE`);
@@ -380,7 +382,9 @@ async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, s
 	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, deleted, selected);
 	const refused = deleteReachFindings(table, pending.diff.counts.delete, reach, allowCascade).filter((finding) => finding.severity === 'blocking');
 	if (refused.length > 0) {
-		throw new UserError('blocked', `${refused.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, refused.map((finding) => finding.hint).join('\n'), {flagHint: refused.map((finding) => finding.flagHint ?? finding.hint).join('\n')});
+		throw new UserError('blocked', `${refused.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, refused.map((finding) => finding.hint).join('\n'), {
+			flagHint: refused.map((finding) => finding.flagHint ?? finding.hint).join('\n'),
+		});
 	}
 	return reach.filter((entry) => entry.action !== 'restrict');
 }
@@ -424,7 +428,7 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 function commitFailure(outcome: Exclude<CommitOutcome, {status: 'committed'}>, transactionId: string, context: ApplyContext): UserError {
 	const interrupted = context.signal?.aborted ?? false;
 	if (outcome.status === 'unknown') {
-		const what = context.stopWaiting?.aborted ? 'Stopped waiting for COMMIT\'s outcome' : interrupted ? 'Interrupted during COMMIT, and the target could not be asked' : 'COMMIT was sent but its reply was lost, and the target could not be asked';
+		const what = context.stopWaiting?.aborted ? "Stopped waiting for COMMIT's outcome" : interrupted ? 'Interrupted during COMMIT, and the target could not be asked' : 'COMMIT was sent but its reply was lost, and the target could not be asked';
 		return new UserError(
 			'outcome-unknown',
 			`${what}: whether transaction ${transactionId} committed is unknown, so the data may or may not be written.`,
@@ -434,5 +438,5 @@ function commitFailure(outcome: Exclude<CommitOutcome, {status: 'committed'}>, t
 	}
 	if (outcome.refusal) return serverError(outcome.refusal, {during: 'apply', mode: context.plan.options.mode});
 	if (interrupted) return new UserError('interrupted', 'Interrupted during COMMIT: the target confirms the transaction was rolled back, so it is unchanged.');
-	return new UserError('apply-failed', 'COMMIT\'s reply was lost, and the target confirms the transaction was rolled back: nothing was written.', 'Run the sync again.');
+	return new UserError('apply-failed', "COMMIT's reply was lost, and the target confirms the transaction was rolled back: nothing was written.", 'Run the sync again.');
 }

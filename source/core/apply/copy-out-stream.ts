@@ -31,7 +31,10 @@ export class CopyOutStream extends Readable implements pg.Submittable {
 	private nextReport = rowsPerReport;
 
 	/** `onRows` is told the rows received so far, every `rowsPerReport` rows. */
-	constructor(readonly text: string, private readonly onRows?: (rows: number) => void) {
+	constructor(
+		readonly text: string,
+		private readonly onRows?: (rows: number) => void,
+	) {
 		super({highWaterMark: 256 * 1024});
 		this.done = new Promise((resolve, reject) => (this.settle = {resolve, reject}));
 		// Awaited only by callers that need the count; an error also reaches the stream's consumer.

@@ -21,8 +21,18 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	);
 
 	const tables = await client.query<{
-		oid: number; schema: string; name: string; kind: string; rls: boolean; rls_active: boolean; estimate: string;
-		can_select: boolean; can_insert: boolean; can_update: boolean; can_delete: boolean; lock_footprint: number;
+		oid: number;
+		schema: string;
+		name: string;
+		kind: string;
+		rls: boolean;
+		rls_active: boolean;
+		estimate: string;
+		can_select: boolean;
+		can_insert: boolean;
+		can_update: boolean;
+		can_delete: boolean;
+		lock_footprint: number;
 	}>(
 		`SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind, c.relrowsecurity AS rls,
 		        row_security_active(c.oid) AS rls_active, greatest(c.reltuples, 0)::bigint AS estimate,
@@ -64,8 +74,14 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	);
 
 	const foreignKeys = await client.query<{
-		table_oid: number; name: string; columns: string[]; ref_schema: string; ref_name: string; ref_columns: string[];
-		deferrable: boolean; on_delete: ForeignKey['onDelete'];
+		table_oid: number;
+		name: string;
+		columns: string[];
+		ref_schema: string;
+		ref_name: string;
+		ref_columns: string[];
+		deferrable: boolean;
+		on_delete: ForeignKey['onDelete'];
 	}>(
 		`SELECT con.conrelid AS table_oid, con.conname AS name,
 		        array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, position)
@@ -193,7 +209,6 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		tables: catalogTables,
 	};
 }
-
 
 interface ColumnRow {
 	table_oid: number;

@@ -61,9 +61,10 @@ function tagErrorsWithSide(client: pg.Client, side: SessionRole): void {
 	};
 	(client as unknown as {query: (...args: unknown[]) => unknown}).query = (...args: unknown[]) => {
 		const result = query(...args) as {then?: unknown; catch?: (handler: (error: unknown) => never) => unknown; handleError?: (error: Error, connection: unknown) => void};
-		if (typeof result?.then === 'function') return result.catch!((error) => {
-			throw mark(error);
-		});
+		if (typeof result?.then === 'function')
+			return result.catch!((error) => {
+				throw mark(error);
+			});
 		if (typeof result?.handleError === 'function') {
 			const handleError = result.handleError.bind(result);
 			result.handleError = (error, connection) => handleError(mark(error) as Error, connection);

@@ -35,7 +35,12 @@ export function connectionError(error: unknown, endpoint: Endpoint, role: string
 		case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
 		case 'CERT_HAS_EXPIRED':
 		case 'ERR_TLS_CERT_ALTNAME_INVALID':
-			return new UserError('connection', `The ${where} presented a TLS certificate that could not be verified (${code}).`, code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'The certificate does not name this host: connect by the name it was issued for, or use sslmode=verify-ca.' : 'Give the CA that signed it with sslrootcert=<file>, or use sslmode=require to encrypt without verifying.', {cause: error});
+			return new UserError(
+				'connection',
+				`The ${where} presented a TLS certificate that could not be verified (${code}).`,
+				code === 'ERR_TLS_CERT_ALTNAME_INVALID' ? 'The certificate does not name this host: connect by the name it was issued for, or use sslmode=verify-ca.' : 'Give the CA that signed it with sslrootcert=<file>, or use sslmode=require to encrypt without verifying.',
+				{cause: error},
+			);
 		case '53300':
 			return new UserError('connection', `The ${where} has no free connection slots.`, 'Close other sessions or raise max_connections.', {cause: error});
 	}
@@ -46,7 +51,12 @@ export function connectionError(error: unknown, endpoint: Endpoint, role: string
 	}
 	const missingDatabase = /database "([^"]+)" does not exist|no such database: (\S+)/i.exec(message);
 	if (missingDatabase) {
-		return new UserError('database-missing', `Database ${endpoint.database} does not exist on the ${role} server ${endpoint.host}:${endpoint.port} (${message}).`, `Create it (createdb ${endpoint.database}) and run your migrations, fix the database name, or add it to the pooler's [databases].`, {cause: error});
+		return new UserError(
+			'database-missing',
+			`Database ${endpoint.database} does not exist on the ${role} server ${endpoint.host}:${endpoint.port} (${message}).`,
+			`Create it (createdb ${endpoint.database}) and run your migrations, fix the database name, or add it to the pooler's [databases].`,
+			{cause: error},
+		);
 	}
 	if (/password must be a string|no password/i.test(message)) {
 		return new UserError('auth', `The ${where} asks for a password and none was given.`, 'Put it in the URL, an env var (profile password env:VAR) or ~/.pgpass.', {cause: error});

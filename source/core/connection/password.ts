@@ -40,11 +40,7 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 			throw new UserError('config', `${where}: the URL has no password.`, 'Put it in the URL (percent-encoded), or use a profile with env:VAR or pgpass.');
 		case 'stored':
 			if (endpoint.password) return withPassword(endpoint.password);
-			throw new UserError(
-				'config',
-				`${where}: the profile says its password is stored, but none is saved.`,
-				`Save it again with pgconvoy profile add ${endpoint.profileName ?? '<name>'} --force --save-password, or use --password-env VAR or --pgpass.`,
-			);
+			throw new UserError('config', `${where}: the profile says its password is stored, but none is saved.`, `Save it again with pgconvoy profile add ${endpoint.profileName ?? '<name>'} --force --save-password, or use --password-env VAR or --pgpass.`);
 		case 'env': {
 			const value = (io.env ?? process.env)[source.variable];
 			if (value) return withPassword(value);
@@ -60,11 +56,7 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 		}
 		case 'prompt': {
 			if (!io.promptPassword) {
-				throw new UserError(
-					'auth',
-					`${where}: no TTY to ask for the password; use env:VAR or pgpass.`,
-					`Give the password through an environment variable (profile add ${endpoint.profileName ?? '<name>'} --password-env VAR) or a ~/.pgpass line (--pgpass).`,
-				);
+				throw new UserError('auth', `${where}: no TTY to ask for the password; use env:VAR or pgpass.`, `Give the password through an environment variable (profile add ${endpoint.profileName ?? '<name>'} --password-env VAR) or a ~/.pgpass line (--pgpass).`);
 			}
 			const answer = await io.promptPassword(`Password for ${describeEndpoint(endpoint)}: `);
 			if (answer) return withPassword(answer);
@@ -85,11 +77,7 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 export function pgPasswordOption(endpoint: Endpoint): () => string {
 	return () => {
 		if (endpoint.password) return endpoint.password;
-		throw new UserError(
-			'auth',
-			`${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`,
-			'Choose a source that provides one: prompt, env:VAR, pgpass or stored.',
-		);
+		throw new UserError('auth', `${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`, 'Choose a source that provides one: prompt, env:VAR, pgpass or stored.');
 	};
 }
 
@@ -120,11 +108,7 @@ function passwordFromPgpass(endpoint: Endpoint, file: string, where: string, pla
 	}
 	// libpq ignores a password file others can read; a profile that relies on one fails instead.
 	if (readableByOthers(mode, platform)) {
-		throw new UserError(
-			'config',
-			`${where}: the password file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), so it is not used.`,
-			`chmod 600 ${file}`,
-		);
+		throw new UserError('config', `${where}: the password file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), so it is not used.`, `chmod 600 ${file}`);
 	}
 	const password = findPgpassPassword(readFileSync(file, 'utf8'), endpoint);
 	if (password) return password;

@@ -101,16 +101,10 @@ const probeRows = 10_000;
 
 async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, hashMethod: SyncPlan['hashMethod']): Promise<number | undefined> {
 	if (plan.keySource !== '--key' && Math.max(plan.source.estimatedRows, plan.target.estimatedRows) > probeAboveRows) {
-		const [sourceProbe, targetProbe] = await Promise.all([
-			source.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'source', hashMethod, probeRows)),
-			target.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'target', hashMethod, probeRows)),
-		]);
+		const [sourceProbe, targetProbe] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'source', hashMethod, probeRows)), target.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'target', hashMethod, probeRows))]);
 		if (sourceProbe.rows[0]!.rows !== targetProbe.rows[0]!.rows || sourceProbe.rows[0]!.fingerprint !== targetProbe.rows[0]!.fingerprint) return undefined;
 	}
-	const [sourceResult, targetResult] = await Promise.all([
-		source.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'source', hashMethod)),
-		target.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'target', hashMethod)),
-	]);
+	const [sourceResult, targetResult] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'source', hashMethod)), target.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'target', hashMethod))]);
 	const a = sourceResult.rows[0]!;
 	const b = targetResult.rows[0]!;
 	return a.rows === b.rows && a.fingerprint === b.fingerprint ? Number(a.rows) : undefined;
@@ -161,8 +155,7 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		for (let index = 0; index < length; index++) if (a[aStart + index] !== b[bStart + index]) return false;
 		return true;
 	};
-	const keyText = (rows: CopyOutRows): Array<string | null> =>
-		wires.map((wire, index) => (rows.fieldLength[index]! < 0 ? null : keyFieldText(wire, rows.buffer, rows.fieldStart[index]!, rows.fieldLength[index]!)));
+	const keyText = (rows: CopyOutRows): Array<string | null> => wires.map((wire, index) => (rows.fieldLength[index]! < 0 ? null : keyFieldText(wire, rows.buffer, rows.fieldStart[index]!, rows.fieldLength[index]!)));
 
 	const remember = (list: KeyList, rows: CopyOutRows) => {
 		if (!result.keysListed) return;
@@ -185,10 +178,24 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		for (let index = 0; index < keyCount; index++) {
 			if (rows.fieldLength[index]! >= 0) continue;
 			// NULL is never equal to NULL: the apply could neither find nor update such a row, and would insert it again.
-			throw new KeyProblem(plan.id, 'key-null', `The key (${plan.key.join(', ')}) of ${plan.id} is NULL in ${side === 'source' ? 'a source' : 'a target'} row, and NULL cannot identify a row.`, 'Match rows on NOT NULL columns.', `Choose NOT NULL columns as the key: --key ${plan.id}=col1,col2`);
+			throw new KeyProblem(
+				plan.id,
+				'key-null',
+				`The key (${plan.key.join(', ')}) of ${plan.id} is NULL in ${side === 'source' ? 'a source' : 'a target'} row, and NULL cannot identify a row.`,
+				'Match rows on NOT NULL columns.',
+				`Choose NOT NULL columns as the key: --key ${plan.id}=col1,col2`,
+			);
 		}
 		if (keyMayRepeat && previous.repeats(rows)) {
-			throw new KeyProblem(plan.id, 'key-not-unique', `The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows).map((key) => key ?? 'NULL').join(', ')}) appears twice.`, 'Match rows on columns that identify one row.', `Choose columns that identify one row: --key ${plan.id}=col1,col2`);
+			throw new KeyProblem(
+				plan.id,
+				'key-not-unique',
+				`The key (${plan.key.join(', ')}) of ${plan.id} is not unique in the ${side}: (${keyText(rows)
+					.map((key) => key ?? 'NULL')
+					.join(', ')}) appears twice.`,
+				'Match rows on columns that identify one row.',
+				`Choose columns that identify one row: --key ${plan.id}=col1,col2`,
+			);
 		}
 	};
 

@@ -41,14 +41,7 @@ export async function findMissingParents(plan: TablePlan, selected: Set<string>,
 	return findings;
 }
 
-async function missingParentValues(
-	plan: TablePlan,
-	fk: ForeignKey,
-	parent: Table,
-	writeKeys: string[][],
-	source: pg.ClientBase,
-	target: pg.ClientBase,
-): Promise<{count: number; examples: string[][]}> {
+async function missingParentValues(plan: TablePlan, fk: ForeignKey, parent: Table, writeKeys: string[][], source: pg.ClientBase, target: pg.ClientBase): Promise<{count: number; examples: string[][]}> {
 	const referenced = new Map<string, Array<string | null>>();
 	const selectValues = fk.columns.map((name) => `${quoteIdent(name)}::text`).join(', ');
 	const notNull = fk.columns.map((name) => `${quoteIdent(name)} IS NOT NULL`).join(' AND ');
@@ -62,7 +55,12 @@ async function missingParentValues(
 	let count = 0;
 	const examples: string[][] = [];
 	for (const values of chunked([...referenced.values()], keysPerQuery)) {
-		const arrays = types.map((type, index) => typedArray(values.map((row) => row[index] ?? null), type));
+		const arrays = types.map((type, index) =>
+			typedArray(
+				values.map((row) => row[index] ?? null),
+				type,
+			),
+		);
 		const names = fk.referencedColumns.map((_, index) => `v${index}`);
 		const match = fk.referencedColumns.map((name, index) => `p.${quoteIdent(name)} ${parent.columns.find((column) => column.name === name)?.equalityOperator ?? '='} v.${names[index]}`).join(' AND ');
 		const result = await target.query<{count: string; examples: string[][] | null}>(

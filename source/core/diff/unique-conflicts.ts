@@ -47,7 +47,12 @@ export async function uniqueConflictFindings(table: TablePlan, writeKeys: string
 			).rows as Array<Array<string | null>>;
 			if (rows.length === 0) continue;
 			const all = [...keyColumns, ...indexColumns];
-			const arrays = all.map((column, position) => typedArray(rows.map((row) => row[position] ?? null), column.target.type));
+			const arrays = all.map((column, position) =>
+				typedArray(
+					rows.map((row) => row[position] ?? null),
+					column.target.type,
+				),
+			);
 			const names = all.map((_, position) => `v${position}`);
 			// The index's own equality (citext: case-insensitive), qualified: the preview pins search_path.
 			const same = indexColumns

@@ -29,7 +29,12 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 	const deferredConstraints: string[] = [];
 	for (const cycle of order.cycles) {
 		const members = new Set(cycle);
-		const cycleKeys = cycle.flatMap((id) => tablePlans.get(id)!.target.foreignKeys.filter((fk) => members.has(fk.references) && fk.references !== id).map((fk) => ({table: tablePlans.get(id)!.target, fk})));
+		const cycleKeys = cycle.flatMap((id) =>
+			tablePlans
+				.get(id)!
+				.target.foreignKeys.filter((fk) => members.has(fk.references) && fk.references !== id)
+				.map((fk) => ({table: tablePlans.get(id)!.target, fk})),
+		);
 		const fixed = cycleKeys.filter(({fk}) => !fk.deferrable);
 		if (fixed.length === 0) {
 			for (const {table, fk} of cycleKeys) deferredConstraints.push(`${quoteIdent(table.schema)}.${quoteIdent(fk.name)}`);
@@ -90,13 +95,26 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 
 	const key = chooseKey(source, target, options.keys);
 	if (!key) {
-		findings.push({table: target.id, severity: 'blocking', code: 'no-key', message: `Table ${target.id} has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.`, hint: 'Give the table a primary key, or a unique index on NOT NULL columns, on both databases.', flagHint: `Name the columns that identify a row: --key ${target.id}=col1,col2`});
+		findings.push({
+			table: target.id,
+			severity: 'blocking',
+			code: 'no-key',
+			message: `Table ${target.id} has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.`,
+			hint: 'Give the table a primary key, or a unique index on NOT NULL columns, on both databases.',
+			flagHint: `Name the columns that identify a row: --key ${target.id}=col1,col2`,
+		});
 		return undefined;
 	}
 	if (key.origin === '--key') {
 		const nullable = key.columns.filter((name) => !sourceColumns.get(name)?.notNull || !targetColumns.get(name)?.notNull);
 		if (nullable.length > 0) {
-			findings.push({table: target.id, severity: 'warning', code: 'key-nullable', message: `Key column${nullable.length > 1 ? 's' : ''} ${nullable.join(', ')} of ${target.id} may hold NULL, which cannot identify a row: a NULL key stops the sync.`, hint: 'Prefer NOT NULL columns as the key.'});
+			findings.push({
+				table: target.id,
+				severity: 'warning',
+				code: 'key-nullable',
+				message: `Key column${nullable.length > 1 ? 's' : ''} ${nullable.join(', ')} of ${target.id} may hold NULL, which cannot identify a row: a NULL key stops the sync.`,
+				hint: 'Prefer NOT NULL columns as the key.',
+			});
 		}
 	}
 	for (const name of key.columns) {

@@ -54,9 +54,5 @@ function resolveTableReference(source: Catalog, reference: string): string {
 		throw new UserError('usage', `${relation.id} is ${kind} in the source database ${source.database}: only tables are synced.`, 'Sync the tables it reads from instead (a materialized view can be refreshed on the target: REFRESH MATERIALIZED VIEW).');
 	}
 	const wanted = schema ? tableId(schema, name) : name;
-	throw new UserError(
-		'usage',
-		`Table ${wanted} was not found in the source database ${source.database}.`,
-		'Check the name (names are matched exactly, including case) and --schema; `pgconvoy sync --from ... --to ... --dry-run` lists the tables it reads.',
-	);
+	throw new UserError('usage', `Table ${wanted} was not found in the source database ${source.database}.`, 'Check the name (names are matched exactly, including case) and --schema; `pgconvoy sync --from ... --to ... --dry-run` lists the tables it reads.');
 }

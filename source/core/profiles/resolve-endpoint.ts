@@ -47,9 +47,5 @@ export function unknownProfileError(name: string, store: Pick<ProfileStore, 'pro
 				? list
 				: `Nothing is saved yet: pgconvoy profile add ${name} saves one (on a terminal, a form asks its fields).`
 			: `${list} To save it: pgconvoy profile add ${name} (on a terminal, a form asks its fields), or give a URL (it must contain ://).`;
-	return new UserError(
-		'config',
-		`${options.origin ? `${options.origin}: there` : 'There'} is no profile named "${name}"${names.length > 0 ? ` (saved profiles: ${names.join(', ')})` : ' (no profiles are saved yet)'}.`,
-		`${guess ? `Did you mean "${guess}"? ` : ''}${next}`.trim(),
-	);
+	return new UserError('config', `${options.origin ? `${options.origin}: there` : 'There'} is no profile named "${name}"${names.length > 0 ? ` (saved profiles: ${names.join(', ')})` : ' (no profiles are saved yet)'}.`, `${guess ? `Did you mean "${guess}"? ` : ''}${next}`.trim());
 }

@@ -144,11 +144,7 @@ function refuseOpenPermissions(file: string, platform: NodeJS.Platform): void {
 		return;
 	}
 	if (readableByOthers(mode, platform)) {
-		throw new UserError(
-			'config',
-			`The profile file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); pgconvoy refuses to use it.`,
-			`chmod 600 ${file}`,
-		);
+		throw new UserError('config', `The profile file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); pgconvoy refuses to use it.`, `chmod 600 ${file}`);
 	}
 }
 

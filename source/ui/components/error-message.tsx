@@ -8,7 +8,7 @@ export function ErrorMessage({error}: {error: UserError}) {
 	return (
 		<Box flexDirection="column">
 			<Text color="red">✗ {redactUrl(error.message)}</Text>
-			{error.hint ? <Text color="gray">  → {redactUrl(error.hint)}</Text> : null}
+			{error.hint ? <Text color="gray"> → {redactUrl(error.hint)}</Text> : null}
 		</Box>
 	);
 }

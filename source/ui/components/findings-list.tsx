@@ -34,7 +34,7 @@ export function FindingsList({findings, limit, moreHint, withHints = false}: {fi
 					{finding.hint && (withHints || finding.severity === 'blocking') ? (
 						<Box>
 							<Box width={4} flexShrink={0}>
-								<Text color="gray">  →</Text>
+								<Text color="gray"> →</Text>
 							</Box>
 							<Text color="gray" wrap="wrap">
 								{finding.hint}

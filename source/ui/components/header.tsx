@@ -58,7 +58,10 @@ function EndpointLabel({endpoint, placeholder, compact}: {endpoint?: Endpoint; p
 	return (
 		<Text>
 			<Text bold>{endpoint.profileName}</Text>
-			<Text color="gray"> ({endpoint.host}:{endpoint.port}/{endpoint.database})</Text>
+			<Text color="gray">
+				{' '}
+				({endpoint.host}:{endpoint.port}/{endpoint.database})
+			</Text>
 		</Text>
 	);
 }

@@ -51,7 +51,11 @@ export function layoutColumns(props: Pick<NumberTableProps, 'columns' | 'rows' |
 	const measure = (headers: string[], space = gap) => headers.map((header, index) => Math.max(header.length, ...lines.map((row) => row.cells?.[index]?.length ?? 0)) + space);
 	const full = props.columns.map((column) => column.header);
 	const short = props.columns.map((column) => column.short ?? column.header);
-	for (const [headers, space] of [[full, gap], [short, gap], [short, 1]] as const) {
+	for (const [headers, space] of [
+		[full, gap],
+		[short, gap],
+		[short, 1],
+	] as const) {
 		const widths = measure(headers, space);
 		const room = props.width - markerWidth - widths.reduce((sum, width) => sum + width, 0);
 		// As wide as the longest name, so the numbers sit next to the names on a wide terminal.

@@ -36,7 +36,7 @@ export function SelectList<T>({items, initialIndex = 0, limit, renderItem, onSel
 	);
 	return (
 		<Box flexDirection="column">
-			{window.start > 0 ? <Text color="gray">  ↑ {window.start} more</Text> : null}
+			{window.start > 0 ? <Text color="gray"> ↑ {window.start} more</Text> : null}
 			{items.slice(window.start, window.end).map((item, index) => {
 				const highlighted = window.start + index === position;
 				return (
@@ -48,7 +48,7 @@ export function SelectList<T>({items, initialIndex = 0, limit, renderItem, onSel
 					</Box>
 				);
 			})}
-			{window.end < items.length ? <Text color="gray">  ↓ {items.length - window.end} more</Text> : null}
+			{window.end < items.length ? <Text color="gray"> ↓ {items.length - window.end} more</Text> : null}
 		</Box>
 	);
 }

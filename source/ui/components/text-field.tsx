@@ -2,7 +2,6 @@ import React, {useRef, useState} from 'react';
 import {Text} from 'ink';
 import {useKeys} from '../hooks/use-keys.js';
 
-
 export interface TextFieldProps {
 	value: string;
 	onChange: (value: string) => void;

@@ -117,7 +117,18 @@ export function ApplyStep({step, context, dispatch, columns}: ApplyStepProps) {
 						</Text>
 					</Box>
 				) : null}
-				<KeyHints hints={committing ? [] : step.abort === 'asking' ? [['y', 'abort and roll back'], ['n', 'keep going']] : [['ctrl-c', 'abort (rolls back)']]} />
+				<KeyHints
+					hints={
+						committing
+							? []
+							: step.abort === 'asking'
+								? [
+										['y', 'abort and roll back'],
+										['n', 'keep going'],
+									]
+								: [['ctrl-c', 'abort (rolls back)']]
+					}
+				/>
 			</Box>
 		</Box>
 	);

@@ -56,7 +56,11 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 			<Text color="gray" wrap="wrap">
 				{modeLine}
 			</Text>
-			{warnings > 0 ? <Text color="yellow">! {warnings} {warnings === 1 ? 'warning' : 'warnings'} in the preview (esc to read {warnings === 1 ? 'it' : 'them'})</Text> : null}
+			{warnings > 0 ? (
+				<Text color="yellow">
+					! {warnings} {warnings === 1 ? 'warning' : 'warnings'} in the preview (esc to read {warnings === 1 ? 'it' : 'them'})
+				</Text>
+			) : null}
 			{rehearsed ? <RehearsedCounts result={rehearsed} width={width} room={rows - chrome} /> : null}
 			<Box marginTop={1} flexDirection="column">
 				{target.production ? (
@@ -76,7 +80,20 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 					</Text>
 				)}
 			</Box>
-			<KeyHints hints={target.production ? [['enter', 'write'], ['esc', 'back to the preview']] : [['y', 'write'], ['n/enter', 'back to the preview'], ['q', 'quit']]} />
+			<KeyHints
+				hints={
+					target.production
+						? [
+								['enter', 'write'],
+								['esc', 'back to the preview'],
+							]
+						: [
+								['y', 'write'],
+								['n/enter', 'back to the preview'],
+								['q', 'quit'],
+							]
+				}
+			/>
 		</Box>
 	);
 }
@@ -117,14 +134,7 @@ function RehearsedCounts({result, width, room}: {result: SyncResult; width: numb
 	const visible = tableRows.length * linesPerRow <= tableRoom ? tableRows.length : Math.max(0, Math.floor((tableRoom - 1) / linesPerRow));
 	return (
 		<Box flexDirection="column" marginTop={1}>
-			<NumberTable
-				nameHeader="table"
-				columns={rehearsedColumns}
-				rows={tableRows.slice(0, visible)}
-				width={width}
-				below={visible > 0 && visible < tableRows.length ? <Text color="gray">  … {plural(tableRows.length - visible, 'more table')}</Text> : undefined}
-				total={total}
-			/>
+			<NumberTable nameHeader="table" columns={rehearsedColumns} rows={tableRows.slice(0, visible)} width={width} below={visible > 0 && visible < tableRows.length ? <Text color="gray"> … {plural(tableRows.length - visible, 'more table')}</Text> : undefined} total={total} />
 			{shownCascades.map((text) => (
 				<Text key={text} color="yellow" wrap="wrap">
 					{text}

@@ -98,14 +98,7 @@ function ChooseEndpoint({role, context, services, dispatch, rows}: StepProps) {
 					}}
 				/>
 			</Box>
-			<KeyHints
-				hints={[
-					['↑↓', 'move'],
-					['enter', 'connect'],
-					...(role === 'target' ? ([['esc', 'back']] as KeyHint[]) : []),
-					['q', 'quit'],
-				]}
-			/>
+			<KeyHints hints={[['↑↓', 'move'], ['enter', 'connect'], ...(role === 'target' ? ([['esc', 'back']] as KeyHint[]) : []), ['q', 'quit']]} />
 		</Box>
 	);
 }
@@ -144,7 +137,12 @@ function EnterUrl({role, services, dispatch}: StepProps) {
 					<ErrorMessage error={error.problem} />
 				</Box>
 			) : null}
-			<KeyHints hints={[['enter', 'connect'], ['esc', 'back to the list']]} />
+			<KeyHints
+				hints={[
+					['enter', 'connect'],
+					['esc', 'back to the list'],
+				]}
+			/>
 		</Box>
 	);
 }
@@ -160,7 +158,12 @@ function EnterPassword({endpoint, dispatch}: {endpoint: Endpoint; dispatch: Disp
 				<Text color="cyan">› </Text>
 				<TextField value={value} display={maskAll} onChange={setValue} onSubmit={(password) => dispatch({type: 'password-entered', password})} />
 			</Box>
-			<KeyHints hints={[['enter', 'connect'], ['esc', 'back to the list']]} />
+			<KeyHints
+				hints={[
+					['enter', 'connect'],
+					['esc', 'back to the list'],
+				]}
+			/>
 		</Box>
 	);
 }
@@ -172,7 +175,12 @@ function Connecting({endpoint, role, services, dispatch}: {endpoint: Endpoint; r
 			<Text>
 				<Spinner /> Connecting to <Text bold>{describeEndpoint(endpoint)}</Text> ({endpoint.origin})…
 			</Text>
-			<KeyHints hints={[['esc', 'cancel'], ['q', 'quit']]} />
+			<KeyHints
+				hints={[
+					['esc', 'cancel'],
+					['q', 'quit'],
+				]}
+			/>
 		</Box>
 	);
 }
@@ -192,7 +200,7 @@ function ConnectedSummary({connected, role, dispatch}: {connected: Connected; ro
 			<Text>
 				{'  '}PostgreSQL {summary.serverVersion} · database {summary.database} · {formatBytes(summary.sizeBytes)} · {plural(summary.tableCount, 'table')}
 			</Text>
-			<Text color="gray">  from {endpoint.origin}</Text>
+			<Text color="gray"> from {endpoint.origin}</Text>
 			<KeyHints
 				hints={[
 					['enter', 'continue'],
@@ -213,7 +221,20 @@ function ConnectFailed({phase, dispatch}: {phase: Extract<EndpointPhase, {kind: 
 	return (
 		<Box flexDirection="column">
 			<ErrorMessage error={phase.error} />
-			<KeyHints hints={retryable ? [['r/enter', 'retry'], ['esc', 'choose another'], ['q', 'quit']] : [['enter/esc', 'choose another'], ['q', 'quit']]} />
+			<KeyHints
+				hints={
+					retryable
+						? [
+								['r/enter', 'retry'],
+								['esc', 'choose another'],
+								['q', 'quit'],
+							]
+						: [
+								['enter/esc', 'choose another'],
+								['q', 'quit'],
+							]
+				}
+			/>
 		</Box>
 	);
 }

@@ -26,12 +26,7 @@ interface PreviewStepProps {
 	rows: number;
 }
 
-const countColumns = [
-	{header: 'insert', short: 'ins'},
-	{header: 'update', short: 'upd'},
-	{header: 'skip'},
-	{header: 'delete', short: 'del'},
-];
+const countColumns = [{header: 'insert', short: 'ins'}, {header: 'update', short: 'upd'}, {header: 'skip'}, {header: 'delete', short: 'del'}];
 const countCells = (counts: Pick<TableCounts, 'insert' | 'update' | 'skip' | 'delete'>) => [counts.insert, counts.update, counts.skip, counts.delete].map(formatCount);
 
 /** Findings about rows whose FK parents are outside the selection. */
@@ -53,10 +48,7 @@ function reading(live: LiveCounts, table: string, now: number): string {
 export function PreviewStep({step, context, dispatch, columns, rows}: PreviewStepProps) {
 	const {session, selected, mode, options, cascadeAllowed} = context;
 	const counting = !context.preview && !step.error && session !== undefined && mode !== undefined;
-	const request = useMemo(
-		() => (counting ? {session: session!, selected, mode: mode!, options: cascadeAllowed ? {...options, allowCascade: true} : options, run: step.run} : undefined),
-		[counting, session, selected, mode, options, cascadeAllowed, step.run],
-	);
+	const request = useMemo(() => (counting ? {session: session!, selected, mode: mode!, options: cascadeAllowed ? {...options, allowCascade: true} : options, run: step.run} : undefined), [counting, session, selected, mode, options, cascadeAllowed, step.run]);
 	const {plan: livePlan, live} = usePreview(request, dispatch);
 	const rehearsing = step.rehearsal?.kind === 'running';
 	const preview = context.preview;
@@ -135,7 +127,12 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const hints: KeyHint[] = [
 		...(cascadable ? ([['y', 'allow the cascaded changes']] as KeyHint[]) : []),
 		...(asking ? ([['n', 'no']] as KeyHint[]) : []),
-		...(writable ? ([['enter', 'confirm'], ['r', 'rehearse (write, then roll back)']] as KeyHint[]) : []),
+		...(writable
+			? ([
+					['enter', 'confirm'],
+					['r', 'rehearse (write, then roll back)'],
+				] as KeyHint[])
+			: []),
 		...(scrollable > pageSize ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
 		...(parents.length > 0 ? ([['p', 'add parent tables']] as KeyHint[]) : []),
 		...(findings.length > 0 ? ([['f', expanded ? 'counts' : 'all findings']] as KeyHint[]) : []),
@@ -173,8 +170,8 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 							columns={countColumns}
 							rows={tableRows}
 							width={columns - 1}
-							above={start > 0 ? <Text color="gray">  ↑ {start} more</Text> : undefined}
-							below={start + tableSize < tableIds.length ? <Text color="gray">  ↓ {tableIds.length - start - tableSize} more</Text> : undefined}
+							above={start > 0 ? <Text color="gray"> ↑ {start} more</Text> : undefined}
+							below={start + tableSize < tableIds.length ? <Text color="gray"> ↓ {tableIds.length - start - tableSize} more</Text> : undefined}
 							total={{key: 'total', name: result ? 'total' : 'so far', cells: countCells(totals)}}
 						/>
 					) : null}
@@ -258,7 +255,12 @@ function RehearsalView({rehearsal, plan, expected, progress, elapsed, now, colum
 				<Box marginTop={1}>
 					<ErrorMessage error={rehearsal.error} />
 				</Box>
-				<KeyHints hints={[['esc', 'back to the preview'], ['q', 'quit']]} />
+				<KeyHints
+					hints={[
+						['esc', 'back to the preview'],
+						['q', 'quit'],
+					]}
+				/>
 			</Box>
 		);
 	}
@@ -268,7 +270,12 @@ function RehearsalView({rehearsal, plan, expected, progress, elapsed, now, colum
 				Rehearsing: the real apply, then rolled back · {formatCount(progress.finished.length)} of {formatCount(tables.length)} tables done
 			</Text>
 			<ApplyProgressPanel tables={tables} expected={expected} progress={progress} elapsed={elapsed} now={now} width={width} />
-			<KeyHints hints={[['esc', 'stop the rehearsal'], ['q', 'quit']]} />
+			<KeyHints
+				hints={[
+					['esc', 'stop the rehearsal'],
+					['q', 'quit'],
+				]}
+			/>
 		</Box>
 	);
 }

@@ -25,13 +25,7 @@ interface SummaryStepProps {
 	exiting: boolean;
 }
 
-const resultColumns = [
-	{header: 'inserted', short: 'ins'},
-	{header: 'updated', short: 'upd'},
-	{header: 'skipped', short: 'skip'},
-	{header: 'deleted', short: 'del'},
-	{header: 'time'},
-];
+const resultColumns = [{header: 'inserted', short: 'ins'}, {header: 'updated', short: 'upd'}, {header: 'skipped', short: 'skip'}, {header: 'deleted', short: 'del'}, {header: 'time'}];
 
 /** Lines the summary needs besides the table rows: header, outcome, table header and total, report line, hints. */
 const chromeLines = 13;
@@ -59,8 +53,7 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 	const source = context.source!.endpoint;
 	const target = context.target!.endpoint;
 	const [offset, setOffset] = useState(0);
-	const result: SyncResult =
-		outcome.kind === 'committed' ? outcome.result : {mode: context.mode ?? 'insert', committed: false, tables: outcome.written, ms: outcome.written.reduce((sum, table) => sum + table.ms, 0)};
+	const result: SyncResult = outcome.kind === 'committed' ? outcome.result : {mode: context.mode ?? 'insert', committed: false, tables: outcome.written, ms: outcome.written.reduce((sum, table) => sum + table.ms, 0)};
 	const tables = result.tables;
 	const allRows = resultRows(tables);
 	const total = totalRow(result);
@@ -99,8 +92,7 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 			else if (input === 'r' && canRetry) dispatch({type: 'retry'});
 			else if (input === 's' && !step.report && !saving.current) {
 				saving.current = true;
-				const document =
-					outcome.kind === 'committed' ? resultReport(outcome.result, source, target, context.preview?.result) : {...errorReport(outcome.error, context.mode, false), [unknown ? 'tablesBeforeCommit' : 'tablesRolledBack']: outcome.written};
+				const document = outcome.kind === 'committed' ? resultReport(outcome.result, source, target, context.preview?.result) : {...errorReport(outcome.error, context.mode, false), [unknown ? 'tablesBeforeCommit' : 'tablesRolledBack']: outcome.written};
 				services.saveReport(document).then(
 					(path) => dispatch({type: 'report-saved', path}),
 					(error: unknown) => dispatch({type: 'report-failed', error: toUserError(error)}),
@@ -110,7 +102,12 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 		{isActive: !exiting},
 	);
 	const hints: KeyHint[] = [
-		...(canRetry ? ([['r', 'retry'], ['esc', 'back to the preview']] as KeyHint[]) : []),
+		...(canRetry
+			? ([
+					['r', 'retry'],
+					['esc', 'back to the preview'],
+				] as KeyHint[])
+			: []),
 		...(tables.length > visible ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
 		...(step.report ? [] : ([['s', 'save JSON report']] as KeyHint[])),
 		['q/enter', 'quit'],
@@ -141,8 +138,8 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 						columns={resultColumns}
 						rows={allRows.slice(start, start + visible)}
 						width={columns - 1}
-						above={start > 0 ? <Text color="gray">  ↑ {plural(start, 'more table')}</Text> : undefined}
-						below={start + visible < tables.length ? <Text color="gray">  ↓ {plural(tables.length - start - visible, 'more table')}</Text> : undefined}
+						above={start > 0 ? <Text color="gray"> ↑ {plural(start, 'more table')}</Text> : undefined}
+						below={start + visible < tables.length ? <Text color="gray"> ↓ {plural(tables.length - start - visible, 'more table')}</Text> : undefined}
 						total={total}
 					/>
 					{shownCascades.map((text) => (

@@ -44,7 +44,12 @@ function OpeningSession({context, services, dispatch}: Pick<TablesStepProps, 'co
 			<Text>
 				<Spinner /> Reading the tables of both databases…
 			</Text>
-			<KeyHints hints={[['esc', 'back'], ['q', 'quit']]} />
+			<KeyHints
+				hints={[
+					['esc', 'back'],
+					['q', 'quit'],
+				]}
+			/>
 		</Box>
 	);
 }
@@ -56,7 +61,13 @@ function SessionFailed({error, dispatch}: {error: UserError; dispatch: Dispatch<
 	return (
 		<Box flexDirection="column">
 			<ErrorMessage error={error} />
-			<KeyHints hints={[['r', 'retry'], ['esc', 'back'], ['q', 'quit']]} />
+			<KeyHints
+				hints={[
+					['r', 'retry'],
+					['esc', 'back'],
+					['q', 'quit'],
+				]}
+			/>
 		</Box>
 	);
 }
@@ -135,11 +146,7 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 			{step.filtering || step.filter ? (
 				<Box>
 					<Text color="cyan">/ </Text>
-					{step.filtering ? (
-						<TextField value={step.filter} onChange={(filter) => dispatch({type: 'filter-changed', filter})} onSubmit={() => dispatch({type: 'end-filter'})} />
-					) : (
-						<Text>{step.filter}</Text>
-					)}
+					{step.filtering ? <TextField value={step.filter} onChange={(filter) => dispatch({type: 'filter-changed', filter})} onSubmit={() => dispatch({type: 'end-filter'})} /> : <Text>{step.filter}</Text>}
 					<Text color="gray">
 						{'  '}
 						{shown.length} of {tables.length} match
@@ -147,12 +154,12 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 				</Box>
 			) : null}
 			<Box flexDirection="column" marginTop={1}>
-				{window.start > 0 ? <Text color="gray">  ↑ {window.start} more</Text> : null}
+				{window.start > 0 ? <Text color="gray"> ↑ {window.start} more</Text> : null}
 				{shown.slice(window.start, window.end).map((table, index) => (
 					<TableLine key={table.id} table={table} isCursor={window.start + index === position} isSelected={selected.has(table.id)} estimateWidth={estimateWidth} nameWidth={nameWidth} lineWidth={lineWidth} />
 				))}
-				{window.end < shown.length ? <Text color="gray">  ↓ {shown.length - window.end} more</Text> : null}
-				{shown.length === 0 ? <Text color="gray">  No table matches “{step.filter}”.</Text> : null}
+				{window.end < shown.length ? <Text color="gray"> ↓ {shown.length - window.end} more</Text> : null}
+				{shown.length === 0 ? <Text color="gray"> No table matches “{step.filter}”.</Text> : null}
 			</Box>
 			{highlighted?.unavailable ? (
 				<Text color="yellow" wrap="wrap">
