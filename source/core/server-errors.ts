@@ -104,7 +104,7 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 			return make(`The ${side} server has no free connection slots`, 'Close other sessions or raise max_connections.');
 		case '55P03':
 			return make(
-				`Timed out waiting for a lock: ${context.blockers?.length ? `held by ${context.blockers.map((session) => `pid ${session.pid} (${session.user}, ${session.application || 'no application name'}, ${session.state}: ${session.query.slice(0, 60)})`).join('; ')}` : 'another session holds it'}`,
+				`Timed out waiting for a lock: ${context.blockers?.length ? `held by ${context.blockers.map((session) => `pid ${session.pid} (${session.user}, ${session.application || 'no application name'}, ${session.state}: ${session.query.replace(/\s+/g, ' ').trim().slice(0, 60)})`).join('; ')}` : 'another session holds it'}`,
 				`Wait for that session to finish (or end it: SELECT pg_terminate_backend(${context.blockers?.[0]?.pid ?? 'pid'})), or allow a longer lock timeout.`,
 				context.during === 'apply' ? 'lock-timeout' : code,
 				`Wait for that session to finish (or end it: SELECT pg_terminate_backend(${context.blockers?.[0]?.pid ?? 'pid'})), or raise --lock-timeout.`,

@@ -57,4 +57,15 @@ describe('progress from inside a table', () => {
 		const changed = await pair.target.client.query(`SELECT count(*) FROM items WHERE qty = -1`);
 		expect(Number(changed.rows[0].count)).toBe(0);
 	});
+
+	test('a few changed rows (listed keys): the copy and the merge report too, so the line never says only "writing"', async () => {
+		await pair.target.client.query(`INSERT INTO items SELECT g, 'item ' || g, CASE WHEN g % 50 = 0 THEN -1 ELSE g % 7 END FROM generate_series(1, ${rows - 20_000}) g; ANALYZE items;`);
+		const events = await sync('upsert', false);
+		const copying = activity(events, 'copying');
+		expect(copying.length).toBeGreaterThanOrEqual(2);
+		expect(copying.at(-1)!.done).toBe(copying.at(-1)!.total);
+		const merging = activity(events, 'merging');
+		expect(merging.at(-1)).toMatchObject({done: 1, total: 1});
+		expect(Number((await pair.target.client.query(`SELECT count(*) FROM items WHERE qty = -1`)).rows[0].count)).toBe(0);
+	});
 });

@@ -245,8 +245,10 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const rowsToWrite = counts.insert + counts.update;
 	onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite});
 	let rowsWritten = 0;
+	// Rows copied from the source (into the table, or into the stage), as they arrive chunk by chunk.
 	const progress = (rows: number) => {
 		rowsWritten = Math.min(rowsWritten + rows, rowsToWrite);
+		onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done: rowsWritten, total: rowsToWrite});
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten, rowsToWrite});
 	};
 
@@ -305,9 +307,17 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			}
 			const stagedRows = staged.reduce((sum, list) => sum + list.length, 0);
 			const probe = stagedRows <= indexJoinRatio * counts.targetRows && keyIndexed(table);
-			const run = (sql: string) => (probe ? withIndexJoins(target, sql, 'probe') : target.query(sql));
-			if (!direct && diff.insertKeys.length > 0) result.inserted = (await run(insertMissingSql(table, stage))).rowCount ?? 0;
+			const insert = !direct && diff.insertKeys.length > 0 ? insertMissingSql(table, stage) : undefined;
 			const update = diff.updateKeys.length > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
+			const statements = [insert, update].filter(Boolean).length;
+			let statementsDone = 0;
+			const run = async (sql: string) => {
+				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: statementsDone, total: statements});
+				const done = await (probe ? withIndexJoins(target, sql, 'probe') : target.query(sql));
+				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: ++statementsDone, total: statements});
+				return done;
+			};
+			if (insert) result.inserted = (await run(insert)).rowCount ?? 0;
 			if (update) result.updated = (await run(update)).rowCount ?? 0;
 		}
 	}

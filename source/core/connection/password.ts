@@ -3,6 +3,7 @@ import {homedir} from 'node:os';
 import path from 'node:path';
 import {describeEndpoint, type Endpoint, type PasswordSource} from './endpoint.js';
 import {UserError} from '../errors.js';
+import {profileAddCommand, suggestedPasswordVariable} from '../profiles/command-line.js';
 
 export interface PasswordIo {
 	/** Asks on the terminal without echo. Absent when there is no TTY. */
@@ -37,10 +38,14 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 	switch (source.kind) {
 		case 'url':
 			if (endpoint.password) return withPassword(endpoint.password);
-			throw new UserError('config', `${where}: the URL has no password.`, 'Put it in the URL (percent-encoded), or use a profile with env:VAR or pgpass.');
+			throw new UserError('config', `${where}: the URL has no password.`, `Put it in the URL (percent-encoded), or save a profile that gives it ${otherPasswordSources(endpoint)}.`);
 		case 'stored':
 			if (endpoint.password) return withPassword(endpoint.password);
-			throw new UserError('config', `${where}: the profile says its password is stored, but none is saved.`, `Save it again with pgconvoy profile add ${endpoint.profileName ?? '<name>'} --force --save-password, or use --password-env VAR or --pgpass.`);
+			throw new UserError(
+				'config',
+				`${where}: the profile says its password is stored, but none is saved.`,
+				`Save it again on a terminal (it asks for the password): ${profileAddCommand(endpoint.profileName ?? profileNameFor(endpoint), endpoint, ['--save-password'], {replace: endpoint.profileName !== undefined})}; or ${otherPasswordSources(endpoint)}.`,
+			);
 		case 'env': {
 			const value = (io.env ?? process.env)[source.variable];
 			if (value) return withPassword(value);
@@ -56,7 +61,7 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 		}
 		case 'prompt': {
 			if (!io.promptPassword) {
-				throw new UserError('auth', `${where}: no TTY to ask for the password; use env:VAR or pgpass.`, `Give the password through an environment variable (profile add ${endpoint.profileName ?? '<name>'} --password-env VAR) or a ~/.pgpass line (--pgpass).`);
+				throw new UserError('auth', `${where}: no TTY to ask for the password; use env:VAR or pgpass.`, `Give it ${otherPasswordSources(endpoint)}.`);
 			}
 			const answer = await io.promptPassword(`Password for ${describeEndpoint(endpoint)}: `);
 			if (answer) return withPassword(answer);
@@ -67,6 +72,26 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 			return withoutPassword;
 		}
 	}
+}
+
+/**
+ * The two password sources that work without a terminal, as commands that run as printed: the
+ * endpoint's profile replaced with all its fields, or a new profile for an endpoint given as a URL.
+ */
+function otherPasswordSources(endpoint: Endpoint): string {
+	const name = endpoint.profileName ?? profileNameFor(endpoint);
+	const replace = endpoint.profileName !== undefined;
+	const variable = suggestedPasswordVariable(name);
+	return `through an environment variable: ${profileAddCommand(name, endpoint, ['--password-env', variable], {replace})} (then export ${variable}=...), or through a ~/.pgpass line: ${profileAddCommand(name, endpoint, ['--pgpass'], {replace})}`;
+}
+
+/** A profile name for an endpoint that has none (given as a URL): its database's name, made valid. */
+function profileNameFor(endpoint: Endpoint): string {
+	const name = endpoint.database
+		.replace(/[^A-Za-z0-9_.-]/g, '-')
+		.replace(/^[^A-Za-z0-9]+/, '')
+		.slice(0, 63);
+	return name || 'db';
 }
 
 /**

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import {plural} from '../../present/numbers.js';
 import type {Finding, TablePlan} from '../plan/types.js';
 import {quoteIdent} from '../catalog/names.js';
 import {tableId} from '../catalog/names.js';
@@ -77,7 +78,7 @@ export function deleteReachFindings(table: TablePlan, deletes: number, reach: De
 			table: table.id,
 			severity: 'blocking',
 			code: 'mirror-delete-restricted',
-			message: `Deleting ${deletes} row${deletes === 1 ? '' : 's'} of ${table.id} would fail: ${refused.rows} row${refused.rows === 1 ? '' : 's'} of ${refused.table}, which is not selected, still reference${refused.rows === 1 ? 's' : ''} ${refused.from === table.id ? 'them' : `rows of ${refused.from} the delete cascades to`} (${refused.constraint}).`,
+			message: `Deleting ${plural(deletes, 'row')} of ${table.id} would fail: ${plural(refused.rows, 'row')} of ${refused.table}, which is not selected, still reference${refused.rows === 1 ? 's' : ''} ${refused.from === table.id ? 'them' : `rows of ${refused.from} the delete cascades to`} (${refused.constraint}).`,
 			hint: `Add ${refused.table} to the tables (its rows missing from the source are then deleted first), or remove those rows on the target.`,
 		});
 	}
@@ -88,7 +89,7 @@ export function deleteReachFindings(table: TablePlan, deletes: number, reach: De
 			table: table.id,
 			severity: allowCascade ? 'warning' : 'blocking',
 			code: 'mirror-cascade',
-			message: `${deletes} delete${deletes === 1 ? '' : 's'} in ${table.id} → ${effects}: rows of tables that are not selected, changed by ON DELETE actions.`,
+			message: `${plural(deletes, 'delete')} in ${table.id} → ${effects}: rows of tables that are not selected, changed by ON DELETE actions.`,
 			hint: allowCascade ? 'They are written in the same transaction and reported with the result.' : 'Check those rows; confirm the cascade to go ahead, or add those tables to the selection.',
 			flagHint: allowCascade ? 'They are written in the same transaction and reported with the result.' : 'Check those rows; rerun with --allow-cascade to go ahead, or add those tables to the selection.',
 		});

@@ -1,4 +1,5 @@
 import type {Finding, SyncPlan} from '../plan/types.js';
+import {formatCount, plural} from '../../present/numbers.js';
 import type {TableCounts} from '../events.js';
 
 /** Mirror's guards, judged on real counts: never empty a table from an empty source, never delete more than allowed. */
@@ -12,7 +13,7 @@ export function mirrorGuardFindings(plan: SyncPlan, tables: TableCounts[]): Find
 				table: counts.table,
 				severity: 'blocking',
 				code: 'mirror-empty-source',
-				message: `The source table ${counts.table} is empty: mirroring it would delete all ${counts.delete} rows of the target.`,
+				message: `The source table ${counts.table} is empty: mirroring it would delete ${counts.delete === 1 ? 'the only row' : `all ${plural(counts.delete, 'row')}`} of the target.`,
 				hint: 'Check that the source is the database you mean.',
 				flagHint: 'Check that the source is the database you mean. To empty the target table on purpose, pass --allow-empty-source.',
 			});
@@ -24,7 +25,7 @@ export function mirrorGuardFindings(plan: SyncPlan, tables: TableCounts[]): Find
 				table: counts.table,
 				severity: 'blocking',
 				code: 'mirror-max-delete',
-				message: `Mirroring ${counts.table} would delete ${counts.delete} of its ${counts.targetRows} rows (${Math.round(ratio * 100)}%), more than the ${Math.round(plan.options.maxDeleteRatio * 100)}% allowed.`,
+				message: `Mirroring ${counts.table} would delete ${formatCount(counts.delete)} of its ${plural(counts.targetRows, 'row')} (${Math.round(ratio * 100)}%), more than the ${Math.round(plan.options.maxDeleteRatio * 100)}% allowed.`,
 				hint: 'Check that the source is the database you mean; a mirror that deletes most of a table is usually a wrong source.',
 				flagHint: `If that is intended, raise the limit: --max-delete ${Math.ceil(ratio * 100)}%.`,
 			});

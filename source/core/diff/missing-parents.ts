@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import {plural} from '../../present/numbers.js';
 import type {Catalog, ForeignKey, Table} from '../catalog/types.js';
 import type {Finding, TablePlan} from '../plan/types.js';
 import {qualifiedName, quoteIdent, quoteLiteral} from '../catalog/names.js';
@@ -34,7 +35,7 @@ export async function findMissingParents(plan: TablePlan, selected: Set<string>,
 			severity: 'blocking',
 			code: 'missing-parent',
 			parent: fk.references,
-			message: `${plan.id}: ${missing.count} parent value${missing.count === 1 ? '' : 's'} referenced by rows to write ${missing.count === 1 ? 'is' : 'are'} missing in ${fk.references} on the target (${fk.name}), e.g. ${example}.`,
+			message: `${plan.id}: ${plural(missing.count, 'parent value')} referenced by rows to write ${missing.count === 1 ? 'is' : 'are'} missing in ${fk.references} on the target (${fk.name}), e.g. ${example}.`,
 			hint: `Add ${fk.references} to the tables so its rows go first, or fix those rows in the source.`,
 		});
 	}

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import {plural} from '../../present/numbers.js';
 import type {Finding, TablePlan} from '../plan/types.js';
 import {quoteIdent, quoteLiteral} from '../catalog/names.js';
 import {chunked, keyFilter} from '../apply/key-filter.js';
@@ -78,7 +79,7 @@ export async function uniqueConflictFindings(table: TablePlan, writeKeys: string
 			table: table.id,
 			severity: 'blocking',
 			code: 'unique-conflict',
-			message: `${count} row${count === 1 ? '' : 's'} to write in ${table.id} would collide on the unique index ${index.name} (${index.columns.join(', ')}): another target row already holds the same value${index.columns.length > 1 ? 's' : ''}. Keys (${table.key.join(', ')}): ${examples.join('; ')}.`,
+			message: `${plural(count, 'row')} to write in ${table.id} would collide on the unique index ${index.name} (${index.columns.join(', ')}): another target row already holds the same value${index.columns.length > 1 ? 's' : ''}. Keys (${table.key.join(', ')}): ${examples.join('; ')}.`,
 			hint: 'The two databases made different rows for the same values: decide which row is right, fix or remove the other (on the target or in the source), then sync again.',
 		});
 	}

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import {plural} from '../../present/numbers.js';
 import type {Catalog} from '../catalog/types.js';
 import type {Finding, SyncMode, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
@@ -28,7 +29,7 @@ export async function writeForecasts(table: TablePlan, counts: TableCounts, mode
 			table: table.id,
 			severity: 'blocking',
 			code: 'target-privilege',
-			message: `The sync would ${privilege} ${rows} row${rows === 1 ? '' : 's'} in ${table.id}, but the target role ${role} has no ${privilege.toUpperCase()} on it.`,
+			message: `The sync would ${privilege} ${plural(rows, 'row')} in ${table.id}, but the target role ${role} has no ${privilege.toUpperCase()} on it.`,
 			hint: `On the target: GRANT ${privilege.toUpperCase()} ON ${table.id} TO ${role};`,
 		});
 	}
@@ -69,7 +70,7 @@ async function enumLabelFindings(table: TablePlan, source: pg.ClientBase, writeK
 			table: table.id,
 			severity: 'blocking',
 			code: 'enum-label-missing',
-			message: `${rows} source row${rows === 1 ? '' : 's'} of ${table.id} use${rows === 1 ? 's' : ''} ${missing.map((label) => `'${label}'`).join(', ')} in ${column.name}, which the target's enum type ${column.target.type.replace(/\[\]$/, '')} lacks.`,
+			message: `${plural(rows, 'source row')} of ${table.id} use${rows === 1 ? 's' : ''} ${missing.map((label) => `'${label}'`).join(', ')} in ${column.name}, which the target's enum type ${column.target.type.replace(/\[\]$/, '')} lacks.`,
 			hint: `Run your migrations on the target (ALTER TYPE ${column.target.type.replace(/\[\]$/, '')} ADD VALUE ${quoteLiteral(missing[0]!)};), then sync again.`,
 		});
 	}

@@ -45,7 +45,8 @@ export function unknownProfileError(name: string, store: Pick<ProfileStore, 'pro
 		options.purpose === 'existing'
 			? names.length > 0
 				? list
-				: `Nothing is saved yet: pgconvoy profile add ${name} saves one (on a terminal, a form asks its fields).`
+				: // Never "add" the name being removed or shown: that is not what was asked for.
+					'Save a profile first, under a name of your choice: pgconvoy profile add NAME --url postgresql://user@host:5432/database (pgconvoy profile add --help lists the options; pgconvoy profile list shows what is saved).'
 			: `${list} To save it: pgconvoy profile add ${name} (on a terminal, a form asks its fields), or give a URL (it must contain ://).`;
 	return new UserError('config', `${options.origin ? `${options.origin}: there` : 'There'} is no profile named "${name}"${names.length > 0 ? ` (saved profiles: ${names.join(', ')})` : ' (no profiles are saved yet)'}.`, `${guess ? `Did you mean "${guess}"? ` : ''}${next}`.trim());
 }
