@@ -6,7 +6,7 @@ import {closestName} from './core/profiles/closest-name.js';
 import {commands, demoFlags, helpFor, topHelp, unknownCommand} from './commands/command-help.js';
 import {asksForHelp, parseFlagTable, unexpectedArgument} from './commands/flag-table.js';
 import {parseSyncFlags, syncFlags} from './commands/sync-flags.js';
-import {commandLine} from './commands/shell-quote.js';
+import {commandLine} from './core/profiles/command-line.js';
 import {runHeadlessSync, type CommandIo} from './commands/sync.js';
 import {promptHidden} from './commands/prompt-hidden.js';
 

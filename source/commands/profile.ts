@@ -7,12 +7,12 @@ import {defaultSslMode, isLocalHost, isSslMode, parseConnectionUrl, redactUrl} f
 import {UserError} from '../core/errors.js';
 import {resolveEndpointArgument, unknownProfileError} from '../core/profiles/resolve-endpoint.js';
 import {checkProfileName, openProfileStore, type Profile, type ProfilePasswordSource, type ProfileStore} from '../core/profiles/store.js';
-import {formatBytes} from '../present/numbers.js';
+import {formatBytes, formatCount} from '../present/numbers.js';
 import {asksForHelp, parseFlagTable} from './flag-table.js';
 import {unknownCommand} from './command-help.js';
 import {profileAddFlags, profileCommandName, profileCommands, profileHelp, profileHelpFor} from './profile-help.js';
 import {promptHidden} from './prompt-hidden.js';
-import {commandLine} from './shell-quote.js';
+import {commandLine} from '../core/profiles/command-line.js';
 
 export interface ProfileCommandIo {
 	stdout: NodeJS.WritableStream;
@@ -419,6 +419,8 @@ function writeVerdict(facts: ServerFacts): string {
 	if (facts.in_recovery) return 'no: the server is a standby in recovery (read-only)';
 	if (facts.read_only === 'on') return 'no: sessions start read-only (default_transaction_read_only = on)';
 	if (facts.tables === 0) return 'unknown: the session is read-write, but there are no tables outside system schemas to check INSERT on';
-	if (facts.insertable === 0) return `no: INSERT is granted on none of the ${facts.tables} tables outside system schemas`;
-	return `yes: the session is read-write and INSERT is granted on ${facts.insertable} of ${facts.tables} tables outside system schemas`;
+	// One table reads "the only table", never "none of the 1 tables".
+	const all = facts.tables === 1 ? 'the only table' : `${formatCount(facts.tables)} tables`;
+	if (facts.insertable === 0) return `no: INSERT is ${facts.tables === 1 ? `not granted on ${all}` : `granted on none of the ${all}`} outside system schemas`;
+	return `yes: the session is read-write and INSERT is granted on ${facts.tables === 1 ? all : `${formatCount(facts.insertable)} of ${all}`} outside system schemas`;
 }

@@ -117,7 +117,7 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		const plan = session.plan({tables: options.tables, exclude: options.exclude}, syncOptionsFrom(options));
 		if (!options.json) {
 			plain.header(describeEndpoint(source), describeEndpoint(target), mode, options.dryRun);
-			plain.setTableWidth(plan.tables.map((table) => table.id));
+			plain.setTableWidth(plan.tables.map((table) => ({id: table.id, rows: Math.max(table.source.estimatedRows, table.target.estimatedRows)})));
 		}
 		if (isBlocked(plan.findings)) {
 			const preview: PreviewResult = {mode, tables: [], findings: plan.findings};

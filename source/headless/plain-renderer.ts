@@ -16,22 +16,33 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 		progress?.clear();
 		output(line);
 	};
-	const width = {table: 24};
+	const width = {table: 24, count: 1};
 	const pad = (text: string) => text.padEnd(width.table);
+	// Counts right-aligned in one column; a count past the estimate widens the column from then on.
+	const count = (value: number) => {
+		const text = formatCount(value);
+		width.count = Math.max(width.count, text.length);
+		return text.padStart(width.count);
+	};
 	return {
 		header(sourceLabel: string, targetLabel: string, mode: string, dryRun: boolean) {
 			write(`pgconvoy ${dryRun ? 'dry run' : 'sync'}: ${sourceLabel} → ${targetLabel} (mode ${mode})`);
 		},
-		setTableWidth(tables: string[]) {
-			width.table = Math.min(48, Math.max(12, ...tables.map((table) => table.length)) + 2);
+		/**
+		 * Column widths, known before the first line: the longest table name, and the widest count a
+		 * table can show (no count exceeds the larger side's row count; `rows` is that estimate).
+		 */
+		setTableWidth(tables: Array<{id: string; rows: number}>) {
+			width.table = Math.min(48, Math.max(12, ...tables.map((table) => table.id.length)) + 2);
+			width.count = Math.max(1, ...tables.map((table) => formatCount(Math.max(0, table.rows)).length));
 		},
 		event(event: SyncEvent) {
 			progress?.event(event);
-			if (event.type === 'preview-table-finished') write(previewLine(event.counts, pad));
+			if (event.type === 'preview-table-finished') write(previewLine(event.counts, pad, count));
 			else if (event.type === 'apply-started') write(`Writing ${plural(event.tables.length, 'table')} in one transaction…`);
 			else if (event.type === 'apply-table-finished') {
 				const result = event.result;
-				write(`✓ ${pad(result.table)} inserted ${formatCount(result.inserted)}  updated ${formatCount(result.updated)}  skipped ${formatCount(result.skipped)}  deleted ${formatCount(result.deleted)}  (${formatDuration(result.ms)})`);
+				write(`✓ ${pad(result.table)} inserted ${count(result.inserted)}  updated ${count(result.updated)}  skipped ${count(result.skipped)}  deleted ${count(result.deleted)}  (${formatDuration(result.ms)})`);
 			} else if (event.type === 'apply-phase' && event.phase === 'committing') write('Committing…');
 		},
 		findings(findings: Finding[]) {
@@ -45,7 +56,8 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 		previewTotals(preview: PreviewResult) {
 			progress?.stop();
 			const totals = sumCounts(preview.tables);
-			write(`Would insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, skip ${formatCount(totals.skip)}, delete ${formatCount(totals.delete)} rows in ${plural(preview.tables.length, 'table')}.`);
+			// Each count names its own noun: "delete 1 rows" would follow a shared "rows".
+			write(`Would insert ${plural(totals.insert, 'row')}, update ${plural(totals.update, 'row')}, skip ${plural(totals.skip, 'row')}, delete ${plural(totals.delete, 'row')} in ${plural(preview.tables.length, 'table')}.`);
 		},
 		stats(result: SyncResult) {
 			progress?.stop();
@@ -57,15 +69,15 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 				['rows skipped', formatCount(totals.skipped)],
 				['rows deleted', formatCount(totals.deleted)],
 				['errors', '0'],
+				['duration', formatDuration(result.ms)],
 			];
-			// Counts right-aligned in one column, so their digits line up.
+			// Counts and the duration right-aligned in one column, so their digits line up.
 			const digits = Math.max(...lines.map(([, value]) => value.length));
 			write('');
 			write(result.rehearsed ? 'Rehearsed: every statement ran, then everything was rolled back; the target is unchanged (sequences aside).' : result.committed ? 'Committed.' : 'Rolled back.');
 			for (const [label, value] of lines) write(`  ${label.padEnd(16)}  ${value.padStart(digits)}`);
-			write(`  ${'duration'.padEnd(16)}  ${formatDuration(result.ms)}`);
 			for (const entry of result.cascaded ?? []) {
-				write(`  also ${entry.action === 'cascade' ? 'deleted' : `${entry.action === 'set null' ? 'set to NULL' : 'set to default'}`}: ${formatCount(entry.rows)} rows of ${entry.table} (${entry.constraint}, from deletes in ${entry.from})`);
+				write(`  also ${entry.action === 'cascade' ? 'deleted' : `${entry.action === 'set null' ? 'set to NULL' : 'set to default'}`}: ${plural(entry.rows, 'row')} of ${entry.table} (${entry.constraint}, from deletes in ${entry.from})`);
 			}
 		},
 		error(error: UserError) {
@@ -76,9 +88,9 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 	};
 }
 
-function previewLine(counts: TableCounts, pad: (text: string) => string): string {
+function previewLine(counts: TableCounts, pad: (text: string) => string, count: (value: number) => string): string {
 	const stale = counts.differing > counts.update ? `  (${formatCount(counts.differing - counts.update)} differing, not updated in this mode)` : '';
-	return `  ${pad(counts.table)} insert ${formatCount(counts.insert)}  update ${formatCount(counts.update)}  skip ${formatCount(counts.skip)}  delete ${formatCount(counts.delete)}${stale}`;
+	return `  ${pad(counts.table)} insert ${count(counts.insert)}  update ${count(counts.update)}  skip ${count(counts.skip)}  delete ${count(counts.delete)}${stale}`;
 }
 
 /**

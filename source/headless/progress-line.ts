@@ -56,7 +56,7 @@ export function createProgressLine(stream: ProgressStream, options: {intervalMs?
 		const reading = preview.reading;
 		if (reading) {
 			const ratio = reading.keysEstimated > 0 ? ` (${formatPercent(reading.keysRead / reading.keysEstimated)})` : '';
-			return `${reading.table} · comparing ${formatCount(reading.keysRead)} keys${ratio} · ${liveRate(reading.keysRead - reading.from, now() - reading.since, 'keys')} · ${elapsed}`;
+			return `${reading.table} · comparing ${plural(reading.keysRead, 'key')}${ratio} · ${liveRate(reading.keysRead - reading.from, now() - reading.since, 'keys')} · ${elapsed}`;
 		}
 		if (preview.running) return `${preview.running} · comparing · ${elapsed}`;
 		return undefined;

@@ -2,6 +2,7 @@ import {chmodSync, readFileSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {UserError} from '../../source/core/errors.js';
+import {resolvePassword} from '../../source/core/connection/password.js';
 import {resolveEndpointArgument} from '../../source/core/profiles/resolve-endpoint.js';
 import {openProfileStore, profileToEndpoint, type Profile} from '../../source/core/profiles/store.js';
 import {grepFiles, modeOf, runProfile, tempDir} from './helpers.js';
@@ -339,6 +340,36 @@ describe('profile add / list / show / remove', () => {
 		// Where a profile is used (--from, --to), saving it is a fair suggestion, as a command that runs.
 		const error = thrown(() => resolveEndpointArgument('prd', '--to', openProfileStore({env})));
 		expect(error.hint).toBe('Did you mean "prod"? pgconvoy profile list shows them. To save it: pgconvoy profile add prd (on a terminal, a form asks its fields), or give a URL (it must contain ://).');
+	});
+
+	it('with no profiles saved, a wrong name on show, remove or test never suggests adding that name', async () => {
+		for (const command of ['show', 'remove', 'test']) {
+			const run = await runProfile([command, 'nope'], env);
+			expect(run.code, command).toBe(2);
+			expect(run.stderr, command).toContain('no profiles are saved yet');
+			expect(run.stderr, command).toContain('pgconvoy profile add NAME --url postgresql://user@host:5432/database');
+			expect(run.stderr, command).not.toContain('profile add nope');
+		}
+	});
+
+	it('a password hint for a saved profile gives whole commands that run as printed and keep every field', async () => {
+		await runProfile(['add', 'prod2', '--url', 'postgres://app@db.example.com:6543/shop', '--sslmode', 'require', '--production'], env);
+		const endpoint = profileToEndpoint('prod2', openProfileStore({env}).getProfile('prod2')!, 'profile "prod2"');
+		const refusal = await resolvePassword(endpoint, {env: {}}).then(
+			() => undefined,
+			(error: UserError) => error,
+		);
+		const printed = [...(refusal?.hint ?? '').matchAll(/pgconvoy (profile add .*?--force)/g)].map((match) => match[1]);
+		expect(printed).toEqual([
+			'profile add prod2 --host db.example.com --port 6543 --database shop --user app --sslmode require --production --password-env PROD2_PASSWORD --force',
+			'profile add prod2 --host db.example.com --port 6543 --database shop --user app --sslmode require --production --pgpass --force',
+		]);
+		for (const [index, kind] of ['env', 'pgpass'].entries()) {
+			const [profileCommand, ...args] = printed[index].split(' ');
+			expect(profileCommand).toBe('profile');
+			expect((await runProfile(args, env)).code).toBe(0);
+			expect(openProfileStore({env}).getProfile('prod2')).toMatchObject({host: 'db.example.com', port: 6543, database: 'shop', user: 'app', sslmode: 'require', production: true, passwordSource: {kind}});
+		}
 	});
 
 	it('a password typed in --url: says it is in the shell history and how to avoid that, saved or not', async () => {
