@@ -1,6 +1,7 @@
 import React from 'react';
 import {Box, Text} from 'ink';
 import type {Finding} from '../../core/plan/types.js';
+import {MarkedLine} from './marked-line.js';
 
 /** Blocking findings first: they are the ones that stop the flow. */
 export function sortFindings(findings: Finding[]): Finding[] {
@@ -22,24 +23,14 @@ export function FindingsList({findings, limit, moreHint, withHints = false}: {fi
 		<Box flexDirection="column">
 			{shown.map((finding, index) => (
 				<Box key={index} flexDirection="column">
-					{/* The mark in its own column, so a long message wraps under its first word. */}
-					<Box>
-						<Box width={2} flexShrink={0}>
-							<Text color={finding.severity === 'blocking' ? 'red' : 'yellow'}>{finding.severity === 'blocking' ? '✗' : '!'}</Text>
-						</Box>
-						<Text color={finding.severity === 'blocking' ? 'red' : 'yellow'} wrap="wrap">
-							{finding.message}
-						</Text>
-					</Box>
+					{/* The mark in its own column, so a long message wraps under its first word; the hint under the message. */}
+					<MarkedLine mark={finding.severity === 'blocking' ? '✗' : '!'} color={finding.severity === 'blocking' ? 'red' : 'yellow'}>
+						{finding.message}
+					</MarkedLine>
 					{finding.hint && (withHints || finding.severity === 'blocking') ? (
-						<Box>
-							<Box width={4} flexShrink={0}>
-								<Text color="gray"> →</Text>
-							</Box>
-							<Text color="gray" wrap="wrap">
-								{finding.hint}
-							</Text>
-						</Box>
+						<MarkedLine mark="→" color="gray" indent={2}>
+							{finding.hint}
+						</MarkedLine>
 					) : null}
 				</Box>
 			))}

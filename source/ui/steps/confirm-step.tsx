@@ -6,6 +6,7 @@ import {formatCount, formatDuration, plural} from '../../present/numbers.js';
 import {sumResults} from '../../present/totals.js';
 import type {Action, Step, WizardContext} from '../state.js';
 import {cascadeLine, changeSentence, resultSentence} from '../format.js';
+import {MarkedLine} from '../components/marked-line.js';
 import {KeyHints} from '../components/key-hints.js';
 import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
 import {ProductionBadge} from '../components/production-badge.js';
@@ -57,9 +58,9 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 				{modeLine}
 			</Text>
 			{warnings > 0 ? (
-				<Text color="yellow">
-					! {warnings} {warnings === 1 ? 'warning' : 'warnings'} in the preview (esc to read {warnings === 1 ? 'it' : 'them'})
-				</Text>
+				<MarkedLine mark="!" color="yellow">
+					{warnings} {warnings === 1 ? 'warning' : 'warnings'} in the preview (esc to read {warnings === 1 ? 'it' : 'them'})
+				</MarkedLine>
 			) : null}
 			{rehearsed ? <RehearsedCounts result={rehearsed} width={width} room={rows - chrome} /> : null}
 			<Box marginTop={1} flexDirection="column">
@@ -72,7 +73,11 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 							<Text color="cyan">› </Text>
 							<TextField value={step.typed} onChange={(typed) => dispatch({type: 'confirm-typed', typed})} onSubmit={() => dispatch({type: 'confirm'})} />
 						</Box>
-						{step.mismatch ? <Text color="red">✗ That is not {target.database}; nothing was written.</Text> : null}
+						{step.mismatch ? (
+							<MarkedLine mark="✗" color="red">
+								That is not {target.database}; nothing was written.
+							</MarkedLine>
+						) : null}
 					</>
 				) : (
 					<Text>

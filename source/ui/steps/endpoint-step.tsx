@@ -9,6 +9,7 @@ import type {EndpointCandidate, WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 import {maskUrlPassword} from '../format.js';
 import {useConnect} from '../hooks/use-connect.js';
+import {MarkedLine} from '../components/marked-line.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {ProductionBadge} from '../components/production-badge.js';
@@ -55,7 +56,11 @@ function CandidateLine({candidate, selected, labelWidth}: {candidate: EndpointCa
 			</Text>
 			{candidate.endpoint ? <Text color="gray">{describeEndpoint(candidate.endpoint)}</Text> : null}
 			{candidate.endpoint?.production ? <ProductionBadge /> : null}
-			{candidate.error ? <Text color="red">✗ {candidate.error.message}</Text> : null}
+			{candidate.error ? (
+				<MarkedLine mark="✗" color="red">
+					{candidate.error.message}
+				</MarkedLine>
+			) : null}
 		</Box>
 	);
 }
@@ -192,15 +197,22 @@ function ConnectedSummary({connected, role, dispatch}: {connected: Connected; ro
 	});
 	return (
 		<Box flexDirection="column">
-			<Text color="green">
-				✓ Connected to the {role} <Text bold>{describeEndpoint(endpoint)}</Text>
+			<MarkedLine mark="✓" color="green">
+				Connected to the {role} <Text bold>{describeEndpoint(endpoint)}</Text>
 				{endpoint.production ? ' ' : ''}
 				{endpoint.production ? <ProductionBadge /> : null}
-			</Text>
-			<Text>
-				{'  '}PostgreSQL {summary.serverVersion} · database {summary.database} · {formatBytes(summary.sizeBytes)} · {plural(summary.tableCount, 'table')}
-			</Text>
-			<Text color="gray"> from {endpoint.origin}</Text>
+			</MarkedLine>
+			{/* The details wrap under the line they belong to. */}
+			<Box paddingLeft={2}>
+				<Text wrap="wrap">
+					PostgreSQL {summary.serverVersion} · database {summary.database} · {formatBytes(summary.sizeBytes)} · {plural(summary.tableCount, 'table')}
+				</Text>
+			</Box>
+			<Box paddingLeft={2}>
+				<Text color="gray" wrap="wrap">
+					from {endpoint.origin}
+				</Text>
+			</Box>
 			<KeyHints
 				hints={[
 					['enter', 'continue'],

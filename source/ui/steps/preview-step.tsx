@@ -11,6 +11,7 @@ import {usePreview, type LiveCounts} from '../hooks/use-preview.js';
 import {useRehearsal} from '../hooks/use-rehearsal.js';
 import {ApplyProgressPanel} from '../components/apply-progress.js';
 import {useClock} from '../hooks/use-clock.js';
+import {MarkedLine} from '../components/marked-line.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {FindingsList, findingsHeight, sortFindings} from '../components/findings-list.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
@@ -149,9 +150,9 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 		<Box flexDirection="column">
 			{step.notice ? (
 				<Box marginBottom={1}>
-					<Text color="yellow" wrap="wrap">
-						↺ {step.notice}
-					</Text>
+					<MarkedLine mark="↺" color="yellow">
+						{step.notice}
+					</MarkedLine>
 				</Box>
 			) : null}
 			<Status failed={step.error !== undefined} counting={!result} done={counted.size} total={tableIds.length} blocked={blocked} asking={asking} nothingToDo={nothingToDo} />
@@ -210,19 +211,24 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 }
 
 function Status({failed, counting, done, total, blocked, asking, nothingToDo}: {failed: boolean; counting: boolean; done: number; total: number; blocked: boolean; asking: boolean; nothingToDo: boolean}) {
-	if (failed) return <Text color="red">✗ The preview failed; nothing was written.</Text>;
+	if (failed)
+		return (
+			<MarkedLine mark="✗" color="red">
+				The preview failed; nothing was written.
+			</MarkedLine>
+		);
 	if (asking) {
 		return (
-			<Text color="yellow" wrap="wrap">
-				! These deletes also change rows of tables not selected (ON DELETE actions).
-			</Text>
+			<MarkedLine mark="!" color="yellow">
+				These deletes also change rows of tables not selected (ON DELETE actions).
+			</MarkedLine>
 		);
 	}
 	if (blocked) {
 		return (
-			<Text color="red" wrap="wrap">
-				✗ Blocked: nothing can be written until the findings below are fixed. Esc goes back to change the tables or the mode.
-			</Text>
+			<MarkedLine mark="✗" color="red">
+				Blocked: nothing can be written until the findings below are fixed. Esc goes back to change the tables or the mode.
+			</MarkedLine>
 		);
 	}
 	if (counting) {
@@ -234,12 +240,16 @@ function Status({failed, counting, done, total, blocked, asking, nothingToDo}: {
 	}
 	if (nothingToDo) {
 		return (
-			<Text color="green" wrap="wrap">
-				✓ Nothing to change: the target already matches for these tables. Esc goes back to choose other tables or another mode; q quits.
-			</Text>
+			<MarkedLine mark="✓" color="green">
+				Nothing to change: the target already matches for these tables. Esc goes back to choose other tables or another mode; q quits.
+			</MarkedLine>
 		);
 	}
-	return <Text color="green">✓ Counted {plural(total, 'table')}. Nothing has been written yet.</Text>;
+	return (
+		<MarkedLine mark="✓" color="green">
+			Counted {plural(total, 'table')}. Nothing has been written yet.
+		</MarkedLine>
+	);
 }
 
 /** The rehearsal in place of the counts: the apply's progress while it runs, then why it failed. */
@@ -249,9 +259,9 @@ function RehearsalView({rehearsal, plan, expected, progress, elapsed, now, colum
 	if (rehearsal.kind === 'failed') {
 		return (
 			<Box flexDirection="column" width={width}>
-				<Text color="red" bold wrap="wrap">
-					✗ The rehearsal failed, so the apply would fail too. It was rolled back: nothing was written.
-				</Text>
+				<MarkedLine mark="✗" color="red" bold>
+					The rehearsal failed, so the apply would fail too. It was rolled back: nothing was written.
+				</MarkedLine>
 				<Box marginTop={1}>
 					<ErrorMessage error={rehearsal.error} />
 				</Box>

@@ -9,6 +9,7 @@ import type {Action, Step, WizardContext} from '../state.js';
 import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 import {cascadeLine} from '../format.js';
+import {MarkedLine} from '../components/marked-line.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
@@ -115,18 +116,18 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 	return (
 		<Box flexDirection="column">
 			{committed ? (
-				<Text color="green" bold wrap="wrap">
-					✓ Committed in {formatDuration(result.ms)}: {target.database} on {target.host} now has these changes.
-				</Text>
+				<MarkedLine mark="✓" color="green" bold>
+					Committed in {formatDuration(result.ms)}: {target.database} on {target.host} now has these changes.
+				</MarkedLine>
 			) : outcome.kind === 'committed' ? (
-				<Text color="yellow" bold wrap="wrap">
-					↺ {result.rehearsed ? 'Rehearsed' : 'Not committed'}: these changes were rolled back; nothing was written to {target.database} on {target.host}.
-				</Text>
+				<MarkedLine mark="↺" color="yellow" bold>
+					{result.rehearsed ? 'Rehearsed' : 'Not committed'}: these changes were rolled back; nothing was written to {target.database} on {target.host}.
+				</MarkedLine>
 			) : (
 				<Box flexDirection="column">
-					<Text color="yellow" bold wrap="wrap">
-						{unknown ? `? Outcome unknown: COMMIT was sent to ${target.database} on ${target.host}, and whether it took effect could not be told.` : `↺ Rolled back: nothing was written to ${target.database} on ${target.host}.`}
-					</Text>
+					<MarkedLine mark={unknown ? '?' : '↺'} color="yellow" bold>
+						{unknown ? `Outcome unknown: COMMIT was sent to ${target.database} on ${target.host}, and whether it took effect could not be told.` : `Rolled back: nothing was written to ${target.database} on ${target.host}.`}
+					</MarkedLine>
 					<ErrorMessage error={outcome.error} />
 				</Box>
 			)}
@@ -151,9 +152,9 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 				</Box>
 			) : null}
 			{step.report && 'path' in step.report ? (
-				<Text color="green" wrap="wrap">
-					✓ Report saved to {step.report.path}
-				</Text>
+				<MarkedLine mark="✓" color="green">
+					Report saved to {step.report.path}
+				</MarkedLine>
 			) : null}
 			{step.report && 'error' in step.report ? <ErrorMessage error={step.report.error} /> : null}
 			{exiting ? null : <KeyHints hints={hints} />}
