@@ -269,8 +269,9 @@ function openForm(io: ProfileCommandIo): Form {
 	lines.once('close', () => (closed = true));
 	const askOnce = (prompt: string) =>
 		new Promise<string>((resolve, reject) => {
-			if (closed) return reject(new UserError('usage', 'The form was closed before it was complete; nothing was saved.'));
-			const onClose = () => reject(new UserError('usage', 'The form was closed before it was complete; nothing was saved.'));
+			const formClosed = () => new UserError('usage', 'The form was closed before it was complete; nothing was saved.', 'Run it again and answer each question, or give every field as an option: pgconvoy profile add NAME --url postgresql://user@host:5432/database');
+			if (closed) return reject(formClosed());
+			const onClose = () => reject(formClosed());
 			lines.once('close', onClose);
 			lines.question(prompt, (answer) => {
 				lines.off('close', onClose);

@@ -157,7 +157,7 @@ export const syncHelp = renderHelp({
 /** "5s", "500ms", "2m", "1500" (ms) → milliseconds. */
 export function parseDuration(value: string, flag: string): number {
 	const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(value.trim());
-	if (!match) throw new UserError('usage', `${flag} takes a duration like 5s, 500ms or 2m, not "${value}".`);
+	if (!match) throw new UserError('usage', `${flag} takes a duration like 5s, 500ms or 2m, not "${value}".`, `For example: ${flag} 5s (units: ms, s, m; a bare number is milliseconds).`);
 	const unit = match[2] ?? 'ms';
 	return Math.round(Number(match[1]) * (unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1));
 }
@@ -166,9 +166,9 @@ export function parseDuration(value: string, flag: string): number {
 export function parseRatio(value: string): number {
 	const trimmed = value.trim();
 	const number = Number(trimmed.replace(/%$/, ''));
-	if (!Number.isFinite(number) || number < 0) throw new UserError('usage', `--max-delete takes a percentage like 50%, not "${value}".`);
+	if (!Number.isFinite(number) || number < 0) throw new UserError('usage', `--max-delete takes a percentage like 50%, not "${value}".`, 'For example: --max-delete 50% (from 0% to 100%).');
 	const ratio = trimmed.endsWith('%') || number > 1 ? number / 100 : number;
-	if (ratio > 1) throw new UserError('usage', `--max-delete cannot exceed 100%.`);
+	if (ratio > 1) throw new UserError('usage', `--max-delete cannot exceed 100%, but got "${value}".`, 'Give a share from 0% to 100%: --max-delete 100% allows deleting every row of a table.');
 	return ratio;
 }
 
@@ -192,7 +192,7 @@ function parseMode(value: string | undefined): SyncMode | undefined {
 	if (value === undefined) return undefined;
 	if (syncModes.includes(value as SyncMode)) return value as SyncMode;
 	const guess = closestName(value, syncModes);
-	throw new UserError('usage', `--mode must be one of ${syncModes.join(', ')}, not "${value}".`, guess ? `Did you mean --mode ${guess}?` : 'pgconvoy sync --help describes the modes.');
+	throw new UserError('usage', `--mode must be one of ${syncModes.join(', ')}, not "${value}".`, guess ? `Did you mean --mode ${guess}?` : 'For example: --mode upsert (pgconvoy sync --help describes the modes).');
 }
 
 /** argv (after the command name) → typed options. Pure, so it is tested without a process. */

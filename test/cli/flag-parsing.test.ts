@@ -37,6 +37,9 @@ describe('parseSyncFlags', () => {
 			maxDeleteRatio: 0.5,
 			allowEmptySource: false,
 			allowCascade: false,
+			rehearse: false,
+			plan: undefined,
+			planOut: undefined,
 		});
 		const options = parseSyncFlags([
 			'--local-db-url',
@@ -87,6 +90,9 @@ describe('parseSyncFlags', () => {
 			maxDeleteRatio: 0.2,
 			allowEmptySource: true,
 			allowCascade: false,
+			rehearse: false,
+			plan: undefined,
+			planOut: undefined,
 		});
 	});
 
@@ -154,6 +160,26 @@ describe('parseSyncFlags', () => {
 		expect(asksForHelp(['-h'])).toBe(true);
 		expect(asksForHelp(['--', '--help'])).toBe(false);
 		expect(asksForHelp(['--helpful'])).toBe(false);
+	});
+});
+
+describe('bad values', () => {
+	it('every refused value gets a hint whose example value parses', () => {
+		const cases: Array<[flag: string, bad: string]> = [
+			['--lock-timeout', '5x'],
+			['--statement-timeout', 'soon'],
+			['--max-delete', '150%'],
+			['--max-delete', 'half'],
+			['--mode', 'copy'],
+			['--key', 'events'],
+			['--key', 'events='],
+		];
+		for (const [flag, bad] of cases) {
+			const error = usageError(() => parseSyncFlags([flag, bad, '--dry-run']));
+			const example = new RegExp(`${flag} (\\S+?)[.,]?(?: |$)`).exec(error.hint ?? '')?.[1];
+			expect(example, `${flag} ${bad}: ${error.hint}`).toBeDefined();
+			expect(() => parseSyncFlags([flag, example!, '--dry-run']), `${flag} ${example}`).not.toThrow();
+		}
 	});
 });
 
