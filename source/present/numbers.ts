@@ -13,11 +13,13 @@ export function plural(count: number, noun: string, pluralNoun = `${noun}s`): st
 	return `${formatCount(count)} ${count === 1 ? noun : pluralNoun}`;
 }
 
+/** Rounded to what is shown first, then split: 119,500 ms is "2 min 0 s", never "1 min 60 s"; 999.6 ms is "1.0 s". */
 export function formatDuration(ms: number): string {
-	if (ms < 1000) return `${Math.round(ms)} ms`;
-	if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-	const minutes = Math.floor(ms / 60_000);
-	return `${minutes} min ${Math.round((ms % 60_000) / 1000)} s`;
+	if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+	const tenths = Math.round(ms / 100);
+	if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+	const seconds = Math.round(ms / 1000);
+	return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 /** 1536 → "1.5 kB": database sizes on the connect screen and in `profile test`. */
@@ -41,10 +43,19 @@ export function formatPercent(ratio: number): string {
 	return `${Math.floor(Math.min(1, Math.max(0, Number.isFinite(ratio) ? ratio : 0)) * 100)}%`;
 }
 
-/** Items per second over `ms`; a dash while too little time has passed to say. */
+/** "row" for "rows": the units rates are counted in (rows, keys, statements) are regular plurals. */
+function singular(unit: string): string {
+	return unit.endsWith('s') ? unit.slice(0, -1) : unit;
+}
+
+/**
+ * Items per second over `ms`, the unit agreeing with the number; a dash while too little time has
+ * passed to say, or while fewer than one a second go by ("0 rows/s" would read as stuck).
+ */
 export function formatRate(count: number, ms: number, unit = 'rows'): string {
-	if (ms < 250) return `– ${unit}/s`;
-	return `${formatCount(Math.round((count * 1000) / ms))} ${unit}/s`;
+	const perSecond = ms < 250 ? 0 : Math.round((count * 1000) / ms);
+	if (perSecond < 1) return `– ${unit}/s`;
+	return `${formatCount(perSecond)} ${perSecond === 1 ? singular(unit) : unit}/s`;
 }
 
 /**

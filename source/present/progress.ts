@@ -90,9 +90,24 @@ export function reducePreviewEvent(live: LiveCounts, event: SyncEvent, now = per
 	return live;
 }
 
-/** What each phase of a table's apply counts, and how it is named on the bar. */
-export const phaseWords: Record<ApplyPhase, {label: string; unit: string}> = {
-	comparing: {label: 'comparing', unit: 'keys'},
-	copying: {label: 'copying', unit: 'rows'},
-	merging: {label: 'merging', unit: 'statements'},
+/**
+ * What each phase of a table's apply counts, and how it is named on the bar. Merging runs a few long
+ * statements: a per-second rate of those would read "0 statements/s", so it has none.
+ */
+export const phaseWords: Record<ApplyPhase, {label: string; unit: string; one: string; rated: boolean}> = {
+	comparing: {label: 'comparing', unit: 'keys', one: 'key', rated: true},
+	copying: {label: 'copying', unit: 'rows', one: 'row', rated: true},
+	merging: {label: 'merging', unit: 'statements', one: 'statement', rated: false},
 };
+
+/**
+ * How far one table's writing is, 0 to 1: its rows written, or, before they count, its phases
+ * (staging rows, then merging them) so a big table's bar moves while it is staged and merged.
+ */
+export function tableRatio(written: number, toWrite: number, activity?: Pick<Activity, 'phase' | 'done' | 'total'>): number {
+	const writtenRatio = toWrite > 0 ? Math.min(1, written / toWrite) : 0;
+	if (!activity || activity.total <= 0) return writtenRatio;
+	const phaseRatio = Math.min(1, activity.done / activity.total);
+	const staged = activity.phase === 'copying' ? phaseRatio / 2 : activity.phase === 'merging' ? 0.5 + phaseRatio / 2 : 0;
+	return Math.max(writtenRatio, staged);
+}

@@ -45,7 +45,7 @@ export function maskUrlPassword(text: string): string {
 export function changeSentence(preview: PreviewResult, target: Pick<Endpoint, 'database' | 'host'>): string {
 	const totals = sumCounts(preview.tables);
 	const tables = preview.tables.length;
-	return `insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, delete ${formatCount(totals.delete)} rows in ${plural(tables, 'table')} of ${target.database} on ${target.host}`;
+	return `insert ${formatCount(totals.insert)}, update ${formatCount(totals.update)}, delete ${plural(totals.delete, 'row')} in ${plural(tables, 'table')} of ${target.database} on ${target.host}`;
 }
 
 /** The slice of a list to show so that `cursor` stays visible in `size` lines. */
@@ -66,5 +66,5 @@ export function cascadeLine(reach: DeleteReach): string {
 /** "inserted 1,204, updated 37, deleted 0 rows in 8 tables" — what an apply (or a rehearsal) wrote. */
 export function resultSentence(result: SyncResult): string {
 	const totals = sumResults(result);
-	return `inserted ${formatCount(totals.inserted)}, updated ${formatCount(totals.updated)}, deleted ${formatCount(totals.deleted)} rows in ${plural(result.tables.length, 'table')}`;
+	return `inserted ${formatCount(totals.inserted)}, updated ${formatCount(totals.updated)}, deleted ${plural(totals.deleted, 'row')} in ${plural(result.tables.length, 'table')}`;
 }

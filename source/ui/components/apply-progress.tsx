@@ -3,8 +3,8 @@ import {Box, Text} from 'ink';
 
 import type {PreviewResult} from '../../core/events.js';
 import type {ApplyProgress} from '../../present/progress.js';
-import {phaseWords} from '../../present/progress.js';
-import {formatCount, formatDuration, formatPercent, liveRate} from '../../present/numbers.js';
+import {phaseWords, tableRatio} from '../../present/progress.js';
+import {formatCount, formatDuration, formatPercent, liveRate, plural} from '../../present/numbers.js';
 import {ProgressBar} from './progress-bar.js';
 import {Spinner} from './spinner.js';
 
@@ -43,12 +43,15 @@ export function ApplyProgressPanel({tables, expected, progress, elapsed, now, wi
 	const currentDone = current ? (progress.written[current] ?? 0) : 0;
 	const currentRatio = activity ? (activity.total > 0 ? activity.done / activity.total : 0) : currentTotal === 0 ? 1 : currentDone / currentTotal;
 	const currentText = activity
-		? `${phaseWords[activity.phase].label} ${formatCount(activity.done)} / ${formatCount(activity.total)} ${phaseWords[activity.phase].unit}`
-		: `${formatCount(currentDone)} / ${formatCount(currentTotal)} rows${currentTotal > 0 && currentDone >= currentTotal ? ' · merging' : ''}`;
+		? `${phaseWords[activity.phase].label} ${formatCount(activity.done)} / ${plural(activity.total, phaseWords[activity.phase].one, phaseWords[activity.phase].unit)}`
+		: `${formatCount(currentDone)} / ${plural(currentTotal, 'row')}${currentTotal > 0 && currentDone >= currentTotal ? ' · merging' : ''}`;
 	// With nothing to write (all rows already there), tables still finish one by one.
-	const overallRatio = totalRows === 0 ? finished / Math.max(1, tables.length) : doneRows / totalRows;
+	// While a table stages and merges its rows, none count as written yet: the bar follows its phases.
+	const currentRows = current && activity ? tableRatio(currentDone, currentTotal, activity) * currentTotal - currentDone : 0;
+	const overallRatio = totalRows === 0 ? finished / Math.max(1, tables.length) : (doneRows + Math.max(0, currentRows)) / totalRows;
 	// Rows written per second once rows are being written; before that the current phase's own rate.
-	const rate = doneRows > 0 || !activity ? liveRate(doneRows, elapsed, 'rows') : `${phaseWords[activity.phase].label} ${liveRate(activity.done - activity.from, now - activity.since, phaseWords[activity.phase].unit)}`;
+	const words = activity ? phaseWords[activity.phase] : undefined;
+	const rate = doneRows > 0 || !activity || !words ? liveRate(doneRows, elapsed, 'rows') : words.rated ? `${words.label} ${liveRate(activity.done - activity.from, now - activity.since, words.unit)}` : words.label;
 	return (
 		<>
 			<Box flexDirection="column" marginTop={1}>
@@ -82,7 +85,7 @@ export function ApplyProgressPanel({tables, expected, progress, elapsed, now, wi
 			</Box>
 			<Box flexDirection="column" marginTop={1}>
 				<Text wrap="wrap">
-					<Text bold>Overall</Text> {formatCount(doneRows)} / {formatCount(totalRows)} rows · {rate} · {formatDuration(Math.round(elapsed))}
+					<Text bold>Overall</Text> {formatCount(doneRows)} / {plural(totalRows, 'row')} · {rate} · {formatDuration(Math.round(elapsed))}
 				</Text>
 				<Text>
 					{'  '}

@@ -19,7 +19,7 @@ export interface ApplyRequest {
  * Runs the one write transaction while the apply step is showing; `abort` (the user confirmed
  * Ctrl-C) cancels it, and the engine rolls back.
  */
-export function useApply(request: ApplyRequest, abort: boolean, dispatch: Dispatch<Action>): {progress: ApplyProgress; startedAt: number} {
+export function useApply(request: ApplyRequest, abort: boolean, dispatch: Dispatch<Action>): {progress: ApplyProgress; startedAt: number; finishedMs?: number} {
 	const [startedAt] = useState(() => performance.now());
 	const controller = useRef<AbortController | undefined>(undefined);
 	const {state, push, flush, peek} = useCoalesced(reduceApplyEvent, applyStart);
@@ -47,5 +47,6 @@ export function useApply(request: ApplyRequest, abort: boolean, dispatch: Dispat
 	useEffect(() => {
 		if (abort) controller.current?.abort();
 	}, [abort]);
-	return {progress: state, startedAt};
+	// Once finished, the apply's own duration: the last frame and the summary show the same time.
+	return {progress: state, startedAt, finishedMs: outcome?.type === 'apply-finished' ? outcome.result.ms : undefined};
 }

@@ -56,11 +56,11 @@ export function ApplyStep({step, context, dispatch, columns}: ApplyStepProps) {
 	const request = useMemo(() => ({session: session!, plan: preview!.plan, expected: preview!.result}), [session, preview]);
 	// Once COMMIT is sent nothing can be rolled back by cancelling: Ctrl-C then only has the outcome settled at once.
 	const [committing, setCommitting] = useState(false);
-	const {progress, startedAt} = useApply(request, step.abort === 'requested' || (committing && step.abort === 'asking'), dispatch);
+	const {progress, startedAt, finishedMs} = useApply(request, step.abort === 'requested' || (committing && step.abort === 'asking'), dispatch);
 	// 'committing' is the last phase: once seen, it stays.
 	if (progress.phase === 'committing' && !committing) setCommitting(true);
-	const now = useClock(true);
-	const elapsed = now - startedAt;
+	const now = useClock(finishedMs === undefined);
+	const elapsed = finishedMs ?? now - startedAt;
 
 	const tables = request.plan.tables.map((table) => table.id);
 	// Terminals wrap a line wider than themselves; the column Ink leaves free keeps the cursor off the edge.

@@ -178,7 +178,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 					) : null}
 					{mode === 'insert' && differing > 0 ? (
 						<Text color="gray" wrap="wrap">
-							{formatCount(differing)} rows differ but insert mode leaves them as they are (upsert would update them).
+							{plural(differing, 'row')} {differing === 1 ? 'differs' : 'differ'} but insert mode leaves them as they are (upsert would update them).
 						</Text>
 					) : null}
 					{findings.length > 0 ? (
@@ -277,7 +277,7 @@ function RehearsalView({rehearsal, plan, expected, progress, elapsed, now, colum
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text wrap="wrap">
-				Rehearsing: the real apply, then rolled back · {formatCount(progress.finished.length)} of {formatCount(tables.length)} tables done
+				Rehearsing: the real apply, then rolled back · {formatCount(progress.finished.length)} of {plural(tables.length, 'table')} done
 			</Text>
 			<ApplyProgressPanel tables={tables} expected={expected} progress={progress} elapsed={elapsed} now={now} width={width} />
 			<KeyHints

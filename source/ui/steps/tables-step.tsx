@@ -141,7 +141,7 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 		<Box flexDirection="column">
 			<Text>
 				<Text bold>{formatCount(selected.size)}</Text> of {plural(tables.filter((table) => !table.unavailable).length, 'table')} selected
-				<Text color="gray"> · about {formatCount(selectedRows)} rows in the source</Text>
+				<Text color="gray"> · about {plural(selectedRows, 'row')} in the source</Text>
 			</Text>
 			{step.filtering || step.filter ? (
 				<Box>
