@@ -9,6 +9,7 @@ import {parseSyncFlags, syncFlags} from './commands/sync-flags.js';
 import {commandLine} from './core/profiles/command-line.js';
 import {runHeadlessSync, type CommandIo} from './commands/sync.js';
 import {promptHidden} from './commands/prompt-hidden.js';
+import {errorLines} from './headless/one-line.js';
 
 /**
  * Ink draws only a final frame when it thinks it runs in CI (is-in-ci reads CI when ink is first
@@ -102,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
 		}
 	} catch (error) {
 		if (error instanceof UserError) {
-			io.stderr(`✗ ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
+			io.stderr(errorLines(error).join('\n') + '\n');
 			return error.exitCode;
 		}
 		io.stderr(`✗ Unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

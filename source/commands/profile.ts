@@ -11,6 +11,7 @@ import {formatBytes, formatCount} from '../present/numbers.js';
 import {asksForHelp, parseFlagTable} from './flag-table.js';
 import {unknownCommand} from './command-help.js';
 import {profileAddFlags, profileCommandName, profileCommands, profileHelp, profileHelpFor} from './profile-help.js';
+import {errorLines, oneLine} from '../headless/one-line.js';
 import {promptHidden} from './prompt-hidden.js';
 import {commandLine} from '../core/profiles/command-line.js';
 
@@ -64,7 +65,7 @@ export async function runProfileCommand(args: string[], io: ProfileCommandIo): P
 		}
 	} catch (error) {
 		if (error instanceof UserError) {
-			err(`✗ ${error.message}\n${error.hint ? `  → ${error.hint}\n` : ''}`);
+			err(errorLines(error).join('\n') + '\n');
 			return error.exitCode;
 		}
 		err(`✗ Unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
@@ -403,11 +404,11 @@ async function testProfile(value: string, io: ProfileCommandIo, out: Write): Pro
 	const client = await openSession(resolved, 'target');
 	try {
 		const facts = (await client.query<ServerFacts>(factsQuery)).rows[0];
-		out(`  server      PostgreSQL ${facts.server_version}\n`);
+		out(`  server      PostgreSQL ${oneLine(facts.server_version)}\n`);
 		// The wizard's formatter, so the same database reads the same size in both (pg's bigint arrives as text).
-		out(`  database    ${facts.database}, ${formatBytes(Number(facts.size_bytes))}\n`);
+		out(`  database    ${oneLine(facts.database)}, ${formatBytes(Number(facts.size_bytes))}\n`);
 		out(`  TLS         ${facts.tls ? `on (${facts.tls})` : 'off'}\n`);
-		out(`  role        ${facts.role}${facts.superuser ? ' (superuser: a role limited to the synced tables is safer)' : ''}\n`);
+		out(`  role        ${oneLine(facts.role)}${facts.superuser ? ' (superuser: a role limited to the synced tables is safer)' : ''}\n`);
 		out(`  can write   ${writeVerdict(facts)}\n`);
 		out(`✓ ${resolved.profileName ? `Profile "${resolved.profileName}"` : 'The connection'} works.\n`);
 		return 0;

@@ -14,6 +14,7 @@ import type {PreviewResult, SyncEventListener} from '../core/events.js';
 import type {CommitBudgets} from '../core/apply/settle-commit.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
 import {createProgressLine} from '../headless/progress-line.js';
+import {commandLine} from '../core/profiles/command-line.js';
 import {errorReport, previewReport, resultReport} from '../present/json-report.js';
 import type {SyncCommandOptions} from './sync-flags.js';
 
@@ -139,7 +140,7 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 			else {
 				plain.findings(preview.findings);
 				plain.previewTotals(preview);
-				if (planFile) io.stdout(`Plan saved to ${planFile}: apply it with --plan ${planFile} --yes (it refuses if the data changed).\n`);
+				if (planFile) io.stdout(`Plan saved to ${planFile}: apply it with ${applyPlanCommand(options, planFile, target)} (it refuses if the data changed).\n`);
 			}
 			return isBlocked(preview.findings) ? 4 : 0;
 		}
@@ -167,4 +168,10 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 	} finally {
 		await session?.close();
 	}
+}
+
+/** The command that applies a saved plan to the same databases, as it runs when pasted. */
+function applyPlanCommand(options: SyncCommandOptions, planFile: string, target: Endpoint): string {
+	const endpoints = [...(options.from !== undefined ? ['--from', options.from] : []), ...(options.to !== undefined ? ['--to', options.to] : [])];
+	return commandLine(['sync', ...endpoints, '--plan', planFile, '--yes', ...(target.production ? ['--confirm', target.database] : [])]);
 }

@@ -3,6 +3,7 @@ import type {PreviewResult, SyncEvent, SyncResult, TableCounts} from '../core/ev
 import type {UserError} from '../core/errors.js';
 import {formatCount, formatDuration, plural} from '../present/numbers.js';
 import {sumCounts, sumResults} from '../present/totals.js';
+import {errorLines, oneLine} from './one-line.js';
 import type {ProgressLine} from './progress-line.js';
 
 type Write = (line: string) => void;
@@ -12,9 +13,10 @@ type Write = (line: string) => void;
  * `progress` (a terminal's status line) is fed the same events and erased before each line.
  */
 export function createPlainRenderer(output: Write, progress?: ProgressLine, terminalWidth: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined) {
+	// One record per line whatever the server's text holds.
 	const write: Write = (line) => {
 		progress?.clear();
-		output(line);
+		output(oneLine(line));
 	};
 	const width = {table: 24, count: 1};
 	const pad = (text: string) => text.padEnd(width.table);
@@ -82,8 +84,7 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 		},
 		error(error: UserError) {
 			progress?.stop();
-			write(`✗ ${error.message}`);
-			if (error.flagHint ?? error.hint) write(`  → ${error.flagHint ?? error.hint}`);
+			for (const line of errorLines(error)) write(line);
 		},
 	};
 }

@@ -1,5 +1,6 @@
 import {describe, expect, test} from 'vitest';
 import type {SyncResult, TableCounts} from '../../source/core/events.js';
+import {UserError} from '../../source/core/errors.js';
 import {createPlainRenderer} from '../../source/headless/plain-renderer.js';
 
 const counts = (table: string, insert: number, update: number, skip: number) => ({table, insert, update, skip, delete: 0, differing: update, sourceRows: insert + update + skip, targetRows: update + skip}) as TableCounts;
@@ -55,5 +56,14 @@ describe('plain output', () => {
 		const totals: string[] = [];
 		createPlainRenderer((line) => totals.push(line), undefined, undefined).previewTotals({mode: 'insert', tables: [counts('public.a', 1, 0, 2)], findings: []});
 		expect(totals).toEqual(['Would insert 1 row, update 0 rows, skip 2 rows, delete 0 rows in 1 table.']);
+	});
+
+	test('server text with line breaks or control characters stays on its own line', () => {
+		const lines: string[] = [];
+		const plain = createPlainRenderer((line) => lines.push(line), undefined, undefined);
+		plain.error(new UserError('apply-failed', 'The target refused the write: duplicate key\nDETAIL:  Key (id)=(1) already exists.\r\n\u001b[2J', 'Check\tthe target.'));
+		plain.findings([{severity: 'warning', code: 'x', message: 'A lock holder runs: UPDATE t\n  SET a = 1'}]);
+		expect(lines).toEqual(['✗ The target refused the write: duplicate key DETAIL:  Key (id)=(1) already exists. [2J', '  → Check the target.', '! warning: A lock holder runs: UPDATE t SET a = 1']);
+		for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f]/);
 	});
 });

@@ -102,7 +102,7 @@ function profileNameFor(endpoint: Endpoint): string {
 export function pgPasswordOption(endpoint: Endpoint): () => string {
 	return () => {
 		if (endpoint.password) return endpoint.password;
-		throw new UserError('auth', `${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`, 'Choose a source that provides one: prompt, env:VAR, pgpass or stored.');
+		throw new UserError('auth', `${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`, `Give it ${otherPasswordSources(endpoint)}.`);
 	};
 }
 
