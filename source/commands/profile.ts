@@ -59,7 +59,7 @@ export async function runProfileCommand(args: string[], io: ProfileCommandIo): P
 				return await testProfile(oneName(rest, 'test'), io, out);
 			case undefined:
 				err(profileHelp);
-				throw new UserError('usage', 'pgconvoy profile needs a command.', `For example: pgconvoy profile list (the commands: ${profileCommands.join(', ')}).`);
+				throw new UserError('usage', `pgconvoy profile needs a command: ${profileCommands.join(', ')}. On its own it does nothing, so it printed its help above and exits 2.`, `For example: pgconvoy profile list (pgconvoy profile --help prints the help alone, exit 0).`);
 			default:
 				throw unknownCommand(typed!, profileCommands, 'pgconvoy profile');
 		}

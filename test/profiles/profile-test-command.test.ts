@@ -142,7 +142,8 @@ describe('profile test against a real server', () => {
 			const run = await runProfile(['test', 'trusting'], {...env, PGPASSWORD: cluster.password});
 			expect(run.code).toBe(3);
 			expect(run.stderr).toContain('password');
-			expect(run.stdout + run.stderr).not.toContain(cluster.password);
+			// The test cluster's password may be the program's own name, which the hints' commands print.
+			expect((run.stdout + run.stderr).replace(/\bpgconvoy (?=profile |sync )/g, '')).not.toContain(cluster.password);
 		} finally {
 			process.env = saved;
 		}

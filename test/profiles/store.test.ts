@@ -289,7 +289,7 @@ describe('profile add / list / show / remove', () => {
 			[['show', 'x', '--verbose'], 'Unknown option --verbose.'],
 			[['show'], 'profile show needs a profile name.'],
 			[['list', 'x'], 'profile list takes no arguments'],
-			[[], 'pgconvoy profile needs a command.'],
+			[[], 'pgconvoy profile needs a command: add, list, show, remove, test. On its own it does nothing'],
 		];
 		for (const [args, message] of cases) {
 			const run = await runProfile(args, env);
