@@ -18,3 +18,17 @@ export function KeyHints({hints}: {hints: readonly KeyHint[]}) {
 		</Box>
 	);
 }
+
+/** Lines the hints take at `width`, wrapped as KeyHints wraps them (a blank line above). */
+export function keyHintsHeight(hints: readonly KeyHint[], width: number): number {
+	let lines = 1;
+	let used = 0;
+	for (const [key, action] of hints) {
+		const size = key.length + 1 + action.length;
+		if (used > 0 && used + 2 + size > width) {
+			lines++;
+			used = size;
+		} else used += (used > 0 ? 2 : 0) + size;
+	}
+	return 1 + lines;
+}

@@ -27,6 +27,8 @@ export interface NumberTableProps {
 	/** Lines above and below the visible rows, e.g. "… 3 more". */
 	above?: ReactNode;
 	below?: ReactNode;
+	/** The layout for every row of a list shown a page at a time: columns must not shift while it scrolls. */
+	layout?: ColumnLayout;
 }
 
 const gap = 2;
@@ -66,7 +68,7 @@ export function layoutColumns(props: Pick<NumberTableProps, 'columns' | 'rows' |
 
 /** Per-table counts: a name column that gives way, right-aligned numbers, an optional total line. */
 export function NumberTable(props: NumberTableProps) {
-	const {headers, widths, nameWidth, stacked} = layoutColumns(props);
+	const {headers, widths, nameWidth, stacked} = props.layout ?? layoutColumns(props);
 	const numbersWidth = widths.reduce((sum, width) => sum + width, 0);
 	const marker = (row: NumberRow) => (
 		<Box width={markerWidth} flexShrink={0}>

@@ -14,7 +14,7 @@ import {useClock} from '../hooks/use-clock.js';
 import {MarkedLine} from '../components/marked-line.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {FindingsList, findingsHeight, sortFindings} from '../components/findings-list.js';
-import {KeyHints, type KeyHint} from '../components/key-hints.js';
+import {KeyHints, keyHintsHeight, type KeyHint} from '../components/key-hints.js';
 import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
 import {Spinner} from '../components/spinner.js';
 import {useKeys} from '../hooks/use-keys.js';
@@ -55,7 +55,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const preview = context.preview;
 	const rehearsalRequest = useMemo(() => (rehearsing && session && preview ? {session, plan: preview.plan, expected: preview.result} : undefined), [rehearsing, session, preview]);
 	const rehearsal = useRehearsal(rehearsalRequest, dispatch);
-	const now = useClock(!context.preview || rehearsing);
+	const now = useClock(counting || rehearsing);
 	const [expanded, setExpanded] = useState(false);
 	const [offset, setOffset] = useState(0);
 
@@ -85,12 +85,53 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	// Numbers as wide as they will get (the totals), so the layout does not change while counting.
 	const layout = layoutColumns({columns: countColumns, rows: tableIds.map((id) => ({key: id, name: id, cells: countCells(totals)})), total: {key: 'total', name: 'total', cells: countCells(totals)}, width: columns - 1});
 	const linesPerRow = layout.stacked ? 2 : 1;
-	// The cascade question: its line, and a status that may wrap.
-	const tableRoom = rows - 14 - findingLines - (step.notice ? 2 : 0) - (layout.stacked ? 2 : 0) - (asking ? 3 : 0);
-	const tableSize = Math.max(2, Math.floor((tableIds.length * linesPerRow > tableRoom ? tableRoom - 2 : tableRoom) / linesPerRow));
+	const hintsFor = (scroll: boolean): KeyHint[] => [
+		...(cascadable ? ([['y', 'allow the cascaded changes']] as KeyHint[]) : []),
+		...(asking ? ([['n', 'no']] as KeyHint[]) : []),
+		...(writable
+			? ([
+					['enter', 'confirm'],
+					['r', 'rehearse (write, then roll back)'],
+				] as KeyHint[])
+			: []),
+		...(scroll ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
+		...(parents.length > 0 ? ([['p', 'add parent tables']] as KeyHint[]) : []),
+		...(findings.length > 0 ? ([['f', expanded ? 'counts' : 'all findings']] as KeyHint[]) : []),
+		...(step.error ? ([['r', 'retry']] as KeyHint[]) : []),
+		['esc', 'back'],
+		['q', 'quit'],
+	];
+	// The table gets every line the rest of the screen leaves: the rest counted as it will wrap.
+	const width = columns - 1;
+	const wrapped = (text: string, indent = 0) => Math.max(1, Math.ceil(text.length / Math.max(10, width - indent)));
+	const status = statusLine({failed: step.error !== undefined, counting: !result, done: counted.size, total: tableIds.length, blocked, asking, nothingToDo});
+	const differingText = mode === 'insert' && differing > 0 ? `${plural(differing, 'row')} ${differing === 1 ? 'differs' : 'differ'} but insert mode leaves them as they are (upsert would update them).` : undefined;
+	const parentsText = parents.length > 0 ? `p adds ${parents.join(', ')} to the tables and counts again.` : undefined;
+	const chrome =
+		(step.notice ? wrapped(step.notice, 2) + 1 : 0) +
+		wrapped(status.text, 2) +
+		// Margin, column headers, the rule and the total (two lines when stacked).
+		1 +
+		1 +
+		(layout.stacked ? 3 : 2) +
+		(differingText ? wrapped(differingText) : 0) +
+		(findings.length > 0 ? 1 + findingLines : 0) +
+		(parentsText ? wrapped(parentsText) : 0) +
+		(step.error ? 1 + wrapped(step.error.message, 2) + (step.error.hint ? wrapped(step.error.hint, 4) : 0) : 0);
+	// The header's three lines (the app gives back any more it takes) and the line Ink keeps for the cursor.
+	const free = (scroll: boolean) => rows - 4 - chrome - keyHintsHeight(hintsFor(scroll), width);
+	const fitsAll = tableIds.length * linesPerRow <= free(false);
+	// Scrolling adds the "↑ more" and "↓ more" lines and the ↑↓ key.
+	// Scrolling: the "↑ more" and "↓ more" lines take a row's place only while they show.
+	const room = free(true);
+	const lastStart = fitsAll ? 0 : Math.max(0, tableIds.length - Math.max(1, Math.floor((room - 1) / linesPerRow)));
+	const findingsPage = Math.max(1, Math.floor((rows - 10) / 3));
 	const scrollable = expanded ? findings.length : tableIds.length;
-	const pageSize = expanded ? Math.max(1, Math.floor((rows - 10) / 3)) : tableSize;
-	const start = Math.min(offset, Math.max(0, scrollable - pageSize));
+	const maxStart = expanded ? Math.max(0, findings.length - findingsPage) : lastStart;
+	const start = Math.min(offset, maxStart);
+	const tableSize = fitsAll ? tableIds.length : Math.max(1, Math.floor((room - (start > 0 ? 1 : 0) - (start < lastStart ? 1 : 0)) / linesPerRow));
+	const pageSize = expanded ? findingsPage : tableSize;
+	const hints = hintsFor(scrollable > pageSize);
 
 	useKeys((input, key) => {
 		// A rehearsal running or its failure shown: only Esc (back to the counts) and q mean something.
@@ -98,7 +139,7 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 		if (cascadable && (input === 'y' || input === 'Y')) dispatch({type: 'answer-cascade', allow: true});
 		else if (asking && (input === 'n' || input === 'N' || key.return)) dispatch({type: 'answer-cascade', allow: false});
 		else if (key.upArrow || input === 'k') setOffset(Math.max(0, start - 1));
-		else if (key.downArrow || input === 'j') setOffset(Math.min(Math.max(0, scrollable - pageSize), start + 1));
+		else if (key.downArrow || input === 'j') setOffset(Math.min(maxStart, start + 1));
 		else if (input === 'f' && findings.length > 0) {
 			setExpanded(!expanded);
 			setOffset(0);
@@ -115,7 +156,8 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 			key: id,
 			name: id,
 			pending:
-				live.running === id ? (
+				// Only a run still going counts: after a failure (or an abort) nothing is being counted.
+				counting && live.running === id ? (
 					<Text wrap="truncate-end">
 						<Spinner /> {reading(live, id, now)}
 					</Text>
@@ -124,23 +166,6 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 				),
 		};
 	});
-
-	const hints: KeyHint[] = [
-		...(cascadable ? ([['y', 'allow the cascaded changes']] as KeyHint[]) : []),
-		...(asking ? ([['n', 'no']] as KeyHint[]) : []),
-		...(writable
-			? ([
-					['enter', 'confirm'],
-					['r', 'rehearse (write, then roll back)'],
-				] as KeyHint[])
-			: []),
-		...(scrollable > pageSize ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
-		...(parents.length > 0 ? ([['p', 'add parent tables']] as KeyHint[]) : []),
-		...(findings.length > 0 ? ([['f', expanded ? 'counts' : 'all findings']] as KeyHint[]) : []),
-		...(step.error ? ([['r', 'retry']] as KeyHint[]) : []),
-		['esc', 'back'],
-		['q', 'quit'],
-	];
 
 	if (step.rehearsal && preview) {
 		return <RehearsalView rehearsal={step.rehearsal} plan={preview.plan} expected={preview.result} progress={rehearsal.progress} elapsed={now - rehearsal.startedAt} now={now} columns={columns} />;
@@ -171,14 +196,15 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 							columns={countColumns}
 							rows={tableRows}
 							width={columns - 1}
+							layout={layout}
 							above={start > 0 ? <Text color="gray"> ↑ {start} more</Text> : undefined}
 							below={start + tableSize < tableIds.length ? <Text color="gray"> ↓ {tableIds.length - start - tableSize} more</Text> : undefined}
 							total={{key: 'total', name: result ? 'total' : 'so far', cells: countCells(totals)}}
 						/>
 					) : null}
-					{mode === 'insert' && differing > 0 ? (
+					{differingText ? (
 						<Text color="gray" wrap="wrap">
-							{plural(differing, 'row')} {differing === 1 ? 'differs' : 'differ'} but insert mode leaves them as they are (upsert would update them).
+							{differingText}
 						</Text>
 					) : null}
 					{findings.length > 0 ? (
@@ -188,9 +214,9 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 					) : null}
 				</Box>
 			)}
-			{parents.length > 0 ? (
+			{parentsText ? (
 				<Text color="cyan" wrap="wrap">
-					p adds {parents.join(', ')} to the tables and counts again.
+					{parentsText}
 				</Text>
 			) : null}
 			{step.error ? (
@@ -210,44 +236,38 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	);
 }
 
-function Status({failed, counting, done, total, blocked, asking, nothingToDo}: {failed: boolean; counting: boolean; done: number; total: number; blocked: boolean; asking: boolean; nothingToDo: boolean}) {
-	if (failed)
+interface StatusFacts {
+	failed: boolean;
+	counting: boolean;
+	done: number;
+	total: number;
+	blocked: boolean;
+	asking: boolean;
+	nothingToDo: boolean;
+}
+
+/** Where the preview stands, in one marked line: its text also sizes the table below it. */
+function statusLine({failed, counting, done, total, blocked, asking, nothingToDo}: StatusFacts): {mark: string; color?: string; text: string} {
+	if (failed) return {mark: '✗', color: 'red', text: 'The preview failed; nothing was written.'};
+	if (asking) return {mark: '!', color: 'yellow', text: 'These deletes also change rows of tables not selected (ON DELETE actions).'};
+	if (blocked) return {mark: '✗', color: 'red', text: 'Blocked: nothing can be written until the findings below are fixed. Esc goes back to change the tables or the mode.'};
+	if (counting) return {mark: '⠋', text: `Counting what would change… ${done} of ${plural(total, 'table')} (read-only on both sides)`};
+	if (nothingToDo) return {mark: '✓', color: 'green', text: 'Nothing to change: the target already matches for these tables. Esc goes back to choose other tables or another mode; q quits.'};
+	return {mark: '✓', color: 'green', text: `Counted ${plural(total, 'table')}. Nothing has been written yet.`};
+}
+
+function Status(facts: StatusFacts) {
+	const line = statusLine(facts);
+	if (facts.counting && !facts.failed && !facts.asking && !facts.blocked) {
 		return (
-			<MarkedLine mark="✗" color="red">
-				The preview failed; nothing was written.
-			</MarkedLine>
-		);
-	if (asking) {
-		return (
-			<MarkedLine mark="!" color="yellow">
-				These deletes also change rows of tables not selected (ON DELETE actions).
-			</MarkedLine>
-		);
-	}
-	if (blocked) {
-		return (
-			<MarkedLine mark="✗" color="red">
-				Blocked: nothing can be written until the findings below are fixed. Esc goes back to change the tables or the mode.
-			</MarkedLine>
-		);
-	}
-	if (counting) {
-		return (
-			<Text>
-				<Spinner /> Counting what would change… {done} of {plural(total, 'table')} <Text color="gray">(read-only on both sides)</Text>
+			<Text wrap="wrap">
+				<Spinner /> Counting what would change… {facts.done} of {plural(facts.total, 'table')} <Text color="gray">(read-only on both sides)</Text>
 			</Text>
 		);
 	}
-	if (nothingToDo) {
-		return (
-			<MarkedLine mark="✓" color="green">
-				Nothing to change: the target already matches for these tables. Esc goes back to choose other tables or another mode; q quits.
-			</MarkedLine>
-		);
-	}
 	return (
-		<MarkedLine mark="✓" color="green">
-			Counted {plural(total, 'table')}. Nothing has been written yet.
+		<MarkedLine mark={line.mark} color={line.color}>
+			{line.text}
 		</MarkedLine>
 	);
 }

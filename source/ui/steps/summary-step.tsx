@@ -138,6 +138,7 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 						nameHeader="table"
 						columns={resultColumns}
 						rows={allRows.slice(start, start + visible)}
+						layout={layout}
 						width={columns - 1}
 						above={start > 0 ? <Text color="gray"> ↑ {plural(start, 'more table')}</Text> : undefined}
 						below={start + visible < tables.length ? <Text color="gray"> ↓ {plural(tables.length - start - visible, 'more table')}</Text> : undefined}

@@ -133,7 +133,8 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 					['a', 'all'],
 					['/', 'filter'],
 					['enter', 'next'],
-					['esc', 'back'],
+					// Esc clears a kept filter before it goes back.
+					['esc', step.filter !== '' ? 'clear filter' : 'back'],
 					['q', 'quit'],
 				];
 
