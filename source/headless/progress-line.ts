@@ -47,7 +47,9 @@ export function createProgressLine(stream: ProgressStream, options: {intervalMs?
 			if (activity) {
 				const words = phaseWords[activity.phase];
 				const ratio = activity.total > 0 ? ` (${formatPercent(activity.done / activity.total)})` : '';
-				return `${activity.table} · ${words.label} ${formatCount(activity.done)} / ${formatCount(activity.total)} ${words.unit}${ratio} · ${liveRate(activity.done - activity.from, now() - activity.since, words.unit)} · ${done} of ${plural(tables, 'table')} · ${elapsed}`;
+				// Statements are few and long: their count says more than a rate would.
+				const rate = words.rated ? ` · ${liveRate(activity.done - activity.from, now() - activity.since, words.unit)}` : '';
+				return `${activity.table} · ${words.label} ${formatCount(activity.done)} / ${formatCount(activity.total)} ${words.unit}${ratio}${rate} · ${done} of ${plural(tables, 'table')} · ${elapsed}`;
 			}
 			if (apply.current) return `${apply.current} · writing · ${done} of ${plural(tables, 'table')} · ${elapsed}`;
 			if (apply.phase) return `${apply.phase} · ${elapsed}`;

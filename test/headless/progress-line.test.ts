@@ -39,6 +39,18 @@ describe('headless progress line', () => {
 		expect(err.written.length).toBe(after);
 	});
 
+	test('merging shows statements done, never a per-second rate of them', async () => {
+		const err = stream(true, 120);
+		const progress = createProgressLine(err, {intervalMs: 10});
+		const plain = createPlainRenderer(() => {}, progress);
+		plain.event({type: 'apply-started', tables: ['public.users']});
+		plain.event({type: 'apply-table-activity', table: 'public.users', phase: 'merging', done: 1, total: 3});
+		const line = await drawn(err, (text) => text.includes('merging'));
+		expect(line).toContain('merging 1 / 3 statements (33%) · 0 of 1 table');
+		expect(line).not.toMatch(/statements\/s/);
+		plain.stats({mode: 'upsert', committed: true, tables: [], ms: 10});
+	});
+
 	test("the preview's compare shows keys read against the estimate", async () => {
 		const err = stream(true);
 		const progress = createProgressLine(err, {intervalMs: 10});

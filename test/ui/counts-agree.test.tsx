@@ -80,7 +80,7 @@ describe('a big table being staged and merged', () => {
 		const run = await session.nextApply();
 		run.emit({type: 'apply-started', tables});
 		run.emit({type: 'apply-table-finished', result: tableResult('public.users', {inserted: 2})});
-		run.resolve({mode: 'insert', tables: [tableResult('public.users', {inserted: 2})], findings: [], committed: true, ms: 924});
+		run.resolve({mode: 'insert', tables: [tableResult('public.users', {inserted: 2})], committed: true, ms: 924});
 		const summary = await waitFor(app, 'Committed in');
 		expect(summary).toContain('Committed in 924 ms');
 		expect(
