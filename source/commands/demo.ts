@@ -4,7 +4,7 @@ import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import pg from 'pg';
 import {startCluster, type EmbeddedCluster} from '../support/embedded-cluster.js';
-import {ownInterrupts, unlessAborted} from '../support/interrupts.js';
+import {abortedWithin, ownInterrupts, unlessAborted} from '../support/interrupts.js';
 import {schoolSchemaSql, targetTriggerSql} from '../sample/school-schema.js';
 import {seedSchool} from '../sample/school-data.js';
 import {divergeTarget} from '../sample/school-divergence.js';
@@ -130,6 +130,8 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 			await unlessAborted(new Promise<never>(() => {}), signal);
 		}
 	} catch (error) {
+		// The servers may have got the same Ctrl-C first and dropped the loading connection.
+		if (!signal.aborted && connectionLost(error)) await abortedWithin(signal, 3000);
 		if (!signal.aborted) throw error;
 	} finally {
 		if (!signal.aborted) say('Stopping the demo servers and removing their data…\n');
@@ -138,4 +140,10 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 		interrupts.release();
 	}
 	return interrupts.exitCode ?? code;
+}
+
+/** The server went away under a query: reset, terminated, or shut down by an administrator or a signal. */
+function connectionLost(error: unknown): boolean {
+	const failure = error as {code?: string; message?: string} | undefined;
+	return ['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(failure?.code ?? '') || /Connection terminated|ECONNRESET|server closed the connection/i.test(failure?.message ?? '');
 }

@@ -66,6 +66,26 @@ export function ownInterrupts(): Interrupts {
 }
 
 /** `work`, or a rejection as soon as `signal` aborts (the work itself is then left to fail on its own). */
+/**
+ * Resolves once `signal` aborts, or after `ms`, whichever comes first. A terminal's Ctrl-C reaches
+ * every process of the group: the servers may drop a connection before this process has run its
+ * own SIGINT handler, so a lost connection is first given a moment to turn out to be the interrupt.
+ */
+export function abortedWithin(signal: AbortSignal, ms: number): Promise<boolean> {
+	if (signal.aborted) return Promise.resolve(true);
+	return new Promise((resolve) => {
+		const timer = setTimeout(() => {
+			signal.removeEventListener('abort', onAbort);
+			resolve(false);
+		}, ms);
+		const onAbort = () => {
+			clearTimeout(timer);
+			resolve(true);
+		};
+		signal.addEventListener('abort', onAbort, {once: true});
+	});
+}
+
 export function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 	return new Promise<T>((resolve, reject) => {
 		if (signal.aborted) {
