@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import {errorReport} from './present/json-report.js';
 import {createRequire} from 'node:module';
 import {redactUrl} from './core/connection/url.js';
 import {UserError, exitCodeOf} from './core/errors.js';
@@ -104,6 +105,8 @@ async function main(argv: string[]): Promise<number> {
 	} catch (error) {
 		if (error instanceof UserError) {
 			io.stderr(errorLines(error).join('\n') + '\n');
+			// `sync --json` promises one JSON document on stdout, also for a flag it could not parse.
+			if (command === 'sync' && rest.includes('--json')) io.stdout(JSON.stringify(errorReport(error, undefined, rest.includes('--dry-run')), null, 2) + '\n');
 			return error.exitCode;
 		}
 		io.stderr(`✗ Unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

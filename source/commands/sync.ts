@@ -162,7 +162,7 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 				: isServerError(error)
 					? serverError(error, {during: options.dryRun ? 'preview' : 'apply', mode})
 					: new UserError('unexpected', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in pgconvoy; please report it with the command you ran.', {cause: error});
-		if (options.json) io.stdout(JSON.stringify(errorReport(failure, mode, options.dryRun), null, 2) + '\n');
+		if (options.json) io.stdout(JSON.stringify({...errorReport(failure, mode, options.dryRun), ...(options.rehearse ? {rehearsed: true} : {})}, null, 2) + '\n');
 		else problems.error(failure);
 		return failure.exitCode;
 	} finally {

@@ -55,7 +55,7 @@ export interface ApplyContext {
 /** A drift: the counts inside the write transaction differ from the preview the user confirmed. */
 export class DriftError extends UserError {
 	constructor(readonly fresh: TableCounts[]) {
-		super('drift', 'The data changed since the preview: the counts inside the sync differ from the ones you confirmed, so nothing was written.', 'Look at the fresh counts and confirm again.');
+		super('drift', 'The data changed since the preview: the rows to write inside the sync (their counts, or which keys they are) differ from the ones you confirmed, so nothing was written.', 'Look at the fresh counts and confirm again.');
 	}
 }
 

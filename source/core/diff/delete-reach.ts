@@ -12,6 +12,8 @@ export interface DeleteReach {
 	table: string;
 	constraint: string;
 	action: 'cascade' | 'set null' | 'set default' | 'restrict';
+	/** For `restrict`: why the delete would be refused (a referencing key, or SET NULL into a NOT NULL column). */
+	refusal?: 'referenced' | 'not-null';
 	rows: number;
 }
 
@@ -24,6 +26,7 @@ interface ReferencingKey {
 	table: string;
 	partitioned: boolean;
 	on_delete: 'a' | 'r' | 'c' | 'n' | 'd';
+	not_null: boolean;
 	columns: string[];
 	referenced_columns: string[];
 }
@@ -43,6 +46,7 @@ export async function deleteReach(target: pg.ClientBase, from: {id: string; rela
 	if (depth >= maxDepth) return [];
 	const keys = await target.query<ReferencingKey>(
 		`SELECT con.conname AS name, n.nspname AS schema, c.relname AS table, c.relkind = 'p' AS partitioned, con.confdeltype::text AS on_delete,
+		        EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = con.conrelid AND a.attnum = ANY(con.conkey) AND a.attnotnull) AS not_null,
 		        array(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, position)
 		                JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.position)::text[] AS columns,
 		        array(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY k(attnum, position)
@@ -63,8 +67,10 @@ export async function deleteReach(target: pg.ClientBase, from: {id: string; rela
 			`(${key.columns.map((column) => `${alias}.${quoteIdent(column)}`).join(', ')}) IN (SELECT ${key.referenced_columns.map((column) => `p${depth}.${quoteIdent(column)}`).join(', ')} FROM ${scan(from.relation, from.partitioned)} AS p${depth} WHERE ${deleted(`p${depth}`)})`;
 		const rows = Number((await target.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${scan(relation, key.partitioned)} AS r WHERE ${referencing('r')}`)).rows[0]!.rows);
 		if (rows === 0) continue;
-		const action = actions[key.on_delete];
-		reached.push({from: from.id, table: id, constraint: key.name, action, rows});
+		// ON DELETE SET NULL into a NOT NULL column fails like a RESTRICT would.
+		const setsNotNull = key.on_delete === 'n' && key.not_null;
+		const action = setsNotNull ? 'restrict' : actions[key.on_delete];
+		reached.push({from: from.id, table: id, constraint: key.name, action, rows, ...(action === 'restrict' ? {refusal: setsNotNull ? 'not-null' : 'referenced'} : {})});
 		if (action === 'cascade') reached.push(...(await deleteReach(target, {id, relation, partitioned: key.partitioned}, referencing, selected, depth + 1)));
 	}
 	return reached;
@@ -78,7 +84,7 @@ export function deleteReachFindings(table: TablePlan, deletes: number, reach: De
 			table: table.id,
 			severity: 'blocking',
 			code: 'mirror-delete-restricted',
-			message: `Deleting ${plural(deletes, 'row')} of ${table.id} would fail: ${plural(refused.rows, 'row')} of ${refused.table}, which is not selected, still reference${refused.rows === 1 ? 's' : ''} ${refused.from === table.id ? 'them' : `rows of ${refused.from} the delete cascades to`} (${refused.constraint}).`,
+			message: `Deleting ${plural(deletes, 'row')} of ${table.id} would fail: ${plural(refused.rows, 'row')} of ${refused.table}, which is not selected, reference${refused.rows === 1 ? 's' : ''} ${refused.from === table.id ? 'them' : `rows of ${refused.from} the delete cascades to`} (${refused.constraint})${refused.refusal === 'not-null' ? ', and ON DELETE SET NULL cannot empty its NOT NULL columns' : ''}.`,
 			hint: `Add ${refused.table} to the tables (its rows missing from the source are then deleted first), or remove those rows on the target.`,
 		});
 	}

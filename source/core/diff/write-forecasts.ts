@@ -61,17 +61,24 @@ async function enumLabelFindings(table: TablePlan, source: pg.ClientBase, writeK
 		const labels = `ARRAY[${missing.map(quoteLiteral).join(', ')}]::text[]`;
 		const uses = column.source.isArray ? `${quoteIdent(column.name)}::text[] && ${labels}` : `${quoteIdent(column.name)}::text = ANY(${labels})`;
 		let rows = 0;
+		const used = new Set<string>();
+		// The labels the rows to write really use (each counted once per row), not every label the target lacks.
+		const labelsOf = column.source.isArray ? `ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(${quoteIdent(column.name)}::text[]) l WHERE l = ANY(${labels}))` : `ARRAY[${quoteIdent(column.name)}::text]`;
 		for (const keys of writeKeys ? chunked(writeKeys(), 10_000) : [undefined]) {
 			const written = keys ? ` AND ${keyFilter(table, 'source', keys)}` : '';
 			rows += Number((await source.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${tableOnly(table, 'source')} WHERE ${uses}${written}`)).rows[0]!.rows);
+			const found = await source.query<{label: string}>(`SELECT DISTINCT l AS label FROM ${tableOnly(table, 'source')}, pg_catalog.unnest(${labelsOf}) AS l WHERE l = ANY(${labels}) AND ${uses}${written}`);
+			for (const row of found.rows) used.add(row.label);
 		}
 		if (rows === 0) continue;
+		const type = column.target.type.replace(/\[\]$/, '');
+		const absent = missing.filter((label) => used.has(label));
 		findings.push({
 			table: table.id,
 			severity: 'blocking',
 			code: 'enum-label-missing',
-			message: `${plural(rows, 'source row')} of ${table.id} use${rows === 1 ? 's' : ''} ${missing.map((label) => `'${label}'`).join(', ')} in ${column.name}, which the target's enum type ${column.target.type.replace(/\[\]$/, '')} lacks.`,
-			hint: `Run your migrations on the target (ALTER TYPE ${column.target.type.replace(/\[\]$/, '')} ADD VALUE ${quoteLiteral(missing[0]!)};), then sync again.`,
+			message: `${plural(rows, 'source row')} of ${table.id} use${rows === 1 ? 's' : ''} ${absent.map((label) => `'${label}'`).join(', ')} in ${column.name}, which the target's enum type ${type} lacks.`,
+			hint: `Run your migrations on the target (${absent.map((label) => `ALTER TYPE ${type} ADD VALUE ${quoteLiteral(label)};`).join(' ')}), then sync again.`,
 		});
 	}
 	return findings;
