@@ -7,7 +7,7 @@
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {freshPair} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
-import {cli} from '../support/sync-runs.js';
+import {cli, createRole, grantApplicationRole} from '../support/sync-runs.js';
 
 let pair: Awaited<ReturnType<typeof freshPair>>;
 beforeEach(async () => {
@@ -57,5 +57,22 @@ describe('forecast members', () => {
 		const run = await cli(['--from', pair.source.url, '--to', pair.target.url, '--rehearse', '--json']);
 		expect(run.code, run.output).toBe(5);
 		expect(JSON.parse(run.stdout)).toMatchObject({rehearsed: true, error: {code: 'apply-failed'}});
+	});
+
+	test('an unpreviewed apply by a role that may only read the table refuses with the GRANT (exit 4), not at the lock (exit 5)', async () => {
+		for (const db of [pair.source, pair.target]) await db.client.query(`CREATE TABLE t (id int PRIMARY KEY, v text)`);
+		await pair.source.client.query(`INSERT INTO t VALUES (1, 'a'), (2, 'b')`);
+		await pair.target.client.query(`INSERT INTO t VALUES (1, 'a')`);
+		const reader = await createRole('reader');
+		try {
+			await grantApplicationRole(pair.target, reader.name, {tablePrivileges: 'SELECT'});
+			const before = await databaseChecksums(pair.target.client, ['public.t']);
+			const run = await cli(['--from', pair.source.url, '--to', reader.url(pair.target), '--yes']);
+			expect(run.code, run.output).toBe(4);
+			expect(run.output).toMatch(/GRANT INSERT ON public\.t TO/);
+			expect(await databaseChecksums(pair.target.client, ['public.t'])).toEqual(before);
+		} finally {
+			await reader.drop([pair.target]);
+		}
 	});
 });

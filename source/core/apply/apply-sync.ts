@@ -337,15 +337,18 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Promise<void> {
 	if (tables.length === 0) return;
 	const names = tables.map((table) => tableName(table, 'target'));
-	const strong = (
-		await target.query<{strong: boolean}>(
-			`SELECT pg_catalog.has_table_privilege(t, 'UPDATE') OR pg_catalog.has_table_privilege(t, 'DELETE') OR pg_catalog.has_table_privilege(t, 'TRUNCATE') AS strong
-		   FROM unnest($1::text[]) WITH ORDINALITY AS n(t, position) ORDER BY position`,
+	const modes = (
+		await target.query<{mode: string | null}>(
+			`SELECT CASE WHEN pg_catalog.has_table_privilege(t, 'UPDATE') OR pg_catalog.has_table_privilege(t, 'DELETE') OR pg_catalog.has_table_privilege(t, 'TRUNCATE') THEN 'SHARE ROW EXCLUSIVE'
+			             WHEN pg_catalog.has_table_privilege(t, 'INSERT') THEN 'ROW EXCLUSIVE' END AS mode
+			   FROM unnest($1::text[]) WITH ORDINALITY AS n(t, position) ORDER BY position`,
 			[names],
 		)
-	).rows.map((row) => row.strong);
+	).rows.map((row) => row.mode);
+	// A table the role may not write at all is not locked: the checks after its diff refuse the sync
+	// with the GRANT to run (exit 4) if it has rows to write, and nothing is lost if it has none.
 	for (const mode of ['SHARE ROW EXCLUSIVE', 'ROW EXCLUSIVE'] as const) {
-		const chosen = tables.filter((_, index) => strong[index] === (mode === 'SHARE ROW EXCLUSIVE'));
+		const chosen = tables.filter((_, index) => modes[index] === mode);
 		if (chosen.length > 0) await target.query(`LOCK TABLE ${chosen.map((table) => tableOnly(table, 'target')).join(', ')} IN ${mode} MODE`);
 	}
 }
