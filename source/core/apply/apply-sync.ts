@@ -1,12 +1,11 @@
 import type pg from 'pg';
-import type {SyncPlan, TablePlan} from '../plan/types.js';
+import type {Finding, SyncPlan, TablePlan} from '../plan/types.js';
 import type {PreviewResult, SyncEventListener, SyncResult, TableCounts, TableResult} from '../events.js';
 import type {Endpoint} from '../connection/endpoint.js';
-import {openSession} from '../connection/connect.js';
 import {cancelBackend} from '../connection/cancel.js';
 import {beginRead, beginWrite} from '../connection/transactions.js';
 import {setLocal, withComparisonSettings} from '../connection/session-settings.js';
-import {quoteIdent, quoteLiteral} from '../catalog/names.js';
+import {quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {diffTable, type TableDiff} from '../diff/diff-table.js';
 import {KeyList} from '../diff/key-list.js';
@@ -170,7 +169,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			// As the preview would have said: a sequence this role may not set blocks, rather than failing in setval.
 			const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
 			const sequenceFindings = (await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))).flat();
-			if (sequenceFindings.length > 0) throw new UserError('blocked', `${sequenceFindings.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, sequenceFindings.map((finding) => finding.hint).join('\n'));
+			refuseOn(sequenceFindings);
 			// setval() is not transactional: a rehearsal leaves sequences alone (it cannot take back what defaults consumed).
 			if (!context.rehearse) await advanceSequences(target, written);
 			signal?.throwIfAborted();
@@ -239,7 +238,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	if (diff.keysListed && hasSecondaryUnique(table)) {
 		// Refused with the rows' keys, before the unique index refuses with their values.
 		const conflicts = await uniqueConflictFindings(table, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target);
-		if (conflicts.length > 0) throw new UserError('blocked', `${conflicts.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, conflicts[0]!.hint);
+		refuseOn(conflicts);
 	}
 	result.skipped = counts.skip;
 	const rowsToWrite = counts.insert + counts.update;
@@ -353,12 +352,23 @@ async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Pro
 	}
 }
 
+/** Blocking findings found inside the apply refuse it (exit 4), as the preview would have: nothing is written. */
+function refuseOn(findings: Finding[]): void {
+	const refused = findings.filter((finding) => finding.severity === 'blocking');
+	if (refused.length === 0) return;
+	const lines = (pick: (finding: Finding) => string | undefined) => [...new Set(refused.map(pick).filter(Boolean))].join('\n');
+	throw new UserError(
+		'blocked',
+		`${lines((finding) => finding.message)} Nothing was written: the transaction was rolled back.`,
+		lines((finding) => finding.hint),
+		{flagHint: lines((finding) => finding.flagHint ?? finding.hint)},
+	);
+}
+
 /** What the preview would have said, for an apply that was not previewed: refuse before writing (exit 4). */
 async function refuseForecasts(table: TablePlan, counts: TableCounts, context: ApplyContext, writeKeys?: () => string[][]): Promise<void> {
 	if (!context.targetCatalog) return;
-	const refused = (await writeForecasts(table, counts, context.plan.options.mode, context.targetCatalog, context.source, writeKeys)).filter((finding) => finding.severity === 'blocking');
-	if (refused.length === 0) return;
-	throw new UserError('blocked', `${refused.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, refused.map((finding) => finding.hint).join('\n'));
+	refuseOn(await writeForecasts(table, counts, context.plan.options.mode, context.targetCatalog, context.source, writeKeys));
 }
 
 /** That side has a unique index on exactly the key columns: rows can be found, and read in key order, through it. */
@@ -393,12 +403,7 @@ async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, s
 		? (alias) => `NOT EXISTS (SELECT 1 FROM ${pending.stage} s WHERE ${table.key.map((name) => `${alias}.${quoteIdent(name)} = s.${quoteIdent(name)}`).join(' AND ')})`
 		: (alias) => keyFilter(table, 'target', pending.diff.deleteKeys.toArray(), `${alias}.`);
 	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, deleted, selected);
-	const refused = deleteReachFindings(table, pending.diff.counts.delete, reach, allowCascade).filter((finding) => finding.severity === 'blocking');
-	if (refused.length > 0) {
-		throw new UserError('blocked', `${refused.map((finding) => finding.message).join('\n')} Nothing was written: the transaction was rolled back.`, refused.map((finding) => finding.hint).join('\n'), {
-			flagHint: refused.map((finding) => finding.flagHint ?? finding.hint).join('\n'),
-		});
-	}
+	refuseOn(deleteReachFindings(table, pending.diff.counts.delete, reach, allowCascade));
 	return reach.filter((entry) => entry.action !== 'restrict');
 }
 

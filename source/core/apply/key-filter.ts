@@ -3,11 +3,6 @@ import {quoteLiteral} from '../catalog/names.js';
 import {canonicalKeyText, keyColumnSql} from '../diff/key-order.js';
 import {equality, valueAs, type Side} from '../diff/table-diff-sql.js';
 
-/** `{"a","b\"c"}`: a PostgreSQL array literal of text values. */
-function arrayLiteral(values: string[]): string {
-	return `{${values.map((value) => `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
-}
-
 /**
  * A WHERE condition matching exactly these keys (as the diff listed them), inlined (COPY takes no
  * bind parameters) as typed array literals so the key index is used: `k = ANY('{...}'::int[])`, or
@@ -25,12 +20,21 @@ export function keyFilter(plan: TablePlan, side: Side, keys: string[][], alias =
 		return {
 			operator: exactText ? '=' : equality(column, side),
 			expression: exactText ? key.select : value,
-			array: `${quoteLiteral(arrayLiteral(keys.map((values) => values[index]!)))}::${exactText ? 'text' : ownType}[]`,
+			array: typedArray(
+				keys.map((values) => values[index]!),
+				exactText ? 'text' : ownType,
+			),
 		};
 	});
 	if (parts.length === 1) return `${parts[0]!.expression} ${parts[0]!.operator} ANY(${parts[0]!.array})`;
 	const names = parts.map((_, index) => `k${index}`);
 	return `EXISTS (SELECT 1 FROM unnest(${parts.map((part) => part.array).join(', ')}) AS keys(${names.join(', ')}) WHERE ${parts.map((part, index) => `${part.expression} ${part.operator} keys.${names[index]}`).join(' AND ')})`;
+}
+
+/** `'{"a",NULL}'::type[]`: a typed array literal of text values (NULL for null), for inline use. */
+export function typedArray(values: Array<string | null>, type: string): string {
+	const elements = values.map((value) => (value === null ? 'NULL' : `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`));
+	return `${quoteLiteral(`{${elements.join(',')}}`)}::${type}[]`;
 }
 
 export function* chunked<T>(items: T[], size: number): Generator<T[]> {

@@ -2,18 +2,12 @@ import type pg from 'pg';
 import {plural} from '../../present/numbers.js';
 import type {Catalog, ForeignKey, Table} from '../catalog/types.js';
 import type {Finding, TablePlan} from '../plan/types.js';
-import {qualifiedName, quoteIdent, quoteLiteral} from '../catalog/names.js';
-import {chunked, keyFilter} from '../apply/key-filter.js';
+import {qualifiedName, quoteIdent} from '../catalog/names.js';
+import {chunked, keyFilter, typedArray} from '../apply/key-filter.js';
 import {tableOnly} from './table-diff-sql.js';
 
 const keysPerQuery = 10_000;
 const examplesShown = 3;
-
-/** `{"a","b"}` with COPY-free quoting, as a typed array literal for inline use. */
-function typedArray(values: Array<string | null>, type: string): string {
-	const elements = values.map((value) => (value === null ? 'NULL' : `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`));
-	return `${quoteLiteral(`{${elements.join(',')}}`)}::${type}[]`;
-}
 
 /**
  * The rows about to be written that reference a parent table outside the selection: do their

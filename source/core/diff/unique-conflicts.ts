@@ -1,18 +1,12 @@
 import type pg from 'pg';
 import {plural} from '../../present/numbers.js';
 import type {Finding, TablePlan} from '../plan/types.js';
-import {quoteIdent, quoteLiteral} from '../catalog/names.js';
-import {chunked, keyFilter} from '../apply/key-filter.js';
+import {quoteIdent} from '../catalog/names.js';
+import {chunked, keyFilter, typedArray} from '../apply/key-filter.js';
 import {equality, tableOnly} from './table-diff-sql.js';
 
 const keysPerQuery = 10_000;
 const examplesShown = 3;
-
-/** `'{"a",NULL}'::type[]`: a typed array literal of text values, for inline use. */
-function typedArray(values: Array<string | null>, type: string): string {
-	const elements = values.map((value) => (value === null ? 'NULL' : `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`));
-	return `${quoteLiteral(`{${elements.join(',')}}`)}::${type}[]`;
-}
 
 /** A unique index other than the key, on written columns: rows written may collide on it. */
 export function hasSecondaryUnique(table: TablePlan): boolean {
