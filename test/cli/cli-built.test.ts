@@ -1,32 +1,11 @@
 import {afterAll, beforeAll, describe, expect, test} from 'vitest';
-import {spawn} from 'node:child_process';
 import {readFileSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {allHelpPaths} from '../../source/commands/command-help.js';
 import {freshPair} from '../support/databases.js';
+import {runBuiltCli as runCli} from '../support/built-cli.js';
 import {databaseChecksums} from '../support/oracle.js';
 
-const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}).version;
-
-interface Run {
-	code: number | null;
-	stdout: string;
-	stderr: string;
-}
-
-/** The built CLI as a script runs it: stdin a closed pipe, not a terminal. */
-function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-	return new Promise((resolve) => {
-		const child = spawn(process.execPath, [cliPath, ...args], {env: {PATH: process.env.PATH, ...env}, stdio: ['pipe', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.on('exit', (code) => resolve({code, stdout, stderr}));
-		child.stdin!.end();
-	});
-}
 
 describe('the built CLI: help, version, mistakes', () => {
 	test.each(allHelpPaths().map((path) => [path.join(' ') || '(top)', path] as const))('pgconvoy %s: --help, -h and help print it, exit 0, within 80 columns', async (_label, path) => {

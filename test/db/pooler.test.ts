@@ -5,11 +5,10 @@
  */
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
-import {spawn} from 'node:child_process';
-import {fileURLToPath} from 'node:url';
 import {clusterInfo, freshPair, poolerInfo, throughPooler, type TestDatabase} from '../support/databases.js';
 import {expectedCounts, type ExpectedCounts} from '../support/oracle.js';
 import {loadSchool, oracleCounts, schoolChecksums} from '../support/school.js';
+import {runBuiltCli as runCli} from '../support/built-cli.js';
 import {schoolKeys} from '../../source/sample/school-schema.js';
 import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
@@ -181,20 +180,6 @@ async function leftovers(db: TestDatabase) {
 	if (rows[0]!.temp > 0) found.push({tempTablesInDatabase: rows[0]!.temp});
 	if (rows[0]!.advisory > 0) found.push({advisoryLocks: rows[0]!.advisory});
 	return found;
-}
-
-const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-
-function runCli(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
-	return new Promise((resolve) => {
-		const child = spawn(process.execPath, [cliPath, ...args], {env: {PATH: process.env.PATH}, stdio: ['pipe', 'pipe', 'pipe']});
-		let stdout = '';
-		let stderr = '';
-		child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-		child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-		child.on('exit', (code) => resolve({code, stdout, stderr}));
-		child.stdin!.end();
-	});
 }
 
 describe.runIf(pooler)('through PgBouncer in transaction mode', () => {

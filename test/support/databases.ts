@@ -15,7 +15,8 @@ export interface TestDatabase {
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-async function admin<T>(cluster: ClusterInfo, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A plain superuser session on the cluster's `postgres` database, for what the tests set up around pgconvoy. */
+export async function admin<T>(cluster: ClusterInfo, work: (client: pg.Client) => Promise<T>): Promise<T> {
 	const client = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: 'postgres'});
 	await client.connect();
 	try {

@@ -12,7 +12,7 @@ import type {SyncOptions, SyncPlan} from '../../source/core/plan/types.js';
 import type {PreviewResult, SyncResult} from '../../source/core/events.js';
 import {parseSyncFlags} from '../../source/commands/sync-flags.js';
 import {runHeadlessSync} from '../../source/commands/sync.js';
-import type {TestDatabase} from './databases.js';
+import {admin, type TestDatabase} from './databases.js';
 import type {ClusterInfo} from './global-setup.js';
 import {quoteIdent} from './oracle.js';
 
@@ -126,20 +126,10 @@ export interface TestRole {
 	drop(databases: TestDatabase[]): Promise<void>;
 }
 
-async function onPostgres<T>(cluster: ClusterInfo, work: (client: pg.Client) => Promise<T>): Promise<T> {
-	const client = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: 'postgres'});
-	await client.connect();
-	try {
-		return await work(client);
-	} finally {
-		await client.end();
-	}
-}
-
 export async function createRole(prefix: string, cluster: ClusterInfo = inject('pg18')): Promise<TestRole> {
 	const name = `${prefix}_${randomBytes(4).toString('hex')}`;
 	const password = `pw-${randomBytes(6).toString('hex')}`;
-	await onPostgres(cluster, (client) => client.query(`CREATE ROLE ${quoteIdent(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '${password}'`));
+	await admin(cluster, (client) => client.query(`CREATE ROLE ${quoteIdent(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '${password}'`));
 	return {
 		name,
 		password,
@@ -147,7 +137,7 @@ export async function createRole(prefix: string, cluster: ClusterInfo = inject('
 		url: (db) => `postgresql://${encodeURIComponent(name)}:${encodeURIComponent(password)}@${db.endpoint.host}:${db.endpoint.port}/${encodeURIComponent(db.name)}?sslmode=disable`,
 		async drop(databases) {
 			for (const db of databases) await db.client.query(`DROP OWNED BY ${quoteIdent(name)}`).catch(() => {});
-			await onPostgres(cluster, (client) => client.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`));
+			await admin(cluster, (client) => client.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`));
 		},
 	};
 }

@@ -3,7 +3,7 @@ import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {initialState} from '../../source/ui/state.js';
-import {splitKeys} from '../../source/ui/keys/split-keys.js';
+import {plainKey, splitKeys} from '../../source/ui/keys/split-keys.js';
 import {endpoint, fakeServices, fakeSession, frameText, keys, options, press, renderApp, settle, stateAt, waitFor} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
@@ -16,34 +16,11 @@ async function chunk(app: Awaited<ReturnType<typeof renderApp>>, ...pressed: str
 	await settle();
 }
 
-const noKey = {
-	upArrow: false,
-	downArrow: false,
-	leftArrow: false,
-	rightArrow: false,
-	pageDown: false,
-	pageUp: false,
-	home: false,
-	end: false,
-	return: false,
-	escape: false,
-	ctrl: false,
-	shift: false,
-	tab: false,
-	backspace: false,
-	delete: false,
-	meta: false,
-	super: false,
-	hyper: false,
-	capsLock: false,
-	numLock: false,
-};
-
 describe('keys that arrive together are each handled, in order', () => {
 	test('splitKeys: a run of characters becomes its keys; Enter, backspace and Ctrl keys inside it keep their meaning', () => {
-		expect(splitKeys('jj', noKey).map((press) => press.input)).toEqual(['j', 'j']);
-		expect(splitKeys('  ', noKey).map((press) => press.input)).toEqual([' ', ' ']);
-		const mixed = splitKeys('a\r\n\u007F\u0003é', noKey);
+		expect(splitKeys('jj', plainKey).map((press) => press.input)).toEqual(['j', 'j']);
+		expect(splitKeys('  ', plainKey).map((press) => press.input)).toEqual([' ', ' ']);
+		const mixed = splitKeys('a\r\n\u007F\u0003é', plainKey);
 		expect(mixed.map((press) => [press.input, press.key.return, press.key.backspace, press.key.ctrl])).toEqual([
 			['a', false, false, false],
 			['', true, false, false],
@@ -51,7 +28,7 @@ describe('keys that arrive together are each handled, in order', () => {
 			['c', false, false, true],
 			['é', false, false, false],
 		]);
-		expect(splitKeys('j', noKey)).toEqual([{input: 'j', key: noKey}]);
+		expect(splitKeys('j', plainKey)).toEqual([{input: 'j', key: plainKey}]);
 	});
 
 	test('Step 1: Down Down Enter in one chunk connects the third entry, not the first', async () => {

@@ -6,7 +6,8 @@ export interface KeyPress {
 	key: Key;
 }
 
-const none: Key = {
+/** A key with no arrow, modifier or named key set: a plain character. */
+export const plainKey: Key = {
 	upArrow: false,
 	downArrow: false,
 	leftArrow: false,
@@ -31,13 +32,13 @@ const none: Key = {
 
 /** One character of a run, named as Ink names it when it arrives alone. */
 function charKey(char: string): KeyPress {
-	if (char === '\r' || char === '\n') return {input: '', key: {...none, return: true}};
-	if (char === '\t') return {input: '', key: {...none, tab: true}};
-	if (char === '\u007F' || char === '\b') return {input: '', key: {...none, backspace: true}};
+	if (char === '\r' || char === '\n') return {input: '', key: {...plainKey, return: true}};
+	if (char === '\t') return {input: '', key: {...plainKey, tab: true}};
+	if (char === '\u007F' || char === '\b') return {input: '', key: {...plainKey, backspace: true}};
 	const code = char.codePointAt(0)!;
 	// Ctrl-A … Ctrl-Z (Ctrl-C among them) inside a run.
-	if (code >= 1 && code <= 26) return {input: String.fromCodePoint(code + 96), key: {...none, ctrl: true}};
-	return {input: char, key: {...none, shift: /^[A-Z]$/.test(char)}};
+	if (code >= 1 && code <= 26) return {input: String.fromCodePoint(code + 96), key: {...plainKey, ctrl: true}};
+	return {input: char, key: {...plainKey, shift: /^[A-Z]$/.test(char)}};
 }
 
 /**
