@@ -22,11 +22,24 @@ export function insertMissingSql(plan: TablePlan, stage: string): string {
  * Key columns whose equality is not identity (citext) are set too: 'alice' becomes 'Alice'.
  */
 export function updateChangedSql(plan: TablePlan, stage: string, hashMethod: SyncPlan['hashMethod']): string | undefined {
-	const values = plan.columns.filter((column) => column.compared && (!column.key || !column.target.equalImage));
+	const changed = changedRowsCondition(plan, hashMethod);
+	if (!changed) return undefined;
+	return `UPDATE ${tableOnly(plan, 'target')} AS t SET ${updatedColumns(plan).map((column) => `${quoteIdent(column.name)} = s.${quoteIdent(column.name)}`).join(', ')} FROM ${stage} s WHERE ${changed}`;
+}
+
+/** The columns an update sets: compared ones, and keys whose equality is not identity (citext). */
+const updatedColumns = (plan: TablePlan) => plan.columns.filter((column) => column.compared && (!column.key || !column.target.equalImage));
+
+/**
+ * Table row `t` and stage row `s` have the same key and differ: exactly the rows updateChangedSql
+ * updates (the undo journal reads their old values with it first). Undefined when nothing can differ.
+ */
+export function changedRowsCondition(plan: TablePlan, hashMethod: SyncPlan['hashMethod']): string | undefined {
+	const values = updatedColumns(plan);
 	if (values.length === 0) return undefined;
 	const targetRow = values.map((column) => comparedColumn(column, 't.', 'target', hashMethod)).join(', ');
 	const stageRow = values.map((column) => comparedColumn(column, 's.', 'target', hashMethod)).join(', ');
-	return `UPDATE ${tableOnly(plan, 'target')} AS t SET ${values.map((column) => `${quoteIdent(column.name)} = s.${quoteIdent(column.name)}`).join(', ')} FROM ${stage} s WHERE ${keyMatch(plan, 't', 's')} AND ROW(${targetRow}) IS DISTINCT FROM ROW(${stageRow})`;
+	return `${keyMatch(plan, 't', 's')} AND ROW(${targetRow}) IS DISTINCT FROM ROW(${stageRow})`;
 }
 
 /** Mirror with the whole source staged: delete target rows whose key is not among them. */
