@@ -1,13 +1,16 @@
 /**
- * `npm run bench [-- --rows N] [--runs 3] [--scenarios 1,4] [--pg 18|15] [--profile]`
+ * `npm run bench [-- --rows N] [--runs 5] [--scenarios 1,4] [--pg 18|15] [--profile] [--scale]`
  *
  * Starts two throw-away PostgreSQL servers on this machine, generates one table on the source, and
- * times in the same run B — the raw text COPY pipe `psql \copy … to stdout | psql \copy … from stdin`
- * of that table into an empty target table with its primary key — and seven pgconvoy scenarios, each
- * in its own process (timed from spawn to exit; peak RSS from the child). Median of `--runs`. The
- * target is recreated from a prepared template database before every run, outside the timed part.
- * Both servers keep embedded-cluster's throw-away settings (fsync=off, synchronous_commit=off,
- * full_page_writes=off) for B and pgconvoy alike, so the ratios compare like with like.
+ * times seven pgconvoy scenarios (each in its own process, spawn to exit, peak RSS from the child)
+ * and, in the same run, the tools a user would pick instead (pg_dump | psql, pgsync's algorithm, the
+ * bare UPDATE floor), each driven with psql. Every timed run is bracketed by samples of B — the raw
+ * text COPY pipe `psql \copy … to pstdout | psql \copy … from pstdin` of the table into an empty
+ * target table with its primary key — and reported as its ratio to the mean of its two neighbouring
+ * B samples; a scenario's ratio is the median of its runs' ratios. The target is recreated from a
+ * prepared template database before every run, outside the timed part. Both servers keep
+ * embedded-cluster's throw-away settings (fsync=off, synchronous_commit=off, full_page_writes=off)
+ * for B, the peers and pgconvoy alike, so the ratios compare like with like.
  */
 import {spawn} from 'node:child_process';
 import {mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
@@ -21,6 +24,10 @@ import {from as copyFrom, to as copyTo} from 'pg-copy-streams';
 import {startCluster, systemPostgres15BinDir, type EmbeddedCluster} from '../source/support/embedded-cluster.js';
 import type {SyncMode} from '../source/core/plan/types.js';
 import type {DatabaseAddress, RunnerReport, RunnerRequest} from './runner.js';
+import {floorPeer, pgDumpPeer, pgsyncPeer, type Peer} from './peers.js';
+import {BracketedSeries, median, round, spread, type BracketedRun} from './ratios.js';
+import {printReport} from './print.js';
+import type {BenchReport, Goal, GoalRow, PeerRow, ScaleLine, ScenarioRow} from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..');
@@ -29,38 +36,47 @@ const runnerScript = join(here, 'runner.js');
 const {values: args} = parseArgs({
 	options: {
 		rows: {type: 'string', default: '1000000'},
-		runs: {type: 'string', default: '3'},
+		runs: {type: 'string', default: '5'},
+		/** Scenario ids, comma-separated; `none` runs only the scale line. */
 		scenarios: {type: 'string', default: '1,2,3,4,5,6,7'},
 		pg: {type: 'string', default: '18'},
 		profile: {type: 'boolean', default: false},
 		'no-psql': {type: 'boolean', default: false},
 		/** Prepare the servers and databases, print their URLs and wait (for profiling by hand); Ctrl-C stops them. */
 		serve: {type: 'boolean', default: false},
+		/** The scale line: 1% changed, exact dry run and upsert, at --rows and at --scale-rows. Takes long. */
+		scale: {type: 'boolean', default: false},
+		'scale-rows': {type: 'string', default: '10000000'},
+		'scale-runs': {type: 'string', default: '1'},
 	},
 });
 const rows = Number(args.rows.replaceAll('_', ''));
 const runs = Number(args.runs);
-const wanted = new Set(args.scenarios.split(',').map(Number));
+const scaleRows = Number(args['scale-rows'].replaceAll('_', ''));
+const scaleRuns = Number(args['scale-runs']);
+const wanted = new Set(args.scenarios.split(',').map((id) => id.trim()));
 const psql = args['no-psql'] ? undefined : findPsql();
 
+type Template = 'tpl_empty' | 'tpl_same' | 'tpl_changed10' | 'tpl_allchanged' | 'tpl_missing10' | 'tpl_changed1' | 'scale_tpl_changed1';
+
 interface Scenario {
-	id: number;
+	/** A string so variants fit in (e.g. a later "4nj": scenario 4 with `request: {journal: false}`). */
+	id: string;
 	name: string;
 	/** The target database's starting state (a template on the target server). */
 	template: Template;
-	source: 'src' | 'src_mirror';
+	source: string;
 	mode: SyncMode;
 	dryRun: boolean;
-	/** Upper bound as a multiple of B (DESIGN §8). */
-	target: number;
+	/** Extra fields for the runner's request (a variant of a scenario). */
+	request?: Partial<RunnerRequest>;
+	goals: Goal[];
+	/** Timed in the same rounds; each must leave the target equal to the source. */
+	peers: Peer[];
 	/** What the engine must report: the bench refuses to time a wrong answer. */
 	check(result: any): string | undefined;
 }
 
-type Template = 'tpl_empty' | 'tpl_same' | 'tpl_changed10' | 'tpl_allchanged' | 'tpl_missing10';
-
-const tenth = Math.floor(rows / 10);
-const twentieth = Math.floor(rows / 20);
 const table = 'public.t';
 
 const previewCounts = (result: any) => result.tables[0];
@@ -70,15 +86,116 @@ const expectEqual = (what: string, actual: Record<string, number>, expected: Rec
 	return wrong.length === 0 ? undefined : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 };
 
-const scenarios: Scenario[] = [
-	{id: 1, name: 'initial load, empty target', template: 'tpl_empty', source: 'src', mode: 'insert', dryRun: false, target: 1.15, check: (r) => expectEqual('apply', applyCounts(r), {inserted: rows, updated: 0, deleted: 0})},
-	{id: 2, name: 'exact dry run, 10% changed', template: 'tpl_changed10', source: 'src', mode: 'upsert', dryRun: true, target: 0.6, check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: tenth, skip: rows - tenth, delete: 0})},
-	{id: 3, name: 'dry run, nothing changed', template: 'tpl_same', source: 'src', mode: 'upsert', dryRun: true, target: 0.25, check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: 0, skip: rows, delete: 0})},
-	{id: 4, name: 'upsert, 10% changed (diff incl.)', template: 'tpl_changed10', source: 'src', mode: 'upsert', dryRun: false, target: 1.0, check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: rows - tenth, deleted: 0})},
-	{id: 5, name: 'upsert, every row differs', template: 'tpl_allchanged', source: 'src', mode: 'upsert', dryRun: false, target: 1.6, check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: rows, skipped: 0, deleted: 0})},
-	{id: 6, name: 'insert-only, 10% new rows', template: 'tpl_missing10', source: 'src', mode: 'insert', dryRun: false, target: 0.5, check: (r) => expectEqual('apply', applyCounts(r), {inserted: tenth, updated: 0, skipped: rows - tenth, deleted: 0})},
-	{id: 7, name: 'mirror, 5% deleted on source', template: 'tpl_same', source: 'src_mirror', mode: 'mirror', dryRun: false, target: 1.0, check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: 0, skipped: rows - twentieth, deleted: twentieth})},
-];
+/** The templates' changes, and the statements that undo them (the floors). */
+const changed10 = `UPDATE public.t SET amount = amount + 1, note = note || 'x' WHERE id % 10 = 0`;
+const unchanged10 = 'UPDATE public.t SET amount = amount - 1, note = left(note, -1) WHERE id % 10 = 0';
+const allChanged = 'UPDATE public.t SET qty = qty + 1';
+const allUnchanged = 'UPDATE public.t SET qty = qty - 1';
+const changed1 = `UPDATE public.t SET amount = amount + 1, note = note || 'x' WHERE id % 100 = 0`;
+
+interface TableShape {
+	columns: string[];
+	key: string[];
+}
+
+function mainScenarios(count: number, shape: TableShape, serverMajor: number): Scenario[] {
+	const tenth = Math.floor(count / 10);
+	const twentieth = Math.floor(count / 20);
+	const upsertPeer = pgsyncPeer(shape.columns, shape.key, 'update');
+	return [
+		{
+			id: '1',
+			name: 'initial load, empty target',
+			template: 'tpl_empty',
+			source: 'src',
+			mode: 'insert',
+			dryRun: false,
+			goals: [
+				{against: 'B', max: 0.8},
+				{against: 'pg_dump', max: 1.0},
+			],
+			peers: [pgDumpPeer(serverMajor)],
+			check: (r) => expectEqual('apply', applyCounts(r), {inserted: count, updated: 0, deleted: 0}),
+		},
+		{
+			id: '2',
+			name: 'exact dry run, 10% changed',
+			template: 'tpl_changed10',
+			source: 'src',
+			mode: 'upsert',
+			dryRun: true,
+			goals: [{against: 'B', max: 0.5}],
+			peers: [],
+			check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: tenth, skip: count - tenth, delete: 0}),
+		},
+		{id: '3', name: 'dry run, nothing changed', template: 'tpl_same', source: 'src', mode: 'upsert', dryRun: true, goals: [{against: 'B', max: 0.25}], peers: [], check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: 0, skip: count, delete: 0})},
+		{
+			id: '4',
+			name: 'upsert, 10% changed (diff incl.)',
+			template: 'tpl_changed10',
+			source: 'src',
+			mode: 'upsert',
+			dryRun: false,
+			goals: [
+				{against: 'B', max: 0.8},
+				{against: 'pgsync', max: 0.5},
+			],
+			peers: [upsertPeer, floorPeer('bare UPDATE of the 10% (info)', unchanged10)],
+			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: count - tenth, deleted: 0}),
+		},
+		{
+			id: '5',
+			name: 'upsert, every row differs',
+			template: 'tpl_allchanged',
+			source: 'src',
+			mode: 'upsert',
+			dryRun: false,
+			goals: [
+				{against: 'pgsync', max: 1.0},
+				{against: 'floor', max: 1.2},
+			],
+			peers: [upsertPeer, floorPeer('bare UPDATE floor', allUnchanged)],
+			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: count, skipped: 0, deleted: 0}),
+		},
+		{
+			id: '6',
+			name: 'insert-only, 10% new rows',
+			template: 'tpl_missing10',
+			source: 'src',
+			mode: 'insert',
+			dryRun: false,
+			goals: [
+				{against: 'B', max: 0.4},
+				{against: 'pgsync', max: 0.5},
+			],
+			peers: [pgsyncPeer(shape.columns, shape.key, 'nothing')],
+			check: (r) => expectEqual('apply', applyCounts(r), {inserted: tenth, updated: 0, skipped: count - tenth, deleted: 0}),
+		},
+		{
+			id: '7',
+			name: 'mirror, 5% deleted on source',
+			template: 'tpl_same',
+			source: 'src_mirror',
+			mode: 'mirror',
+			dryRun: false,
+			goals: [{against: 'B', max: 0.8}],
+			peers: [],
+			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: 0, skipped: count - twentieth, deleted: twentieth}),
+		},
+	];
+}
+
+/** The scale line's two scenarios (1% changed) on a given source and template. */
+function scaleScenarios(count: number, source: string, template: Template): Scenario[] {
+	const hundredth = Math.floor(count / 100);
+	return [
+		{id: 'S2', name: 'exact dry run, 1% changed', template, source, mode: 'upsert', dryRun: true, goals: [], peers: [], check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: hundredth, skip: count - hundredth, delete: 0})},
+		{id: 'S4', name: 'upsert, 1% changed (diff incl.)', template, source, mode: 'upsert', dryRun: false, goals: [], peers: [], check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: hundredth, skipped: count - hundredth, deleted: 0})},
+	];
+}
+
+/** Peak RSS at the larger size at most this many times the smaller size's: "flat". */
+const flatRssFactor = 1.25;
 
 const tableDdl = `CREATE TABLE public.t (
 	id bigint NOT NULL,
@@ -226,31 +343,34 @@ async function resetTarget(target: EmbeddedCluster, template: Template): Promise
 	await sql(target, 'postgres', 'DROP DATABASE IF EXISTS bench_tgt WITH (FORCE)', `CREATE DATABASE bench_tgt TEMPLATE ${template} STRATEGY FILE_COPY`, 'CHECKPOINT');
 }
 
-async function prepareSource(source: EmbeddedCluster): Promise<{rowBytes: number; tableMb: number}> {
-	await sql(source, 'postgres', 'CREATE DATABASE src');
-	await sql(source, 'src', tableDdl, generateSql(rows), 'ALTER TABLE public.t ADD PRIMARY KEY (id)', 'VACUUM FREEZE ANALYZE public.t');
-	// Mirror's source: the same table with every 20th row deleted.
-	await sql(source, 'postgres', 'CREATE DATABASE src_mirror TEMPLATE src STRATEGY FILE_COPY');
-	await sql(source, 'src_mirror', 'DELETE FROM public.t WHERE id % 20 = 0', 'VACUUM FULL public.t', 'VACUUM FREEZE ANALYZE public.t');
+async function prepareSource(source: EmbeddedCluster, database: string, count: number, mirror: boolean): Promise<{rowBytes: number; tableMb: number}> {
+	await sql(source, 'postgres', `CREATE DATABASE ${database}`);
+	await sql(source, database, tableDdl, generateSql(count), 'ALTER TABLE public.t ADD PRIMARY KEY (id)', 'VACUUM FREEZE ANALYZE public.t');
+	if (mirror) {
+		// Mirror's source: the same table with every 20th row deleted.
+		await sql(source, 'postgres', `CREATE DATABASE ${database}_mirror TEMPLATE ${database} STRATEGY FILE_COPY`);
+		await sql(source, `${database}_mirror`, 'DELETE FROM public.t WHERE id % 20 = 0', 'VACUUM FULL public.t', 'VACUUM FREEZE ANALYZE public.t');
+	}
 	await sql(source, 'postgres', 'CHECKPOINT');
-	return withClient(source, 'src', async (client) => {
+	return withClient(source, database, async (client) => {
 		const sample = await client.query('SELECT avg(pg_column_size(t.*))::float8 AS bytes FROM (SELECT * FROM public.t TABLESAMPLE SYSTEM (5)) t');
 		const size = await client.query(`SELECT pg_table_size('public.t')::float8 / 1048576 AS mb`);
 		return {rowBytes: Math.round(sample.rows[0].bytes * 10) / 10, tableMb: Math.round(size.rows[0].mb)};
 	});
 }
 
-async function prepareTargetTemplates(source: EmbeddedCluster, target: EmbeddedCluster): Promise<void> {
+/** A template holding the source's rows (binary COPY) and then `change`, vacuumed full and frozen. */
+async function derivedTemplate(source: EmbeddedCluster, sourceDb: string, target: EmbeddedCluster, name: Template, change: string | undefined): Promise<void> {
+	await sql(target, 'postgres', `CREATE DATABASE ${name} TEMPLATE tpl_empty STRATEGY FILE_COPY`);
+	await copyPipe(source, sourceDb, target, name, true);
+	await sql(target, name, ...(change ? [change, 'VACUUM FULL public.t'] : []), 'VACUUM FREEZE ANALYZE public.t');
+}
+
+async function prepareTargetTemplates(source: EmbeddedCluster, target: EmbeddedCluster, withChanged1: boolean): Promise<void> {
 	await sql(target, 'postgres', 'CREATE DATABASE tpl_empty');
 	await sql(target, 'tpl_empty', tableDdl, 'ALTER TABLE public.t ADD PRIMARY KEY (id)', 'ANALYZE public.t');
-	await sql(target, 'postgres', 'CREATE DATABASE tpl_same TEMPLATE tpl_empty STRATEGY FILE_COPY');
-	await copyPipe(source, 'src', target, 'tpl_same', true);
-	await sql(target, 'tpl_same', 'VACUUM FREEZE ANALYZE public.t');
-	const derived: Array<[Template, string]> = [
-		['tpl_changed10', `UPDATE public.t SET amount = amount + 1, note = note || 'x' WHERE id % 10 = 0`],
-		['tpl_allchanged', 'UPDATE public.t SET qty = qty + 1'],
-		['tpl_missing10', 'DELETE FROM public.t WHERE id % 10 = 0'],
-	];
+	await derivedTemplate(source, 'src', target, 'tpl_same', undefined);
+	const derived: Array<[Template, string]> = [['tpl_changed10', changed10], ['tpl_allchanged', allChanged], ['tpl_missing10', 'DELETE FROM public.t WHERE id % 10 = 0'], ...(withChanged1 ? [['tpl_changed1', changed1] as [Template, string]] : [])];
 	for (const [name, change] of derived) {
 		await sql(target, 'postgres', `CREATE DATABASE ${name} TEMPLATE tpl_same STRATEGY FILE_COPY`);
 		await sql(target, name, change, 'VACUUM FULL public.t', 'VACUUM FREEZE ANALYZE public.t');
@@ -266,8 +386,15 @@ async function fingerprint(cluster: EmbeddedCluster, database: string): Promise<
 	});
 }
 
-interface RunSample {
-	s: number;
+async function tableShape(cluster: EmbeddedCluster, database: string): Promise<TableShape> {
+	return withClient(cluster, database, async (client) => {
+		const columns = await client.query(`SELECT attname FROM pg_attribute WHERE attrelid = 'public.t'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`);
+		const key = await client.query(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'public.t'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`);
+		return {columns: columns.rows.map((row) => row.attname as string), key: key.rows.map((row) => row.attname as string)};
+	});
+}
+
+interface PgconvoySample {
 	inProcessS: number;
 	maxRssKb: number;
 	memory: RunnerReport['memory'];
@@ -276,26 +403,113 @@ interface RunSample {
 
 let profileDir: string | undefined;
 
-async function runPgconvoy(source: EmbeddedCluster, sourceDb: string, target: EmbeddedCluster, scenario: Scenario): Promise<{sample: RunSample; result: unknown}> {
-	const request: RunnerRequest = {source: address(source, sourceDb), target: address(target, 'bench_tgt'), table, mode: scenario.mode, dryRun: scenario.dryRun};
+async function runPgconvoy(source: EmbeddedCluster, target: EmbeddedCluster, scenario: Scenario): Promise<{s: number; sample: PgconvoySample; result: unknown}> {
+	const request: RunnerRequest = {source: address(source, scenario.source), target: address(target, 'bench_tgt'), table, mode: scenario.mode, dryRun: scenario.dryRun, ...scenario.request};
 	const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=scenario-${scenario.id}-${Date.now()}.cpuprofile`] : [];
 	const start = process.hrtime.bigint();
 	const {stdout, stderr, code} = await run(process.execPath, [...nodeFlags, runnerScript, JSON.stringify(request)]);
 	const s = secondsSince(start);
 	if (code !== 0) throw new Error(`scenario ${scenario.id} failed (exit ${code}): ${stderr}`);
 	const report = JSON.parse(stdout.trim().split('\n').pop()!) as RunnerReport;
-	return {sample: {s, inProcessS: report.ms / 1000, maxRssKb: report.maxRssKb, memory: report.memory, events: report.events}, result: report.result};
+	return {s, sample: {inProcessS: report.ms / 1000, maxRssKb: report.maxRssKb, memory: report.memory, events: report.events}, result: report.result};
 }
 
-const median = (values: number[]) => {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
-const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
+async function runPeer(source: EmbeddedCluster, sourceDb: string, target: EmbeddedCluster, peer: Peer): Promise<number> {
+	const {script, env} = peer.build(psql!);
+	const start = process.hrtime.bigint();
+	const {code, stderr} = await run('bash', ['-c', script], {...process.env, ...env, SRC: source.url(sourceDb), DST: target.url('bench_tgt')});
+	const s = secondsSince(start);
+	if (code !== 0) throw new Error(`${peer.name} failed (exit ${code}): ${stderr}`);
+	return s;
+}
+
+/**
+ * One scenario, `count` rounds: in each round pgconvoy, then every peer, each reset from the same
+ * template and bracketed by B samples; every answer checked against the source.
+ */
+async function timeScenario(source: EmbeddedCluster, target: EmbeddedCluster, series: BracketedSeries, scenario: Scenario, count: number, rowCount: number, expected: string): Promise<ScenarioRow> {
+	const pgconvoyRuns: BracketedRun[] = [];
+	const samples: PgconvoySample[] = [];
+	const peerRuns = new Map<Peer, BracketedRun[]>(scenario.peers.filter((peer) => !peer.unavailable).map((peer) => [peer, []]));
+	let lastResult: unknown;
+	for (let index = 0; index < count; index++) {
+		const timed = await series.run(async () => {
+			await resetTarget(target, scenario.template);
+			await waitForQuiet();
+			const {s, sample, result} = await runPgconvoy(source, target, scenario);
+			const wrong = scenario.check(result);
+			if (wrong) throw new Error(`scenario ${scenario.id} (${scenario.name}) gave wrong counts: ${wrong}`);
+			if (!scenario.dryRun) {
+				const actual = await fingerprint(target, 'bench_tgt');
+				if (actual !== expected) throw new Error(`scenario ${scenario.id}: target differs from the source after the sync (${actual} vs ${expected})`);
+			}
+			samples.push(sample);
+			lastResult = result;
+			log(`${scenario.id}. ${scenario.name} run ${index + 1}: ${round(s, 2)} s (in process ${round(sample.inProcessS, 2)} s), RSS ${Math.round(sample.maxRssKb / 1024)} MB`);
+			return s;
+		});
+		pgconvoyRuns.push(timed);
+		log(`   ÷ B (${round(series.b[timed.before]!, 2)} s | ${round(series.b[timed.after]!, 2)} s) = ${round(series.ratio(timed), 2)}`);
+		for (const [peer, list] of peerRuns) {
+			const peerRun = await series.run(async () => {
+				await resetTarget(target, scenario.template);
+				await waitForQuiet();
+				const s = await runPeer(source, scenario.source, target, peer);
+				const actual = await fingerprint(target, 'bench_tgt');
+				if (actual !== expected) throw new Error(`scenario ${scenario.id}: ${peer.name} left the target different from the source (${actual} vs ${expected})`);
+				return s;
+			});
+			list.push(peerRun);
+			log(`   ${peer.name} run ${index + 1}: ${round(peerRun.s, 2)} s, ÷ B = ${round(series.ratio(peerRun), 2)}`);
+		}
+	}
+	const ratios = pgconvoyRuns.map((timed) => series.ratio(timed));
+	const peers: PeerRow[] = scenario.peers.map((peer) => {
+		const list = peerRuns.get(peer);
+		if (!list) return {key: peer.key, name: peer.name, unavailable: peer.unavailable, runsS: []};
+		const peerRatios = list.map((timed) => series.ratio(timed));
+		return {
+			key: peer.key,
+			name: peer.name,
+			runsS: list.map((timed) => round(timed.s)),
+			medianS: round(median(list.map((timed) => timed.s))),
+			ratioB: spread(peerRatios),
+			pgconvoyToPeer: spread(ratios.map((ratio, index) => ratio / peerRatios[index]!)),
+		};
+	});
+	const ratioB = spread(ratios);
+	const goals: GoalRow[] = scenario.goals.map((goal) => {
+		if (goal.against === 'B') return {...goal, measured: ratioB.median, met: ratioB.median <= goal.max};
+		const peer = peers.find((candidate) => candidate.key === goal.against);
+		if (!peer?.pgconvoyToPeer) return {...goal, met: 'n/a'};
+		return {...goal, measured: peer.pgconvoyToPeer.median, met: peer.pgconvoyToPeer.median <= goal.max};
+	});
+	return {
+		id: scenario.id,
+		name: scenario.name,
+		rows: rowCount,
+		mode: scenario.mode,
+		dryRun: scenario.dryRun,
+		runsS: pgconvoyRuns.map((timed) => round(timed.s)),
+		medianS: round(median(pgconvoyRuns.map((timed) => timed.s))),
+		ratioB,
+		medianInProcessS: round(median(samples.map((sample) => sample.inProcessS))),
+		peakRssMb: round(Math.max(...samples.map((sample) => sample.maxRssKb)) / 1024, 1),
+		peers,
+		goals,
+		memoryMb: samples.map((sample) => sample.memory),
+		events: samples.map((sample) => sample.events),
+		result: lastResult,
+	};
+}
+
+const serverMajorOf = (version: string) => Number(/^(\d+)/.exec(version)?.[1]);
 
 async function main(): Promise<void> {
 	if (!Number.isInteger(rows) || rows < 1000) throw new Error('--rows must be an integer ≥ 1000');
+	if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be an integer ≥ 1');
+	if (args.scale && (!Number.isInteger(scaleRows) || scaleRows <= rows)) throw new Error('--scale-rows must be an integer larger than --rows');
+	if (args.scale && (!Number.isInteger(scaleRuns) || scaleRuns < 1)) throw new Error('--scale-runs must be an integer ≥ 1');
 	const binDir = args.pg === '15' ? systemPostgres15BinDir() : undefined;
 	if (args.pg === '15' && !binDir) throw new Error('--pg 15: no PostgreSQL 15 binaries on this machine');
 	const stamp = new Date().toISOString().replaceAll(':', '-').replace(/\..*/, '');
@@ -311,10 +525,10 @@ async function main(): Promise<void> {
 	try {
 		log(`generating ${rows.toLocaleString('en')} rows on the source`);
 		let start = process.hrtime.bigint();
-		const {rowBytes, tableMb} = await prepareSource(source);
+		const {rowBytes, tableMb} = await prepareSource(source, 'src', rows, true);
 		log(`source ready in ${round(secondsSince(start), 1)} s (${rowBytes} B/row, heap ${tableMb} MB); preparing target templates`);
 		start = process.hrtime.bigint();
-		await prepareTargetTemplates(source, target);
+		await prepareTargetTemplates(source, target, args.scale);
 		log(`target templates ready in ${round(secondsSince(start), 1)} s`);
 		if (args.serve) {
 			await resetTarget(target, 'tpl_changed10');
@@ -326,59 +540,59 @@ async function main(): Promise<void> {
 			return;
 		}
 
-		// B is sampled `runs` times up front and once more after each scenario, so a machine that
-		// drifts during the run shows in B as much as in the scenarios.
-		const baseline = {text: [] as number[], binary: [] as number[]};
-		const measureBaseline = async () => {
-			for (const binary of [false, true]) {
+		const sampleB =
+			(sourceDb: string, binary = false) =>
+			async () => {
 				await resetTarget(target, 'tpl_empty');
 				await waitForQuiet();
-				const seconds = await copyPipe(source, 'src', target, 'bench_tgt', binary);
-				(binary ? baseline.binary : baseline.text).push(seconds);
-				log(`B${binary ? 'b (binary)' : ' (text)'} sample ${(binary ? baseline.binary : baseline.text).length}: ${round(seconds, 2)} s`);
-			}
-		};
-		for (let index = 0; index < runs; index++) await measureBaseline();
-		const sourceFingerprints = {src: await fingerprint(source, 'src'), src_mirror: await fingerprint(source, 'src_mirror')};
+				const seconds = await copyPipe(source, sourceDb, target, 'bench_tgt', binary);
+				log(`B${binary ? 'b (binary)' : ''} sample (${sourceDb}): ${round(seconds, 2)} s`);
+				return seconds;
+			};
+		// Bb, the binary pipe, is for information only: two samples up front.
+		const binaryRuns = [await sampleB('src', true)(), await sampleB('src', true)()];
+		const series = new BracketedSeries(sampleB('src'));
+		const expected: Record<string, string> = {src: await fingerprint(source, 'src'), src_mirror: await fingerprint(source, 'src_mirror')};
+		const shape = await tableShape(source, 'src');
+		const serverMajor = serverMajorOf(source.version);
+		if (!psql) log('psql not found: the peers cannot run (n/a)');
+		const unavailableWithoutPsql = (peer: Peer): Peer => (psql ? peer : {...peer, unavailable: 'n/a (no psql on this machine)'});
 
-		const results = [];
-		for (const scenario of scenarios.filter((candidate) => wanted.has(candidate.id))) {
-			const samples: RunSample[] = [];
-			let lastResult: unknown;
-			for (let index = 0; index < runs; index++) {
-				await resetTarget(target, scenario.template);
-				await waitForQuiet();
-				const {sample, result} = await runPgconvoy(source, scenario.source, target, scenario);
-				const wrong = scenario.check(result);
-				if (wrong) throw new Error(`scenario ${scenario.id} (${scenario.name}) gave wrong counts: ${wrong}`);
-				if (!scenario.dryRun) {
-					const [expected, actual] = [sourceFingerprints[scenario.source], await fingerprint(target, 'bench_tgt')];
-					if (expected !== actual) throw new Error(`scenario ${scenario.id}: target differs from the source after the sync (${actual} vs ${expected})`);
-				}
-				samples.push(sample);
-				lastResult = result;
-				log(`${scenario.id}. ${scenario.name} run ${index + 1}: ${round(sample.s, 2)} s (in process ${round(sample.inProcessS, 2)} s), RSS ${Math.round(sample.maxRssKb / 1024)} MB`);
-			}
-			await measureBaseline();
-			results.push({
-				id: scenario.id,
-				name: scenario.name,
-				mode: scenario.mode,
-				dryRun: scenario.dryRun,
-				runsS: samples.map((sample) => round(sample.s)),
-				medianS: round(median(samples.map((sample) => sample.s))),
-				medianInProcessS: round(median(samples.map((sample) => sample.inProcessS))),
-				target: scenario.target,
-				peakRssMb: round(Math.max(...samples.map((sample) => sample.maxRssKb)) / 1024, 1),
-				memoryMb: samples.map((sample) => sample.memory),
-				events: samples.map((sample) => sample.events),
-				result: lastResult,
-			});
+		const scenarioRows: ScenarioRow[] = [];
+		for (const scenario of mainScenarios(rows, shape, serverMajor).filter((candidate) => wanted.has(candidate.id))) {
+			const withPeers = {...scenario, peers: scenario.peers.map(unavailableWithoutPsql)};
+			scenarioRows.push(await timeScenario(source, target, series, withPeers, runs, rows, expected[scenario.source]!));
 		}
 
-		const B = median(baseline.text);
-		const scenarioRows = results.map((row) => ({...row, ratio: round(row.medianS / B), met: row.medianS / B <= row.target}));
-		const report = {
+		let scaleLine: ScaleLine | undefined;
+		if (args.scale) {
+			const small: ScenarioRow[] = [];
+			for (const scenario of scaleScenarios(rows, 'src', 'tpl_changed1')) small.push(await timeScenario(source, target, series, scenario, scaleRuns, rows, expected.src!));
+			log(`scale line: generating ${scaleRows.toLocaleString('en')} rows on the source`);
+			start = process.hrtime.bigint();
+			await prepareSource(source, 'src_scale', scaleRows, false);
+			await derivedTemplate(source, 'src_scale', target, 'scale_tpl_changed1', changed1);
+			await sql(target, 'postgres', 'CHECKPOINT');
+			log(`scale line ready in ${round(secondsSince(start), 1)} s`);
+			expected.src_scale = await fingerprint(source, 'src_scale');
+			const scaleSeries = new BracketedSeries(sampleB('src_scale'));
+			const large: ScenarioRow[] = [];
+			for (const scenario of scaleScenarios(scaleRows, 'src_scale', 'scale_tpl_changed1')) large.push(await timeScenario(source, target, scaleSeries, scenario, scaleRuns, scaleRows, expected.src_scale!));
+			scaleLine = {
+				rows,
+				scaleRows,
+				runs: scaleRuns,
+				B: round(median(series.b)),
+				scaleB: round(median(scaleSeries.b)),
+				scenarios: [...small, ...large],
+				rssFlat: small.map((row, index) => {
+					const factor = large[index]!.peakRssMb / row.peakRssMb;
+					return {id: row.id, smallMb: row.peakRssMb, largeMb: large[index]!.peakRssMb, factor: round(factor, 2), met: factor <= flatRssFactor};
+				}),
+			};
+		}
+
+		const report: BenchReport = {
 			timestamp: new Date().toISOString(),
 			machine: {host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version},
 			servers: {source: source.version, target: target.version, settings: {fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', ...serverSettings}},
@@ -388,36 +602,22 @@ async function main(): Promise<void> {
 			runs,
 			baseline: {
 				method: psql ? `${psql} \\copy to pstdout | psql \\copy from pstdin (empty target with PK)` : 'pg-copy-streams pipe in Node (psql not found)',
-				textRunsS: baseline.text.map((value) => round(value)),
-				B: round(B),
-				binaryRunsS: baseline.binary.map((value) => round(value)),
-				Bb: round(median(baseline.binary)),
+				samplesS: series.b.map((value) => round(value)),
+				B: round(median(series.b)),
+				binaryRunsS: binaryRuns.map((value) => round(value)),
+				Bb: round(median(binaryRuns)),
 			},
 			noisyRuns,
 			scenarios: scenarioRows,
+			scale: scaleLine,
+			flatRssFactor,
 		};
 		const file = join(resultsDir, `${stamp}.json`);
 		writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
-		printTable(report);
+		printReport(report);
 		process.stdout.write(`\nJSON: ${file}\n`);
 	} finally {
 		await Promise.all([source.stop(), target.stop()]);
-	}
-}
-
-function printTable(report: any): void {
-	const lines: string[][] = [['#', 'scenario', 'median s', '× B', 'target', 'ok', 'peak RSS MB', 'runs s', 'in-process s']];
-	lines.push(['B', 'raw text COPY pipe (psql | psql)', report.baseline.B.toFixed(2), '1.00', '', '', '', report.baseline.textRunsS.map((s: number) => s.toFixed(2)).join(' '), '']);
-	lines.push(['Bb', 'raw binary COPY pipe (info)', report.baseline.Bb.toFixed(2), (report.baseline.Bb / report.baseline.B).toFixed(2), '', '', '', report.baseline.binaryRunsS.map((s: number) => s.toFixed(2)).join(' '), '']);
-	for (const row of report.scenarios) {
-		lines.push([String(row.id), row.name, row.medianS.toFixed(2), row.ratio.toFixed(2), `≤ ${row.target.toFixed(2)}`, row.met ? 'yes' : 'NO', row.peakRssMb.toFixed(0), row.runsS.map((s: number) => s.toFixed(2)).join(' '), row.medianInProcessS.toFixed(2)]);
-	}
-	const widths = lines[0]!.map((_, column) => Math.max(...lines.map((line) => line[column]!.length)));
-	const header = `pgconvoy bench: ${report.rows.toLocaleString('en')} rows × 10 columns (${report.rowBytes} B/row, heap ${report.tableMb} MB), PostgreSQL ${report.servers.source}, ${report.machine.cpus} cores, ${report.machine.memoryGiB} GiB, Node ${report.machine.node}, median of ${report.runs}`;
-	process.stdout.write(`\n${header}\nB = ${report.baseline.method}\n\n`);
-	for (const [index, line] of lines.entries()) {
-		process.stdout.write(line.map((cell, column) => (column === 1 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ') + '\n');
-		if (index === 0) process.stdout.write(widths.map((width) => '-'.repeat(width)).join('  ') + '\n');
 	}
 }
 

@@ -14,6 +14,11 @@ export interface RunnerRequest {
 	table: string;
 	mode: SyncMode;
 	dryRun: boolean;
+	/**
+	 * For a "without journal" variant of a scenario. The apply has no journal option yet, so this is
+	 * not passed on; once it exists: session.apply(plan, {onEvent, ...(request.journal === false ? {journal: false} : {})}).
+	 */
+	journal?: boolean;
 }
 
 export interface DatabaseAddress {
