@@ -43,6 +43,8 @@ export interface SyncResult {
 	cascaded?: DeleteReach[];
 	committed: boolean;
 	tables: TableResult[];
+	/** The undo journal this run kept (`pgconvoy undo <id>` takes it back). */
+	journal?: {id: string; file: string};
 	ms: number;
 }
 

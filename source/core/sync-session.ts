@@ -12,6 +12,7 @@ import {previewSync} from './diff/preview-sync.js';
 import {applySync, type ApplyContext} from './apply/apply-sync.js';
 import type {PreviewResult, SyncEventListener, SyncResult} from './events.js';
 import {UserError} from './errors.js';
+import {systemIdentity} from './connection/database-identity.js';
 
 export interface DatabaseSummary {
 	serverVersion: string;
@@ -109,7 +110,7 @@ export class SyncSession {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}));
 	}
 
-	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse'> = {}): Promise<SyncResult> {
+	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse' | 'journal'> = {}): Promise<SyncResult> {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, targetCatalog: this.targetCatalog, ...listeners}));
 	}
 
@@ -126,15 +127,4 @@ async function withSessions<T>(sourceEndpoint: Endpoint, targetEndpoint: Endpoin
 	} finally {
 		await Promise.all([closeSession(source), closeSession(target)]);
 	}
-}
-
-/** The cluster's system identifier and the database: equal only for the very same database. */
-async function systemIdentity(client: pg.Client): Promise<string | undefined> {
-	// Checked first, not caught: a failed statement would abort the introspection's transaction.
-	const result = await client.query<{id: string | null}>(
-		`SELECT CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
-		        THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) || '/' || pg_catalog.current_database() END AS id`,
-	);
-	// Roles without access to pg_control_system(): the host/port/database comparison has to do.
-	return result.rows[0]!.id ?? undefined;
 }

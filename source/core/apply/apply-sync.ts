@@ -9,11 +9,11 @@ import {quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {diffTable, type TableDiff} from '../diff/diff-table.js';
 import {KeyList} from '../diff/key-list.js';
-import {tableName, tableOnly} from '../diff/table-diff-sql.js';
+import {equality, tableName, tableOnly} from '../diff/table-diff-sql.js';
 import {mirrorGuardFindings} from '../diff/mirror-guards.js';
 import {copyRows} from './copy-rows.js';
 import {keyFilter} from './key-filter.js';
-import {createStageSql, deleteMissingFromStageSql, insertMissingSql, updateChangedSql} from './write-sql.js';
+import {createStageSql, deleteMissingFromStageSql, insertMissingSql, keyMatch, updateChangedSql} from './write-sql.js';
 import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.js';
 import {expectWritten} from './written-rows.js';
 import {copiesWholeTable, selfReferencing} from './write-path.js';
@@ -24,6 +24,10 @@ import type {Catalog} from '../catalog/types.js';
 import {serverError} from '../server-errors.js';
 import {findBlockers} from '../lock-blockers.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from './settle-commit.js';
+import {JournalRecorder, type JournalOptions} from '../journal/journal-recorder.js';
+import {databaseIdentity} from '../connection/database-identity.js';
+import {columnList, rowFingerprintSql, scanOf, type TableShape} from '../journal/table-shape.js';
+import {changedRowsCondition} from './write-sql.js';
 
 export interface ApplyContext {
 	plan: SyncPlan;
@@ -49,6 +53,8 @@ export interface ApplyContext {
 	commitBudgets?: Partial<CommitBudgets>;
 	/** Aborted to stop waiting for COMMIT's outcome (a second Ctrl-C): it is then reported unknown. */
 	stopWaiting?: AbortSignal;
+	/** Keep an undo journal of this run (see JournalRecorder); none when absent, and never for a rehearsal. */
+	journal?: JournalOptions;
 }
 
 /** A drift: the counts inside the write transaction differ from the preview the user confirmed. */
@@ -63,6 +69,8 @@ const keysPerStatement = 10_000;
 const indexJoinRatio = 0.2;
 
 interface PendingDelete {
+	/** Its table's position in the plan: names its TEMP tables. */
+	order: number;
 	plan: TablePlan;
 	diff: TableDiff;
 	stage?: string;
@@ -97,6 +105,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	signal?.addEventListener('abort', onAbort, {once: true});
 
 	let transactionId: string | undefined;
+	let journal: JournalRecorder | undefined;
+	let journalFile: string | undefined;
 	try {
 		await writeAll();
 		if (context.rehearse) {
@@ -110,9 +120,15 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 		onEvent?.({type: 'apply-phase', phase: 'committing'});
 		const budgets = {...defaultCommitBudgets, ...context.commitBudgets};
 		const outcome = await commitAndSettle({client: target, endpoint: context.targetEndpoint, transactionId: transactionId!, backendPid: targetPid!}, budgets, {interrupt: signal, stopWaiting: context.stopWaiting});
+		// Unknown: the journal stays pending, and the next run against this target settles it from the xid.
+		if (outcome.status === 'rolled-back') journal?.discard();
 		if (outcome.status !== 'committed') throw commitFailure(outcome, transactionId!, context);
+		if (journal) journalFile = journal.committed();
 		await source.query('COMMIT').catch(() => {});
 		return finish();
+	} catch (error) {
+		if (!committing) journal?.discard();
+		throw error;
 	} finally {
 		signal?.removeEventListener('abort', onAbort);
 	}
@@ -125,6 +141,9 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			sourcePid = await beginRead(source, 'source', timeouts);
 			targetPid = await beginWrite(target, timeouts);
 			transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
+			if (context.journal && !context.rehearse) {
+				journal = JournalRecorder.open(context.journal, {kind: 'sync', mode: plan.options.mode, targetIdentity: await databaseIdentity(target, context.targetEndpoint), transactionId});
+			}
 			await lockTargetTables(target, plan.tables);
 			if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
 			onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
@@ -134,11 +153,11 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 				currentTable = table.id;
 				const tableStarted = performance.now();
 				const expected = context.expected?.tables.find((counts) => counts.table === table.id);
-				const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected);
+				const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected, journal);
 				fresh.push(diff.counts);
 				result.ms = Math.round(performance.now() - tableStarted);
 				results.push(result);
-				if (diff.counts.delete > 0 && plan.options.mode === 'mirror') pendingDeletes.push({plan: table, diff, stage, result});
+				if (diff.counts.delete > 0 && plan.options.mode === 'mirror') pendingDeletes.push({order: index, plan: table, diff, stage, result});
 				else onEvent?.({type: 'apply-table-finished', result});
 			}
 			currentTable = undefined;
@@ -152,8 +171,10 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 				signal?.throwIfAborted();
 				currentTable = pending.plan.id;
 				const deleteStarted = performance.now();
-				cascaded.push(...(await checkDeleteReach(pending, target, new Set(plan.tables.map((table) => table.id)), plan.options.allowCascade)));
-				pending.result.deleted = await deleteRows(pending, target);
+				const reached = await checkDeleteReach(pending, target, new Set(plan.tables.map((table) => table.id)), plan.options.allowCascade, journal);
+				cascaded.push(...reached.entries);
+				pending.result.deleted = await deleteRows(pending, target, journal);
+				await reached.afterDelete();
 				expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
 				pending.result.ms += Math.round(performance.now() - deleteStarted);
 				onEvent?.({type: 'apply-table-finished', result: pending.result});
@@ -177,6 +198,10 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			// moments, and a long silence means a lost reply rather than a busy server.
 			if (plan.deferredConstraints.length > 0) await target.query('SET CONSTRAINTS ALL IMMEDIATE');
 			signal?.throwIfAborted();
+			// Complete and fsynced before COMMIT, marked pending: a process killed from here on leaves a
+			// journal the next run settles from the transaction id.
+			if (journal) await journal.seal();
+			signal?.throwIfAborted();
 		} catch (error) {
 			// A session stuck mid-COPY never answers ROLLBACK; closing it (the caller does) rolls back just the same.
 			await Promise.all([settleWithin(target.query('ROLLBACK'), 2000), settleWithin(source.query('ROLLBACK'), 2000)]);
@@ -189,14 +214,25 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	}
 
 	function finish(committed = true): SyncResult {
-		const result: SyncResult = {mode: plan.options.mode, committed, ...(context.rehearse ? {rehearsed: true} : {}), tables: results, ...(cascaded.length > 0 ? {cascaded} : {}), ms: Math.round(performance.now() - started)};
+		const result: SyncResult = {
+			mode: plan.options.mode,
+			committed,
+			...(context.rehearse ? {rehearsed: true} : {}),
+			tables: results,
+			...(cascaded.length > 0 ? {cascaded} : {}),
+			...(journal && journalFile ? {journal: {id: journal.id, file: journalFile}} : {}),
+			ms: Math.round(performance.now() - started),
+		};
 		onEvent?.({type: 'apply-finished', result});
 		return result;
 	}
 }
 
-async function writeTable(table: TablePlan, index: number, context: ApplyContext, maxListedKeys: number, expected: TableCounts | undefined) {
+async function writeTable(table: TablePlan, index: number, context: ApplyContext, maxListedKeys: number, expected: TableCounts | undefined, journal: JournalRecorder | undefined) {
 	const {plan, source, target, onEvent} = context;
+	const shape = journal ? await journal.table(target, table.id, tableName(table, 'target'), {key: {columns: table.key, equality: table.key.map((name) => equality(table.columns.find((column) => column.name === name)!, 'target'))}}) : undefined;
+	/** What the run wrote, as key and fingerprint, for rows of the target read as `t` (after the writes). */
+	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.capture(target, {table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${rowFingerprintSql(shape!, 't')} FROM ${from} WHERE ${where}`);
 	const mode = plan.options.mode;
 	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
 	const into = tableName(table, 'target');
@@ -214,6 +250,8 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		});
 		expectWritten(table, 'insert', copied.read, copied.written);
 		result.inserted = copied.written;
+		// The table was empty: every row in it now is one this run inserted.
+		if (journal) await written('inserted', `${tableOnly(table, 'target')} AS t`);
 		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
 		const none = new KeyList([]);
@@ -276,11 +314,15 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			return done;
 		};
 		// The diff counted exactly, in the same snapshot and under the lock: skip the statements with nothing to do.
+		const newKeys = journal && counts.insert > 0 && !diff.keysListed ? await rememberNewKeys(target, table, stage, index) : undefined;
 		if (counts.insert > 0) result.inserted = (await run(insertMissingSql(table, stage))).rowCount ?? 0;
 		progress(result.inserted);
 		const update = counts.update > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
+		const before = journal && update ? await journalOldRows(journal, target, table, shape!, stage, index, plan.hashMethod, (sql) => (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql))) : undefined;
 		if (update) result.updated = (await run(update)).rowCount ?? 0;
 		progress(rowsToWrite);
+		if (newKeys) await written('inserted', `${tableOnly(table, 'target')} AS t JOIN ${newKeys} n ON ${keyMatch(table, 't', 'n')}`);
+		if (before) await written('updated', `${tableOnly(table, 'target')} AS t JOIN ${before} b ON ${keyMatch(table, 't', 'b')}`);
 	} else {
 		// Rows the target lacks go straight into the table, unless a row may reference another new row of
 		// the same table in a later chunk (a self-referencing key): then they go through the stage in one INSERT.
@@ -317,8 +359,14 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 				return done;
 			};
 			if (insert) result.inserted = (await run(insert)).rowCount ?? 0;
+			const before = journal && update ? await journalOldRows(journal, target, table, shape!, stage, index, plan.hashMethod, (sql) => (probe ? withIndexJoins(target, sql, 'probe') : target.query(sql))) : undefined;
 			if (update) result.updated = (await run(update)).rowCount ?? 0;
+			if (before) await written('updated', `${tableOnly(table, 'target')} AS t JOIN ${before} b ON ${keyMatch(table, 't', 'b')}`);
 		}
+	}
+	// Listed keys: the inserted rows are found by them (the whole-table path remembered them instead).
+	if (journal && diff.keysListed && counts.insert > 0) {
+		for (const keys of diff.insertKeys.chunks(keysPerStatement)) await written('inserted', `${tableOnly(table, 'target')} AS t`, keyFilter(table, 'target', keys, 't.'));
 	}
 	expectWritten(table, 'insert', counts.insert, result.inserted);
 	expectWritten(table, 'update', counts.update, result.updated);
@@ -397,23 +445,93 @@ async function withIndexJoins(target: pg.ClientBase, sql: string, join: 'probe' 
  * the write transaction: a referencing row that would refuse the delete, or a cascade not allowed,
  * refuses the sync (exit 4); allowed cascades are returned, for the result to report.
  */
-async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, selected: Set<string>, allowCascade: boolean): Promise<DeleteReach[]> {
+async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, selected: Set<string>, allowCascade: boolean, journal: JournalRecorder | undefined): Promise<{entries: DeleteReach[]; afterDelete: () => Promise<void>}> {
 	const table = pending.plan;
 	const deleted: RowCondition = pending.stage
 		? (alias) => `NOT EXISTS (SELECT 1 FROM ${pending.stage} s WHERE ${table.key.map((name) => `${alias}.${quoteIdent(name)} = s.${quoteIdent(name)}`).join(' AND ')})`
 		: (alias) => keyFilter(table, 'target', pending.diff.deleteKeys.toArray(), `${alias}.`);
-	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, deleted, selected);
+	const reached: Array<{entry: DeleteReach; relation: string; partitioned: boolean; rows: RowCondition}> = [];
+	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, deleted, selected, 0, (entry, relation, partitioned, rows) => reached.push({entry, relation, partitioned, rows}));
 	refuseOn(deleteReachFindings(table, pending.diff.counts.delete, reach, allowCascade));
-	return reach.filter((entry) => entry.action !== 'restrict');
+	// Allowed cascades change rows of tables outside the selection: their old rows go into the journal
+	// before the delete, and rows SET NULL / SET DEFAULT also with what they hold after it.
+	const changedAfter: Array<() => Promise<unknown>> = [];
+	if (journal) {
+		for (const [position, {entry, relation, partitioned, rows}] of reached.entries()) {
+			if (entry.action === 'restrict') continue;
+			const shape = await journal.table(target, entry.table, relation, {cascaded: true});
+			const scan = scanOf({relation, partitioned});
+			if (entry.action === 'cascade') {
+				await journal.capture(
+					target,
+					{table: shape.id, kind: 'before-delete'},
+					`SELECT ${columnList(
+						shape.columns.map((column) => column.name),
+						'r',
+					)} FROM ${scan} AS r WHERE ${rows('r')}`,
+				);
+				continue;
+			}
+			const before = `pg_temp.${quoteIdent(`pgconvoy_reach_${pending.order}_${position}`)}`;
+			await target.query(
+				`CREATE TEMP TABLE ${before} ON COMMIT DROP AS SELECT ${columnList(
+					shape.columns.map((column) => column.name),
+					'r',
+				)} FROM ${scan} AS r WHERE ${rows('r')}`,
+			);
+			await journal.capture(target, {table: shape.id, kind: 'before-update'}, `SELECT * FROM ${before}`);
+			if (shape.key.length > 0) {
+				const match = shape.key.map((name, index) => `t.${quoteIdent(name)} ${shape.keyEquality[index]} b.${quoteIdent(name)}`).join(' AND ');
+				changedAfter.push(() => journal.capture(target, {table: shape.id, kind: 'updated'}, `SELECT ${columnList(shape.key, 't')}, ${rowFingerprintSql(shape, 't')} FROM ${scan} AS t JOIN ${before} b ON ${match}`));
+			}
+		}
+	}
+	return {
+		entries: reach.filter((entry) => entry.action !== 'restrict'),
+		afterDelete: async () => {
+			for (const capture of changedAfter) await capture();
+		},
+	};
 }
 
-async function deleteRows(pending: PendingDelete, target: pg.ClientBase): Promise<number> {
-	if (pending.stage) return (await target.query(deleteMissingFromStageSql(pending.plan, pending.stage))).rowCount ?? 0;
+/** Deletes the rows missing from the source; with a journal, the same statement returns them into it (DELETE … RETURNING). */
+async function deleteRows(pending: PendingDelete, target: pg.ClientBase, journal: JournalRecorder | undefined): Promise<number> {
+	const shape = journal ? await journal.table(target, pending.plan.id, tableName(pending.plan, 'target')) : undefined;
+	const run = async (sql: string) => {
+		if (!journal) return (await target.query(sql)).rowCount ?? 0;
+		return journal.capture(target, {table: pending.plan.id, kind: 'before-delete'}, `${sql} RETURNING ${columnList(shape!.columns.map((column) => column.name))}`);
+	};
+	if (pending.stage) return run(deleteMissingFromStageSql(pending.plan, pending.stage));
 	let deleted = 0;
 	for (const keys of pending.diff.deleteKeys.chunks(keysPerStatement)) {
-		deleted += (await target.query(`DELETE FROM ${tableOnly(pending.plan, 'target')} WHERE ${keyFilter(pending.plan, 'target', keys)}`)).rowCount ?? 0;
+		deleted += await run(`DELETE FROM ${tableOnly(pending.plan, 'target')} WHERE ${keyFilter(pending.plan, 'target', keys)}`);
 	}
 	return deleted;
+}
+
+/**
+ * Before the upsert's UPDATE: the rows it will change, as they are, kept in a TEMP table (the
+ * fingerprints after the update are read through it) and copied into the journal. Returns the TEMP table.
+ */
+async function journalOldRows(journal: JournalRecorder, target: pg.ClientBase, table: TablePlan, shape: TableShape, stage: string, index: number, hashMethod: SyncPlan['hashMethod'], run: (sql: string) => Promise<unknown>): Promise<string | undefined> {
+	const changed = changedRowsCondition(table, hashMethod);
+	if (!changed) return undefined;
+	const before = `pg_temp.${quoteIdent(`pgconvoy_before_${index}`)}`;
+	await run(
+		`CREATE TEMP TABLE ${before} ON COMMIT DROP AS SELECT ${columnList(
+			shape.columns.map((column) => column.name),
+			't',
+		)} FROM ${tableOnly(table, 'target')} AS t JOIN ${stage} s ON ${changed}`,
+	);
+	await journal.capture(target, {table: table.id, kind: 'before-update'}, `SELECT * FROM ${before}`);
+	return before;
+}
+
+/** Whole-table path without key lists: the keys the INSERT is about to add, kept for the journal. */
+async function rememberNewKeys(target: pg.ClientBase, table: TablePlan, stage: string, index: number): Promise<string> {
+	const keys = `pg_temp.${quoteIdent(`pgconvoy_new_${index}`)}`;
+	await target.query(`CREATE TEMP TABLE ${keys} ON COMMIT DROP AS SELECT ${columnList(table.key, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')} t WHERE ${keyMatch(table, 't', 's')})`);
+	return keys;
 }
 
 /**

@@ -42,7 +42,15 @@ const maxDepth = 8;
  * change them. Counts each, read-only, in the caller's transaction.
  * Source: PostgreSQL docs, CREATE TABLE, "REFERENCES … ON DELETE referential_action".
  */
-export async function deleteReach(target: pg.ClientBase, from: {id: string; relation: string; partitioned: boolean}, deleted: RowCondition, selected: Set<string>, depth = 0): Promise<DeleteReach[]> {
+export async function deleteReach(
+	target: pg.ClientBase,
+	from: {id: string; relation: string; partitioned: boolean},
+	deleted: RowCondition,
+	selected: Set<string>,
+	depth = 0,
+	/** Told each reach with the referencing rows it selects (for the undo journal to read them first). */
+	onReach?: (entry: DeleteReach, relation: string, partitioned: boolean, rows: RowCondition) => void,
+): Promise<DeleteReach[]> {
 	if (depth >= maxDepth) return [];
 	const keys = await target.query<ReferencingKey>(
 		`SELECT con.conname AS name, n.nspname AS schema, c.relname AS table, c.relkind = 'p' AS partitioned, con.confdeltype::text AS on_delete,
@@ -70,8 +78,10 @@ export async function deleteReach(target: pg.ClientBase, from: {id: string; rela
 		// ON DELETE SET NULL into a NOT NULL column fails like a RESTRICT would.
 		const setsNotNull = key.on_delete === 'n' && key.not_null;
 		const action = setsNotNull ? 'restrict' : actions[key.on_delete];
-		reached.push({from: from.id, table: id, constraint: key.name, action, rows, ...(action === 'restrict' ? {refusal: setsNotNull ? 'not-null' : 'referenced'} : {})});
-		if (action === 'cascade') reached.push(...(await deleteReach(target, {id, relation, partitioned: key.partitioned}, referencing, selected, depth + 1)));
+		const entry: DeleteReach = {from: from.id, table: id, constraint: key.name, action, rows, ...(action === 'restrict' ? {refusal: setsNotNull ? 'not-null' : 'referenced'} : {})};
+		reached.push(entry);
+		onReach?.(entry, relation, key.partitioned, referencing);
+		if (action === 'cascade') reached.push(...(await deleteReach(target, {id, relation, partitioned: key.partitioned}, referencing, selected, depth + 1, onReach)));
 	}
 	return reached;
 }

@@ -1,0 +1,81 @@
+import type pg from 'pg';
+import {quoteIdent} from '../catalog/names.js';
+
+/** One table as the journal writes its rows back: what a pre-image holds and how rows are matched. */
+export interface TableShape {
+	/** `schema.name` as pgconvoy names tables (see tableId). */
+	id: string;
+	/** Quoted, schema-qualified: ready for SQL. */
+	relation: string;
+	/** relkind 'p': read and written without ONLY. */
+	partitioned: boolean;
+	/** Every column a row can be written back with (not generated), in attnum order, with format_type(). */
+	columns: Array<{name: string; type: string}>;
+	/** The primary key's columns, else the first unique index on NOT NULL columns; empty when neither exists. */
+	key: string[];
+	/** GENERATED ALWAYS AS IDENTITY columns: re-inserted with OVERRIDING SYSTEM VALUE, never updated. */
+	identityAlways: string[];
+	/** Each key column's equality operator, schema-qualified (citext's `=` lives in its extension's schema). */
+	keyEquality: string[];
+}
+
+/**
+ * Reads a table's shape from the catalog of the connected database (any schema, not only the ones
+ * a sync selected: ON DELETE CASCADE reaches wherever foreign keys lead).
+ * Throws when the relation does not exist. Source: pg_attribute, pg_index, pg_opclass (btree default).
+ */
+export async function readTableShape(client: pg.ClientBase, id: string, relation: string): Promise<TableShape> {
+	const result = await client.query<{partitioned: boolean; columns: Array<{name: string; type: string; identity: string; key_position: number | null; equality: string | null}>}>(
+		`WITH rel AS (SELECT $1::pg_catalog.regclass AS oid),
+		      key AS (
+		        SELECT i.indkey::int2[] AS columns FROM pg_catalog.pg_index i, rel
+		         WHERE i.indrelid = rel.oid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indisvalid
+		           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = rel.oid AND a.attnum = ANY(i.indkey::int2[]) AND NOT a.attnotnull)
+		         ORDER BY i.indisprimary DESC, pg_catalog.array_length(i.indkey::int2[], 1), i.indexrelid LIMIT 1)
+		 SELECT (SELECT c.relkind = 'p' FROM pg_catalog.pg_class c, rel WHERE c.oid = rel.oid) AS partitioned,
+		        coalesce((SELECT json_agg(json_build_object(
+		                   'name', a.attname, 'type', pg_catalog.format_type(a.atttypid, a.atttypmod), 'identity', a.attidentity,
+		                   'key_position', pg_catalog.array_position((SELECT columns FROM key), a.attnum),
+		                   'equality', (SELECT 'OPERATOR(' || pg_catalog.quote_ident(n.nspname) || '.' || o.oprname || ')'
+		                                  FROM pg_catalog.pg_opclass oc
+		                                  JOIN pg_catalog.pg_amop ao ON ao.amopfamily = oc.opcfamily AND ao.amopstrategy = 3 AND ao.amoplefttype = oc.opcintype AND ao.amoprighttype = oc.opcintype
+		                                  JOIN pg_catalog.pg_operator o ON o.oid = ao.amopopr JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+		                                 WHERE oc.opcmethod = (SELECT oid FROM pg_catalog.pg_am WHERE amname = 'btree') AND oc.opcdefault
+		                                   AND oc.opcintype = coalesce(NULLIF((SELECT t.typbasetype FROM pg_catalog.pg_type t WHERE t.oid = a.atttypid), 0), a.atttypid) LIMIT 1))
+		                   ORDER BY a.attnum)
+		                  FROM pg_catalog.pg_attribute a, rel
+		                 WHERE a.attrelid = rel.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''), '[]') AS columns`,
+		[relation],
+	);
+	const row = result.rows[0]!;
+	const keyColumns = row.columns.filter((column) => column.key_position !== null).sort((a, b) => a.key_position! - b.key_position!);
+	return {
+		id,
+		relation,
+		partitioned: row.partitioned,
+		columns: row.columns.map(({name, type}) => ({name, type})),
+		key: keyColumns.map((column) => column.name),
+		identityAlways: row.columns.filter((column) => column.identity === 'a').map((column) => column.name),
+		keyEquality: keyColumns.map((column) => column.equality ?? '='),
+	};
+}
+
+/** `ONLY rel` for a plain table (INHERITS children are other tables), `rel` for a partitioned one. */
+export const scanOf = (shape: Pick<TableShape, 'relation' | 'partitioned'>) => `${shape.partitioned ? '' : 'ONLY '}${shape.relation}`;
+
+/** `a.k1 OPERATOR(…=) b.k1 AND …`: the same key, by each key column's own equality. */
+export const keyMatchOf = (shape: Pick<TableShape, 'key' | 'keyEquality'>, left: string, right: string) => shape.key.map((name, index) => `${left}.${quoteIdent(name)} ${shape.keyEquality[index]} ${right}.${quoteIdent(name)}`).join(' AND ');
+
+/** The column list, quoted, optionally prefixed by an alias. */
+export const columnList = (names: readonly string[], alias?: string) => names.map((name) => `${alias ? `${alias}.` : ''}${quoteIdent(name)}`).join(', ');
+
+/**
+ * A row's fingerprint: the first 16 hex digits of md5 over its text form, read under the pinned
+ * comparison settings (see withComparisonSettings), so the same stored values give the same
+ * fingerprint at the sync and at the undo. Used to tell whether a row is still what the run wrote.
+ */
+export const rowFingerprintSql = (shape: Pick<TableShape, 'columns'>, alias: string) =>
+	`pg_catalog.left(pg_catalog.md5(ROW(${columnList(
+		shape.columns.map((column) => column.name),
+		alias,
+	)})::text), 16)`;
