@@ -87,6 +87,15 @@ async function main(argv: string[]): Promise<number> {
 				process.on('SIGINT', onSigint);
 				return await runHeadlessSync(options, io);
 			}
+			case 'history':
+			case 'undo': {
+				if (asksForHelp(rest)) return printHelp(io, [command]);
+				const {runHistory, runUndo} = await import('./commands/journal-commands.js');
+				if (command === 'history') return await runHistory(rest, io);
+				process.removeAllListeners('SIGINT');
+				process.on('SIGINT', onSigint);
+				return await runUndo(rest, io);
+			}
 			case 'profile': {
 				const {runProfileCommand} = await import('./commands/profile.js');
 				return await runProfileCommand(rest, {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: interactive, env: process.env});

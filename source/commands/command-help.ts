@@ -5,8 +5,9 @@ import {flagHelpRows} from './flag-table.js';
 import {renderHelp} from './help-text.js';
 import {profileCommands, profileHelpFor} from './profile-help.js';
 import {syncHelp} from './sync-flags.js';
+import {historyHelp, undoHelp} from './journal-commands.js';
 
-export const commands = ['sync', 'profile', 'demo', 'help', 'version'] as const;
+export const commands = ['sync', 'history', 'undo', 'profile', 'demo', 'help', 'version'] as const;
 
 export const topHelp = renderHelp({
 	usage: ['pgconvoy [command] [options]'],
@@ -17,6 +18,8 @@ export const topHelp = renderHelp({
 			rows: [
 				['(none)', 'the interactive wizard (needs a terminal)'],
 				['sync [options]', 'sync with options; headless when stdin is not a terminal, or with --yes, --json or --dry-run'],
+				['history', 'the syncs journaled on this machine, and whether each can be undone'],
+				['undo <run|last>', 'take one committed sync back, from its journal'],
 				['profile <command>', 'saved connections: add, list, show, remove, test'],
 				['demo [--keep]', 'two throw-away servers with sample data, and the wizard on them'],
 				['help [command]', 'help for a command (or: pgconvoy <command> --help)'],
@@ -71,6 +74,10 @@ export function helpFor(path: readonly string[]): string {
 			return topHelp;
 		case 'sync':
 			return syncHelp;
+		case 'history':
+			return historyHelp;
+		case 'undo':
+			return undoHelp;
 		case 'demo':
 			return demoHelp;
 		case 'version':
@@ -95,5 +102,5 @@ export function unknownCommand(typed: string, known: readonly string[], parent: 
 
 /** Every help screen, for the test that checks they all fit 80 columns. */
 export function allHelpPaths(): string[][] {
-	return [[], ['sync'], ['profile'], ...profileCommands.map((command) => ['profile', command]), ['demo'], ['version'], ['help']];
+	return [[], ['sync'], ['history'], ['undo'], ['profile'], ...profileCommands.map((command) => ['profile', command]), ['demo'], ['version'], ['help']];
 }

@@ -29,6 +29,10 @@ export interface SyncCommandOptions {
 	planOut?: string;
 	/** Apply exactly this reviewed plan, only if every digest still holds. */
 	plan?: string;
+	/** Keep no undo journal of this run. */
+	noJournal: boolean;
+	/** --keep-journals as typed: journals kept per target (checked where it is used). */
+	keepJournals?: string;
 }
 
 /** `pgconvoy sync`'s options, in help order. A new option is a row here and a line in parseSyncFlags. */
@@ -124,6 +128,8 @@ export const syncFlags: FlagSpec[] = [
 	},
 	{name: 'allow-empty-source', kind: 'boolean', help: 'mirror: allow emptying a table whose source side is empty'},
 	{name: 'allow-cascade', kind: 'boolean', help: 'mirror: let deletes cascade into tables not selected'},
+	{name: 'no-journal', kind: 'boolean', help: 'keep no undo journal of this run (pgconvoy undo cannot take it back)'},
+	{name: 'keep-journals', kind: 'value', placeholder: '<n>', help: 'undo journals kept per target (default 20, or PGCONVOY_JOURNAL_KEEP)', emptyHint: 'Give a number of runs, for example --keep-journals 50.'},
 ];
 
 export const syncHelp = renderHelp({
@@ -229,5 +235,7 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 		maxDeleteRatio: maxDelete !== undefined ? parseRatio(maxDelete) : 0.5,
 		allowEmptySource: flags.boolean('allow-empty-source'),
 		allowCascade: flags.boolean('allow-cascade'),
+		noJournal: flags.boolean('no-journal'),
+		keepJournals: flags.value('keep-journals'),
 	};
 }

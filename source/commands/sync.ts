@@ -17,6 +17,7 @@ import {createProgressLine} from '../headless/progress-line.js';
 import {commandLine} from '../core/profiles/command-line.js';
 import {errorReport, previewReport, resultReport} from '../present/json-report.js';
 import type {SyncCommandOptions} from './sync-flags.js';
+import {journalOptions, settleTarget} from '../core/journal/journal-settings.js';
 
 export interface CommandIo {
 	stdout: (text: string) => void;
@@ -114,6 +115,9 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		const {source, target} = await resolveSyncEndpoints(options, io);
 		if (reviewed) checkPlanEndpoints(reviewed, options.plan!, source, target);
 		if (!options.dryRun && !options.rehearse) checkProductionConfirmation(target, options.confirm);
+		// Journals a killed run left pending on this target are settled first (committed → undoable).
+		const journal = options.dryRun || options.rehearse || options.noJournal ? undefined : journalOptions(io.env, target, source, options.keepJournals);
+		if (journal) await settleTarget(io.env, target);
 		session = await SyncSession.open(source, target, {schemas: options.schemas, allSchemas: options.allSchemas});
 		const plan = session.plan({tables: options.tables, exclude: options.exclude}, syncOptionsFrom(options));
 		if (!options.json) {
@@ -149,10 +153,13 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 			if (event.type === 'apply-phase' && event.phase === 'committing') io.onCommitting?.();
 			onEvent?.(event);
 		};
-		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets, rehearse: options.rehearse, ...(reviewed ? {expected: planPreview(reviewed)} : {})});
+		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets, rehearse: options.rehearse, ...(journal ? {journal} : {}), ...(reviewed ? {expected: planPreview(reviewed)} : {})});
 		if (io.signal?.aborted) io.stderr('Ctrl-C came after COMMIT was sent: the target confirms the sync committed.\n');
 		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
-		else plain.stats(result);
+		else {
+			plain.stats(result);
+			if (result.journal) io.stdout(`Journaled as run ${result.journal.id}: ${commandLine(['undo', result.journal.id, ...(options.to !== undefined ? ['--to', options.to] : []), '--dry-run'])} shows how to take it back.\n`);
+		}
 		return 0;
 	} catch (error) {
 		// A server's refusal (while opening or introspecting) is the server's word, never "a bug".

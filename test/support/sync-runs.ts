@@ -5,6 +5,9 @@
  */
 import pg from 'pg';
 import {randomBytes} from 'node:crypto';
+import {mkdtempSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {expect, inject} from 'vitest';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
@@ -16,6 +19,12 @@ import {admin, type TestDatabase} from './databases.js';
 import type {ClusterInfo} from './global-setup.js';
 import {quoteIdent} from './oracle.js';
 
+/**
+ * The config directory every in-process command of this test file uses (profiles, undo journals):
+ * a fresh one per test process, never the user's own.
+ */
+export const testConfigDirectory = mkdtempSync(join(tmpdir(), 'pgconvoy-test-config-'));
+
 /** Runs `pgconvoy sync <args>` in-process and captures what a user would see. */
 export async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 	let stdout = '';
@@ -26,7 +35,7 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 			stdout: (text) => (stdout += text),
 			stderr: (text) => (stderr += text),
 			stdinIsTTY: false,
-			env,
+			env: {PGCONVOY_CONFIG_DIR: testConfigDirectory, ...env},
 			cwd: '/nonexistent-dir-without-dotenv',
 		});
 	} catch (error) {

@@ -10,6 +10,7 @@ import {quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {serverError} from '../server-errors.js';
 import {plural} from '../../present/numbers.js';
+import {conflictText} from '../../present/journal-report.js';
 import {deleteReach} from '../diff/delete-reach.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from '../apply/settle-commit.js';
 import type {JournalEntry, JournalRun, JournalTable, SectionKind} from './journal-format.js';
@@ -103,10 +104,11 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 		options.onPhase?.('checking');
 		const staged = await loadJournal(target, options.entry, tables);
 		const preview = await withComparisonSettings(target, () => findConflicts(target, run, ordered, staged));
+		// A dry run shows the conflicts with the counts; a real undo refuses on them.
 		const blocked = preview.tables.some((table) => table.conflicts > 0) && !options.force;
 		if (options.dryRun || blocked) {
 			await target.query('ROLLBACK');
-			if (blocked) throw conflictError(preview);
+			if (blocked && !options.dryRun) throw conflictError(preview);
 			return {...preview, committed: false, ms: Math.round(performance.now() - started)};
 		}
 
@@ -274,14 +276,7 @@ async function findConflicts(target: pg.ClientBase, run: JournalRun, tables: Und
 
 function conflictError(preview: UndoPreview): UserError {
 	const total = preview.tables.reduce((sum, table) => sum + table.conflicts, 0);
-	const words: Record<UndoConflict['reason'], string> = {
-		'inserted-changed': 'inserted by the run, changed since',
-		'inserted-missing': 'inserted by the run, deleted since',
-		'updated-changed': 'updated by the run, changed since',
-		'updated-missing': 'updated by the run, deleted since',
-		'deleted-recreated': 'deleted by the run, inserted again since',
-	};
-	const lines = preview.conflicts.map((conflict) => `  ${conflict.table} ${conflict.key}: ${words[conflict.reason]}`);
+	const lines = preview.conflicts.map((conflict) => `  ${conflictText(conflict)}`);
 	const more = total - preview.conflicts.length;
 	return new UserError(
 		'blocked',

@@ -1,0 +1,104 @@
+import type {JournalEntry} from '../core/journal/journal-format.js';
+import type {UndoConflict, UndoPreview, UndoResult} from '../core/journal/undo-run.js';
+import {formatCount, plural} from './numbers.js';
+
+/** Whether a run can be undone, and if not why: what `pgconvoy history` and the wizard's history show. */
+export type RunStatus = {kind: 'undoable'} | {kind: 'undone'; by: string} | {kind: 'pending'};
+
+export function runStatus(entry: JournalEntry, undone: Map<string, string>): RunStatus {
+	if (entry.state === 'pending') return {kind: 'pending'};
+	const by = undone.get(entry.run.id);
+	return by ? {kind: 'undone', by} : {kind: 'undoable'};
+}
+
+export function statusText(status: RunStatus): string {
+	if (status.kind === 'undoable') return 'can be undone';
+	if (status.kind === 'undone') return `undone by ${status.by}`;
+	return 'pending: outcome not settled yet';
+}
+
+/** Rows the run wrote, per kind, over all its tables. */
+export function runTotals(entry: JournalEntry): {inserted: number; updated: number; deleted: number} {
+	const sum = (key: 'inserted' | 'updated' | 'deleted') => entry.run.tables.reduce((total, table) => total + table[key], 0);
+	return {inserted: sum('inserted'), updated: sum('updated'), deleted: sum('deleted')};
+}
+
+/** `2026-11-30 16:15:02 UTC`. */
+export function runTime(entry: JournalEntry): string {
+	return `${entry.run.startedAt.slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** One line per run, newest first: id, time, mode, target, rows, status. */
+export function historyLines(entries: JournalEntry[], undone: Map<string, string>): string[] {
+	if (entries.length === 0) return [];
+	const rows = entries.map((entry) => {
+		const totals = runTotals(entry);
+		const what = entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode;
+		return [entry.run.id, runTime(entry), what, entry.run.target, `+${formatCount(totals.inserted)} ~${formatCount(totals.updated)} -${formatCount(totals.deleted)}`, statusText(runStatus(entry, undone))];
+	});
+	const header = ['run', 'when', 'what', 'target', 'rows (+ins ~upd -del)', 'undo'];
+	const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
+	return [header, ...rows].map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+}
+
+export function historyReport(entries: JournalEntry[], undone: Map<string, string>) {
+	return entries.map((entry) => ({
+		id: entry.run.id,
+		startedAt: entry.run.startedAt,
+		kind: entry.run.kind,
+		mode: entry.run.mode,
+		...(entry.run.undoes ? {undoes: entry.run.undoes} : {}),
+		source: entry.run.source,
+		target: entry.run.target,
+		state: entry.state,
+		undoable: runStatus(entry, undone).kind === 'undoable',
+		...(undone.get(entry.run.id) ? {undoneBy: undone.get(entry.run.id)} : {}),
+		totals: runTotals(entry),
+		tables: entry.run.tables.map(({id, inserted, updated, deleted, cascaded}) => ({table: id, inserted, updated, deleted, ...(cascaded ? {cascaded} : {})})),
+		bytes: entry.bytes,
+		rowsDigest: entry.run.rowsDigest,
+		file: entry.file,
+	}));
+}
+
+const conflictWords: Record<UndoConflict['reason'], string> = {
+	'inserted-changed': 'inserted by the run, changed since',
+	'inserted-missing': 'inserted by the run, deleted since',
+	'updated-changed': 'updated by the run, changed since',
+	'updated-missing': 'updated by the run, deleted since',
+	'deleted-recreated': 'deleted by the run, inserted again since',
+};
+
+export function conflictText(conflict: UndoConflict): string {
+	return `${conflict.table} ${conflict.key}: ${conflictWords[conflict.reason]}`;
+}
+
+/** The undo's preview, one line per table: `public.users  delete 3  restore 5  re-insert 0`. */
+export function undoTableLines(preview: UndoPreview): string[] {
+	const width = Math.max(0, ...preview.tables.map((table) => table.table.length));
+	return preview.tables.map((table) => `${table.table.padEnd(width)}  delete ${formatCount(table.delete)}  restore ${formatCount(table.restore)}  re-insert ${formatCount(table.reinsert)}${table.conflicts > 0 ? `  changed since: ${formatCount(table.conflicts)}` : ''}`);
+}
+
+export function undoTotals(preview: UndoPreview): {delete: number; restore: number; reinsert: number; conflicts: number} {
+	const sum = (key: 'delete' | 'restore' | 'reinsert' | 'conflicts') => preview.tables.reduce((total, table) => total + table[key], 0);
+	return {delete: sum('delete'), restore: sum('restore'), reinsert: sum('reinsert'), conflicts: sum('conflicts')};
+}
+
+export function undoSummary(result: UndoResult): string {
+	const totals = undoTotals(result);
+	return `Run ${result.run.id} undone: ${plural(totals.delete, 'row')} deleted, ${formatCount(totals.restore)} restored, ${formatCount(totals.reinsert)} re-inserted, in one transaction.`;
+}
+
+export function undoReport(result: UndoResult, dryRun: boolean) {
+	return {
+		run: result.run.id,
+		dryRun,
+		committed: result.committed,
+		target: result.run.target,
+		tables: result.tables,
+		totals: undoTotals(result),
+		conflicts: result.conflicts,
+		...(result.journal ? {journal: result.journal} : {}),
+		ms: result.ms,
+	};
+}
