@@ -15,8 +15,9 @@ export interface RunnerRequest {
 	mode: SyncMode;
 	dryRun: boolean;
 	/**
-	 * For a "without journal" variant of a scenario. The apply has no journal option yet, so this is
-	 * not passed on; once it exists: session.apply(plan, {onEvent, ...(request.journal === false ? {journal: false} : {})}).
+	 * For a "without journal" variant of a scenario; not passed on yet: the apply has no committed
+	 * journal option (one in progress takes `journal?: JournalOptions`, none when absent), so the
+	 * runner must first decide what a default run journals before `false` can mean anything.
 	 */
 	journal?: boolean;
 }
