@@ -8,6 +8,7 @@ import {configDirectory, journalOptions, settleTarget} from '../core/journal/jou
 import {journalDirectory, listJournals, undoneRuns} from '../core/journal/journal-store.js';
 import type {JournalEntry} from '../core/journal/journal-format.js';
 import {undoRun} from '../core/journal/undo-run.js';
+import {findRun} from '../core/journal/find-run.js';
 import {conflictText, historyLines, historyReport, runStatus, runTime, undoReport, undoSummary, undoTableLines} from '../present/journal-report.js';
 import {parseFlagTable, unexpectedArgument, type FlagSpec} from './flag-table.js';
 import {renderHelp} from './help-text.js';
@@ -92,24 +93,6 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 		else io.stderr(`✗ ${problem.message}\n${(problem.flagHint ?? problem.hint) ? `  → ${problem.flagHint ?? problem.hint}\n` : ''}`);
 		return problem.exitCode;
 	}
-}
-
-/** Finds `<run-id|last>` among this target's journals; `last` is the newest run that can still be undone. */
-export function findRun(entries: JournalEntry[], wanted: string, identity: string): JournalEntry {
-	const undone = undoneRuns(entries);
-	const own = entries.filter((entry) => entry.run.targetIdentity === identity);
-	if (wanted === 'last') {
-		const last = own.find((entry) => runStatus(entry, undone).kind === 'undoable');
-		if (!last) throw new UserError('usage', 'No run of this target can be undone: none is journaled on this machine, or all are undone.', 'pgconvoy history --to <target> lists them.');
-		return last;
-	}
-	const entry = entries.find((candidate) => candidate.run.id === wanted);
-	if (!entry) throw new UserError('usage', `No journaled run ${wanted} on this machine.`, 'pgconvoy history lists the runs kept here (the last 20 per target).');
-	if (entry.run.targetIdentity !== identity)
-		throw new UserError('config', `Run ${wanted} wrote to ${entry.run.target}, not to this target: its journal cannot be undone here.`, `Give the database it wrote to${entry.run.targetProfile ? ` (--to ${entry.run.targetProfile})` : ''}.`);
-	const status = runStatus(entry, undone);
-	if (status.kind === 'undone') throw new UserError('usage', `Run ${wanted} is already undone (by ${status.by}).`, `To put its changes back, undo the undo: pgconvoy undo ${status.by}.`);
-	return entry;
 }
 
 /** `pgconvoy undo <run-id|last>`. */
