@@ -8,6 +8,10 @@ import type {SchemaSelection} from '../core/catalog/introspect.js';
 import {openProfileStore, profileToEndpoint, type ProfileStore} from '../core/profiles/store.js';
 import {resolveEndpointArgument} from '../core/profiles/resolve-endpoint.js';
 import {SyncSession, inspectEndpoint} from '../core/sync-session.js';
+import {configDirectory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
+import {journalDirectory, listJournals, undoneRuns} from '../core/journal/journal-store.js';
+import {findRun} from '../core/journal/find-run.js';
+import {undoRun} from '../core/journal/undo-run.js';
 import {toUserError} from './errors.js';
 import type {EndpointCandidate, WizardServices, WizardSession} from './services.js';
 
@@ -23,6 +27,13 @@ function timestamp(date: Date): string {
 		.replace(/\.\d+Z$/, '')
 		.replace(/[-:]/g, '')
 		.replace('T', '-');
+}
+
+/** Undoes (or previews undoing) one run of this target, found as `pgconvoy undo` finds it. */
+async function undoTarget(env: NodeJS.ProcessEnv, target: Endpoint, id: string, options: {dryRun: boolean; signal?: AbortSignal}) {
+	const {identity} = await settleTarget(env, target, true);
+	const entry = findRun(listJournals(journalDirectory(configDirectory(env))), id, identity!);
+	return undoRun({entry, target, dryRun: options.dryRun, force: false, ...(options.dryRun ? {} : {journal: journalOptions(env, target)}), ...(options.signal ? {signal: options.signal} : {})});
 }
 
 /** The real engine behind the wizard, plus `dispose()` so the command can wait for every connection to close. */
@@ -58,12 +69,32 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 		parseEndpoint: (value, origin) => resolveEndpointArgument(value, origin, {getProfile: (name) => profiles().getProfile(name), profileNames: () => profiles().profileNames()}),
 		// A typed password is already on the endpoint; the prompt just hands it over.
 		resolvePassword: (endpoint: Endpoint) => resolvePassword(endpoint, {env: config.env, ...(endpoint.password ? {promptPassword: async () => endpoint.password!} : {})}),
-		inspect: (endpoint, role) => inspectEndpoint(endpoint, role, config.schemas),
+		async inspect(endpoint, role) {
+			const summary = await inspectEndpoint(endpoint, role, config.schemas);
+			// A journal a killed run left pending on this target becomes undoable (or is discarded) now.
+			if (role === 'target') await settleTarget(config.env, endpoint);
+			return summary;
+		},
 		async openSession(source, target) {
 			const session = await SyncSession.open(source, target, config.schemas);
 			sessions.add(session);
-			return session;
+			// Every committed write keeps an undo journal, as the headless sync does; a rehearsal keeps nothing.
+			const journaled: WizardSession = {
+				tableChoices: (keys) => session.tableChoices(keys),
+				plan: (selection, options) => session.plan(selection, options),
+				preview: (plan, listeners) => session.preview(plan, listeners),
+				apply: (plan, listeners) => session.apply(plan, listeners.rehearse ? listeners : {...listeners, journal: journalOptions(config.env, target, source)}),
+				close: () => session.close(),
+			};
+			return journaled;
 		},
+		async history(target) {
+			const {identity, settled} = await settleTarget(config.env, target, true);
+			const all = listJournals(journalDirectory(configDirectory(config.env)));
+			return {entries: all.filter((entry) => entry.run.targetIdentity === identity), undone: undoneRuns(all), ...(settled ? {settled} : {})};
+		},
+		previewUndo: (target, id) => undoTarget(config.env, target, id, {dryRun: true}),
+		undo: (target, id, signal) => undoTarget(config.env, target, id, {dryRun: false, signal}),
 		async saveReport(document) {
 			const file = resolve(config.cwd, `pgconvoy-report-${timestamp(new Date())}.json`);
 			await writeFile(file, JSON.stringify(document, null, 2) + '\n', {flag: 'wx'});

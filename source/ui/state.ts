@@ -5,7 +5,8 @@ import {UserError} from '../core/errors.js';
 import type {DatabaseSummary, TableChoice} from '../core/sync-session.js';
 import type {PreviewResult, SyncResult, TableResult} from '../core/events.js';
 import {isBlocked, type Finding, type SyncMode, type SyncOptions, type SyncPlan} from '../core/plan/types.js';
-import type {WizardSession} from './services.js';
+import type {UndoPreview, UndoResult} from '../core/journal/undo-run.js';
+import type {TargetHistory, WizardSession} from './services.js';
 import {changesNothing} from '../present/totals.js';
 
 export type Role = 'source' | 'target';
@@ -22,9 +23,25 @@ export type EndpointPhase =
 	| {kind: 'password'; endpoint: Endpoint}
 	/** `advance`: prefilled by a flag, so move on by itself once connected. */
 	| {kind: 'connecting'; endpoint: Endpoint; advance: boolean}
-	| {kind: 'connected'; connected: Connected}
+	/** `history`: the target's journaled runs, shown on request. */
+	| {kind: 'connected'; connected: Connected; history?: HistoryView}
 	/** `sameAsSource`: the target picked is the source database; retrying cannot help, choosing another can. */
 	| {kind: 'failed'; error: UserError; endpoint?: Endpoint; sameAsSource?: true};
+
+export type HistoryView = {kind: 'loading'} | {kind: 'ready'; history: TargetHistory} | {kind: 'failed'; error: UserError};
+
+/**
+ * Taking back the sync just committed, from the summary: its own preview (nothing written), the
+ * confirmation (a production target's name typed), the one undo transaction, its outcome.
+ * Rows changed on the target since the sync block it: the wizard has no force.
+ */
+export type UndoPhase =
+	| {kind: 'previewing'}
+	| {kind: 'previewed'; preview: UndoPreview; typed: string; mismatch: boolean}
+	/** `abort`: Ctrl-C asked to cancel; the undo rolls back. */
+	| {kind: 'undoing'; abort: boolean}
+	| {kind: 'undone'; result: UndoResult}
+	| {kind: 'failed'; error: UserError};
 
 export type Outcome =
 	| {kind: 'committed'; result: SyncResult}
@@ -52,7 +69,7 @@ export type Step =
 	| {name: 'preview'; run: number; notice?: string; error?: UserError; rehearsal?: Rehearsal; cascade?: 'declined'}
 	| {name: 'confirm'; typed: string; mismatch: boolean}
 	| {name: 'apply'; abort: 'no' | 'asking' | 'requested'}
-	| {name: 'summary'; outcome: Outcome; report?: {path: string} | {error: UserError}};
+	| {name: 'summary'; outcome: Outcome; report?: {path: string} | {error: UserError}; undo?: UndoPhase};
 
 export type Rehearsal = {kind: 'running'} | {kind: 'failed'; error: UserError};
 
@@ -124,6 +141,17 @@ export type Action =
 	| {type: 'apply-failed'; error: UserError; written: TableResult[]}
 	| {type: 'report-saved'; path: string}
 	| {type: 'report-failed'; error: UserError}
+	/** On the connected target: show (or hide) its journaled runs. */
+	| {type: 'toggle-history'}
+	| {type: 'history-loaded'; history: TargetHistory}
+	| {type: 'history-failed'; error: UserError}
+	/** On the summary of a journaled commit: preview taking it back. */
+	| {type: 'undo-start'}
+	| {type: 'undo-previewed'; preview: UndoPreview}
+	| {type: 'undo-typed'; typed: string}
+	| {type: 'undo-confirm'}
+	| {type: 'undo-finished'; result: UndoResult}
+	| {type: 'undo-failed'; error: UserError}
 	| {type: 'quit'};
 
 export interface InitialValues {
@@ -290,6 +318,7 @@ function back(state: WizardState): WizardState {
 		case 'source':
 			return step.phase.kind === 'choose' ? state : {...state, step: {name: 'source', phase: {kind: 'choose'}}};
 		case 'target':
+			if (step.phase.kind === 'connected' && step.phase.history) return {...state, step: {name: 'target', phase: {kind: 'connected', connected: step.phase.connected}}};
 			if (step.phase.kind !== 'choose') return {...state, step: {name: 'target', phase: {kind: 'choose'}}};
 			return {...state, step: {name: 'source', phase: context.source ? {kind: 'connected', connected: context.source} : {kind: 'choose'}}};
 		case 'tables':
@@ -313,11 +342,31 @@ function back(state: WizardState): WizardState {
 		case 'apply':
 			return step.abort === 'asking' ? {...state, step: {...step, abort: 'no'}} : state;
 		case 'summary':
+			// Esc leaves the undo's preview or its failure (never a running undo) for the sync's summary.
+			// After the undo there is no way back to the sync's summary: its changes are gone.
+			if (step.undo) return step.undo.kind === 'undoing' || step.undo.kind === 'undone' ? state : {...state, step: withoutUndo(step)};
 			// After a rollback, back to the preview with fresh counts; after a commit there is no way back.
 			return step.outcome.kind === 'rolled-back' ? {...state, step: previewStep(), context: {...context, preview: undefined}} : state;
 		default:
 			return assertNever(step);
 	}
+}
+
+function withoutUndo(step: Extract<Step, {name: 'summary'}>): Step {
+	const {undo: _left, ...summary} = step;
+	return summary;
+}
+
+/** The run id of a committed, journaled sync on this summary: what `u` undoes. */
+export function undoableRun(step: Step): string | undefined {
+	if (step.name !== 'summary' || step.outcome.kind !== 'committed') return undefined;
+	const {result} = step.outcome;
+	return result.committed && !result.rehearsed ? result.journal?.id : undefined;
+}
+
+/** The production guard of every write: a production target needs its database name typed. */
+export function confirmsTarget(target: Endpoint, typed: string): boolean {
+	return !target.production || typed.trim() === target.database;
 }
 
 /** The preview has counts with something to write and nothing blocking: it can be confirmed or rehearsed. */
@@ -514,11 +563,12 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			return step.name === 'confirm' ? {...state, step: {...step, typed: action.typed, mismatch: false}} : state;
 		case 'confirm': {
 			if (step.name !== 'confirm' || !context.target) return state;
-			const target = context.target.endpoint;
-			if (target.production && step.typed.trim() !== target.database) return {...state, step: {...step, mismatch: true}};
+			if (!confirmsTarget(context.target.endpoint, step.typed)) return {...state, step: {...step, mismatch: true}};
 			return {...state, step: {name: 'apply', abort: 'no'}};
 		}
 		case 'interrupt':
+			// A running undo is cancelled (it rolls back) before anything exits.
+			if (step.name === 'summary' && step.undo?.kind === 'undoing') return {...state, step: {...step, undo: {kind: 'undoing', abort: true}}};
 			if (step.name !== 'apply') return {...state, exit: exitCodes.interrupted};
 			// A second Ctrl-C while asking means yes.
 			return {...state, step: {...step, abort: step.abort === 'no' ? 'asking' : 'requested'}};
@@ -542,8 +592,37 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			return step.name === 'summary' ? {...state, step: {...step, report: {path: action.path}}} : state;
 		case 'report-failed':
 			return step.name === 'summary' ? {...state, step: {...step, report: {error: action.error}}} : state;
+		case 'toggle-history': {
+			if (step.name !== 'target' || step.phase.kind !== 'connected') return state;
+			const {connected, history} = step.phase;
+			return {...state, step: {name: 'target', phase: history ? {kind: 'connected', connected} : {kind: 'connected', connected, history: {kind: 'loading'}}}};
+		}
+		case 'history-loaded':
+		case 'history-failed': {
+			if (step.name !== 'target' || step.phase.kind !== 'connected' || step.phase.history?.kind !== 'loading') return state;
+			const history: HistoryView = action.type === 'history-loaded' ? {kind: 'ready', history: action.history} : {kind: 'failed', error: action.error};
+			return {...state, step: {name: 'target', phase: {...step.phase, history}}};
+		}
+		case 'undo-start':
+			return step.name === 'summary' && !step.undo && undoableRun(step) ? {...state, step: {...step, undo: {kind: 'previewing'}}} : state;
+		case 'undo-previewed':
+			return step.name === 'summary' && step.undo?.kind === 'previewing' ? {...state, step: {...step, undo: {kind: 'previewed', preview: action.preview, typed: '', mismatch: false}}} : state;
+		case 'undo-typed':
+			return step.name === 'summary' && step.undo?.kind === 'previewed' ? {...state, step: {...step, undo: {...step.undo, typed: action.typed, mismatch: false}}} : state;
+		case 'undo-confirm': {
+			if (step.name !== 'summary' || step.undo?.kind !== 'previewed' || !context.target) return state;
+			// Rows changed since the sync block the undo: nothing to confirm.
+			if (step.undo.preview.conflicts.length > 0 || step.undo.preview.tables.some((table) => table.conflicts > 0)) return state;
+			if (!confirmsTarget(context.target.endpoint, step.undo.typed)) return {...state, step: {...step, undo: {...step.undo, mismatch: true}}};
+			return {...state, step: {...step, undo: {kind: 'undoing', abort: false}}};
+		}
+		case 'undo-finished':
+			return step.name === 'summary' && step.undo?.kind === 'undoing' ? {...state, step: {...step, undo: {kind: 'undone', result: action.result}}} : state;
+		case 'undo-failed':
+			return step.name === 'summary' && (step.undo?.kind === 'undoing' || step.undo?.kind === 'previewing') ? {...state, step: {...step, undo: {kind: 'failed', error: action.error}}} : state;
 		case 'quit':
 			if (step.name === 'apply') return state;
+			if (step.name === 'summary' && step.undo?.kind === 'undoing') return state;
 			if (step.name === 'summary') return {...state, exit: step.outcome.kind === 'committed' ? exitCodes.done : step.outcome.error.exitCode};
 			return {...state, exit: exitCodes.done};
 		default:
@@ -566,10 +645,11 @@ export function acceptsText(state: WizardState): boolean {
 			return step.filtering;
 		case 'confirm':
 			return context.target?.endpoint.production === true;
+		case 'summary':
+			return step.undo?.kind === 'previewed' && context.target?.endpoint.production === true;
 		case 'mode':
 		case 'preview':
 		case 'apply':
-		case 'summary':
 			return false;
 		default:
 			return assertNever(step);

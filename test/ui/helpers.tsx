@@ -213,6 +213,13 @@ export function fakeServices(overrides: Partial<WizardServices> & {candidates?: 
 			services.saved.push(document);
 			return 'pgconvoy-report-test.json';
 		},
+		history: async () => ({entries: [], undone: new Map()}),
+		previewUndo: async () => {
+			throw new UserError('config', 'no journal in this test.');
+		},
+		undo: async () => {
+			throw new UserError('config', 'no journal in this test.');
+		},
 		...overrides,
 	};
 	return services;

@@ -9,8 +9,7 @@ import {cascadeLine, changeSentence, resultSentence} from '../format.js';
 import {MarkedLine} from '../components/marked-line.js';
 import {KeyHints} from '../components/key-hints.js';
 import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
-import {ProductionBadge} from '../components/production-badge.js';
-import {TextField} from '../components/text-field.js';
+import {DatabaseNameField, databaseNameQuestion} from '../components/database-name-field.js';
 import {useKeys} from '../hooks/use-keys.js';
 
 interface ConfirmStepProps {
@@ -40,7 +39,7 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 	const modeLine = `Mode ${preview.mode} · one transaction: everything or nothing · lock timeout ${formatDuration(context.options.lockTimeoutMs)}`;
 	const width = columns - 1;
 	// Everything but the rehearsed counts: header, sentences, the question or the name field, hints (two lines at most).
-	const question = target.production ? linesOf(`PRODUCTION  The target is tagged production. Type its database name (${target.database}) to write:`, width) + 1 + (step.mismatch ? 1 : 0) : 1;
+	const question = target.production ? linesOf(databaseNameQuestion(target, 'write'), width) + 1 + (step.mismatch ? 1 : 0) : 1;
 	const chrome = 3 + linesOf(sentence + '.', width) + linesOf(modeLine, width) + (warnings > 0 ? 1 : 0) + 1 + question + 5;
 	useKeys(
 		(input, key) => {
@@ -65,20 +64,7 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 			{rehearsed ? <RehearsedCounts result={rehearsed} width={width} room={rows - chrome} /> : null}
 			<Box marginTop={1} flexDirection="column">
 				{target.production ? (
-					<>
-						<Text wrap="wrap">
-							<ProductionBadge /> The target is tagged production. Type its database name (<Text bold>{target.database}</Text>) to write:
-						</Text>
-						<Box>
-							<Text color="cyan">› </Text>
-							<TextField value={step.typed} onChange={(typed) => dispatch({type: 'confirm-typed', typed})} onSubmit={() => dispatch({type: 'confirm'})} />
-						</Box>
-						{step.mismatch ? (
-							<MarkedLine mark="✗" color="red">
-								That is not {target.database}; nothing was written.
-							</MarkedLine>
-						) : null}
-					</>
+					<DatabaseNameField target={target} action="write" typed={step.typed} mismatch={step.mismatch} onChange={(typed) => dispatch({type: 'confirm-typed', typed})} onSubmit={() => dispatch({type: 'confirm'})} />
 				) : (
 					<Text>
 						Write {rehearsed ? 'the rehearsed changes' : 'these changes'} now? <Text bold>(y/N)</Text>

@@ -4,11 +4,13 @@ import {Box, Text} from 'ink';
 import {describeEndpoint, sameDatabase, type Endpoint} from '../../core/connection/endpoint.js';
 import {redactUrl} from '../../core/connection/url.js';
 import {formatBytes, plural} from '../../present/numbers.js';
-import type {Action, Connected, EndpointPhase, Role, WizardContext} from '../state.js';
+import type {Action, EndpointPhase, HistoryView, Role, WizardContext} from '../state.js';
 import type {EndpointCandidate, WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 import {maskUrlPassword} from '../format.js';
 import {useConnect} from '../hooks/use-connect.js';
+import {useHistory} from '../hooks/use-history.js';
+import {historyLines} from '../../present/journal-report.js';
 import {MarkedLine} from '../components/marked-line.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
@@ -42,7 +44,7 @@ export function EndpointStep(props: StepProps) {
 		case 'connecting':
 			return <Connecting endpoint={phase.endpoint} role={props.role} services={props.services} dispatch={props.dispatch} />;
 		case 'connected':
-			return <ConnectedSummary connected={phase.connected} role={props.role} dispatch={props.dispatch} />;
+			return <ConnectedSummary phase={phase} role={props.role} services={props.services} dispatch={props.dispatch} rows={props.rows} />;
 		case 'failed':
 			return <ConnectFailed phase={phase} dispatch={props.dispatch} />;
 	}
@@ -190,10 +192,13 @@ function Connecting({endpoint, role, services, dispatch}: {endpoint: Endpoint; r
 	);
 }
 
-function ConnectedSummary({connected, role, dispatch}: {connected: Connected; role: Role; dispatch: Dispatch<Action>}) {
+function ConnectedSummary({phase, role, services, dispatch, rows}: {phase: Extract<EndpointPhase, {kind: 'connected'}>; role: Role; services: WizardServices; dispatch: Dispatch<Action>; rows: number}) {
+	const {connected, history} = phase;
 	const {endpoint, summary} = connected;
-	useKeys((_input, key) => {
+	useHistory(endpoint, history?.kind === 'loading', services, dispatch);
+	useKeys((input, key) => {
 		if (key.return) dispatch({type: 'next'});
+		else if (input === 'h' && role === 'target') dispatch({type: 'toggle-history'});
 	});
 	return (
 		<Box flexDirection="column">
@@ -213,13 +218,50 @@ function ConnectedSummary({connected, role, dispatch}: {connected: Connected; ro
 					from {endpoint.origin}
 				</Text>
 			</Box>
-			<KeyHints
-				hints={[
-					['enter', 'continue'],
-					['esc', 'choose another'],
-					['q', 'quit'],
-				]}
-			/>
+			{history ? <HistoryPanel history={history} rows={rows - 9} /> : null}
+			<KeyHints hints={[['enter', 'continue'], ...(role === 'target' ? ([['h', history ? 'hide history' : 'history of past syncs']] as KeyHint[]) : []), ['esc', history ? 'hide history' : 'choose another'], ['q', 'quit']]} />
+		</Box>
+	);
+}
+
+/** The target's journaled runs, newest first, in `rows` lines: what `pgconvoy history --to` lists. */
+function HistoryPanel({history, rows}: {history: HistoryView; rows: number}) {
+	if (history.kind === 'loading') {
+		return (
+			<Box marginTop={1}>
+				<Text>
+					<Spinner /> Reading the journals of this target…
+				</Text>
+			</Box>
+		);
+	}
+	if (history.kind === 'failed') {
+		return (
+			<Box marginTop={1}>
+				<ErrorMessage error={history.error} />
+			</Box>
+		);
+	}
+	const {entries, undone, settled} = history.history;
+	const notices = [...(settled?.committed ?? []).map((id) => `Run ${id} was left pending; the target says it committed: it can be undone.`), ...(settled?.discarded ?? []).map((id) => `Run ${id} was left pending; the target says it rolled back: its journal is removed.`)];
+	const lines = historyLines(entries, undone);
+	// The column header, then as many runs as fit; the rest are counted.
+	const room = Math.max(2, rows - notices.length);
+	const shown = lines.length <= room ? lines : lines.slice(0, room - 1);
+	return (
+		<Box flexDirection="column" marginTop={1}>
+			{notices.map((notice) => (
+				<Text key={notice} color="yellow" wrap="wrap">
+					{notice}
+				</Text>
+			))}
+			{entries.length === 0 ? <Text color="gray">No journaled syncs of this target on this machine yet: every sync that writes keeps one.</Text> : null}
+			{shown.map((line, index) => (
+				<Text key={line} bold={index === 0} wrap="truncate-end">
+					{line}
+				</Text>
+			))}
+			{shown.length < lines.length ? <Text color="gray">… {plural(lines.length - shown.length, 'older run')} (pgconvoy history --to … lists them all)</Text> : null}
 		</Box>
 	);
 }

@@ -5,7 +5,7 @@ import type {SyncResult, TableResult} from '../../core/events.js';
 import {formatCount, formatDuration, plural} from '../../present/numbers.js';
 import {sumResults} from '../../present/totals.js';
 import {errorReport, resultReport} from '../../present/json-report.js';
-import type {Action, Step, WizardContext} from '../state.js';
+import {undoableRun, type Action, type Step, type WizardContext} from '../state.js';
 import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 import {cascadeLine} from '../format.js';
@@ -14,6 +14,8 @@ import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
 import {NumberTable, layoutColumns, type NumberRow} from '../components/number-table.js';
 import {useKeys} from '../hooks/use-keys.js';
+import {useUndo} from '../hooks/use-undo.js';
+import {UndoPanel} from './undo-panel.js';
 
 interface SummaryStepProps {
 	step: Extract<Step, {name: 'summary'}>;
@@ -46,8 +48,20 @@ function totalRow(result: SyncResult): NumberRow {
 	return {key: 'total', name: `total (${plural(tables.length, 'table')})`, cells: [...[totals.inserted, totals.updated, totals.skipped, totals.deleted].map(formatCount), formatDuration(ms)]};
 }
 
-/** What happened: committed with per-table counts, or rolled back and why. `s` saves the JSON report. */
-export function SummaryStep({step, context, services, dispatch, columns, rows, exiting}: SummaryStepProps) {
+/**
+ * What happened: committed with per-table counts, or rolled back and why. `s` saves the JSON report;
+ * `u` takes a journaled commit back (see UndoPanel).
+ */
+export function SummaryStep(props: SummaryStepProps) {
+	const {step, context, services, dispatch, rows, exiting} = props;
+	const run = undoableRun(step);
+	const target = context.target!.endpoint;
+	useUndo(step.undo, target, run, services, dispatch);
+	if (step.undo && run) return <UndoPanel phase={step.undo} run={run} target={target} dispatch={dispatch} rows={rows} exiting={exiting} />;
+	return <SyncSummary {...props} run={run} />;
+}
+
+function SyncSummary({step, context, services, dispatch, columns, rows, exiting, run}: SummaryStepProps & {run?: string}) {
 	const {outcome} = step;
 	// One report per press, even if the key repeats before the first write is done.
 	const saving = useRef(false);
@@ -75,7 +89,7 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 		cascadeLines += lines;
 	}
 	const hiddenCascades = cascaded.length - shownCascades.length;
-	const room = rows - chromeLines - errorLines - cascadeLines - (hiddenCascades > 0 ? 1 : 0) - (layout.stacked ? 2 : 0);
+	const room = rows - chromeLines - (run ? 1 : 0) - errorLines - cascadeLines - (hiddenCascades > 0 ? 1 : 0) - (layout.stacked ? 2 : 0);
 	// The ↑/↓ "more" lines take two of the lines when the list has to scroll.
 	const visible = Math.max(2, Math.floor((tables.length * linesPerRow > room ? room - 2 : room) / linesPerRow));
 	const start = Math.min(offset, Math.max(0, tables.length - visible));
@@ -91,6 +105,7 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 			else if (key.pageUp) setOffset(Math.max(0, start - visible));
 			else if (key.pageDown) setOffset(Math.min(Math.max(0, tables.length - visible), start + visible));
 			else if (input === 'r' && canRetry) dispatch({type: 'retry'});
+			else if (input === 'u' && run) dispatch({type: 'undo-start'});
 			else if (input === 's' && !step.report && !saving.current) {
 				saving.current = true;
 				const document = outcome.kind === 'committed' ? resultReport(outcome.result, source, target, context.preview?.result) : {...errorReport(outcome.error, context.mode, false), [unknown ? 'tablesBeforeCommit' : 'tablesRolledBack']: outcome.written};
@@ -110,15 +125,23 @@ export function SummaryStep({step, context, services, dispatch, columns, rows, e
 				] as KeyHint[])
 			: []),
 		...(tables.length > visible ? ([['↑↓', 'scroll']] as KeyHint[]) : []),
+		...(run ? ([['u', 'undo this sync']] as KeyHint[]) : []),
 		...(step.report ? [] : ([['s', 'save JSON report']] as KeyHint[])),
 		['q/enter', 'quit'],
 	];
 	return (
 		<Box flexDirection="column">
 			{committed ? (
-				<MarkedLine mark="✓" color="green" bold>
-					Committed in {formatDuration(result.ms)}: {target.database} on {target.host} now has these changes.
-				</MarkedLine>
+				<Box flexDirection="column">
+					<MarkedLine mark="✓" color="green" bold>
+						Committed in {formatDuration(result.ms)}: {target.database} on {target.host} now has these changes.
+					</MarkedLine>
+					{run ? (
+						<Text color="gray" wrap="truncate-end">
+							{'  '}Journaled as run {run}: u takes it back.
+						</Text>
+					) : null}
+				</Box>
 			) : outcome.kind === 'committed' ? (
 				<MarkedLine mark="↺" color="yellow" bold>
 					{result.rehearsed ? 'Rehearsed' : 'Not committed'}: these changes were rolled back; nothing was written to {target.database} on {target.host}.
