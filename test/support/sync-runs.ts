@@ -168,3 +168,21 @@ export async function grantApplicationRole(db: TestDatabase, role: string, optio
 	}
 	await db.client.query(statements.join(';\n'));
 }
+
+/** Runs `pgconvoy history|undo <args>` in-process, with the same config directory as `cli`. */
+export async function journalCli(command: 'history' | 'undo', args: string[], env: NodeJS.ProcessEnv = {}) {
+	const {runHistory, runUndo} = await import('../../source/commands/journal-commands.js');
+	let stdout = '';
+	let stderr = '';
+	const io = {stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text), stdinIsTTY: false, env: {PGCONVOY_CONFIG_DIR: testConfigDirectory, ...env}, cwd: '/nonexistent-dir-without-dotenv'};
+	let code: number;
+	try {
+		code = await (command === 'history' ? runHistory(args, io) : runUndo(args, io));
+	} catch (error) {
+		const failure = error as {exitCode?: number; message?: string};
+		if (failure.exitCode === undefined) throw error;
+		code = failure.exitCode;
+		stderr += `✗ ${failure.message}\n`;
+	}
+	return {code, stdout, stderr, output: stdout + stderr};
+}

@@ -314,14 +314,15 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			return done;
 		};
 		// The diff counted exactly, in the same snapshot and under the lock: skip the statements with nothing to do.
-		const newKeys = journal && counts.insert > 0 && !diff.keysListed ? await rememberNewKeys(target, table, stage, index) : undefined;
+		const update = counts.update > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
+		// Rows it is about to insert, when the update would see them too (a BEFORE trigger may have changed them).
+		const newKeys = counts.insert > 0 && (update || (journal && !diff.keysListed)) ? await rememberNewKeys(target, table, stage, index) : undefined;
+		const before = journal && update ? await journalOldRows(journal, target, table, shape!, stage, index, plan.hashMethod, (sql) => (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql))) : undefined;
 		if (counts.insert > 0) result.inserted = (await run(insertMissingSql(table, stage))).rowCount ?? 0;
 		progress(result.inserted);
-		const update = counts.update > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
-		const before = journal && update ? await journalOldRows(journal, target, table, shape!, stage, index, plan.hashMethod, (sql) => (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql))) : undefined;
-		if (update) result.updated = (await run(update)).rowCount ?? 0;
+		if (update) result.updated = (await run(exceptNewRows(update, table, newKeys)!)).rowCount ?? 0;
 		progress(rowsToWrite);
-		if (newKeys) await written('inserted', `${tableOnly(table, 'target')} AS t JOIN ${newKeys} n ON ${keyMatch(table, 't', 'n')}`);
+		if (journal && newKeys && !diff.keysListed) await written('inserted', `${tableOnly(table, 'target')} AS t JOIN ${newKeys} n ON ${keyMatch(table, 't', 'n')}`);
 		if (before) await written('updated', `${tableOnly(table, 'target')} AS t JOIN ${before} b ON ${keyMatch(table, 't', 'b')}`);
 	} else {
 		// Rows the target lacks go straight into the table, unless a row may reference another new row of
@@ -349,7 +350,8 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			const stagedRows = staged.reduce((sum, list) => sum + list.length, 0);
 			const probe = stagedRows <= indexJoinRatio * counts.targetRows && keyIndexed(table);
 			const insert = !direct && diff.insertKeys.length > 0 ? insertMissingSql(table, stage) : undefined;
-			const update = diff.updateKeys.length > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
+			const newKeys = insert && diff.updateKeys.length > 0 ? await rememberNewKeys(target, table, stage, index) : undefined;
+			const update = diff.updateKeys.length > 0 ? exceptNewRows(updateChangedSql(table, stage, plan.hashMethod), table, newKeys) : undefined;
 			const statements = [insert, update].filter(Boolean).length;
 			let statementsDone = 0;
 			const run = async (sql: string) => {
@@ -358,8 +360,8 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: ++statementsDone, total: statements});
 				return done;
 			};
-			if (insert) result.inserted = (await run(insert)).rowCount ?? 0;
 			const before = journal && update ? await journalOldRows(journal, target, table, shape!, stage, index, plan.hashMethod, (sql) => (probe ? withIndexJoins(target, sql, 'probe') : target.query(sql))) : undefined;
+			if (insert) result.inserted = (await run(insert)).rowCount ?? 0;
 			if (update) result.updated = (await run(update)).rowCount ?? 0;
 			if (before) await written('updated', `${tableOnly(table, 'target')} AS t JOIN ${before} b ON ${keyMatch(table, 't', 'b')}`);
 		}
@@ -527,7 +529,16 @@ async function journalOldRows(journal: JournalRecorder, target: pg.ClientBase, t
 	return before;
 }
 
-/** Whole-table path without key lists: the keys the INSERT is about to add, kept for the journal. */
+/**
+ * The UPDATE after an INSERT from the same stage must leave the rows just inserted alone: a BEFORE
+ * trigger may have changed them (`updated_at := now()`), and they would then look changed.
+ */
+function exceptNewRows(update: string | undefined, table: TablePlan, newKeys: string | undefined): string | undefined {
+	if (!update || !newKeys) return update;
+	return `${update} AND NOT EXISTS (SELECT 1 FROM ${newKeys} n WHERE ${keyMatch(table, 't', 'n')})`;
+}
+
+/** The keys the INSERT from the stage is about to add (for the UPDATE after it, and the journal). */
 async function rememberNewKeys(target: pg.ClientBase, table: TablePlan, stage: string, index: number): Promise<string> {
 	const keys = `pg_temp.${quoteIdent(`pgconvoy_new_${index}`)}`;
 	await target.query(`CREATE TEMP TABLE ${keys} ON COMMIT DROP AS SELECT ${columnList(table.key, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')} t WHERE ${keyMatch(table, 't', 's')})`);
