@@ -4,7 +4,7 @@ import type {TableCounts} from '../events.js';
 import {UserError} from '../errors.js';
 import {CopyOutRows, refill} from './copy-out-rows.js';
 import {compareKeyField, keyColumnSql, keyFieldText, type KeyOrder, type KeyWire} from './key-order.js';
-import {keyHashCopySql, tableFingerprintSql, tableProbeSql} from './table-diff-sql.js';
+import {keyHashCopySql, tableFingerprintSql, tableProbeSql, type RowHashing} from './table-diff-sql.js';
 import {KeyList} from './key-list.js';
 import {KeyDigest} from './key-digest.js';
 
@@ -99,12 +99,36 @@ class PreviousKey {
 const probeAboveRows = 100_000;
 const probeRows = 10_000;
 
-async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, hashMethod: SyncPlan['hashMethod']): Promise<number | undefined> {
+/** Whether a server can hash bytea from SQL (hashbyteaextended, PostgreSQL 17+); asked once per connection. */
+const byteaHashes = new WeakMap<pg.ClientBase, Promise<boolean>>();
+function hasByteaHash(client: pg.ClientBase): Promise<boolean> {
+	let answer = byteaHashes.get(client);
+	if (!answer) {
+		answer = client.query<{present: boolean}>("SELECT pg_catalog.to_regprocedure('pg_catalog.hashbyteaextended(bytea,bigint)') IS NOT NULL AS present").then(
+			(result) => result.rows[0]!.present,
+			(error: unknown) => {
+				byteaHashes.delete(client);
+				throw error;
+			},
+		);
+		byteaHashes.set(client, answer);
+	}
+	return answer;
+}
+
+/** The row hash both sides compute: per column where both servers can hash every column's exact form from SQL. */
+async function rowHashing(hashMethod: SyncPlan['hashMethod'], source: pg.ClientBase, target: pg.ClientBase): Promise<RowHashing> {
+	if (hashMethod === 'text') return 'text';
+	const [sourceHas, targetHas] = await Promise.all([hasByteaHash(source), hasByteaHash(target)]);
+	return sourceHas && targetHas ? 'columns' : 'record';
+}
+
+async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, hashing: RowHashing): Promise<number | undefined> {
 	if (plan.keySource !== '--key' && Math.max(plan.source.estimatedRows, plan.target.estimatedRows) > probeAboveRows) {
-		const [sourceProbe, targetProbe] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'source', hashMethod, probeRows)), target.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'target', hashMethod, probeRows))]);
+		const [sourceProbe, targetProbe] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'source', hashing, probeRows)), target.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'target', hashing, probeRows))]);
 		if (sourceProbe.rows[0]!.rows !== targetProbe.rows[0]!.rows || sourceProbe.rows[0]!.fingerprint !== targetProbe.rows[0]!.fingerprint) return undefined;
 	}
-	const [sourceResult, targetResult] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'source', hashMethod)), target.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'target', hashMethod))]);
+	const [sourceResult, targetResult] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'source', hashing)), target.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'target', hashing))]);
 	const a = sourceResult.rows[0]!;
 	const b = targetResult.rows[0]!;
 	return a.rows === b.rows && a.fingerprint === b.fingerprint ? Number(a.rows) : undefined;
@@ -119,8 +143,9 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 	const wires: KeyWire[] = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column, 'target').wire);
 	const result: TableDiff = {counts, insertKeys: new KeyList(wires), updateKeys: new KeyList(wires), deleteKeys: new KeyList(wires), keysListed: options.keepKeys};
 
+	const hashing = options.withHashes ? await rowHashing(options.hashMethod, source, target) : 'text';
 	if (options.withHashes && options.fingerprintShortcut) {
-		const unchanged = await fingerprintsMatch(plan, source, target, options.hashMethod);
+		const unchanged = await fingerprintsMatch(plan, source, target, hashing);
 		if (unchanged !== undefined) {
 			const none = new KeyDigest(0).toString();
 			Object.assign(counts, {skip: unchanged, sourceRows: unchanged, targetRows: unchanged, digests: {insert: none, update: none, delete: none}});
@@ -132,8 +157,8 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 	const keyCount = keyColumns.length;
 	const orders: KeyOrder[] = keyColumns.map((key) => key.order);
 	const fieldCount = keyCount + (options.withHashes ? 1 : 0);
-	const sourceRows = source.query(new CopyOutRows(keyHashCopySql(plan, 'source', options.hashMethod, options.withHashes), fieldCount));
-	const targetRows = target.query(new CopyOutRows(keyHashCopySql(plan, 'target', options.hashMethod, options.withHashes), fieldCount));
+	const sourceRows = source.query(new CopyOutRows(keyHashCopySql(plan, 'source', hashing, options.withHashes), fieldCount));
+	const targetRows = target.query(new CopyOutRows(keyHashCopySql(plan, 'target', hashing, options.withHashes), fieldCount));
 	const writesUpdates = options.mode !== 'insert';
 	const deletes = options.mode === 'mirror';
 
