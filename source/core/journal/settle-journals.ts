@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import {listJournals, moveJournal, removeJournal} from './journal-store.js';
+import {existsSync} from 'node:fs';
+import {journalFile, listJournals, moveJournal, removeJournal} from './journal-store.js';
+import type {JournalEntry} from './journal-format.js';
 
 export interface SettledJournals {
 	/** Runs whose transaction committed after all: their journals became undoable. */
@@ -20,10 +22,12 @@ export async function settlePendingJournals(directory: string, client: pg.Client
 	const settled: SettledJournals = {committed: [], discarded: [], pending: []};
 	for (const entry of listJournals(directory)) {
 		if (entry.state !== 'pending' || entry.run.targetIdentity !== identity) continue;
-		// NULL for an xid too old to tell (beyond the commit log's horizon).
-		const status = (await client.query<{status: string | null}>('SELECT pg_catalog.txid_status($1::bigint) AS status', [entry.run.transactionId])).rows[0]!.status;
+		// NULL for an xid too old to tell (beyond the commit log's horizon), and for one this server has not
+		// reached yet (the database was restored from a backup taken before the run): txid_status would
+		// raise "is in the future", and one such journal would then fail every command against the target.
+		const status = (await client.query<{status: string | null}>('SELECT CASE WHEN $1::bigint < pg_catalog.txid_snapshot_xmax(pg_catalog.txid_current_snapshot()) THEN pg_catalog.txid_status($1::bigint) END AS status', [entry.run.transactionId])).rows[0]!.status;
 		if (status === 'committed') {
-			moveJournal(entry, directory, 'committed');
+			markCommitted(entry, directory);
 			settled.committed.push(entry.run.id);
 		} else if (status === 'aborted') {
 			removeJournal(entry.file, directory);
@@ -31,4 +35,16 @@ export async function settlePendingJournals(directory: string, client: pg.Client
 		} else settled.pending.push(entry.run.id);
 	}
 	return settled;
+}
+
+/**
+ * Renames the journal undoable, unless another command settled it first (a second history or sync,
+ * or the run itself once its COMMIT reply came): then it is already there, and that is no error.
+ */
+function markCommitted(entry: JournalEntry, directory: string): void {
+	try {
+		moveJournal(entry, directory, 'committed');
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(journalFile(directory, entry.run.id, 'committed'))) throw error;
+	}
 }
