@@ -28,17 +28,33 @@ export function runTime(entry: JournalEntry): string {
 	return `${entry.run.startedAt.slice(0, 19).replace('T', ' ')} UTC`;
 }
 
+/** A run's cells as the history lists show them. */
+export function historyCells(entry: JournalEntry, undone: Map<string, string>): {run: string; when: string; what: string; target: string; rows: string; status: string} {
+	const totals = runTotals(entry);
+	return {
+		run: entry.run.id,
+		when: runTime(entry),
+		what: entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode,
+		target: entry.run.target,
+		rows: `+${formatCount(totals.inserted)} ~${formatCount(totals.updated)} -${formatCount(totals.deleted)}`,
+		status: statusText(runStatus(entry, undone)),
+	};
+}
+
+/** Header and rows as aligned lines, two spaces apart; the last column is not padded. */
+export function alignedLines(rows: string[][]): string[] {
+	const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+	return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+}
+
 /** One line per run, newest first: id, time, mode, target, rows, status. */
 export function historyLines(entries: JournalEntry[], undone: Map<string, string>): string[] {
 	if (entries.length === 0) return [];
 	const rows = entries.map((entry) => {
-		const totals = runTotals(entry);
-		const what = entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode;
-		return [entry.run.id, runTime(entry), what, entry.run.target, `+${formatCount(totals.inserted)} ~${formatCount(totals.updated)} -${formatCount(totals.deleted)}`, statusText(runStatus(entry, undone))];
+		const cells = historyCells(entry, undone);
+		return [cells.run, cells.when, cells.what, cells.target, cells.rows, cells.status];
 	});
-	const header = ['run', 'when', 'what', 'target', 'rows (+ins ~upd -del)', 'undo'];
-	const widths = header.map((_, column) => Math.max(header[column]!.length, ...rows.map((row) => row[column]!.length)));
-	return [header, ...rows].map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+	return alignedLines([['run', 'when', 'what', 'target', 'rows (+ins ~upd -del)', 'undo'], ...rows]);
 }
 
 export function historyReport(entries: JournalEntry[], undone: Map<string, string>) {

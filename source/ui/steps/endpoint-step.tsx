@@ -10,7 +10,7 @@ import {toUserError} from '../errors.js';
 import {maskUrlPassword} from '../format.js';
 import {useConnect} from '../hooks/use-connect.js';
 import {useHistory} from '../hooks/use-history.js';
-import {historyLines} from '../../present/journal-report.js';
+import {alignedLines, historyCells} from '../../present/journal-report.js';
 import {MarkedLine} from '../components/marked-line.js';
 import {ErrorMessage} from '../components/error-message.js';
 import {KeyHints, type KeyHint} from '../components/key-hints.js';
@@ -244,7 +244,17 @@ function HistoryPanel({history, rows}: {history: HistoryView; rows: number}) {
 	}
 	const {entries, undone, settled} = history.history;
 	const notices = [...(settled?.committed ?? []).map((id) => `Run ${id} was left pending; the target says it committed: it can be undone.`), ...(settled?.discarded ?? []).map((id) => `Run ${id} was left pending; the target says it rolled back: its journal is removed.`)];
-	const lines = historyLines(entries, undone);
+	// One target's runs (its name is in the header); what each can still do before the counts, which may be cut.
+	const lines =
+		entries.length === 0
+			? []
+			: alignedLines([
+					['run', 'when (UTC)', 'what', 'undo', '+ins ~upd -del'],
+					...entries.map((entry) => {
+						const cells = historyCells(entry, undone);
+						return [cells.run, cells.when.replace(' UTC', ''), cells.what, cells.status, cells.rows];
+					}),
+				]);
 	// The column header, then as many runs as fit; the rest are counted.
 	const room = Math.max(2, rows - notices.length);
 	const shown = lines.length <= room ? lines : lines.slice(0, room - 1);
