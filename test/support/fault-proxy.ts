@@ -12,8 +12,12 @@ export type CommitFault =
 	| {kind: 'drop-reply'}
 	/** The connection is dropped instead of forwarding COMMIT: the server sees the client leave. */
 	| {kind: 'drop-commit'}
-	/** COMMIT is held until `release()` settles, then forwarded; the connection stays up meanwhile. */
-	| {kind: 'delay-commit'; release: () => Promise<unknown>}
+	/**
+	 * COMMIT is held until `release()` settles, then forwarded; the connection stays up meanwhile.
+	 * `outliveClient`: a client gone meanwhile (killed) does not take the held COMMIT with it: it still
+	 * reaches the server on release, as a message already on the wire would; its reply goes nowhere.
+	 */
+	| {kind: 'delay-commit'; release: () => Promise<unknown>; outliveClient?: boolean}
 	/**
 	 * Nothing more moves either way after COMMIT (forwarded first, or not), sockets left open: a network
 	 * gone silent. `refuseNewConnections`: the host is unreachable from then on, too.
@@ -61,6 +65,8 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 		const backend = track(net.connect(upstream.port, upstream.host));
 		let silent = false;
 		let held: Buffer[] | undefined;
+		// Set while a COMMIT held with `outliveClient` keeps the server side open after the client left.
+		let outliving = false;
 		let pending = Buffer.alloc(0);
 		let untyped = true;
 
@@ -74,10 +80,10 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 			if (!silent) client.destroy();
 		});
 		client.on('end', () => {
-			if (!silent) backend.end();
+			if (!silent && !outliving) backend.end();
 		});
 		client.on('close', () => {
-			if (!silent) backend.destroy();
+			if (!silent && !outliving) backend.destroy();
 		});
 
 		const send = (bytes: Buffer) => {
@@ -104,10 +110,15 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 					break;
 				case 'delay-commit':
 					held = [commit];
+					outliving = fault.outliveClient ?? false;
 					void fault.release().finally(() => {
 						const bytes = held ?? [];
 						held = undefined;
 						for (const part of bytes) if (!backend.destroyed) backend.write(part);
+						if (!outliving) return;
+						outliving = false;
+						// The server has read COMMIT once it answers; with the client gone, nobody else will talk to it.
+						if (client.destroyed) backend.once('data', () => backend.end());
 					});
 					break;
 				case 'silence':
