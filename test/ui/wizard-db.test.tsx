@@ -20,7 +20,8 @@ let pair: Awaited<ReturnType<typeof freshPair>>;
 let workDir: string;
 beforeEach(async () => {
 	pair = await freshPair();
-	workDir = mkdtempSync(join(tmpdir(), 'pgconvoy-wizard-'));
+	// Not named after pgconvoy: the test cluster's password is that word, and the report names the journal's path.
+	workDir = mkdtempSync(join(tmpdir(), 'wizard-db-'));
 	for (const db of [pair.source, pair.target]) {
 		await db.client.query(schoolSchemaSql);
 		await seedSchool(db.client, {seed: 11});

@@ -21,7 +21,7 @@ let pair: Awaited<ReturnType<typeof freshPair>>;
 let workDir: string;
 beforeEach(async () => {
 	pair = await freshPair();
-	workDir = mkdtempSync(join(tmpdir(), 'pgconvoy-wizard-undo-'));
+	workDir = mkdtempSync(join(tmpdir(), 'wizard-undo-db-'));
 	for (const db of [pair.source, pair.target]) {
 		await db.client.query(schoolSchemaSql);
 		await seedSchool(db.client, {seed: 11});
