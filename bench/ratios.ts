@@ -51,6 +51,11 @@ export class BracketedSeries {
 		return {s, before, after};
 	}
 
+	/** The B samples (s) just before and just after a run. */
+	bracket(run: BracketedRun): [number, number] {
+		return [round(this.b[run.before]!), round(this.b[run.after]!)];
+	}
+
 	/** Run time ÷ the mean of its two neighbouring B samples. */
 	ratio(run: BracketedRun): number {
 		return run.s / ((this.b[run.before]! + this.b[run.after]!) / 2);

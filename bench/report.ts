@@ -24,6 +24,9 @@ export interface PeerRow {
 	medianS?: number;
 	/** The peer's own ratio to B (bracketed, per run). */
 	ratioB?: Spread;
+	/** Each run's ratio to B, and the B samples (s) just before and after it. */
+	runRatiosB?: number[];
+	bracketsS?: Array<[number, number]>;
 	/** pgconvoy's ratio to B ÷ the peer's ratio to B, round by round. */
 	pgconvoyToPeer?: Spread;
 }
@@ -38,6 +41,9 @@ export interface ScenarioRow {
 	medianS: number;
 	/** Median and min–max of the per-run ratios to the mean of each run's two neighbouring B samples. */
 	ratioB: Spread;
+	/** Each run's ratio to B, and the B samples (s) just before and after it. */
+	runRatiosB: number[];
+	bracketsS: Array<[number, number]>;
 	medianInProcessS: number;
 	peakRssMb: number;
 	peers: PeerRow[];

@@ -474,6 +474,8 @@ async function timeScenario(source: EmbeddedCluster, target: EmbeddedCluster, se
 			runsS: list.map((timed) => round(timed.s)),
 			medianS: round(median(list.map((timed) => timed.s))),
 			ratioB: spread(peerRatios),
+			runRatiosB: peerRatios.map((ratio) => round(ratio)),
+			bracketsS: list.map((timed) => series.bracket(timed)),
 			pgconvoyToPeer: spread(ratios.map((ratio, index) => ratio / peerRatios[index]!)),
 		};
 	});
@@ -493,6 +495,8 @@ async function timeScenario(source: EmbeddedCluster, target: EmbeddedCluster, se
 		runsS: pgconvoyRuns.map((timed) => round(timed.s)),
 		medianS: round(median(pgconvoyRuns.map((timed) => timed.s))),
 		ratioB,
+		runRatiosB: ratios.map((ratio) => round(ratio)),
+		bracketsS: pgconvoyRuns.map((timed) => series.bracket(timed)),
 		medianInProcessS: round(median(samples.map((sample) => sample.inProcessS))),
 		peakRssMb: round(Math.max(...samples.map((sample) => sample.maxRssKb)) / 1024, 1),
 		peers,
