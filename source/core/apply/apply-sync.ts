@@ -26,7 +26,7 @@ import {findBlockers} from '../lock-blockers.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from './settle-commit.js';
 import {JournalRecorder, type JournalOptions} from '../journal/journal-recorder.js';
 import {databaseIdentity} from '../connection/database-identity.js';
-import {columnList, rowFingerprintSql, scanOf, type TableShape} from '../journal/table-shape.js';
+import {columnList, fingerprintMethod, scanOf, type TableShape} from '../journal/table-shape.js';
 import {changedRowsCondition} from './write-sql.js';
 
 export interface ApplyContext {
@@ -142,7 +142,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			targetPid = await beginWrite(target, timeouts);
 			transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
 			if (context.journal && !context.rehearse) {
-				journal = JournalRecorder.open(context.journal, {kind: 'sync', mode: plan.options.mode, targetIdentity: await databaseIdentity(target, context.targetEndpoint), transactionId});
+				journal = JournalRecorder.open(context.journal, {kind: 'sync', mode: plan.options.mode, targetIdentity: await databaseIdentity(target), transactionId, fingerprint: await fingerprintMethod(target)});
 			}
 			await lockTargetTables(target, plan.tables);
 			if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
@@ -232,7 +232,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const {plan, source, target, onEvent} = context;
 	const shape = journal ? await journal.table(target, table.id, tableName(table, 'target'), {key: {columns: table.key, equality: table.key.map((name) => equality(table.columns.find((column) => column.name === name)!, 'target'))}}) : undefined;
 	/** What the run wrote, as key and fingerprint, for rows of the target read as `t` (after the writes). */
-	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.capture(target, {table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${rowFingerprintSql(shape!, 't')} FROM ${from} WHERE ${where}`);
+	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.capture(target, {table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${journal!.fingerprintSql(shape!, 't')} FROM ${from} WHERE ${where}`);
 	const mode = plan.options.mode;
 	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
 	const into = tableName(table, 'target');
@@ -484,7 +484,7 @@ async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, s
 			await journal.capture(target, {table: shape.id, kind: 'before-update'}, `SELECT * FROM ${before}`);
 			if (shape.key.length > 0) {
 				const match = shape.key.map((name, index) => `t.${quoteIdent(name)} ${shape.keyEquality[index]} b.${quoteIdent(name)}`).join(' AND ');
-				changedAfter.push(() => journal.capture(target, {table: shape.id, kind: 'updated'}, `SELECT ${columnList(shape.key, 't')}, ${rowFingerprintSql(shape, 't')} FROM ${scan} AS t JOIN ${before} b ON ${match}`));
+				changedAfter.push(() => journal.capture(target, {table: shape.id, kind: 'updated'}, `SELECT ${columnList(shape.key, 't')}, ${journal.fingerprintSql(shape, 't')} FROM ${scan} AS t JOIN ${before} b ON ${match}`));
 			}
 		}
 	}

@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type {Endpoint} from './endpoint.js';
 
 /**
  * `<system identifier>/<database>`: equal only for the very same database, whatever name or proxy it
@@ -15,8 +14,18 @@ export async function systemIdentity(client: pg.ClientBase): Promise<string | un
 	return result.rows[0]!.id ?? undefined;
 }
 
-/** The system identity, or for roles that cannot read it `<host>:<port>/<database>` as connected. */
-export async function databaseIdentity(client: pg.ClientBase, endpoint: Pick<Endpoint, 'host' | 'port'>): Promise<string> {
-	const database = (await client.query<{database: string}>('SELECT pg_catalog.current_database() AS database')).rows[0]!.database;
-	return (await systemIdentity(client)) ?? `${endpoint.host.toLowerCase()}:${endpoint.port}/${database}`;
+/**
+ * The system identity, or for roles that cannot read it the server's own address and port (as the
+ * server sees its end of the connection: the same through any name, proxy or pooler that reaches it
+ * the same way), the database and its OID (a database dropped and created again is another one).
+ * Over a Unix socket the address is `local`.
+ */
+export async function databaseIdentity(client: pg.ClientBase): Promise<string> {
+	const own = await systemIdentity(client);
+	if (own) return own;
+	const server = await client.query<{id: string}>(
+		`SELECT coalesce(pg_catalog.host(pg_catalog.inet_server_addr()), 'local') || ':' || coalesce(pg_catalog.inet_server_port(), 0) || '/' || d.datname || '#' || d.oid AS id
+		   FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()`,
+	);
+	return server.rows[0]!.id;
 }

@@ -1,4 +1,5 @@
 import type {SyncMode} from '../plan/types.js';
+import type {FingerprintMethod, JournalColumn} from './table-shape.js';
 
 /**
  * A journal file: one line `pgconvoy-journal 1 <JournalRun as JSON>\n` (readable with `head -1`),
@@ -15,7 +16,7 @@ export interface JournalTable {
 	partitioned: boolean;
 	/** Reached through ON DELETE CASCADE / SET NULL from a selected table, not selected itself. */
 	cascaded: boolean;
-	columns: Array<{name: string; type: string}>;
+	columns: JournalColumn[];
 	key: string[];
 	keyEquality: string[];
 	identityAlways: string[];
@@ -46,6 +47,8 @@ export interface JournalRun {
 	tables: JournalTable[];
 	/** sha256 over the fingerprints of every row written (inserted or updated), in capture order. */
 	rowsDigest: string;
+	/** How the fingerprints were computed; the undo compares with the same. */
+	fingerprint: FingerprintMethod;
 }
 
 /**

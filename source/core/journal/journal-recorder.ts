@@ -6,8 +6,8 @@ import {createGzip, constants as zlib, type Gzip} from 'node:zlib';
 import {CopyOutStream} from '../apply/copy-out-stream.js';
 import {withComparisonSettings} from '../connection/session-settings.js';
 import {encodeFrame, journalMagic, type JournalRun, type JournalSection, type JournalTable, type SectionKind} from './journal-format.js';
-import {journalDirectory, journalFile, moveJournal, pruneJournals, removeJournal, syncDirectory} from './journal-store.js';
-import {readTableShape, type TableShape} from './table-shape.js';
+import {bodyFile, journalDirectory, journalFile, moveJournal, pruneJournals, removeJournal, syncDirectory} from './journal-store.js';
+import {readTableShape, rowFingerprintSql, type FingerprintMethod, type TableShape} from './table-shape.js';
 
 /** Where and how a run keeps its journal. */
 export interface JournalOptions {
@@ -26,6 +26,8 @@ export interface RunStart {
 	undoes?: string;
 	targetIdentity: string;
 	transactionId: string;
+	/** What the target can compute (see fingerprintMethod). */
+	fingerprint: FingerprintMethod;
 }
 
 /**
@@ -53,7 +55,7 @@ export class JournalRecorder {
 	) {
 		this.directory = journalDirectory(options.configDirectory);
 		this.id = runId(this.startedAt);
-		this.bodyFile = journalFile(this.directory, this.id, 'pending') + '.body';
+		this.bodyFile = bodyFile(this.directory, this.id);
 		this.body = createWriteStream(this.bodyFile, {mode: 0o600});
 		// Level 1: the journal is written inside the sync's transaction, so speed beats the last few percent of size.
 		this.gzip = createGzip({level: 1, strategy: zlib.Z_DEFAULT_STRATEGY});
@@ -64,6 +66,11 @@ export class JournalRecorder {
 
 	static open(options: JournalOptions, start: RunStart): JournalRecorder {
 		return new JournalRecorder(options, start);
+	}
+
+	/** The row fingerprint of this journal, for rows of `shape` read as `alias` (see rowFingerprintSql). */
+	fingerprintSql(shape: Pick<TableShape, 'columns'>, alias: string): string {
+		return rowFingerprintSql(shape, alias, this.start.fingerprint);
 	}
 
 	/**
@@ -136,6 +143,7 @@ export class JournalRecorder {
 			transactionId: this.start.transactionId,
 			tables: this.tableCounts().filter((table) => table.inserted + table.updated + table.deleted > 0),
 			rowsDigest: this.digest.digest('hex'),
+			fingerprint: this.start.fingerprint,
 		};
 		const file = journalFile(this.directory, this.id, 'pending');
 		await writeJournal(file, run, this.bodyFile);

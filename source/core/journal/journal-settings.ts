@@ -46,7 +46,7 @@ export async function settleTarget(env: NodeJS.ProcessEnv, target: Endpoint, alw
 	if (!always && !listJournals(directory).some((entry) => entry.state === 'pending')) return {};
 	const client = await openSession(target, 'target');
 	try {
-		const identity = await databaseIdentity(client, target);
+		const identity = await databaseIdentity(client);
 		return {identity, settled: await settlePendingJournals(directory, client, identity)};
 	} finally {
 		await closeSession(client);

@@ -1,4 +1,4 @@
-import {chmodSync, closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync} from 'node:fs';
+import {chmodSync, closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {createGunzip} from 'node:zlib';
 import {journalMagic, readFrames, type Frame, type JournalEntry, type JournalRun, type JournalState} from './journal-format.js';
@@ -12,6 +12,7 @@ export function journalDirectory(configDirectory: string): string {
 	const directory = join(configDirectory, 'journal');
 	mkdirSync(directory, {recursive: true, mode: 0o700});
 	chmodSync(directory, 0o700);
+	removeOrphanBodies(directory);
 	return directory;
 }
 
@@ -68,12 +69,52 @@ export function listJournals(directory: string): JournalEntry[] {
 	return entries.sort((a, b) => b.run.startedAt.localeCompare(a.run.startedAt) || b.run.id.localeCompare(a.run.id));
 }
 
-/** Moves a journal to another state by renaming it, durably (the directory is fsynced too). */
+/**
+ * Moves a journal to another state by renaming it, durably (the directory is fsynced too). Another
+ * command may have moved it first (a history settling it while the run still waited for COMMIT's
+ * reply): then it is already there, and that is no error.
+ */
 export function moveJournal(entry: Pick<JournalEntry, 'file' | 'run'>, directory: string, state: JournalState): string {
 	const file = journalFile(directory, entry.run.id, state);
-	renameSync(entry.file, file);
+	try {
+		renameSync(entry.file, file);
+	} catch (error) {
+		if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(file)) throw error;
+	}
 	syncDirectory(directory);
 	return file;
+}
+
+/**
+ * A journal's rows while its run still writes them: `<id>.pending.<pid>.body`. The pid tells a
+ * live run's from one a killed process left behind (which COMMIT never followed: it is removed).
+ */
+export function bodyFile(directory: string, id: string): string {
+	return `${journalFile(directory, id, 'pending')}.${process.pid}.body`;
+}
+
+/** Removes bodies whose process is gone: row data of runs that never reached COMMIT. */
+export function removeOrphanBodies(directory: string): void {
+	let names: string[];
+	try {
+		names = readdirSync(directory);
+	} catch {
+		return;
+	}
+	for (const name of names) {
+		const pid = /\.pending\.(\d+)\.body$/.exec(name)?.[1];
+		if (pid && !processAlive(Number(pid))) rmSync(join(directory, name), {force: true});
+	}
+}
+
+function processAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		// EPERM: it exists, under another user.
+		return (error as NodeJS.ErrnoException).code === 'EPERM';
+	}
 }
 
 export function removeJournal(file: string, directory: string): void {

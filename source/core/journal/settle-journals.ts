@@ -1,7 +1,5 @@
 import type pg from 'pg';
-import {existsSync} from 'node:fs';
-import {journalFile, listJournals, moveJournal, removeJournal} from './journal-store.js';
-import type {JournalEntry} from './journal-format.js';
+import {listJournals, moveJournal, removeJournal} from './journal-store.js';
 
 export interface SettledJournals {
 	/** Runs whose transaction committed after all: their journals became undoable. */
@@ -27,7 +25,7 @@ export async function settlePendingJournals(directory: string, client: pg.Client
 		// raise "is in the future", and one such journal would then fail every command against the target.
 		const status = (await client.query<{status: string | null}>('SELECT CASE WHEN $1::bigint < pg_catalog.txid_snapshot_xmax(pg_catalog.txid_current_snapshot()) THEN pg_catalog.txid_status($1::bigint) END AS status', [entry.run.transactionId])).rows[0]!.status;
 		if (status === 'committed') {
-			markCommitted(entry, directory);
+			moveJournal(entry, directory, 'committed');
 			settled.committed.push(entry.run.id);
 		} else if (status === 'aborted') {
 			removeJournal(entry.file, directory);
@@ -35,16 +33,4 @@ export async function settlePendingJournals(directory: string, client: pg.Client
 		} else settled.pending.push(entry.run.id);
 	}
 	return settled;
-}
-
-/**
- * Renames the journal undoable, unless another command settled it first (a second history or sync,
- * or the run itself once its COMMIT reply came): then it is already there, and that is no error.
- */
-function markCommitted(entry: JournalEntry, directory: string): void {
-	try {
-		moveJournal(entry, directory, 'committed');
-	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !existsSync(journalFile(directory, entry.run.id, 'committed'))) throw error;
-	}
 }

@@ -16,7 +16,7 @@ import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from '../appl
 import type {JournalEntry, JournalRun, JournalTable, SectionKind} from './journal-format.js';
 import {journalFrames} from './journal-store.js';
 import {JournalRecorder, type JournalOptions} from './journal-recorder.js';
-import {columnList, keyMatchOf, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
+import {columnList, fingerprintMethod, keyMatchOf, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
 
 /** A row the undo would not put back as the run left it: changed (or deleted, or re-created) on the target since. */
 export interface UndoConflict {
@@ -92,7 +92,7 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 	let committing = false;
 	try {
 		await beginWrite(target, {lockTimeoutMs: options.lockTimeoutMs ?? 5000, statementTimeoutMs: options.statementTimeoutMs ?? 0});
-		const identity = await databaseIdentity(target, options.target);
+		const identity = await databaseIdentity(target);
 		if (identity !== run.targetIdentity) {
 			throw new UserError('config', `Run ${run.id} wrote to ${run.target}, not to this database (${describe(options.target)}): its journal cannot be undone here.`, `Undo it against the database it wrote to${run.targetProfile ? ` (profile ${run.targetProfile})` : ''}.`);
 		}
@@ -113,7 +113,7 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 		}
 
 		options.onPhase?.('writing');
-		if (options.journal) recorder = JournalRecorder.open(options.journal, {kind: 'undo', mode: 'undo', undoes: run.id, targetIdentity: identity, transactionId});
+		if (options.journal) recorder = JournalRecorder.open(options.journal, {kind: 'undo', mode: 'undo', undoes: run.id, targetIdentity: identity, transactionId, fingerprint: await fingerprintMethod(target)});
 		for (const table of ordered) await putBack(target, table, staged.get(table.id)!, recorder);
 		for (const table of [...ordered].reverse()) await removeInserted(target, table, staged.get(table.id)!, recorder, options.force);
 		await target.query('SET CONSTRAINTS ALL IMMEDIATE');
@@ -257,7 +257,7 @@ async function findConflicts(target: pg.ClientBase, run: JournalRun, tables: Und
 				reason: 'changed-or-missing',
 				sql: `SELECT ${keyText} AS key, CASE WHEN t.ctid IS NULL THEN '${kind}-missing' ELSE '${kind}-changed' END AS reason
 				        FROM ${name} j LEFT JOIN ${scanOf(table)} t ON ${keyMatchOf(table, 't', 'j')}
-				       WHERE t.ctid IS NULL OR ${rowFingerprintSql(table, 't')} <> j.fingerprint`,
+				       WHERE t.ctid IS NULL OR ${rowFingerprintSql(table, 't', run.fingerprint ?? 'send-hash')} <> j.fingerprint`,
 			});
 		}
 		if (sections['before-delete'] && table.key.length > 0) {
@@ -310,13 +310,13 @@ async function putBack(target: pg.ClientBase, table: UndoTable, sections: Partia
 				await recorder.capture(target, {table: table.id, kind: 'before-update'}, `SELECT * FROM ${kept}`);
 			}
 			if (settable.length > 0) await target.query(`UPDATE ${scanOf(table)} AS t SET ${settable.map((name) => `${quoteIdent(name)} = o.${quoteIdent(name)}`).join(', ')} FROM ${rows} WHERE ${keyMatchOf(table, 't', 'o')}`);
-			if (recorder && kept) await recorder.capture(target, {table: table.id, kind: 'updated'}, `SELECT ${columnList(table.key, 't')}, ${rowFingerprintSql(shape!, 't')} FROM ${scanOf(table)} AS t JOIN ${kept} k ON ${keyMatchOf(table, 't', 'k')}`);
+			if (recorder && kept) await recorder.capture(target, {table: table.id, kind: 'updated'}, `SELECT ${columnList(table.key, 't')}, ${recorder.fingerprintSql(shape!, 't')} FROM ${scanOf(table)} AS t JOIN ${kept} k ON ${keyMatchOf(table, 't', 'k')}`);
 		}
 		const missing = hasKey ? ` WHERE NOT EXISTS (SELECT 1 FROM ${scanOf(table)} AS t WHERE ${keyMatchOf(table, 't', 'o')})` : '';
 		const inserted = temp(old, '_in');
 		if (recorder && hasKey) await target.query(`CREATE TEMP TABLE ${inserted} ON COMMIT DROP AS SELECT ${columnList(table.key, 'o')} FROM ${rows}${missing}`);
 		await target.query(`INSERT INTO ${table.relation} (${columnList(names)})${overriding} SELECT ${columnList(names, 'o')} FROM ${rows}${missing}`);
-		if (recorder && hasKey) await recorder.capture(target, {table: table.id, kind: 'inserted'}, `SELECT ${columnList(table.key, 't')}, ${rowFingerprintSql(shape!, 't')} FROM ${scanOf(table)} AS t JOIN ${inserted} k ON ${keyMatchOf(table, 't', 'k')}`);
+		if (recorder && hasKey) await recorder.capture(target, {table: table.id, kind: 'inserted'}, `SELECT ${columnList(table.key, 't')}, ${recorder.fingerprintSql(shape!, 't')} FROM ${scanOf(table)} AS t JOIN ${inserted} k ON ${keyMatchOf(table, 't', 'k')}`);
 	}
 }
 
