@@ -158,6 +158,7 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
 		else {
 			plain.stats(result);
+			if (result.journalSkipped) io.stdout(`No undo journal: ${result.journalSkipped}.\n`);
 			if (result.journal) io.stdout(`Journaled as run ${result.journal.id}: ${commandLine(['undo', result.journal.id, ...(options.to !== undefined ? ['--to', options.to] : []), '--dry-run'])} shows how to take it back.\n`);
 		}
 		return 0;

@@ -45,6 +45,8 @@ export interface SyncResult {
 	tables: TableResult[];
 	/** The undo journal this run kept (`pgconvoy undo <id>` takes it back). */
 	journal?: {id: string; file: string};
+	/** Why no journal was kept although one was asked for (an old server): this run cannot be undone. */
+	journalSkipped?: string;
 	ms: number;
 }
 

@@ -28,6 +28,7 @@ export function resultReport(result: SyncResult, source: Endpoint, target: Endpo
 		tables: result.tables,
 		...(result.cascaded ? {cascaded: result.cascaded} : {}),
 		...(result.journal ? {journal: result.journal} : {}),
+		...(result.journalSkipped ? {journalSkipped: result.journalSkipped} : {}),
 		totals: {tables: result.tables.length, ...sumResults(result), errors: 0},
 		ms: result.ms,
 		...(preview ? {findings: preview.findings.map(({table, severity, code, message}) => ({table, severity, code, message}))} : {}),

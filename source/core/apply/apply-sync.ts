@@ -26,7 +26,7 @@ import {findBlockers} from '../lock-blockers.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from './settle-commit.js';
 import {JournalRecorder, type JournalOptions} from '../journal/journal-recorder.js';
 import {databaseIdentity} from '../connection/database-identity.js';
-import {columnList, fingerprintMethod, scanOf, type TableShape} from '../journal/table-shape.js';
+import {columnList, journalUnsupported, scanOf, type TableShape} from '../journal/table-shape.js';
 import {changedRowsCondition} from './write-sql.js';
 
 export interface ApplyContext {
@@ -107,6 +107,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	let transactionId: string | undefined;
 	let journal: JournalRecorder | undefined;
 	let journalFile: string | undefined;
+	let journalSkipped: string | undefined;
 	try {
 		await writeAll();
 		if (context.rehearse) {
@@ -141,8 +142,9 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			sourcePid = await beginRead(source, 'source', timeouts);
 			targetPid = await beginWrite(target, timeouts);
 			transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
-			if (context.journal && !context.rehearse) {
-				journal = JournalRecorder.open(context.journal, {kind: 'sync', mode: plan.options.mode, targetIdentity: await databaseIdentity(target), transactionId, fingerprint: await fingerprintMethod(target)});
+			journalSkipped = context.journal && !context.rehearse ? await journalUnsupported(target) : undefined;
+			if (context.journal && !context.rehearse && !journalSkipped) {
+				journal = JournalRecorder.open(context.journal, {kind: 'sync', mode: plan.options.mode, targetIdentity: await databaseIdentity(target), transactionId});
 			}
 			await lockTargetTables(target, plan.tables);
 			if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
@@ -221,6 +223,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			tables: results,
 			...(cascaded.length > 0 ? {cascaded} : {}),
 			...(journal && journalFile ? {journal: {id: journal.id, file: journalFile}} : {}),
+			...(journalSkipped ? {journalSkipped} : {}),
 			ms: Math.round(performance.now() - started),
 		};
 		onEvent?.({type: 'apply-finished', result});
@@ -233,6 +236,13 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const shape = journal ? await journal.table(target, table.id, tableName(table, 'target'), {key: {columns: table.key, equality: table.key.map((name) => equality(table.columns.find((column) => column.name === name)!, 'target'))}}) : undefined;
 	/** What the run wrote, as key and fingerprint, for rows of the target read as `t` (after the writes). */
 	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.capture(target, {table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${journal!.fingerprintSql(shape!, 't')} FROM ${from} WHERE ${where}`);
+	/**
+	 * One INSERT or UPDATE from the stage (the table aliased `t`), through the key indexes if `join`
+	 * says so; with a journal, its RETURNING rows (the key, and the row as stored, after BEFORE
+	 * triggers) stream into it from the same statement. Returns the rows written.
+	 */
+	const write = (kind: 'inserted' | 'updated', sql: string, join?: IndexJoin) =>
+		withIndexJoins(target, join, async () => (journal ? journal.capture(target, {table: table.id, kind}, `${sql} RETURNING ${columnList(shape!.key, 't')}, ${journal.fingerprintSql(shape!, 't')}`) : ((await target.query(sql)).rowCount ?? 0)));
 	const mode = plan.options.mode;
 	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
 	const into = tableName(table, 'target');
@@ -308,22 +318,21 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			await target.query(`CREATE INDEX ON ${stage} (${keyList}); ANALYZE ${stage}`);
 			merged();
 		}
-		const run = async (sql: string) => {
-			const done = await (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql));
+		const join = ordered ? 'merge' : undefined;
+		const run = async (kind: 'inserted' | 'updated', sql: string) => {
+			const done = await write(kind, sql, join);
 			merged();
 			return done;
 		};
 		// The diff counted exactly, in the same snapshot and under the lock: skip the statements with nothing to do.
 		const update = counts.update > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
 		// Rows it is about to insert, when the update would see them too (a BEFORE trigger may have changed them).
-		const newKeys = counts.insert > 0 && (update || (journal && !diff.keysListed)) ? await rememberNewKeys(target, table, stage, index) : undefined;
-		const before = journal && update ? await journalOldRows(journal, target, table, shape!, stage, index, plan.hashMethod, (sql) => (ordered ? withIndexJoins(target, sql, 'merge') : target.query(sql))) : undefined;
-		if (counts.insert > 0) result.inserted = (await run(insertMissingSql(table, stage))).rowCount ?? 0;
+		const newKeys = counts.insert > 0 && update ? await rememberNewKeys(target, table, stage, index) : undefined;
+		if (journal && update) await journalOldRows(journal, target, table, shape!, stage, plan.hashMethod, join);
+		if (counts.insert > 0) result.inserted = await run('inserted', insertMissingSql(table, stage));
 		progress(result.inserted);
-		if (update) result.updated = (await run(exceptNewRows(update, table, newKeys)!)).rowCount ?? 0;
+		if (update) result.updated = await run('updated', exceptNewRows(update, table, newKeys)!);
 		progress(rowsToWrite);
-		if (journal && newKeys && !diff.keysListed) await written('inserted', `${tableOnly(table, 'target')} AS t JOIN ${newKeys} n ON ${keyMatch(table, 't', 'n')}`);
-		if (before) await written('updated', `${tableOnly(table, 'target')} AS t JOIN ${before} b ON ${keyMatch(table, 't', 'b')}`);
 	} else {
 		// Rows the target lacks go straight into the table, unless a row may reference another new row of
 		// the same table in a later chunk (a self-referencing key): then they go through the stage in one INSERT.
@@ -354,21 +363,21 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			const update = diff.updateKeys.length > 0 ? exceptNewRows(updateChangedSql(table, stage, plan.hashMethod), table, newKeys) : undefined;
 			const statements = [insert, update].filter(Boolean).length;
 			let statementsDone = 0;
-			const run = async (sql: string) => {
+			const join = probe ? 'probe' : undefined;
+			const run = async (kind: 'inserted' | 'updated', sql: string) => {
 				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: statementsDone, total: statements});
-				const done = await (probe ? withIndexJoins(target, sql, 'probe') : target.query(sql));
+				const done = await write(kind, sql, join);
 				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: ++statementsDone, total: statements});
 				return done;
 			};
-			const before = journal && update ? await journalOldRows(journal, target, table, shape!, stage, index, plan.hashMethod, (sql) => (probe ? withIndexJoins(target, sql, 'probe') : target.query(sql))) : undefined;
-			if (insert) result.inserted = (await run(insert)).rowCount ?? 0;
-			if (update) result.updated = (await run(update)).rowCount ?? 0;
-			if (before) await written('updated', `${tableOnly(table, 'target')} AS t JOIN ${before} b ON ${keyMatch(table, 't', 'b')}`);
+			if (journal && update) await journalOldRows(journal, target, table, shape!, stage, plan.hashMethod, join);
+			if (insert) result.inserted = await run('inserted', insert);
+			if (update) result.updated = await run('updated', update);
 		}
-	}
-	// Listed keys: the inserted rows are found by them (the whole-table path remembered them instead).
-	if (journal && diff.keysListed && counts.insert > 0) {
-		for (const keys of diff.insertKeys.chunks(keysPerStatement)) await written('inserted', `${tableOnly(table, 'target')} AS t`, keyFilter(table, 'target', keys, 't.'));
+		// Rows COPYed straight in cannot be returned: the journal finds them by their listed keys.
+		if (journal && direct && counts.insert > 0) {
+			for (const keys of diff.insertKeys.chunks(keysPerStatement)) await written('inserted', `${tableOnly(table, 'target')} AS t`, keyFilter(table, 'target', keys, 't.'));
+		}
 	}
 	expectWritten(table, 'insert', counts.insert, result.inserted);
 	expectWritten(table, 'update', counts.update, result.updated);
@@ -435,12 +444,15 @@ function keyIndexed(table: TablePlan, side: 'source' | 'target' = 'target'): boo
  * in step; 1M rows all changed: 4.7 s instead of 6.4 s, 4M: 22 s or less instead of 39 s. The settings are
  * SET LOCAL and put back after the statement; if it fails, the rollback resets them anyway.
  */
-async function withIndexJoins(target: pg.ClientBase, sql: string, join: 'probe' | 'merge'): Promise<pg.QueryResult> {
+async function withIndexJoins<T>(target: pg.ClientBase, join: IndexJoin | undefined, statement: () => Promise<T>): Promise<T> {
+	if (!join) return statement();
 	const previous = await setLocal(target, join === 'probe' ? {enable_hashjoin: 'off', enable_mergejoin: 'off'} : {enable_hashjoin: 'off'});
-	const result = await target.query(sql);
+	const result = await statement();
 	await setLocal(target, previous);
 	return result;
 }
+
+type IndexJoin = 'probe' | 'merge';
 
 /**
  * Before a mirror deletes, what its deletes do outside the selection (see deleteReach), judged in
@@ -512,21 +524,22 @@ async function deleteRows(pending: PendingDelete, target: pg.ClientBase, journal
 }
 
 /**
- * Before the upsert's UPDATE: the rows it will change, as they are, kept in a TEMP table (the
- * fingerprints after the update are read through it) and copied into the journal. Returns the TEMP table.
+ * Before the upsert's UPDATE: the rows it will change, as they are, into the journal (read through
+ * the same join as the UPDATE's).
  */
-async function journalOldRows(journal: JournalRecorder, target: pg.ClientBase, table: TablePlan, shape: TableShape, stage: string, index: number, hashMethod: SyncPlan['hashMethod'], run: (sql: string) => Promise<unknown>): Promise<string | undefined> {
+async function journalOldRows(journal: JournalRecorder, target: pg.ClientBase, table: TablePlan, shape: TableShape, stage: string, hashMethod: SyncPlan['hashMethod'], join: IndexJoin | undefined): Promise<void> {
 	const changed = changedRowsCondition(table, hashMethod);
-	if (!changed) return undefined;
-	const before = `pg_temp.${quoteIdent(`pgconvoy_before_${index}`)}`;
-	await run(
-		`CREATE TEMP TABLE ${before} ON COMMIT DROP AS SELECT ${columnList(
-			shape.columns.map((column) => column.name),
-			't',
-		)} FROM ${tableOnly(table, 'target')} AS t JOIN ${stage} s ON ${changed}`,
+	if (!changed) return;
+	await withIndexJoins(target, join, () =>
+		journal.capture(
+			target,
+			{table: table.id, kind: 'before-update'},
+			`SELECT ${columnList(
+				shape.columns.map((column) => column.name),
+				't',
+			)} FROM ${tableOnly(table, 'target')} AS t JOIN ${stage} s ON ${changed}`,
+		),
 	);
-	await journal.capture(target, {table: table.id, kind: 'before-update'}, `SELECT * FROM ${before}`);
-	return before;
 }
 
 /**
@@ -538,7 +551,7 @@ function exceptNewRows(update: string | undefined, table: TablePlan, newKeys: st
 	return `${update} AND NOT EXISTS (SELECT 1 FROM ${newKeys} n WHERE ${keyMatch(table, 't', 'n')})`;
 }
 
-/** The keys the INSERT from the stage is about to add (for the UPDATE after it, and the journal). */
+/** The keys the INSERT from the stage is about to add, for the UPDATE after it to leave alone. */
 async function rememberNewKeys(target: pg.ClientBase, table: TablePlan, stage: string, index: number): Promise<string> {
 	const keys = `pg_temp.${quoteIdent(`pgconvoy_new_${index}`)}`;
 	await target.query(`CREATE TEMP TABLE ${keys} ON COMMIT DROP AS SELECT ${columnList(table.key, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')} t WHERE ${keyMatch(table, 't', 's')})`);

@@ -1,5 +1,5 @@
 import type {SyncMode} from '../plan/types.js';
-import type {FingerprintMethod, JournalColumn} from './table-shape.js';
+import type {JournalColumn} from './table-shape.js';
 
 /**
  * A journal file: one line `pgconvoy-journal 1 <JournalRun as JSON>\n` (readable with `head -1`),
@@ -47,8 +47,8 @@ export interface JournalRun {
 	tables: JournalTable[];
 	/** sha256 over the fingerprints of every row written (inserted or updated), in capture order. */
 	rowsDigest: string;
-	/** How the fingerprints were computed; the undo compares with the same. */
-	fingerprint: FingerprintMethod;
+	/** How the fingerprints were computed (see rowFingerprintSql); the undo compares with the same. */
+	fingerprint: 'send-hash';
 }
 
 /**

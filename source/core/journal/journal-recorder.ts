@@ -4,10 +4,9 @@ import {once} from 'node:events';
 import {closeSync, createReadStream, createWriteStream, fsyncSync, openSync, rmSync, writeSync, type WriteStream} from 'node:fs';
 import {createGzip, constants as zlib, type Gzip} from 'node:zlib';
 import {CopyOutStream} from '../apply/copy-out-stream.js';
-import {withComparisonSettings} from '../connection/session-settings.js';
 import {encodeFrame, journalMagic, type JournalRun, type JournalSection, type JournalTable, type SectionKind} from './journal-format.js';
 import {bodyFile, journalDirectory, journalFile, moveJournal, pruneJournals, removeJournal, syncDirectory} from './journal-store.js';
-import {readTableShape, rowFingerprintSql, type FingerprintMethod, type TableShape} from './table-shape.js';
+import {readTableShape, rowFingerprintSql, type TableShape} from './table-shape.js';
 
 /** Where and how a run keeps its journal. */
 export interface JournalOptions {
@@ -26,8 +25,6 @@ export interface RunStart {
 	undoes?: string;
 	targetIdentity: string;
 	transactionId: string;
-	/** What the target can compute (see fingerprintMethod). */
-	fingerprint: FingerprintMethod;
 }
 
 /**
@@ -70,7 +67,7 @@ export class JournalRecorder {
 
 	/** The row fingerprint of this journal, for rows of `shape` read as `alias` (see rowFingerprintSql). */
 	fingerprintSql(shape: Pick<TableShape, 'columns'>, alias: string): string {
-		return rowFingerprintSql(shape, alias, this.start.fingerprint);
+		return rowFingerprintSql(shape, alias);
 	}
 
 	/**
@@ -93,22 +90,19 @@ export class JournalRecorder {
 
 	/**
 	 * Streams `COPY (query) TO STDOUT (FORMAT binary)` into a section; returns the rows it held.
-	 * `query` may be a SELECT, or a DELETE … RETURNING (the delete and its journal in one statement).
-	 * Fingerprint sections are read under the pinned comparison settings.
+	 * `query` may be a SELECT, or an INSERT, UPDATE or DELETE … RETURNING (the write and its journal in
+	 * one statement, under the role's own settings, as triggers expect).
 	 */
 	async capture(client: pg.ClientBase, section: JournalSection, query: string): Promise<number> {
-		const read = async () => {
-			this.write(encodeFrame('S', Buffer.from(JSON.stringify(section))));
-			const fingerprints = section.kind === 'inserted' || section.kind === 'updated';
-			const stream = client.query(new CopyOutStream(`COPY (${query}) TO STDOUT (FORMAT binary)`));
-			for await (const chunk of stream as AsyncIterable<Buffer>) {
-				if (fingerprints) this.digest.update(chunk);
-				if (!this.write(encodeFrame('D', chunk))) await once(this.gzip, 'drain');
-			}
-			this.write(encodeFrame('E'));
-			return stream.done;
-		};
-		const rows = section.kind === 'inserted' || section.kind === 'updated' ? await withComparisonSettings(client, read) : await read();
+		this.write(encodeFrame('S', Buffer.from(JSON.stringify(section))));
+		const stream = client.query(new CopyOutStream(`COPY (${query}) TO STDOUT (FORMAT binary)`));
+		const fingerprints = section.kind === 'inserted' || section.kind === 'updated';
+		for await (const chunk of stream as AsyncIterable<Buffer>) {
+			if (fingerprints) this.digest.update(chunk);
+			if (!this.write(encodeFrame('D', chunk))) await once(this.gzip, 'drain');
+		}
+		this.write(encodeFrame('E'));
+		const rows = await stream.done;
 		const table = this.tables.get(section.table);
 		if (table) {
 			if (section.kind === 'inserted') table.inserted += rows;
@@ -143,7 +137,7 @@ export class JournalRecorder {
 			transactionId: this.start.transactionId,
 			tables: this.tableCounts().filter((table) => table.inserted + table.updated + table.deleted > 0),
 			rowsDigest: this.digest.digest('hex'),
-			fingerprint: this.start.fingerprint,
+			fingerprint: 'send-hash',
 		};
 		const file = journalFile(this.directory, this.id, 'pending');
 		await writeJournal(file, run, this.bodyFile);

@@ -7,13 +7,6 @@ export interface JournalColumn {
 	send?: string;
 }
 
-/**
- * How a row's fingerprint is computed: `send-hash` hashes the row of its columns' binary send forms
- * with hash_record_extended (PostgreSQL 14+; exact, independent of settings, ~1 s per million rows);
- * `md5-text` is md5 over the row's text form under the pinned comparison settings (older servers; ~7× slower).
- */
-export type FingerprintMethod = 'send-hash' | 'md5-text';
-
 /** One table as the journal writes its rows back: what a pre-image holds and how rows are matched. */
 export interface TableShape {
 	/** `schema.name` as pgconvoy names tables (see tableId). */
@@ -90,23 +83,18 @@ export const columnList = (names: readonly string[], alias?: string) => names.ma
 
 /**
  * A row's fingerprint, as text: what tells at the undo whether a row is still what the run wrote.
- * The same stored values give the same fingerprint at the sync and at the undo: send forms do not
- * depend on settings, and the text form is read under the pinned comparison settings. Extended hash
- * functions are stable across major versions (hash partitioning relies on it).
- * Source: PostgreSQL docs, "Hash partitioning"; hash_record_extended (src/backend/utils/adt/rowtypes.c).
+ * The row of its columns' binary send forms, hashed with hash_record_extended (PostgreSQL 14+):
+ * exact (1.5 and 1.50 differ), independent of every setting, about 1 s per million rows (md5 over
+ * the text form took 7). Extended hash functions are stable across major versions: hash
+ * partitioning relies on it. Source: PostgreSQL docs, "Hash partitioning"; src/backend/utils/adt/rowtypes.c.
  */
-export function rowFingerprintSql(shape: Pick<TableShape, 'columns'>, alias: string, method: FingerprintMethod): string {
-	if (method === 'md5-text')
-		return `pg_catalog.left(pg_catalog.md5(ROW(${columnList(
-			shape.columns.map((column) => column.name),
-			alias,
-		)})::text), 16)`;
+export function rowFingerprintSql(shape: Pick<TableShape, 'columns'>, alias: string): string {
 	const forms = shape.columns.map((column) => (column.send ? `${column.send}(${alias}.${quoteIdent(column.name)})` : `${alias}.${quoteIdent(column.name)}::text`));
 	return `pg_catalog.hash_record_extended(ROW(${forms.join(', ')}), 0)::text`;
 }
 
-/** The fingerprint a server can compute: send-hash from PostgreSQL 14 (hash_record_extended). */
-export async function fingerprintMethod(client: pg.ClientBase): Promise<FingerprintMethod> {
+/** Why this server cannot keep a journal, if it cannot: hash_record_extended came with PostgreSQL 14. */
+export async function journalUnsupported(client: pg.ClientBase): Promise<string | undefined> {
 	const version = Number((await client.query<{version: string}>(`SELECT pg_catalog.current_setting('server_version_num') AS version`)).rows[0]!.version);
-	return version >= 140000 ? 'send-hash' : 'md5-text';
+	return version >= 140000 ? undefined : 'the target runs PostgreSQL 13 or older, which cannot fingerprint rows (hash_record_extended came with 14)';
 }

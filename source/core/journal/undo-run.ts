@@ -4,7 +4,6 @@ import {once} from 'node:events';
 import type {Endpoint} from '../connection/endpoint.js';
 import {openSession, closeSession} from '../connection/connect.js';
 import {beginWrite} from '../connection/transactions.js';
-import {withComparisonSettings} from '../connection/session-settings.js';
 import {databaseIdentity} from '../connection/database-identity.js';
 import {quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
@@ -16,7 +15,7 @@ import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from '../appl
 import type {JournalEntry, JournalRun, JournalTable, SectionKind} from './journal-format.js';
 import {journalFrames} from './journal-store.js';
 import {JournalRecorder, type JournalOptions} from './journal-recorder.js';
-import {columnList, fingerprintMethod, keyMatchOf, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
+import {columnList, keyMatchOf, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
 
 /** A row the undo would not put back as the run left it: changed (or deleted, or re-created) on the target since. */
 export interface UndoConflict {
@@ -103,7 +102,7 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 		await target.query('SET CONSTRAINTS ALL DEFERRED');
 		options.onPhase?.('checking');
 		const staged = await loadJournal(target, options.entry, tables);
-		const preview = await withComparisonSettings(target, () => findConflicts(target, run, ordered, staged));
+		const preview = await findConflicts(target, run, ordered, staged);
 		// A dry run shows the conflicts with the counts; a real undo refuses on them.
 		const blocked = preview.tables.some((table) => table.conflicts > 0) && !options.force;
 		if (options.dryRun || blocked) {
@@ -113,7 +112,7 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 		}
 
 		options.onPhase?.('writing');
-		if (options.journal) recorder = JournalRecorder.open(options.journal, {kind: 'undo', mode: 'undo', undoes: run.id, targetIdentity: identity, transactionId, fingerprint: await fingerprintMethod(target)});
+		if (options.journal) recorder = JournalRecorder.open(options.journal, {kind: 'undo', mode: 'undo', undoes: run.id, targetIdentity: identity, transactionId});
 		for (const table of ordered) await putBack(target, table, staged.get(table.id)!, recorder);
 		for (const table of [...ordered].reverse()) await removeInserted(target, table, staged.get(table.id)!, recorder, options.force);
 		await target.query('SET CONSTRAINTS ALL IMMEDIATE');
@@ -240,7 +239,7 @@ async function loadJournal(target: pg.ClientBase, entry: JournalEntry, tables: U
 	return staged;
 }
 
-/** Counts and conflicts per table, read under the pinned comparison settings (fingerprints are compared). */
+/** Counts and conflicts per table: a row the run wrote whose fingerprint is not what the run left is a conflict. */
 async function findConflicts(target: pg.ClientBase, run: JournalRun, tables: UndoTable[], staged: Staged): Promise<UndoPreview> {
 	const counts: UndoTableCounts[] = [];
 	const conflicts: UndoConflict[] = [];
@@ -257,7 +256,7 @@ async function findConflicts(target: pg.ClientBase, run: JournalRun, tables: Und
 				reason: 'changed-or-missing',
 				sql: `SELECT ${keyText} AS key, CASE WHEN t.ctid IS NULL THEN '${kind}-missing' ELSE '${kind}-changed' END AS reason
 				        FROM ${name} j LEFT JOIN ${scanOf(table)} t ON ${keyMatchOf(table, 't', 'j')}
-				       WHERE t.ctid IS NULL OR ${rowFingerprintSql(table, 't', run.fingerprint ?? 'send-hash')} <> j.fingerprint`,
+				       WHERE t.ctid IS NULL OR ${rowFingerprintSql(table, 't')} <> j.fingerprint`,
 			});
 		}
 		if (sections['before-delete'] && table.key.length > 0) {
