@@ -178,6 +178,24 @@ describe('pgconvoy undo', () => {
 		expect(readdirSync(journalDir).length).toBe(files);
 	});
 
+	test('a soft-delete trigger keeps the rows the undo would delete: the undo rolls back and says why', async () => {
+		const schema = 'CREATE TABLE accounts (id int PRIMARY KEY, name text NOT NULL, deleted_at timestamptz)';
+		for (const db of [pair.source, pair.target]) await db.client.query(schema);
+		// As applications write it: a DELETE becomes a stamp, and the row stays.
+		await pair.target.client.query(`
+			CREATE FUNCTION soft_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN UPDATE accounts SET deleted_at = now() WHERE id = OLD.id; RETURN NULL; END $$;
+			CREATE TRIGGER accounts_soft_delete BEFORE DELETE ON accounts FOR EACH ROW EXECUTE FUNCTION soft_delete();`);
+		await pair.source.client.query("INSERT INTO accounts VALUES (1, 'ann', NULL), (2, 'bob', NULL)");
+		await sync(['--tables', 'accounts']);
+		const afterSync = await databaseChecksums(pair.target.client, ['public.accounts']);
+		const undone = await undo('last', '--yes');
+		expect(undone.code, undone.output).toBe(5);
+		expect(undone.output).toContain('The undo would delete 2 rows of public.accounts, but the target took 0');
+		expect(undone.output).toContain('BEFORE trigger');
+		expect(await databaseChecksums(pair.target.client, ['public.accounts'])).toEqual(afterSync);
+	});
+
 	test('keeps the last --keep-journals runs per target', async () => {
 		await pair.source.client.query('CREATE TABLE t (id int PRIMARY KEY, v text)');
 		await pair.target.client.query('CREATE TABLE t (id int PRIMARY KEY, v text)');

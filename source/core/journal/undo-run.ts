@@ -8,7 +8,7 @@ import {databaseIdentity} from '../connection/database-identity.js';
 import {quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {serverError} from '../server-errors.js';
-import {plural} from '../../present/numbers.js';
+import {formatCount, plural} from '../../present/numbers.js';
 import {conflictText} from '../../present/journal-report.js';
 import {deleteReach} from '../diff/delete-reach.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from '../apply/settle-commit.js';
@@ -287,7 +287,8 @@ function conflictError(preview: UndoPreview): UserError {
 
 /**
  * Parents first: rows the run updated get their old values back, rows it deleted come back (with
- * `force`, a row deleted since is inserted again and a re-created one overwritten). Journaled as it goes.
+ * `force`, a row deleted since is inserted again and a re-created one overwritten). Journaled as it
+ * goes: the rows it overwrites first, then each written row's key and fingerprint (RETURNING).
  */
 async function putBack(target: pg.ClientBase, table: UndoTable, sections: Partial<Record<SectionKind, string>>, recorder: JournalRecorder | undefined): Promise<void> {
 	const names = table.columns.map((column) => column.name);
@@ -295,27 +296,23 @@ async function putBack(target: pg.ClientBase, table: UndoTable, sections: Partia
 	const overriding = table.identityAlways.length > 0 ? ' OVERRIDING SYSTEM VALUE' : '';
 	const shape = recorder ? await recorder.table(target, table.id, table.relation, {cascaded: table.journaled.cascaded, key: {columns: table.key, equality: table.keyEquality}}) : undefined;
 	const hasKey = table.key.length > 0;
+	/** A write, with its rows' keys and fingerprints into the undo's journal (RETURNING). Returns the rows written. */
+	const write = async (kind: 'inserted' | 'updated', sql: string) => (recorder && hasKey ? recorder.capture(target, {table: table.id, kind}, `${sql} RETURNING ${columnList(table.key, 't')}, ${recorder.fingerprintSql(shape!, 't')}`) : ((await target.query(sql)).rowCount ?? 0));
 	for (const kind of ['before-update', 'before-delete'] as const) {
 		const old = sections[kind];
 		if (!old) continue;
 		// One row per key: a cascade reached along two paths is journaled twice.
 		const rows = hasKey ? `(SELECT DISTINCT ON (${columnList(table.key)}) * FROM ${old}) o` : `${old} o`;
+		const expected = Number((await target.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${rows}`)).rows[0]!.rows);
+		let updated = 0;
 		if (hasKey) {
-			const matched = `FROM ${scanOf(table)} AS t JOIN ${rows} ON ${keyMatchOf(table, 't', 'o')}`;
-			let kept: string | undefined;
-			if (recorder) {
-				kept = temp(old, '_now');
-				await target.query(`CREATE TEMP TABLE ${kept} ON COMMIT DROP AS SELECT ${columnList(names, 't')} ${matched}`);
-				await recorder.capture(target, {table: table.id, kind: 'before-update'}, `SELECT * FROM ${kept}`);
-			}
-			if (settable.length > 0) await target.query(`UPDATE ${scanOf(table)} AS t SET ${settable.map((name) => `${quoteIdent(name)} = o.${quoteIdent(name)}`).join(', ')} FROM ${rows} WHERE ${keyMatchOf(table, 't', 'o')}`);
-			if (recorder && kept) await recorder.capture(target, {table: table.id, kind: 'updated'}, `SELECT ${columnList(table.key, 't')}, ${recorder.fingerprintSql(shape!, 't')} FROM ${scanOf(table)} AS t JOIN ${kept} k ON ${keyMatchOf(table, 't', 'k')}`);
+			if (recorder) await recorder.capture(target, {table: table.id, kind: 'before-update'}, `SELECT ${columnList(names, 't')} FROM ${scanOf(table)} AS t JOIN ${rows} ON ${keyMatchOf(table, 't', 'o')}`);
+			const assignments = (settable.length > 0 ? settable : [table.key[0]!]).map((name) => `${quoteIdent(name)} = o.${quoteIdent(name)}`).join(', ');
+			updated = await write('updated', `UPDATE ${scanOf(table)} AS t SET ${assignments} FROM ${rows} WHERE ${keyMatchOf(table, 't', 'o')}`);
 		}
 		const missing = hasKey ? ` WHERE NOT EXISTS (SELECT 1 FROM ${scanOf(table)} AS t WHERE ${keyMatchOf(table, 't', 'o')})` : '';
-		const inserted = temp(old, '_in');
-		if (recorder && hasKey) await target.query(`CREATE TEMP TABLE ${inserted} ON COMMIT DROP AS SELECT ${columnList(table.key, 'o')} FROM ${rows}${missing}`);
-		await target.query(`INSERT INTO ${table.relation} (${columnList(names)})${overriding} SELECT ${columnList(names, 'o')} FROM ${rows}${missing}`);
-		if (recorder && hasKey) await recorder.capture(target, {table: table.id, kind: 'inserted'}, `SELECT ${columnList(table.key, 't')}, ${recorder.fingerprintSql(shape!, 't')} FROM ${scanOf(table)} AS t JOIN ${inserted} k ON ${keyMatchOf(table, 't', 'k')}`);
+		const inserted = await write('inserted', `INSERT INTO ${table.relation} AS t (${columnList(names)})${overriding} SELECT ${columnList(names, 'o')} FROM ${rows}${missing}`);
+		expectUndone(table, kind === 'before-update' ? 'restore' : 're-insert', expected, updated + inserted);
 	}
 }
 
@@ -331,8 +328,24 @@ async function removeInserted(target: pg.ClientBase, table: UndoTable, sections:
 	}
 	const names = table.columns.map((column) => column.name);
 	const sql = `DELETE FROM ${scanOf(table)} AS t USING ${inserted} j WHERE ${keyMatchOf(table, 't', 'j')}`;
+	let deleted: number;
 	if (recorder) {
 		await recorder.table(target, table.id, table.relation, {cascaded: table.journaled.cascaded, key: {columns: table.key, equality: table.keyEquality}});
-		await recorder.capture(target, {table: table.id, kind: 'before-delete'}, `${sql} RETURNING ${columnList(names, 't')}`);
-	} else await target.query(sql);
+		deleted = await recorder.capture(target, {table: table.id, kind: 'before-delete'}, `${sql} RETURNING ${columnList(names, 't')}`);
+	} else deleted = (await target.query(sql)).rowCount ?? 0;
+	// Without force every row the run inserted is there, unchanged (the conflicts said so): each must go.
+	if (!force) expectUndone(table, 'delete', Number((await target.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${inserted}`)).rows[0]!.rows), deleted);
+}
+
+/**
+ * Each write of the undo must change exactly the rows it puts back: fewer means row-level security
+ * hid rows from this role, or a BEFORE trigger returned NULL; the undo then rolls back.
+ */
+function expectUndone(table: UndoTable, what: 'restore' | 're-insert' | 'delete', expected: number, written: number): void {
+	if (written === expected) return;
+	throw new UserError(
+		'apply-failed',
+		`The undo would ${what} ${plural(expected, 'row')} of ${table.id}, but the target took ${formatCount(written)}: nothing was written, the transaction was rolled back.`,
+		"Likely a row-level security policy that hides rows from this role, or a BEFORE trigger that returns NULL: undo as a role the policies let see those rows, or look at the table's triggers.",
+	);
 }
