@@ -24,7 +24,9 @@ export function insertMissingSql(plan: TablePlan, stage: string): string {
 export function updateChangedSql(plan: TablePlan, stage: string, hashMethod: SyncPlan['hashMethod']): string | undefined {
 	const changed = changedRowsCondition(plan, hashMethod);
 	if (!changed) return undefined;
-	return `UPDATE ${tableOnly(plan, 'target')} AS t SET ${updatedColumns(plan).map((column) => `${quoteIdent(column.name)} = s.${quoteIdent(column.name)}`).join(', ')} FROM ${stage} s WHERE ${changed}`;
+	return `UPDATE ${tableOnly(plan, 'target')} AS t SET ${updatedColumns(plan)
+		.map((column) => `${quoteIdent(column.name)} = s.${quoteIdent(column.name)}`)
+		.join(', ')} FROM ${stage} s WHERE ${changed}`;
 }
 
 /** The columns an update sets: compared ones, and keys whose equality is not identity (citext). */
@@ -35,11 +37,20 @@ const updatedColumns = (plan: TablePlan) => plan.columns.filter((column) => colu
  * updates (the undo journal reads their old values with it first). Undefined when nothing can differ.
  */
 export function changedRowsCondition(plan: TablePlan, hashMethod: SyncPlan['hashMethod']): string | undefined {
+	const differ = rowsDiffer(plan, hashMethod, 't', 's');
+	return differ && `${keyMatch(plan, 't', 's')} AND ${differ}`;
+}
+
+/**
+ * Table row `left` and stage row `right` (same key) differ in a column an update sets, compared in
+ * their exact forms; undefined when nothing can differ. The apply's UPDATE and the stage diff share it.
+ */
+export function rowsDiffer(plan: TablePlan, hashMethod: SyncPlan['hashMethod'], left: string, right: string): string | undefined {
 	const values = updatedColumns(plan);
 	if (values.length === 0) return undefined;
-	const targetRow = values.map((column) => comparedColumn(column, 't.', 'target', hashMethod)).join(', ');
-	const stageRow = values.map((column) => comparedColumn(column, 's.', 'target', hashMethod)).join(', ');
-	return `${keyMatch(plan, 't', 's')} AND ROW(${targetRow}) IS DISTINCT FROM ROW(${stageRow})`;
+	const leftRow = values.map((column) => comparedColumn(column, `${left}.`, 'target', hashMethod)).join(', ');
+	const rightRow = values.map((column) => comparedColumn(column, `${right}.`, 'target', hashMethod)).join(', ');
+	return `ROW(${leftRow}) IS DISTINCT FROM ROW(${rightRow})`;
 }
 
 /** Mirror with the whole source staged: delete target rows whose key is not among them. */

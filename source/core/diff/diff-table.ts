@@ -95,6 +95,15 @@ class PreviousKey {
 	}
 }
 
+/**
+ * Whether a key value may appear twice on one side. A unique index on the same columns, matching the
+ * same way, already guarantees it cannot; a --key, or keys matched the target's way (canonical, or
+ * cast from another type), may repeat.
+ */
+export function keyMayRepeatIn(plan: TablePlan): boolean {
+	return plan.keySource === '--key' || plan.columns.some((column) => column.key && (column.sourceCast !== undefined || !column.target.equalImage || column.source.type !== column.target.type));
+}
+
 /** Tables this large first get the two-ends probe (where the key has an index to walk). */
 const probeAboveRows = 100_000;
 const probeRows = 10_000;
@@ -196,9 +205,7 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 	const digests = {insert: new KeyDigest(keyCount), update: new KeyDigest(keyCount), delete: new KeyDigest(keyCount)};
 	const previousSource = new PreviousKey(orders);
 	const previousTarget = new PreviousKey(orders);
-	// A unique index on the same columns, matching the same way, already guarantees it on its side; a
-	// --key, or keys matched the target's way (canonical, or cast from another type), may repeat.
-	const keyMayRepeat = plan.keySource === '--key' || plan.columns.some((column) => column.key && (column.sourceCast !== undefined || !column.target.equalImage || column.source.type !== column.target.type));
+	const keyMayRepeat = keyMayRepeatIn(plan);
 	const checkUnique = (previous: PreviousKey, rows: CopyOutRows, side: string) => {
 		for (let index = 0; index < keyCount; index++) {
 			if (rows.fieldLength[index]! >= 0) continue;
