@@ -84,7 +84,8 @@ function rowHash(columns: ColumnPlan[], side: Side, hashing: RowHashing, mixed: 
 	if (hashing === 'record' || forms.some((form) => form.type === undefined)) return `pg_catalog.hash_record_extended(ROW(${forms.map((form) => form.sql).join(', ')}), 0)`;
 	// Each column seeded by its position, so equal values in two columns do not cancel; NULL adds 0.
 	const combined = forms.map((form, index) => `coalesce(${faithfulHashes[form.type!]!}(${form.sql}, ${index + 1}), 0)`).join(' # ');
-	return mixed ? `pg_catalog.hashint8extended(${combined}, 0)` : combined;
+	// Mixed through the bytes of the 64-bit value: hashint8extended would fold it to 32 bits first.
+	return mixed ? `pg_catalog.hashbyteaextended(pg_catalog.int8send(${combined}), 0)` : combined;
 }
 
 export function tableName(plan: TablePlan, side: Side): string {
