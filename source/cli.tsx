@@ -90,10 +90,14 @@ async function main(argv: string[]): Promise<number> {
 			case 'history':
 			case 'undo': {
 				if (asksForHelp(rest)) return printHelp(io, [command]);
-				const {runHistory, runUndo} = await import('./commands/journal-commands.js');
-				if (command === 'history') return await runHistory(rest, io);
+				// Owned before anything loads: a Ctrl-C during the imports must cancel, not be swallowed.
 				process.removeAllListeners('SIGINT');
 				process.on('SIGINT', onSigint);
+				const {runHistory, runUndo} = await import('./commands/journal-commands.js');
+				// Dependencies loaded just now (conf's when-exit) may have added their own.
+				process.removeAllListeners('SIGINT');
+				process.on('SIGINT', onSigint);
+				if (command === 'history') return await runHistory(rest, io);
 				return await runUndo(rest, io);
 			}
 			case 'profile': {

@@ -12,6 +12,7 @@ import {findRun} from '../core/journal/find-run.js';
 import {conflictText, historyLines, historyReport, runStatus, runTime, undoReport, undoSummary, undoTableLines} from '../present/journal-report.js';
 import {parseFlagTable, unexpectedArgument, type FlagSpec} from './flag-table.js';
 import {renderHelp} from './help-text.js';
+import {commandLine} from '../core/profiles/command-line.js';
 import {flagHelpRows} from './flag-table.js';
 import {checkProductionConfirmation, lazyProfileLookup, type CommandIo} from './sync.js';
 
@@ -110,7 +111,7 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 		if (!target) throw new UserError('usage', 'No target database: give --to <profile|url> (the database the run wrote to) or set DATABASE_URL_PROD.', 'For example: pgconvoy undo last --to prod --dry-run');
 		if (!dryRun) checkProductionConfirmation(target, flags.value('confirm'));
 		const {identity} = await settleTarget(io.env, target, true);
-		const entry = findRun(listJournals(journalDirectory(configDirectory(io.env))), flags.positionals[0]!, identity!);
+		const entry = findRun(listJournals(journalDirectory(configDirectory(io.env))), flags.positionals[0]!, identity!, describeEndpoint(target));
 		if (!json) {
 			io.stdout(`${dryRun ? 'Would undo' : 'Undoing'} run ${entry.run.id} (${entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode}, ${runTime(entry)}) on ${describeEndpoint(target)}\n`);
 		}
@@ -140,7 +141,8 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 			io.stdout('Dry run: nothing was written.\n');
 			return blocked ? 4 : 0;
 		}
-		io.stdout(`✓ ${undoSummary(result)}${result.journal ? ` This undo is journaled as ${result.journal.id}: pgconvoy undo ${result.journal.id} takes it back.` : ''}\n`);
+		const takeBack = result.journal ? commandLine(['undo', result.journal.id, ...(flags.value('to') !== undefined ? ['--to', flags.value('to')!] : []), '--dry-run']) : undefined;
+		io.stdout(`✓ ${undoSummary(result)}${result.journal ? ` This undo is journaled as ${result.journal.id}: ${takeBack} shows how to take it back.` : ''}\n`);
 		return 0;
 	} catch (error) {
 		const problem = failure(error);

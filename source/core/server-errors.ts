@@ -24,8 +24,8 @@ export interface BlockingSession {
 }
 
 export interface ServerErrorContext {
-	/** The step that failed: an apply is rolled back, a preview wrote nothing anyway. */
-	during: 'preview' | 'apply';
+	/** The step that failed: an apply or an undo is rolled back, a preview wrote nothing anyway. */
+	during: 'preview' | 'apply' | 'undo';
 	/** The table being read or written. */
 	table?: string;
 	/** The sync mode, to name the grants a target role needs. */
@@ -53,9 +53,9 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 	if (error instanceof UserError) return error;
 	const failure = error as ServerError;
 	const side: SessionRole = errorSide(error) ?? 'target';
-	const tail = context.during === 'apply' ? rolledBack : previewOnly;
-	const code: ErrorCode = context.during === 'apply' ? 'apply-failed' : 'server-refused';
-	const where = context.table ? ` ${context.during === 'apply' && side === 'target' ? 'while writing' : 'while reading'} ${context.table}` : '';
+	const tail = context.during !== 'preview' ? rolledBack : previewOnly;
+	const code: ErrorCode = context.during !== 'preview' ? 'apply-failed' : 'server-refused';
+	const where = context.table ? ` ${context.during !== 'preview' && side === 'target' ? 'while writing' : 'while reading'} ${context.table}` : '';
 	const functions = functionsInContext(failure.where);
 	const inFunction = functions.length > 0 ? ` (in ${functions.join(' ← ')} on the ${side})` : '';
 	// A unique violation's DETAIL quotes the values (often e-mail addresses): the constraint says enough.
@@ -69,8 +69,10 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 
 	switch (failure.code) {
 		case '23503':
+			if (context.during === 'undo') return make('Foreign key violation', 'A row the undo puts back references a row deleted since the run, or a row it deletes is referenced by one added since: fix those rows on the target, then undo again.');
 			return make('Foreign key violation', 'Add the parent table to the selection (its rows then go first), or fix the rows in the source.');
 		case '23505':
+			if (context.during === 'undo') return make('Unique violation', 'A row the undo puts back collides with a row added on the target since the run (the same values under another key): change or remove that row, then undo again.');
 			return make('Unique violation', 'Another target row already has these values under a different key (two environments created different rows for the same natural key): fix or remove one of them.');
 		case '23502':
 			return make(`NOT NULL violation on column ${failure.message.match(/column "([^"]+)"/)?.[1] ?? '?'}`, 'The target requires a value the source does not have: fill it in the source, or give the column a default on the target.');
@@ -106,7 +108,7 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 			return make(
 				`Timed out waiting for a lock: ${context.blockers?.length ? `held by ${context.blockers.map((session) => `pid ${session.pid} (${session.user}, ${session.application || 'no application name'}, ${session.state}: ${session.query.replace(/\s+/g, ' ').trim().slice(0, 60)})`).join('; ')}` : 'another session holds it'}`,
 				`Wait for that session to finish (or end it: SELECT pg_terminate_backend(${context.blockers?.[0]?.pid ?? 'pid'})), or allow a longer lock timeout.`,
-				context.during === 'apply' ? 'lock-timeout' : code,
+				context.during !== 'preview' ? 'lock-timeout' : code,
 				`Wait for that session to finish (or end it: SELECT pg_terminate_backend(${context.blockers?.[0]?.pid ?? 'pid'})), or raise --lock-timeout.`,
 			);
 		case '57014':
@@ -127,7 +129,7 @@ export function serverError(error: unknown, context: ServerErrorContext): UserEr
 	if (/Connection terminated|not queryable|ECONNRESET|EPIPE|connection.*(closed|lost)/i.test(failure.message ?? '')) {
 		return new UserError(
 			code,
-			`The connection to the ${side} was lost${where}: ${failure.message}. ${context.during === 'apply' ? 'The server rolls back an unfinished transaction, so nothing was written.' : previewOnly}`,
+			`The connection to the ${side} was lost${where}: ${failure.message}. ${context.during !== 'preview' ? 'The server rolls back an unfinished transaction, so nothing was written.' : previewOnly}`,
 			'Check the network and the server, then run the sync again.',
 			{cause: error},
 		);

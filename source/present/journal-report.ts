@@ -12,7 +12,8 @@ export function runStatus(entry: JournalEntry, undone: Map<string, string>): Run
 }
 
 export function statusText(status: RunStatus): string {
-	if (status.kind === 'undoable') return 'can be undone';
+	// Whether rows changed since is for the target to say: pgconvoy undo --dry-run asks it.
+	if (status.kind === 'undoable') return 'not undone';
 	if (status.kind === 'undone') return `undone by ${status.by}`;
 	return 'pending: outcome not settled yet';
 }

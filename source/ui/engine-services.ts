@@ -1,6 +1,6 @@
 import {writeFile} from 'node:fs/promises';
 import {resolve} from 'node:path';
-import type {Endpoint} from '../core/connection/endpoint.js';
+import {describeEndpoint, type Endpoint} from '../core/connection/endpoint.js';
 import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
 import {parseConnectionUrl} from '../core/connection/url.js';
 import {resolvePassword} from '../core/connection/password.js';
@@ -32,7 +32,7 @@ function timestamp(date: Date): string {
 /** Undoes (or previews undoing) one run of this target, found as `pgconvoy undo` finds it. */
 async function undoTarget(env: NodeJS.ProcessEnv, target: Endpoint, id: string, options: {dryRun: boolean; signal?: AbortSignal}) {
 	const {identity} = await settleTarget(env, target, true);
-	const entry = findRun(listJournals(journalDirectory(configDirectory(env))), id, identity!);
+	const entry = findRun(listJournals(journalDirectory(configDirectory(env))), id, identity!, describeEndpoint(target));
 	return undoRun({entry, target, dryRun: options.dryRun, force: false, ...(options.dryRun ? {} : {journal: journalOptions(env, target)}), ...(options.signal ? {signal: options.signal} : {})});
 }
 

@@ -5,6 +5,7 @@
  * there: deterministic, with no sleeps. Each case checks the target's contents, the journal files on
  * disk, and what `pgconvoy history --to <target> --json` settled.
  */
+import {databaseIdentity} from '../../source/core/connection/database-identity.js';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import type pg from 'pg';
 import {spawn, type ChildProcess} from 'node:child_process';
@@ -301,7 +302,7 @@ describe("a sync killed between its journal and COMMIT's outcome", {timeout: 120
 
 /** The target's identity as journals record it: `<system identifier>/<database>`. */
 async function targetIdentity(): Promise<string> {
-	return (await pair.target.client.query<{id: string}>(`SELECT system_identifier::text || '/' || current_database() AS id FROM pg_control_system()`)).rows[0]!.id;
+	return databaseIdentity(pair.target.client);
 }
 
 /** A pending journal of this target's transaction `transactionId`: its first line is all that settling reads. */

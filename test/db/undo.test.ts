@@ -161,7 +161,7 @@ describe('pgconvoy undo', () => {
 			await other.client.query("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a')");
 			const elsewhere = await journalCli('undo', [synced.journal.id, '--to', other.url, '--yes']);
 			expect(elsewhere.code, elsewhere.output).toBe(2);
-			expect(elsewhere.output).toContain('not to this target');
+			expect(elsewhere.output).toContain(`not to ${other.endpoint.user}@`);
 			expect((await other.client.query('SELECT count(*) FROM t')).rows[0].count).toBe('1');
 		} finally {
 			await other.drop();

@@ -13,7 +13,20 @@ vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
 
 function journalRun(id: string, fields: Partial<JournalRun> = {}): JournalRun {
-	return {id, startedAt: '2026-11-30T16:15:02.000Z', kind: 'sync', mode: 'upsert', source: 'app@localhost:5432/local_db', target: 'app@prod_db.example.com:5432/prod_db', targetIdentity: '7301/prod_db', transactionId: '812', tables: [], rowsDigest: 'x', ...fields};
+	return {
+		id,
+		startedAt: '2026-11-30T16:15:02.000Z',
+		kind: 'sync',
+		mode: 'upsert',
+		source: 'app@localhost:5432/local_db',
+		target: 'app@prod_db.example.com:5432/prod_db',
+		targetIdentity: '7301/prod_db',
+		transactionId: '812',
+		tables: [],
+		rowsDigest: 'x',
+		fingerprint: 'send-hash',
+		...fields,
+	};
 }
 
 const journaled: SyncResult = {mode: 'upsert', committed: true, tables: [tableResult('public.users', {inserted: 3, updated: 5})], ms: 120, journal: {id: '20261130-161502-3f9a', file: '/config/journal/20261130-161502-3f9a.journal'}};
@@ -202,7 +215,7 @@ describe('history of the chosen target', () => {
 		expect(asked.map((target) => target.database)).toEqual(['prod_db']);
 		expect(shown).toMatch(/run\s+when \(UTC\)\s+what\s+undo\s+\+ins ~upd -del/);
 		expect(shown.indexOf('20261130-170000-bbbb')).toBeLessThan(shown.indexOf('20261130-160000-aaaa  '));
-		expect(shown).toMatch(/20261130-170000-bbbb\s+2026-11-30 17:00:00\s+undo of 20261130-160000-aaaa\s+can be undone\s+\+0 ~4 -0/);
+		expect(shown).toMatch(/20261130-170000-bbbb\s+2026-11-30 17:00:00\s+undo of 20261130-160000-aaaa\s+not undone\s+\+0 ~4 -0/);
 		expect(shown).toMatch(/20261130-160000-aaaa\s+2026-11-30 16:00:00\s+upsert\s+undone by 20261130-170000-bbbb\s+\+12/);
 		expect(shown).toContain('Run 20261130-150000-cccc was left pending; the target says it committed: it can be undone.');
 		await press(app, 'h');

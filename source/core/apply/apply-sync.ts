@@ -25,6 +25,7 @@ import {serverError} from '../server-errors.js';
 import {findBlockers} from '../lock-blockers.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from './settle-commit.js';
 import {JournalRecorder, type JournalOptions} from '../journal/journal-recorder.js';
+import {SnapshotReader} from '../journal/snapshot-reader.js';
 import {databaseIdentity} from '../connection/database-identity.js';
 import {columnList, journalUnsupported, scanOf, type TableShape} from '../journal/table-shape.js';
 import {changedRowsCondition} from './write-sql.js';
@@ -108,6 +109,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	let journal: JournalRecorder | undefined;
 	let journalFile: string | undefined;
 	let journalSkipped: string | undefined;
+	let beforeRun: SnapshotReader | undefined;
 	try {
 		await writeAll();
 		if (context.rehearse) {
@@ -132,6 +134,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 		throw error;
 	} finally {
 		signal?.removeEventListener('abort', onAbort);
+		await beforeRun?.close();
 	}
 
 	/** Everything up to COMMIT; any failure rolls back and says why. */
@@ -147,6 +150,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 				journal = JournalRecorder.open(context.journal, {kind: 'sync', mode: plan.options.mode, targetIdentity: await databaseIdentity(target), transactionId});
 			}
 			await lockTargetTables(target, plan.tables);
+			// Old rows are read as they were before this transaction wrote anything (see SnapshotReader).
+			if (journal) beforeRun = await SnapshotReader.tryOpen(context.targetEndpoint, target);
 			if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
 			onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
 
@@ -155,7 +160,7 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 				currentTable = table.id;
 				const tableStarted = performance.now();
 				const expected = context.expected?.tables.find((counts) => counts.table === table.id);
-				const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected, journal);
+				const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected, journal && {recorder: journal, beforeRun});
 				fresh.push(diff.counts);
 				result.ms = Math.round(performance.now() - tableStarted);
 				results.push(result);
@@ -173,10 +178,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 				signal?.throwIfAborted();
 				currentTable = pending.plan.id;
 				const deleteStarted = performance.now();
-				const reached = await checkDeleteReach(pending, target, new Set(plan.tables.map((table) => table.id)), plan.options.allowCascade, journal);
-				cascaded.push(...reached.entries);
-				pending.result.deleted = await deleteRows(pending, target, journal);
-				await reached.afterDelete();
+				cascaded.push(...(await checkDeleteReach(pending, target, new Set(plan.tables.map((table) => table.id)), plan.options.allowCascade, journal)));
+				pending.result.deleted = await deleteRows(pending, target, journal && {recorder: journal, beforeRun});
 				expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
 				pending.result.ms += Math.round(performance.now() - deleteStarted);
 				onEvent?.({type: 'apply-table-finished', result: pending.result});
@@ -202,7 +205,12 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			signal?.throwIfAborted();
 			// Complete and fsynced before COMMIT, marked pending: a process killed from here on leaves a
 			// journal the next run settles from the transaction id.
-			if (journal) await journal.seal();
+			if (journal) {
+				// Its server connection is not held through COMMIT: settling an outcome may need one (a pool of two).
+				await beforeRun?.close();
+				await journal.finish(target);
+				await journal.seal();
+			}
 			signal?.throwIfAborted();
 		} catch (error) {
 			// A session stuck mid-COPY never answers ROLLBACK; closing it (the caller does) rolls back just the same.
@@ -231,18 +239,20 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	}
 }
 
-async function writeTable(table: TablePlan, index: number, context: ApplyContext, maxListedKeys: number, expected: TableCounts | undefined, journal: JournalRecorder | undefined) {
+async function writeTable(table: TablePlan, index: number, context: ApplyContext, maxListedKeys: number, expected: TableCounts | undefined, journaling: Journaling | undefined) {
 	const {plan, source, target, onEvent} = context;
+	const journal = journaling?.recorder;
 	const shape = journal ? await journal.table(target, table.id, tableName(table, 'target'), {key: {columns: table.key, equality: table.key.map((name) => equality(table.columns.find((column) => column.name === name)!, 'target'))}}) : undefined;
-	/** What the run wrote, as key and fingerprint, for rows of the target read as `t` (after the writes). */
-	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.capture(target, {table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${journal!.fingerprintSql(shape!, 't')} FROM ${from} WHERE ${where}`);
+	/** What the run wrote, as key and fingerprint, for rows of the target read as `t`, read when the writes are done. */
+	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.defer({table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${journal!.fingerprintSql(shape!, 't')} FROM ${from} WHERE ${where}`);
 	/**
 	 * One INSERT or UPDATE from the stage (the table aliased `t`), through the key indexes if `join`
-	 * says so; with a journal, its RETURNING rows (the key, and the row as stored, after BEFORE
-	 * triggers) stream into it from the same statement. Returns the rows written.
+	 * says so; with a journal, the same statement keeps the keys it wrote (RETURNING). Returns the rows written.
 	 */
-	const write = (kind: 'inserted' | 'updated', sql: string, join?: IndexJoin) =>
-		withIndexJoins(target, join, async () => (journal ? journal.capture(target, {table: table.id, kind}, `${sql} RETURNING ${columnList(shape!.key, 't')}, ${journal.fingerprintSql(shape!, 't')}`) : ((await target.query(sql)).rowCount ?? 0)));
+	const write = async (kind: 'inserted' | 'updated', sql: string, join?: IndexJoin) => {
+		const statement = journal ? (await journal.writtenKeys(target, shape!, kind)).returning(sql) : sql;
+		return (await withIndexJoins(target, join, () => target.query(statement))).rowCount ?? 0;
+	};
 	const mode = plan.options.mode;
 	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
 	const into = tableName(table, 'target');
@@ -261,7 +271,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		expectWritten(table, 'insert', copied.read, copied.written);
 		result.inserted = copied.written;
 		// The table was empty: every row in it now is one this run inserted.
-		if (journal) await written('inserted', `${tableOnly(table, 'target')} AS t`);
+		if (journal) written('inserted', `${tableOnly(table, 'target')} AS t`);
 		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
 		const none = new KeyList([]);
@@ -328,7 +338,7 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		const update = counts.update > 0 ? updateChangedSql(table, stage, plan.hashMethod) : undefined;
 		// Rows it is about to insert, when the update would see them too (a BEFORE trigger may have changed them).
 		const newKeys = counts.insert > 0 && update ? await rememberNewKeys(target, table, stage, index) : undefined;
-		if (journal && update) await journalOldRows(journal, target, table, shape!, stage, plan.hashMethod, join);
+		if (journaling && update) await journalOldRows(journaling, target, table, shape!, diff.keysListed ? diff.updateKeys : {stage, hashMethod: plan.hashMethod, join});
 		if (counts.insert > 0) result.inserted = await run('inserted', insertMissingSql(table, stage));
 		progress(result.inserted);
 		if (update) result.updated = await run('updated', exceptNewRows(update, table, newKeys)!);
@@ -370,13 +380,13 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: ++statementsDone, total: statements});
 				return done;
 			};
-			if (journal && update) await journalOldRows(journal, target, table, shape!, stage, plan.hashMethod, join);
+			if (journaling && update) await journalOldRows(journaling, target, table, shape!, diff.updateKeys);
 			if (insert) result.inserted = await run('inserted', insert);
 			if (update) result.updated = await run('updated', update);
 		}
 		// Rows COPYed straight in cannot be returned: the journal finds them by their listed keys.
 		if (journal && direct && counts.insert > 0) {
-			for (const keys of diff.insertKeys.chunks(keysPerStatement)) await written('inserted', `${tableOnly(table, 'target')} AS t`, keyFilter(table, 'target', keys, 't.'));
+			for (const keys of diff.insertKeys.chunks(keysPerStatement)) written('inserted', `${tableOnly(table, 'target')} AS t`, keyFilter(table, 'target', keys, 't.'));
 		}
 	}
 	expectWritten(table, 'insert', counts.insert, result.inserted);
@@ -459,7 +469,7 @@ type IndexJoin = 'probe' | 'merge';
  * the write transaction: a referencing row that would refuse the delete, or a cascade not allowed,
  * refuses the sync (exit 4); allowed cascades are returned, for the result to report.
  */
-async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, selected: Set<string>, allowCascade: boolean, journal: JournalRecorder | undefined): Promise<{entries: DeleteReach[]; afterDelete: () => Promise<void>}> {
+async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, selected: Set<string>, allowCascade: boolean, journal: JournalRecorder | undefined): Promise<DeleteReach[]> {
 	const table = pending.plan;
 	const deleted: RowCondition = pending.stage
 		? (alias) => `NOT EXISTS (SELECT 1 FROM ${pending.stage} s WHERE ${table.key.map((name) => `${alias}.${quoteIdent(name)} = s.${quoteIdent(name)}`).join(' AND ')})`
@@ -469,7 +479,6 @@ async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, s
 	refuseOn(deleteReachFindings(table, pending.diff.counts.delete, reach, allowCascade));
 	// Allowed cascades change rows of tables outside the selection: their old rows go into the journal
 	// before the delete, and rows SET NULL / SET DEFAULT also with what they hold after it.
-	const changedAfter: Array<() => Promise<unknown>> = [];
 	if (journal) {
 		for (const [position, {entry, relation, partitioned, rows}] of reached.entries()) {
 			if (entry.action === 'restrict') continue;
@@ -496,50 +505,60 @@ async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, s
 			await journal.capture(target, {table: shape.id, kind: 'before-update'}, `SELECT * FROM ${before}`);
 			if (shape.key.length > 0) {
 				const match = shape.key.map((name, index) => `t.${quoteIdent(name)} ${shape.keyEquality[index]} b.${quoteIdent(name)}`).join(' AND ');
-				changedAfter.push(() => journal.capture(target, {table: shape.id, kind: 'updated'}, `SELECT ${columnList(shape.key, 't')}, ${journal.fingerprintSql(shape, 't')} FROM ${scan} AS t JOIN ${before} b ON ${match}`));
+				journal.defer({table: shape.id, kind: 'updated'}, `SELECT ${columnList(shape.key, 't')}, ${journal.fingerprintSql(shape, 't')} FROM ${scan} AS t JOIN ${before} b ON ${match}`);
 			}
 		}
 	}
-	return {
-		entries: reach.filter((entry) => entry.action !== 'restrict'),
-		afterDelete: async () => {
-			for (const capture of changedAfter) await capture();
-		},
-	};
+	return reach.filter((entry) => entry.action !== 'restrict');
 }
 
-/** Deletes the rows missing from the source; with a journal, the same statement returns them into it (DELETE … RETURNING). */
-async function deleteRows(pending: PendingDelete, target: pg.ClientBase, journal: JournalRecorder | undefined): Promise<number> {
-	const shape = journal ? await journal.table(target, pending.plan.id, tableName(pending.plan, 'target')) : undefined;
-	const run = async (sql: string) => {
-		if (!journal) return (await target.query(sql)).rowCount ?? 0;
-		return journal.capture(target, {table: pending.plan.id, kind: 'before-delete'}, `${sql} RETURNING ${columnList(shape!.columns.map((column) => column.name))}`);
-	};
-	if (pending.stage) return run(deleteMissingFromStageSql(pending.plan, pending.stage));
+/**
+ * Deletes the rows missing from the source. With a journal: listed keys' rows are read first as they
+ * were before the run (triggers of rows deleted before them may have changed them since); without a
+ * list, the DELETE returns them itself (DELETE … RETURNING).
+ */
+async function deleteRows(pending: PendingDelete, target: pg.ClientBase, journaling: Journaling | undefined): Promise<number> {
+	const shape = journaling ? await journaling.recorder.table(target, pending.plan.id, tableName(pending.plan, 'target')) : undefined;
+	const section = {table: pending.plan.id, kind: 'before-delete'} as const;
+	const columns = shape ? columnList(shape.columns.map((column) => column.name)) : '';
+	if (pending.stage) {
+		const sql = deleteMissingFromStageSql(pending.plan, pending.stage);
+		return journaling ? journaling.recorder.capture(target, section, `${sql} RETURNING ${columns}`) : ((await target.query(sql)).rowCount ?? 0);
+	}
 	let deleted = 0;
 	for (const keys of pending.diff.deleteKeys.chunks(keysPerStatement)) {
-		deleted += await run(`DELETE FROM ${tableOnly(pending.plan, 'target')} WHERE ${keyFilter(pending.plan, 'target', keys)}`);
+		const rows = keyFilter(pending.plan, 'target', keys);
+		if (journaling) await journaling.recorder.capture(journaling.beforeRun?.client ?? target, section, `SELECT ${columns} FROM ${tableOnly(pending.plan, 'target')} WHERE ${rows}`);
+		deleted += (await target.query(`DELETE FROM ${tableOnly(pending.plan, 'target')} WHERE ${rows}`)).rowCount ?? 0;
 	}
 	return deleted;
 }
 
+/** The journal of a run, and the session that reads rows as they were before it. */
+interface Journaling {
+	recorder: JournalRecorder;
+	/** Undefined when no second session could be had: old rows are then read in the write transaction. */
+	beforeRun: SnapshotReader | undefined;
+}
+
 /**
- * Before the upsert's UPDATE: the rows it will change, as they are, into the journal (read through
- * the same join as the UPDATE's).
+ * Before the upsert's UPDATE: the rows it will change, into the journal as they were before the run.
+ * Listed keys are read through the snapshot from before the run; without a list (the whole table
+ * staged, millions of changes) they are read through the UPDATE's own join, in this transaction.
  */
-async function journalOldRows(journal: JournalRecorder, target: pg.ClientBase, table: TablePlan, shape: TableShape, stage: string, hashMethod: SyncPlan['hashMethod'], join: IndexJoin | undefined): Promise<void> {
-	const changed = changedRowsCondition(table, hashMethod);
-	if (!changed) return;
-	await withIndexJoins(target, join, () =>
-		journal.capture(
-			target,
-			{table: table.id, kind: 'before-update'},
-			`SELECT ${columnList(
-				shape.columns.map((column) => column.name),
-				't',
-			)} FROM ${tableOnly(table, 'target')} AS t JOIN ${stage} s ON ${changed}`,
-		),
+async function journalOldRows(journaling: Journaling, target: pg.ClientBase, table: TablePlan, shape: TableShape, rows: KeyList | {stage: string; hashMethod: SyncPlan['hashMethod']; join: IndexJoin | undefined}): Promise<void> {
+	const section = {table: table.id, kind: 'before-update'} as const;
+	const columns = columnList(
+		shape.columns.map((column) => column.name),
+		't',
 	);
+	if (rows instanceof KeyList) {
+		for (const keys of rows.chunks(keysPerStatement)) await journaling.recorder.capture(journaling.beforeRun?.client ?? target, section, `SELECT ${columns} FROM ${tableOnly(table, 'target')} AS t WHERE ${keyFilter(table, 'target', keys, 't.')}`);
+		return;
+	}
+	const changed = changedRowsCondition(table, rows.hashMethod);
+	if (!changed) return;
+	await withIndexJoins(target, rows.join, () => journaling.recorder.capture(target, section, `SELECT ${columns} FROM ${tableOnly(table, 'target')} AS t JOIN ${rows.stage} s ON ${changed}`));
 }
 
 /**

@@ -1,15 +1,16 @@
 import type pg from 'pg';
 
 /**
- * `<system identifier>/<database>`: equal only for the very same database, whatever name or proxy it
- * is reached by. Undefined for roles without EXECUTE on pg_control_system() (granted to superusers and
+ * `<system identifier>/<database>#<oid>`: equal only for the very same database, whatever name or
+ * proxy it is reached by (a database dropped and created again under the same name has another OID). Undefined for roles without EXECUTE on pg_control_system() (granted to superusers and
  * pg_monitor by default). Checked first, not caught: a failed statement would abort the caller's transaction.
  * Source: PostgreSQL docs, "System Information Functions" (pg_control_system).
  */
 export async function systemIdentity(client: pg.ClientBase): Promise<string | undefined> {
 	const result = await client.query<{id: string | null}>(
 		`SELECT CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
-		        THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) || '/' || pg_catalog.current_database() END AS id`,
+		        THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) || '/' || d.datname || '#' || d.oid END AS id
+		   FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()`,
 	);
 	return result.rows[0]!.id ?? undefined;
 }

@@ -6,7 +6,8 @@ import {createGzip, constants as zlib, type Gzip} from 'node:zlib';
 import {CopyOutStream} from '../apply/copy-out-stream.js';
 import {encodeFrame, journalMagic, type JournalRun, type JournalSection, type JournalTable, type SectionKind} from './journal-format.js';
 import {bodyFile, journalDirectory, journalFile, moveJournal, pruneJournals, removeJournal, syncDirectory} from './journal-store.js';
-import {readTableShape, rowFingerprintSql, type TableShape} from './table-shape.js';
+import {columnList, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
+import {WrittenKeys} from './written-keys.js';
 
 /** Where and how a run keeps its journal. */
 export interface JournalOptions {
@@ -44,6 +45,8 @@ export class JournalRecorder {
 	private readonly digest = createHash('sha256');
 	private readonly startedAt = new Date();
 	private pendingFile: string | undefined;
+	private readonly written = new Map<string, WrittenKeys>();
+	private readonly deferred: Array<{section: JournalSection; query: string}> = [];
 	private closed = false;
 
 	private constructor(
@@ -110,6 +113,38 @@ export class JournalRecorder {
 			else if (section.kind === 'before-delete') table.deleted += rows;
 		}
 		return rows;
+	}
+
+	/**
+	 * Keeps the keys of what one INSERT or UPDATE kind writes into `shape`'s table (one TEMP table per
+	 * table and kind); their fingerprints go into the journal at finish().
+	 */
+	async writtenKeys(client: pg.ClientBase, shape: TableShape, kind: 'inserted' | 'updated'): Promise<WrittenKeys> {
+		const id = `${shape.id}\u0000${kind}`;
+		let keys = this.written.get(id);
+		if (!keys) {
+			keys = await WrittenKeys.create(client, shape, kind, `pgconvoy_written_${this.written.size}`);
+			this.written.set(id, keys);
+		}
+		return keys;
+	}
+
+	/** A capture to run at finish(), once every write of the transaction is done. */
+	defer(section: JournalSection, query: string): void {
+		this.deferred.push({section, query});
+	}
+
+	/**
+	 * After the last write, before seal(): the fingerprints of every row written, read now, so what
+	 * the journal says the run left is what COMMIT keeps, whatever triggers did after each write.
+	 */
+	async finish(client: pg.ClientBase): Promise<void> {
+		for (const keys of this.written.values()) {
+			await client.query(`ANALYZE ${keys.table}`);
+			await this.capture(client, {table: keys.shape.id, kind: keys.kind}, `SELECT ${columnList(keys.shape.key, 't')}, ${rowFingerprintSql(keys.shape, 't')} FROM ${scanOf(keys.shape)} AS t WHERE ${keys.rows('t')}`);
+		}
+		for (const {section, query} of this.deferred) await this.capture(client, section, query);
+		this.deferred.length = 0;
 	}
 
 	/** Tables whose rows this journal holds, with their counts. */

@@ -5,7 +5,7 @@ import type {Endpoint} from '../connection/endpoint.js';
 import {openSession, closeSession} from '../connection/connect.js';
 import {beginWrite} from '../connection/transactions.js';
 import {databaseIdentity} from '../connection/database-identity.js';
-import {quoteIdent} from '../catalog/names.js';
+import {displayIdent, quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {serverError} from '../server-errors.js';
 import {formatCount, plural} from '../../present/numbers.js';
@@ -13,7 +13,10 @@ import {conflictText} from '../../present/journal-report.js';
 import {deleteReach} from '../diff/delete-reach.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from '../apply/settle-commit.js';
 import type {JournalEntry, JournalRun, JournalTable, SectionKind} from './journal-format.js';
-import {journalFrames} from './journal-store.js';
+import {journalDirectory, journalFrames, listJournals, undoneRuns} from './journal-store.js';
+import {settlePendingJournals} from './settle-journals.js';
+import {WrittenKeys} from './written-keys.js';
+import {cancelBackend} from '../connection/cancel.js';
 import {JournalRecorder, type JournalOptions} from './journal-recorder.js';
 import {columnList, keyMatchOf, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
 
@@ -86,17 +89,30 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 			flagHint: `pgconvoy history --to <its target> asks the target and settles it.`,
 		});
 	}
+	// Read through once before connecting: a damaged file must fail here, not halfway through a COPY
+	// into the target while its tables are locked.
+	await checkJournalFile(options.entry);
 	const target = await openSession(options.target, 'target');
 	let recorder: JournalRecorder | undefined;
 	let committing = false;
+	let pid: number | undefined;
+	const onAbort = () => {
+		if (!committing) void cancelBackend(options.target, pid);
+	};
+	options.signal?.addEventListener('abort', onAbort, {once: true});
 	try {
-		await beginWrite(target, {lockTimeoutMs: options.lockTimeoutMs ?? 5000, statementTimeoutMs: options.statementTimeoutMs ?? 0});
+		options.signal?.throwIfAborted();
+		pid = await beginWrite(target, {lockTimeoutMs: options.lockTimeoutMs ?? 5000, statementTimeoutMs: options.statementTimeoutMs ?? 0});
 		const identity = await databaseIdentity(target);
 		if (identity !== run.targetIdentity) {
 			throw new UserError('config', `Run ${run.id} wrote to ${run.target}, not to this database (${describe(options.target)}): its journal cannot be undone here.`, `Undo it against the database it wrote to${run.targetProfile ? ` (profile ${run.targetProfile})` : ''}.`);
 		}
+		// One undo of a run at a time, and a second one finds the first's outcome settled (see below).
+		await target.query(`SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($1, 0))`, [`pgconvoy undo ${run.targetIdentity} ${run.id}`]);
+		if (options.journal) await refuseIfUndone(options.journal.configDirectory, target, identity, run);
 		const transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
 		const tables = await checkShapes(target, run.tables);
+		await checkPrivileges(target, tables, options.force);
 		const ordered = await parentsFirst(target, tables);
 		await target.query(`LOCK TABLE ${ordered.map((table) => scanOf(table)).join(', ')} IN SHARE ROW EXCLUSIVE MODE`);
 		await target.query('SET CONSTRAINTS ALL DEFERRED');
@@ -113,15 +129,35 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 
 		options.onPhase?.('writing');
 		if (options.journal) recorder = JournalRecorder.open(options.journal, {kind: 'undo', mode: 'undo', undoes: run.id, targetIdentity: identity, transactionId});
-		for (const table of ordered) await putBack(target, table, staged.get(table.id)!, recorder);
-		for (const table of [...ordered].reverse()) await removeInserted(target, table, staged.get(table.id)!, recorder, options.force);
+		const written = new Map<string, WrittenKeys[]>();
+		const keep = async (table: UndoTable, kind: 'inserted' | 'updated') => {
+			const shape = recorder ? await recorder.table(target, table.id, table.relation, {cascaded: table.journaled.cascaded, key: {columns: table.key, equality: table.keyEquality}}) : table;
+			const keys = recorder ? await recorder.writtenKeys(target, shape, kind) : await WrittenKeys.create(target, table, kind, `pgconvoy_undo_written_${written.size}_${kind}`);
+			written.set(table.id, [...(written.get(table.id) ?? []).filter((existing) => existing !== keys), keys]);
+			return keys;
+		};
+		const step = async (work: () => Promise<void>) => {
+			options.signal?.throwIfAborted();
+			await work();
+		};
+		// Rows the run deleted come back parents first; then, children first, rows it updated get their
+		// old values back, and rows it inserted go (a child updated to point at one of those is restored first).
+		for (const table of ordered) await step(() => reinsertDeleted(target, table, staged.get(table.id)!, recorder, keep, options.force));
+		const childrenFirst = [...ordered].reverse();
+		for (const table of childrenFirst) await step(() => restoreUpdated(target, table, staged.get(table.id)!, recorder, keep, options.force));
+		for (const table of childrenFirst) await step(() => removeInserted(target, table, staged.get(table.id)!, recorder, options.force));
+		// Triggers fired by those writes may have changed rows already put back (a counter cache on a
+		// parent, counting re-inserted children again): those get their old values once more.
+		for (const table of childrenFirst) await step(() => reassert(target, table, staged.get(table.id)!, written.get(table.id) ?? []));
 		await target.query('SET CONSTRAINTS ALL IMMEDIATE');
-		if (recorder) await recorder.seal();
+		if (recorder) {
+			await recorder.finish(target);
+			await recorder.seal();
+		}
 		options.signal?.throwIfAborted();
 
 		committing = true;
 		options.onPhase?.('committing');
-		const pid = (await target.query<{pid: number}>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0]!.pid;
 		const outcome = await commitAndSettle({client: target, endpoint: options.target, transactionId, backendPid: pid}, {...defaultCommitBudgets, ...options.commitBudgets}, {interrupt: options.signal, stopWaiting: options.stopWaiting});
 		if (outcome.status === 'rolled-back') recorder?.discard();
 		if (outcome.status === 'unknown') {
@@ -132,25 +168,80 @@ export async function undoRun(options: UndoOptions): Promise<UndoResult> {
 			);
 		}
 		if (outcome.status === 'rolled-back') {
-			throw outcome.refusal ? serverError(outcome.refusal, {during: 'apply'}) : new UserError('apply-failed', 'The undo did not commit: the target confirms the transaction was rolled back, so nothing changed.', 'Run the undo again.');
+			throw outcome.refusal ? serverError(outcome.refusal, {during: 'undo'}) : new UserError('apply-failed', 'The undo did not commit: the target confirms the transaction was rolled back, so nothing changed.', 'Run the undo again.');
 		}
 		const file = recorder?.committed();
 		return {...preview, committed: true, ...(recorder && file ? {journal: {id: recorder.id, file}} : {}), ms: Math.round(performance.now() - started)};
 	} catch (error) {
 		if (!committing) {
 			recorder?.discard();
-			await target.query('ROLLBACK').catch(() => {});
+			await Promise.race([target.query('ROLLBACK').catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2000))]);
 		}
+		if (options.signal?.aborted && !committing) throw new UserError('interrupted', 'Interrupted: the undo was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
 		if (error instanceof UserError) throw error;
-		if (options.signal?.aborted) throw new UserError('interrupted', 'Interrupted: the undo was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
-		throw serverError(error, {during: 'apply', roles: {target: options.target.user}});
+		throw serverError(error, {during: 'undo', roles: {target: options.target.user}});
 	} finally {
+		options.signal?.removeEventListener('abort', onAbort);
 		await closeSession(target);
 	}
 }
 
-/** A TEMP table of this transaction: `pg_temp."name"`; `suffix` names one derived from it. */
-const temp = (name: string, suffix = '') => `pg_temp.${quoteIdent(`${name.startsWith('pg_temp.') ? name.slice('pg_temp.'.length).replaceAll('"', '') : name}${suffix}`)}`;
+/** Decompresses the whole journal and checks its frames: a damaged or cut-off file is refused before anything is locked. */
+async function checkJournalFile(entry: JournalEntry): Promise<void> {
+	let open = false;
+	try {
+		for await (const frame of journalFrames(entry.file)) {
+			if (frame.type === 'S') {
+				if (open) throw new Error('a section starts inside another');
+				open = true;
+			} else if (frame.type === 'E') {
+				if (!open) throw new Error('a section ends that never started');
+				open = false;
+			} else if (!open) throw new Error('data outside a section');
+		}
+		if (open) throw new Error('the last section never ends');
+	} catch (error) {
+		throw new UserError('config', `The journal of run ${entry.run.id} (${entry.file}) is damaged: ${(error as Error).message}. Nothing was done on the target.`, 'A journal cut short or edited cannot be undone; restore the file from a backup if you have one.');
+	}
+}
+
+/**
+ * Under the undo's advisory lock: journals of this target another process left pending are settled
+ * first (a concurrent undo of the same run that has just committed), then a run already undone is refused.
+ */
+async function refuseIfUndone(configDirectory: string, target: pg.ClientBase, identity: string, run: JournalRun): Promise<void> {
+	const directory = journalDirectory(configDirectory);
+	await settlePendingJournals(directory, target, identity);
+	const entries = listJournals(directory);
+	const by = undoneRuns(entries).get(run.id);
+	if (by) throw new UserError('usage', `Run ${run.id} is already undone (by ${by}).`, `To put its changes back, undo the undo: pgconvoy undo ${by}.`);
+	const inFlight = entries.find((entry) => entry.state === 'pending' && entry.run.undoes === run.id);
+	if (inFlight) throw new UserError('usage', `Run ${run.id} is being undone by ${inFlight.run.id}, whose outcome is not settled yet.`, 'Wait for it, then look at pgconvoy history.');
+}
+
+/** What the undo will do needs these privileges on each table, and TEMP to load the journal: refused before anything is locked. */
+async function checkPrivileges(target: pg.ClientBase, tables: UndoTable[], force: boolean): Promise<void> {
+	const needed = tables.map((table) => ({
+		table,
+		privileges: [...(table.journaled.deleted > 0 || (force && table.journaled.updated > 0) ? ['INSERT'] : []), ...(table.journaled.updated > 0 || (force && table.journaled.deleted > 0) ? ['UPDATE'] : []), ...(table.journaled.inserted > 0 ? ['DELETE'] : []), 'SELECT'],
+	}));
+	const result = await target.query<{missing: string[][]; temp: boolean; role: string; database: string}>(
+		`SELECT coalesce((SELECT array_agg(ARRAY[n.relation, n.privilege]) FROM unnest($1::text[], $2::text[]) AS n(relation, privilege) WHERE NOT pg_catalog.has_table_privilege(n.relation, n.privilege)), '{}') AS missing,
+		        pg_catalog.has_database_privilege(pg_catalog.current_database(), 'TEMP') AS temp, current_user AS role, pg_catalog.current_database() AS database`,
+		[needed.flatMap(({table, privileges}) => privileges.map(() => table.relation)), needed.flatMap(({privileges}) => privileges)],
+	);
+	const {missing, temp, role, database} = result.rows[0]!;
+	const grants = new Map<string, string[]>();
+	for (const [relation, privilege] of missing) grants.set(relation!, [...(grants.get(relation!) ?? []), privilege!]);
+	const idOf = (relation: string) => tables.find((table) => table.relation === relation)?.id ?? relation;
+	const lines = [...grants].map(([relation, privileges]) => `GRANT ${privileges.join(', ')} ON ${idOf(relation)} TO ${displayIdent(role)};`);
+	if (!temp) lines.push(`GRANT TEMP ON DATABASE ${displayIdent(database)} TO ${displayIdent(role)};`);
+	if (lines.length === 0) return;
+	throw new UserError('blocked', `The role ${role} may not do what the undo needs on the target (it loads the journal into TEMP tables, then deletes, updates and inserts rows). Nothing was done.`, `On the target: ${lines.join(' ')}`);
+}
+
+/** A TEMP table of this transaction: `pg_temp."name"`. */
+const temp = (name: string) => `pg_temp.${quoteIdent(name)}`;
 
 const describe = (endpoint: Endpoint) => `${endpoint.user}@${endpoint.host}:${endpoint.port}/${endpoint.database}`;
 
@@ -248,23 +339,25 @@ async function findConflicts(target: pg.ClientBase, run: JournalRun, tables: Und
 		const count = async (name: string | undefined, distinct: boolean) =>
 			name ? Number((await target.query<{rows: string}>(distinct && table.key.length > 0 ? `SELECT count(*)::text AS rows FROM (SELECT DISTINCT ${columnList(table.key)} FROM ${name}) d` : `SELECT count(*)::text AS rows FROM ${name}`)).rows[0]!.rows) : 0;
 		const checks: Array<{sql: string; reason: UndoConflict['reason'] | 'changed-or-missing'}> = [];
-		const keyText = `ROW(${columnList(table.key, 'j')})::text`;
+		// The key as text for the message, and its columns to list conflicts in key order (not text order: 2 before 10).
+		const keyText = `ROW(${columnList(table.key, 'j')})::text AS key, ${table.key.map((name, index) => `j.${quoteIdent(name)} AS k${index}`).join(', ')}`;
+		const keyOrder = table.key.map((_, index) => `k${index}`).join(', ');
 		for (const kind of ['inserted', 'updated'] as const) {
 			const name = sections[kind];
 			if (!name) continue;
 			checks.push({
 				reason: 'changed-or-missing',
-				sql: `SELECT ${keyText} AS key, CASE WHEN t.ctid IS NULL THEN '${kind}-missing' ELSE '${kind}-changed' END AS reason
+				sql: `SELECT ${keyText}, CASE WHEN t.ctid IS NULL THEN '${kind}-missing' ELSE '${kind}-changed' END AS reason
 				        FROM ${name} j LEFT JOIN ${scanOf(table)} t ON ${keyMatchOf(table, 't', 'j')}
 				       WHERE t.ctid IS NULL OR ${rowFingerprintSql(table, 't')} <> j.fingerprint`,
 			});
 		}
 		if (sections['before-delete'] && table.key.length > 0) {
-			checks.push({reason: 'deleted-recreated', sql: `SELECT DISTINCT ${keyText} AS key, 'deleted-recreated' AS reason FROM ${sections['before-delete']} j JOIN ${scanOf(table)} t ON ${keyMatchOf(table, 't', 'j')}`});
+			checks.push({reason: 'deleted-recreated', sql: `SELECT DISTINCT ${keyText}, 'deleted-recreated' AS reason FROM ${sections['before-delete']} j JOIN ${scanOf(table)} t ON ${keyMatchOf(table, 't', 'j')}`});
 		}
 		let tableConflicts = 0;
 		for (const check of checks) {
-			const found = await target.query<{key: string; reason: UndoConflict['reason']; total: string}>(`SELECT key, reason, count(*) OVER ()::text AS total FROM (${check.sql}) c ORDER BY key LIMIT ${conflictsShown}`);
+			const found = await target.query<{key: string; reason: UndoConflict['reason']; total: string}>(`SELECT key, reason, count(*) OVER ()::text AS total FROM (${check.sql}) c ORDER BY ${keyOrder} LIMIT ${conflictsShown}`);
 			tableConflicts += Number(found.rows[0]?.total ?? 0);
 			conflicts.push(...found.rows.slice(0, Math.max(0, conflictsShown - conflicts.filter((conflict) => conflict.table === table.id).length)).map((row) => ({table: table.id, key: row.key, reason: row.reason})));
 		}
@@ -285,35 +378,64 @@ function conflictError(preview: UndoPreview): UserError {
 	);
 }
 
-/**
- * Parents first: rows the run updated get their old values back, rows it deleted come back (with
- * `force`, a row deleted since is inserted again and a re-created one overwritten). Journaled as it
- * goes: the rows it overwrites first, then each written row's key and fingerprint (RETURNING).
- */
-async function putBack(target: pg.ClientBase, table: UndoTable, sections: Partial<Record<SectionKind, string>>, recorder: JournalRecorder | undefined): Promise<void> {
+type Keep = (table: UndoTable, kind: 'inserted' | 'updated') => Promise<WrittenKeys>;
+
+/** One row per key: a cascade reached along two paths is journaled twice. */
+const oldRows = (table: UndoTable, old: string) => (table.key.length > 0 ? `(SELECT DISTINCT ON (${columnList(table.key)}) * FROM ${old}) o` : `${old} o`);
+
+const countOf = async (target: pg.ClientBase, from: string) => Number((await target.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${from}`)).rows[0]!.rows);
+
+/** The rows the target holds now for keys of `rows`, into the undo's own journal, before it overwrites them. */
+async function journalOverwritten(target: pg.ClientBase, table: UndoTable, rows: string, recorder: JournalRecorder | undefined): Promise<void> {
+	if (!recorder) return;
+	await recorder.table(target, table.id, table.relation, {cascaded: table.journaled.cascaded, key: {columns: table.key, equality: table.keyEquality}});
+	await recorder.capture(
+		target,
+		{table: table.id, kind: 'before-update'},
+		`SELECT ${columnList(
+			table.columns.map((column) => column.name),
+			't',
+		)} FROM ${scanOf(table)} AS t JOIN ${rows} ON ${keyMatchOf(table, 't', 'o')}`,
+	);
+}
+
+const updateFrom = (table: UndoTable, rows: string, where = '') => {
+	const settable = table.columns.map((column) => column.name).filter((name) => !table.identityAlways.includes(name));
+	const assignments = (settable.length > 0 ? settable : [table.key[0]!]).map((name) => `${quoteIdent(name)} = o.${quoteIdent(name)}`).join(', ');
+	return `UPDATE ${scanOf(table)} AS t SET ${assignments} FROM ${rows} WHERE ${keyMatchOf(table, 't', 'o')}${where}`;
+};
+
+const insertMissing = (table: UndoTable, rows: string) => {
 	const names = table.columns.map((column) => column.name);
-	const settable = names.filter((name) => !table.identityAlways.includes(name));
-	const overriding = table.identityAlways.length > 0 ? ' OVERRIDING SYSTEM VALUE' : '';
-	const shape = recorder ? await recorder.table(target, table.id, table.relation, {cascaded: table.journaled.cascaded, key: {columns: table.key, equality: table.keyEquality}}) : undefined;
-	const hasKey = table.key.length > 0;
-	/** A write, with its rows' keys and fingerprints into the undo's journal (RETURNING). Returns the rows written. */
-	const write = async (kind: 'inserted' | 'updated', sql: string) => (recorder && hasKey ? recorder.capture(target, {table: table.id, kind}, `${sql} RETURNING ${columnList(table.key, 't')}, ${recorder.fingerprintSql(shape!, 't')}`) : ((await target.query(sql)).rowCount ?? 0));
-	for (const kind of ['before-update', 'before-delete'] as const) {
-		const old = sections[kind];
-		if (!old) continue;
-		// One row per key: a cascade reached along two paths is journaled twice.
-		const rows = hasKey ? `(SELECT DISTINCT ON (${columnList(table.key)}) * FROM ${old}) o` : `${old} o`;
-		const expected = Number((await target.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${rows}`)).rows[0]!.rows);
-		let updated = 0;
-		if (hasKey) {
-			if (recorder) await recorder.capture(target, {table: table.id, kind: 'before-update'}, `SELECT ${columnList(names, 't')} FROM ${scanOf(table)} AS t JOIN ${rows} ON ${keyMatchOf(table, 't', 'o')}`);
-			const assignments = (settable.length > 0 ? settable : [table.key[0]!]).map((name) => `${quoteIdent(name)} = o.${quoteIdent(name)}`).join(', ');
-			updated = await write('updated', `UPDATE ${scanOf(table)} AS t SET ${assignments} FROM ${rows} WHERE ${keyMatchOf(table, 't', 'o')}`);
-		}
-		const missing = hasKey ? ` WHERE NOT EXISTS (SELECT 1 FROM ${scanOf(table)} AS t WHERE ${keyMatchOf(table, 't', 'o')})` : '';
-		const inserted = await write('inserted', `INSERT INTO ${table.relation} AS t (${columnList(names)})${overriding} SELECT ${columnList(names, 'o')} FROM ${rows}${missing}`);
-		expectUndone(table, kind === 'before-update' ? 'restore' : 're-insert', expected, updated + inserted);
+	const missing = table.key.length > 0 ? ` WHERE NOT EXISTS (SELECT 1 FROM ${scanOf(table)} AS t WHERE ${keyMatchOf(table, 't', 'o')})` : '';
+	return `INSERT INTO ${table.relation} AS t (${columnList(names)})${table.identityAlways.length > 0 ? ' OVERRIDING SYSTEM VALUE' : ''} SELECT ${columnList(names, 'o')} FROM ${rows}${missing}`;
+};
+
+/** Parents first: rows the run deleted are inserted again; with `force`, a key inserted again since gets the old row's values. */
+async function reinsertDeleted(target: pg.ClientBase, table: UndoTable, sections: Partial<Record<SectionKind, string>>, recorder: JournalRecorder | undefined, keep: Keep, force: boolean): Promise<void> {
+	const old = sections['before-delete'];
+	if (!old) return;
+	const rows = oldRows(table, old);
+	const expected = await countOf(target, rows);
+	let updated = 0;
+	if (force && table.key.length > 0) {
+		await journalOverwritten(target, table, rows, recorder);
+		updated = (await target.query((await keep(table, 'updated')).returning(updateFrom(table, rows)))).rowCount ?? 0;
 	}
+	const inserted = (await target.query(table.key.length > 0 ? (await keep(table, 'inserted')).returning(insertMissing(table, rows)) : insertMissing(table, rows))).rowCount ?? 0;
+	expectUndone(table, 're-insert', expected, updated + inserted);
+}
+
+/** Children first: rows the run updated get their old values back; with `force`, one deleted since is inserted again. */
+async function restoreUpdated(target: pg.ClientBase, table: UndoTable, sections: Partial<Record<SectionKind, string>>, recorder: JournalRecorder | undefined, keep: Keep, force: boolean): Promise<void> {
+	const old = sections['before-update'];
+	if (!old || table.key.length === 0) return;
+	const rows = oldRows(table, old);
+	const expected = await countOf(target, rows);
+	await journalOverwritten(target, table, rows, recorder);
+	const updated = (await target.query((await keep(table, 'updated')).returning(updateFrom(table, rows)))).rowCount ?? 0;
+	const inserted = force ? ((await target.query((await keep(table, 'inserted')).returning(insertMissing(table, rows)))).rowCount ?? 0) : 0;
+	expectUndone(table, 'restore', expected, updated + inserted);
 }
 
 /** Children first: rows the run inserted are deleted (DELETE … RETURNING into the undo's own journal). */
@@ -334,7 +456,22 @@ async function removeInserted(target: pg.ClientBase, table: UndoTable, sections:
 		deleted = await recorder.capture(target, {table: table.id, kind: 'before-delete'}, `${sql} RETURNING ${columnList(names, 't')}`);
 	} else deleted = (await target.query(sql)).rowCount ?? 0;
 	// Without force every row the run inserted is there, unchanged (the conflicts said so): each must go.
-	if (!force) expectUndone(table, 'delete', Number((await target.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${inserted}`)).rows[0]!.rows), deleted);
+	if (!force) expectUndone(table, 'delete', await countOf(target, inserted), deleted);
+}
+
+/**
+ * Children first, after every other write of the undo: a row it put back that a trigger changed
+ * afterwards (its fingerprint is no longer what the undo's own statement left) gets its old values again.
+ */
+async function reassert(target: pg.ClientBase, table: UndoTable, sections: Partial<Record<SectionKind, string>>, written: WrittenKeys[]): Promise<void> {
+	if (table.key.length === 0) return;
+	for (const old of [sections['before-delete'], sections['before-update']]) {
+		if (!old) continue;
+		for (const keys of written) {
+			const changedSince = ` AND EXISTS (SELECT 1 FROM ${keys.table} w WHERE ${keyMatchOf(table, 'w', 'o')} AND w.fingerprint IS DISTINCT FROM ${rowFingerprintSql(table, 't')})`;
+			await target.query(updateFrom(table, oldRows(table, old), changedSince));
+		}
+	}
 }
 
 /**
