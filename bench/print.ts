@@ -57,6 +57,7 @@ export function printReport(report: BenchReport): void {
 	const missed = report.scenarios.flatMap((row) => row.goals.filter((goal) => goal.met === false).map((goal) => `${row.id} (${goal.against === 'B' ? '× B' : `÷ ${goal.against}`} ${fixed(goal.measured)} > ${fixed(goal.max)})`));
 	const unknown = goals.filter((goal) => goal.met === 'n/a').length;
 	process.stdout.write(`\ngoals met: ${goals.filter((goal) => goal.met === true).length} of ${goals.length}${unknown ? ` (${unknown} n/a)` : ''}${missed.length ? `; missed: ${missed.join(', ')}` : ''}\n`);
+	journalLine(report);
 
 	const scale = report.scale;
 	if (!scale) return;
@@ -66,4 +67,15 @@ export function printReport(report: BenchReport): void {
 	writeTable(scaleLines, [1]);
 	const flat = scale.rssFlat.map((entry) => `${entry.id} ${fixed(entry.smallMb, 0)} → ${fixed(entry.largeMb, 0)} MB (${fixed(entry.factor)}×) ${entry.met ? 'met' : 'NO'}`);
 	process.stdout.write(`\npeak RSS flat (at most ${report.flatRssFactor}× from ${scale.rows.toLocaleString('en')} to ${scale.scaleRows.toLocaleString('en')} rows): ${flat.join('; ')}\n`);
+}
+
+/** The undo journal's cost (issue 11): scenario 4 with its journal ÷ 4nj without, and its size per changed row. */
+function journalLine(report: BenchReport): void {
+	const withJournal = report.scenarios.find((row) => row.id === '4');
+	const without = report.scenarios.find((row) => row.id === '4nj');
+	if (!withJournal || !without) return;
+	const cost = withJournal.ratioB.median / without.ratioB.median;
+	const changed = (withJournal.result as {tables: Array<{updated: number; inserted: number; deleted: number}>}).tables.reduce((sum, table) => sum + table.updated + table.inserted + table.deleted, 0);
+	const size = withJournal.journalBytes !== undefined && changed > 0 ? `, ${fixed(withJournal.journalBytes / 1048576)} MB = ${Math.round(withJournal.journalBytes / changed)} bytes per changed row` : '';
+	process.stdout.write(`journal: 4 ÷ 4nj = ${fixed(cost)} (goal ≤ 1.10: ${cost <= 1.1 ? 'met' : 'NO'})${size}\n`);
 }

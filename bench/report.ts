@@ -51,6 +51,8 @@ export interface ScenarioRow {
 	memoryMb: Array<RunnerReport['memory']>;
 	events: Array<Array<[number, string]>>;
 	result: unknown;
+	/** Median size of the undo journal each run kept (bytes), for applies that keep one. */
+	journalBytes?: number;
 }
 
 export interface ScaleLine {

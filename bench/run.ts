@@ -38,7 +38,7 @@ const {values: args} = parseArgs({
 		rows: {type: 'string', default: '1000000'},
 		runs: {type: 'string', default: '5'},
 		/** Scenario ids, comma-separated; `none` runs only the scale line. */
-		scenarios: {type: 'string', default: '1,2,3,4,5,6,7'},
+		scenarios: {type: 'string', default: '1,2,3,4,4nj,5,6,7'},
 		pg: {type: 'string', default: '18'},
 		profile: {type: 'boolean', default: false},
 		'no-psql': {type: 'boolean', default: false},
@@ -141,6 +141,19 @@ function mainScenarios(count: number, shape: TableShape, serverMajor: number): S
 				{against: 'pgsync', max: 0.5},
 			],
 			peers: [upsertPeer, floorPeer('bare UPDATE of the 10% (info)', unchanged10)],
+			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: count - tenth, deleted: 0}),
+		},
+		{
+			// Scenario 4 as --no-journal runs it: the journal's cost is 4 ÷ 4nj (issue 11: ≤ 1.10).
+			id: '4nj',
+			name: 'upsert, 10% changed, no journal',
+			template: 'tpl_changed10',
+			source: 'src',
+			mode: 'upsert',
+			dryRun: false,
+			request: {journal: false},
+			goals: [],
+			peers: [],
 			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: count - tenth, deleted: 0}),
 		},
 		{
@@ -399,6 +412,7 @@ interface PgconvoySample {
 	maxRssKb: number;
 	memory: RunnerReport['memory'];
 	events: Array<[number, string]>;
+	journalBytes?: number;
 }
 
 let profileDir: string | undefined;
@@ -411,7 +425,7 @@ async function runPgconvoy(source: EmbeddedCluster, target: EmbeddedCluster, sce
 	const s = secondsSince(start);
 	if (code !== 0) throw new Error(`scenario ${scenario.id} failed (exit ${code}): ${stderr}`);
 	const report = JSON.parse(stdout.trim().split('\n').pop()!) as RunnerReport;
-	return {s, sample: {inProcessS: report.ms / 1000, maxRssKb: report.maxRssKb, memory: report.memory, events: report.events}, result: report.result};
+	return {s, sample: {inProcessS: report.ms / 1000, maxRssKb: report.maxRssKb, memory: report.memory, events: report.events, ...(report.journalBytes !== undefined ? {journalBytes: report.journalBytes} : {})}, result: report.result};
 }
 
 async function runPeer(source: EmbeddedCluster, sourceDb: string, target: EmbeddedCluster, peer: Peer): Promise<number> {
@@ -504,6 +518,7 @@ async function timeScenario(source: EmbeddedCluster, target: EmbeddedCluster, se
 		memoryMb: samples.map((sample) => sample.memory),
 		events: samples.map((sample) => sample.events),
 		result: lastResult,
+		...(samples.some((sample) => sample.journalBytes !== undefined) ? {journalBytes: median(samples.map((sample) => sample.journalBytes ?? 0))} : {}),
 	};
 }
 

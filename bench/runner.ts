@@ -6,7 +6,10 @@
 import {SyncSession, defaultSyncOptions} from '../source/core/sync-session.js';
 import type {Endpoint} from '../source/core/connection/endpoint.js';
 import type {SyncMode} from '../source/core/plan/types.js';
-import type {SyncEvent} from '../source/core/events.js';
+import type {SyncEvent, SyncResult} from '../source/core/events.js';
+import {mkdtempSync, rmSync, statSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 
 export interface RunnerRequest {
 	source: DatabaseAddress;
@@ -15,9 +18,8 @@ export interface RunnerRequest {
 	mode: SyncMode;
 	dryRun: boolean;
 	/**
-	 * For a "without journal" variant of a scenario; not passed on yet: the apply has no committed
-	 * journal option (one in progress takes `journal?: JournalOptions`, none when absent), so the
-	 * runner must first decide what a default run journals before `false` can mean anything.
+	 * An apply keeps its undo journal, as `pgconvoy sync --yes` does (in a throw-away config
+	 * directory); `false` is the `--no-journal` variant.
 	 */
 	journal?: boolean;
 }
@@ -47,6 +49,8 @@ export interface RunnerReport {
 	/** When the engine reported what (ms since start), progress events left out. */
 	events: Array<[number, string]>;
 	result: unknown;
+	/** Size of the journal the apply kept, in bytes (absent for a dry run or `journal: false`). */
+	journalBytes?: number;
 }
 
 const endpoint = (address: DatabaseAddress, origin: string): Endpoint => ({
@@ -74,11 +78,16 @@ async function main(): Promise<void> {
 	const session = await SyncSession.open(endpoint(request.source, 'bench source'), endpoint(request.target, 'bench target'), {schemas: ['public'], allSchemas: false});
 	events.push([Math.round(performance.now() - started), 'opened']);
 	const plan = session.plan({tables: [request.table], exclude: []}, {...defaultSyncOptions, mode: request.mode});
-	const result = request.dryRun ? await session.preview(plan, {onEvent}) : await session.apply(plan, {onEvent});
+	const configDirectory = !request.dryRun && request.journal !== false ? mkdtempSync(join(tmpdir(), 'pgconvoy-bench-journal-')) : undefined;
+	const journal = configDirectory ? {configDirectory, retention: 20, labels: {source: 'bench source', target: 'bench target'}} : undefined;
+	const result = request.dryRun ? await session.preview(plan, {onEvent}) : await session.apply(plan, {onEvent, ...(journal ? {journal} : {})});
 	await session.close();
+	const journalFile = (result as SyncResult).journal?.file;
+	const journalBytes = journalFile ? statSync(journalFile).size : undefined;
+	if (configDirectory) rmSync(configDirectory, {recursive: true, force: true});
 	clearInterval(sampler);
 	sample();
-	const report: RunnerReport = {memory, ms: Math.round(performance.now() - started), maxRssKb: process.resourceUsage().maxRSS, events, result};
+	const report: RunnerReport = {memory, ms: Math.round(performance.now() - started), maxRssKb: process.resourceUsage().maxRSS, events, result, ...(journalBytes !== undefined ? {journalBytes} : {})};
 	process.stdout.write(JSON.stringify(report) + '\n');
 }
 
