@@ -73,7 +73,9 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 	try {
 		const target = flags.value('to') !== undefined ? await resolveTarget(flags.value('to'), io) : undefined;
 		const {identity, settled} = target ? await settleTarget(io.env, target, true) : {};
-		const all = listJournals(journalDirectory(configDirectory(io.env)));
+		const unreadable: string[] = [];
+		const all = listJournals(journalDirectory(configDirectory(io.env)), unreadable);
+		warnUnreadable(unreadable, io);
 		const entries = identity ? all.filter((entry) => entry.run.targetIdentity === identity) : all;
 		const undone = undoneRuns(all);
 		if (json) {
@@ -96,6 +98,15 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 	}
 }
 
+/** Journal files whose first line cannot be read are not runs: said on stderr, so `last` never silently means an older run. */
+function warnUnreadable(files: string[], io: Pick<CommandIo, 'stderr'>): void {
+	if (files.length === 0) return;
+	const one = files.length === 1;
+	io.stderr(
+		`⚠ ${one ? 'This file is not a readable journal and is' : `These ${files.length} files are not readable journals and are`} left out: ${files.join(', ')}. A journal cut short or edited cannot be undone; move ${one ? 'it' : 'them'} away if you do not need ${one ? 'it' : 'them'}.\n`,
+	);
+}
+
 /** `pgconvoy undo <run-id|last>`. */
 export async function runUndo(argv: readonly string[], io: CommandIo): Promise<number> {
 	const flags = parseFlagTable(argv, undoFlags, 'pgconvoy undo');
@@ -111,7 +122,9 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 		if (!target) throw new UserError('usage', 'No target database: give --to <profile|url> (the database the run wrote to) or set DATABASE_URL_PROD.', 'For example: pgconvoy undo last --to prod --dry-run');
 		if (!dryRun) checkProductionConfirmation(target, flags.value('confirm'));
 		const {identity} = await settleTarget(io.env, target, true);
-		const entry = findRun(listJournals(journalDirectory(configDirectory(io.env))), flags.positionals[0]!, identity!, describeEndpoint(target));
+		const unreadable: string[] = [];
+		const entry = findRun(listJournals(journalDirectory(configDirectory(io.env)), unreadable), flags.positionals[0]!, identity!, describeEndpoint(target));
+		warnUnreadable(unreadable, io);
 		if (!json) {
 			io.stdout(`${dryRun ? 'Would undo' : 'Undoing'} run ${entry.run.id} (${entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode}, ${runTime(entry)}) on ${describeEndpoint(target)}\n`);
 		}

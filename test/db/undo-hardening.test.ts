@@ -175,3 +175,19 @@ describe('refusals that leave the target alone', () => {
 		expect(await databaseChecksums(pair.target.client, tables)).toEqual(afterSync);
 	});
 });
+
+describe('journal files that are not readable', () => {
+	test('history and undo last name a journal whose first line is garbage instead of silently leaving it out', async () => {
+		await loadShop();
+		const first = await sync(['--mode', 'upsert']);
+		await pair.source.client.query("UPDATE customers SET name = name || '!' WHERE id = 5");
+		const second = await sync(['--mode', 'upsert']);
+		writeFileSync(second.journal.file, 'garbage\n');
+		const history = await journalCli('history', ['--to', pair.target.url]);
+		expect(history.code, history.output).toBe(0);
+		expect(history.stderr).toContain(`not a readable journal and is left out: ${second.journal.file}`);
+		const undo = await journalCli('undo', ['last', '--to', pair.target.url, '--dry-run']);
+		expect(undo.stderr).toContain(second.journal.file);
+		expect(undo.stdout).toContain(`Would undo run ${first.journal.id}`);
+	});
+});

@@ -1,47 +1,26 @@
 import React from 'react';
 import {Text} from 'ink';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, expect, test, vi} from 'vitest';
-import {cleanup} from 'ink-testing-library';
+import {describe, expect, test, vi} from 'vitest';
 import {initialState} from '../../source/ui/state.js';
 import {createEngineServices} from '../../source/ui/engine-services.js';
-import {schoolKeys, schoolSchemaSql, schoolTables} from '../../source/sample/school-schema.js';
-import {seedSchool} from '../../source/sample/school-data.js';
-import {divergeTarget} from '../../source/sample/school-divergence.js';
-import {freshPair} from '../support/databases.js';
+import {schoolKeys, schoolTables} from '../../source/sample/school-schema.js';
 import {databaseChecksums, expectedCounts, tableColumns, tableRows} from '../support/oracle.js';
 import {allFrames, keys, options, press, renderApp, type, waitFor} from './helpers.js';
+import {schoolDatabasesPerTest} from './school-databases.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-let workDir: string;
-beforeEach(async () => {
-	pair = await freshPair();
-	// Not named after pgconvoy: the test cluster's password is that word, and the report names the journal's path.
-	workDir = mkdtempSync(join(tmpdir(), 'wizard-db-'));
-	for (const db of [pair.source, pair.target]) {
-		await db.client.query(schoolSchemaSql);
-		await seedSchool(db.client, {seed: 11});
-	}
-	await divergeTarget(pair.target.client, {seed: 3});
-	for (const db of [pair.source, pair.target]) await db.client.query('ANALYZE');
-});
-afterEach(async () => {
-	cleanup();
-	await pair.drop();
-	rmSync(workDir, {recursive: true, force: true});
-});
+const school = schoolDatabasesPerTest('wizard-db-');
 
 const chosen = ['matieres', 'users', 'qcms'] as const;
 
 describe('the wizard on real databases', () => {
 	test('env source, typed target URL with a masked password, tables with their parents, upsert, confirm: the target gets exactly the rows', async () => {
-		const targetUrlWithoutPassword = pair.target.url.replace(`:${pair.target.endpoint.password}@`, '@');
-		const env = {DATABASE_URL_LOCAL: pair.source.url, PGCONVOY_CONFIG_DIR: join(workDir, 'config')};
-		const services = createEngineServices({env, cwd: workDir, schemas: {schemas: ['public'], allSchemas: false}});
+		const targetUrlWithoutPassword = school.pair.target.url.replace(`:${school.pair.target.endpoint.password}@`, '@');
+		const env = {DATABASE_URL_LOCAL: school.pair.source.url, PGCONVOY_CONFIG_DIR: join(school.workDir, 'config')};
+		const services = createEngineServices({env, cwd: school.workDir, schemas: {schemas: ['public'], allSchemas: false}});
 		const app = await renderApp({services, initial: initialState({options})}, {columns: 100, rows: 40});
 
 		await waitFor(app, 'Where do the rows come from?');
@@ -54,7 +33,7 @@ describe('the wizard on real databases', () => {
 		await type(app, targetUrlWithoutPassword);
 		await press(app, keys.enter);
 		await waitFor(app, 'Password for');
-		await type(app, pair.target.endpoint.password!);
+		await type(app, school.pair.target.endpoint.password!);
 		await press(app, keys.enter);
 		await waitFor(app, '✓ Connected to the target', 15_000);
 		await press(app, keys.enter);
@@ -63,12 +42,12 @@ describe('the wizard on real databases', () => {
 
 		const counts: Record<string, Awaited<ReturnType<typeof expectedCounts>>> = {};
 		for (const table of chosen) {
-			counts[table] = await expectedCounts(pair.source.client, pair.target.client, `public.${table}`, schoolKeys[table], await tableColumns(pair.target.client, `public.${table}`), 'upsert');
+			counts[table] = await expectedCounts(school.pair.source.client, school.pair.target.client, `public.${table}`, schoolKeys[table], await tableColumns(school.pair.target.client, `public.${table}`), 'upsert');
 		}
 		const before = {
 			counts,
 			others: await databaseChecksums(
-				pair.target.client,
+				school.pair.target.client,
 				schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`),
 			),
 		};
@@ -99,26 +78,26 @@ describe('the wizard on real databases', () => {
 
 		// The target now holds every source row of the chosen tables; the other tables are untouched.
 		for (const table of chosen) {
-			const columns = await tableColumns(pair.target.client, `public.${table}`);
-			const source = await tableRows(pair.source.client, `public.${table}`, schoolKeys[table], columns);
-			const target = await tableRows(pair.target.client, `public.${table}`, schoolKeys[table], columns);
+			const columns = await tableColumns(school.pair.target.client, `public.${table}`);
+			const source = await tableRows(school.pair.source.client, `public.${table}`, schoolKeys[table], columns);
+			const target = await tableRows(school.pair.target.client, `public.${table}`, schoolKeys[table], columns);
 			for (const [key, row] of source) expect(target.get(key), `${table} ${key}`).toBe(row);
 		}
-		expect(await databaseChecksums(pair.target.client, Object.keys(before.others))).toEqual(before.others);
+		expect(await databaseChecksums(school.pair.target.client, Object.keys(before.others))).toEqual(before.others);
 
 		await press(app, 's');
 		// The full path, so the user knows where it went; in the working directory.
 		const saved = (await waitFor(app, 'Report saved to')).replace(/\n/g, '').match(/Report saved to (\S+\.json)/)![1]!;
-		expect(saved).toBe(join(workDir, saved.slice(saved.lastIndexOf('/') + 1)));
+		expect(saved).toBe(join(school.workDir, saved.slice(saved.lastIndexOf('/') + 1)));
 		const report = JSON.parse(readFileSync(saved, 'utf8'));
 		expect(report).toMatchObject({mode: 'upsert', committed: true, totals: {tables: 3, inserted: total('insert'), updated: total('update')}});
-		expect(JSON.stringify(report)).not.toContain(pair.target.endpoint.password!);
+		expect(JSON.stringify(report)).not.toContain(school.pair.target.endpoint.password!);
 
 		// The test cluster's password is "pgconvoy", the app's name: look where a password would show.
 		const frames = allFrames(app);
-		expect(frames).not.toContain(`:${pair.source.endpoint.password}@`);
-		expect(frames).toContain('›' + ' ' + '•'.repeat(pair.target.endpoint.password!.length));
-		expect(frames.split('\n').filter((line) => line.startsWith('›') && line.includes(pair.target.endpoint.password!))).toEqual([]);
+		expect(frames).not.toContain(`:${school.pair.source.endpoint.password}@`);
+		expect(frames).toContain('›' + ' ' + '•'.repeat(school.pair.target.endpoint.password!.length));
+		expect(frames.split('\n').filter((line) => line.startsWith('›') && line.includes(school.pair.target.endpoint.password!))).toEqual([]);
 		await press(app, 'q');
 		expect(app.exits).toEqual([0]);
 		app.unmount();
@@ -126,11 +105,11 @@ describe('the wizard on real databases', () => {
 	});
 
 	test('rehearse on the preview, then confirm on the rehearsed counts: the rehearsal keeps nothing, the apply writes them', async () => {
-		const env = {DATABASE_URL_LOCAL: pair.source.url, DATABASE_URL_PROD: pair.target.url, PGCONVOY_CONFIG_DIR: join(workDir, 'config')};
-		const services = createEngineServices({env, cwd: workDir, schemas: {schemas: ['public'], allSchemas: false}});
+		const env = {DATABASE_URL_LOCAL: school.pair.source.url, DATABASE_URL_PROD: school.pair.target.url, PGCONVOY_CONFIG_DIR: join(school.workDir, 'config')};
+		const services = createEngineServices({env, cwd: school.workDir, schemas: {schemas: ['public'], allSchemas: false}});
 		const app = await renderApp({services, initial: initialState({options})}, {columns: 100, rows: 40});
 		const all = schoolTables.map((table) => `public.${table}`);
-		const before = await databaseChecksums(pair.target.client, all);
+		const before = await databaseChecksums(school.pair.target.client, all);
 
 		await waitFor(app, 'Where do the rows come from?');
 		await press(app, keys.enter);
@@ -149,16 +128,16 @@ describe('the wizard on real databases', () => {
 		const rehearsed = await waitFor(app, 'Rehearsed', 60_000);
 		expect(rehearsed).toMatch(/rolled back/);
 		// The rehearsal ran every statement, then rolled back: nothing of it stayed.
-		expect(await databaseChecksums(pair.target.client, all)).toEqual(before);
+		expect(await databaseChecksums(school.pair.target.client, all)).toEqual(before);
 		await press(app, 'y');
 		await waitFor(app, '✓ Committed', 60_000);
-		const after = await databaseChecksums(pair.target.client, all);
+		const after = await databaseChecksums(school.pair.target.client, all);
 		expect(after).not.toEqual(before);
 		// Now the target holds the source's rows: an upsert of the same data has nothing left to write.
 		for (const table of ['users', 'qcms'] as const) {
-			const columns = await tableColumns(pair.target.client, `public.${table}`);
-			const source = await tableRows(pair.source.client, `public.${table}`, schoolKeys[table], columns);
-			const target = await tableRows(pair.target.client, `public.${table}`, schoolKeys[table], columns);
+			const columns = await tableColumns(school.pair.target.client, `public.${table}`);
+			const source = await tableRows(school.pair.source.client, `public.${table}`, schoolKeys[table], columns);
+			const target = await tableRows(school.pair.target.client, `public.${table}`, schoolKeys[table], columns);
 			for (const [key, row] of source) expect(target.get(key), `${table} ${key}`).toBe(row);
 		}
 		await press(app, 'q');

@@ -1,48 +1,27 @@
 import React from 'react';
 import {Text} from 'ink';
-import {mkdtempSync, rmSync} from 'node:fs';
-import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, expect, test, vi} from 'vitest';
-import {cleanup} from 'ink-testing-library';
+import {describe, expect, test, vi} from 'vitest';
 import {initialState} from '../../source/ui/state.js';
 import {createEngineServices} from '../../source/ui/engine-services.js';
 import {journalDirectory, listJournals} from '../../source/core/journal/journal-store.js';
-import {schoolSchemaSql, schoolTables} from '../../source/sample/school-schema.js';
-import {seedSchool} from '../../source/sample/school-data.js';
-import {divergeTarget} from '../../source/sample/school-divergence.js';
-import {freshPair} from '../support/databases.js';
+import {schoolTables} from '../../source/sample/school-schema.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {keys, options, press, renderApp, waitFor} from './helpers.js';
+import {schoolDatabasesPerTest} from './school-databases.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-let workDir: string;
-beforeEach(async () => {
-	pair = await freshPair();
-	workDir = mkdtempSync(join(tmpdir(), 'wizard-undo-db-'));
-	for (const db of [pair.source, pair.target]) {
-		await db.client.query(schoolSchemaSql);
-		await seedSchool(db.client, {seed: 11});
-	}
-	await divergeTarget(pair.target.client, {seed: 3});
-	for (const db of [pair.source, pair.target]) await db.client.query('ANALYZE');
-});
-afterEach(async () => {
-	cleanup();
-	await pair.drop();
-	rmSync(workDir, {recursive: true, force: true});
-});
+const school = schoolDatabasesPerTest('wizard-undo-db-');
 
 describe('undo from the wizard on real databases', () => {
 	test('sync every table (upsert), then u and y on the summary: the target holds exactly its rows from before; the sync and its undo are both journaled', async () => {
-		const config = join(workDir, 'config');
-		const env = {DATABASE_URL_LOCAL: pair.source.url, DATABASE_URL_PROD: pair.target.url, PGCONVOY_CONFIG_DIR: config};
-		const services = createEngineServices({env, cwd: workDir, schemas: {schemas: ['public'], allSchemas: false}});
+		const config = join(school.workDir, 'config');
+		const env = {DATABASE_URL_LOCAL: school.pair.source.url, DATABASE_URL_PROD: school.pair.target.url, PGCONVOY_CONFIG_DIR: config};
+		const services = createEngineServices({env, cwd: school.workDir, schemas: {schemas: ['public'], allSchemas: false}});
 		const app = await renderApp({services, initial: initialState({options})}, {columns: 120, rows: 40});
 		const all = schoolTables.map((table) => `public.${table}`);
-		const before = await databaseChecksums(pair.target.client, all);
+		const before = await databaseChecksums(school.pair.target.client, all);
 
 		await waitFor(app, 'Where do the rows come from?');
 		await press(app, keys.enter);
@@ -64,20 +43,20 @@ describe('undo from the wizard on real databases', () => {
 		await press(app, 'y');
 		const committed = await waitFor(app, 'u takes it back.', 60_000);
 		const run = committed.match(/Journaled as run (\S+):/)![1]!;
-		const synced = await databaseChecksums(pair.target.client, all);
+		const synced = await databaseChecksums(school.pair.target.client, all);
 		expect(synced).not.toEqual(before);
 
 		await press(app, 'u');
 		const preview = await waitFor(app, 'Undo this sync now?', 60_000);
-		expect(preview).toContain(`Undo run ${run} on ${pair.target.endpoint.database}`);
+		expect(preview).toContain(`Undo run ${run} on ${school.pair.target.endpoint.database}`);
 		expect(preview).toMatch(/public\.users\s+delete \d+\s+restore [1-9]/);
 		// The preview wrote nothing.
-		expect(await databaseChecksums(pair.target.client, all)).toEqual(synced);
+		expect(await databaseChecksums(school.pair.target.client, all)).toEqual(synced);
 		await press(app, 'y');
 		const done = await waitFor(app, 'undone:', 60_000);
 		expect(done).toContain(`✓ Run ${run} undone:`);
 		// Every row of every table is back as it was before the sync.
-		expect(await databaseChecksums(pair.target.client, all)).toEqual(before);
+		expect(await databaseChecksums(school.pair.target.client, all)).toEqual(before);
 		const journals = listJournals(journalDirectory(config));
 		expect(journals.map((entry) => [entry.run.kind, entry.state])).toEqual([
 			['undo', 'committed'],

@@ -47,8 +47,11 @@ export function journalFrames(file: string): AsyncGenerator<Frame> {
 	return readFrames(createReadStream(file, {start: headerBytes}).pipe(createGunzip()));
 }
 
-/** Every journal in the directory, newest first. Files that are not journals are skipped. */
-export function listJournals(directory: string): JournalEntry[] {
+/**
+ * Every journal in the directory, newest first. Files named as journals whose first line cannot be
+ * read (cut short, edited) are skipped and their names pushed onto `unreadable`, for the caller to say so.
+ */
+export function listJournals(directory: string, unreadable?: string[]): JournalEntry[] {
 	let names: string[];
 	try {
 		names = readdirSync(directory);
@@ -64,6 +67,7 @@ export function listJournals(directory: string): JournalEntry[] {
 			entries.push({run: readJournalRun(file), state, file, bytes: statSync(file).size});
 		} catch {
 			// A partial write of a killed process, or a foreign file: not a run.
+			unreadable?.push(file);
 		}
 	}
 	return entries.sort((a, b) => b.run.startedAt.localeCompare(a.run.startedAt) || b.run.id.localeCompare(a.run.id));
