@@ -191,3 +191,26 @@ describe('journal files that are not readable', () => {
 		expect(undo.stdout).toContain(`Would undo run ${first.journal.id}`);
 	});
 });
+
+describe('a bulk load into an empty table', () => {
+	test('journaled by key; undo deletes it all, even after VACUUM FREEZE; a row changed since blocks and is named', async () => {
+		const schema = 'CREATE TABLE readings (id bigint PRIMARY KEY, value numeric(10,2), at timestamptz)';
+		for (const db of [pair.source, pair.target]) await db.client.query(schema);
+		await pair.source.client.query(`INSERT INTO readings SELECT g, g / 4.0, timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, 5000) g`);
+		const synced = await sync(['--tables', 'readings']);
+		expect(synced.tables[0]).toMatchObject({inserted: 5000});
+		// Freezing keeps each row's xmin (since 9.4): nothing changed, so nothing conflicts.
+		await pair.target.client.query('VACUUM FREEZE readings');
+		const clean = await journalCli('undo', ['last', '--to', pair.target.url, '--dry-run', '--json']);
+		expect(JSON.parse(clean.stdout).totals).toEqual({delete: 5000, restore: 0, reinsert: 0, conflicts: 0});
+
+		await pair.target.client.query('UPDATE readings SET value = 0 WHERE id = 42');
+		const refused = await journalCli('undo', ['last', '--to', pair.target.url, '--yes']);
+		expect(refused.code, refused.output).toBe(4);
+		expect(refused.output).toContain('public.readings (42): inserted by the run, changed since');
+		expect(refused.output).toContain('1 row changed');
+		const forced = await journalCli('undo', ['last', '--to', pair.target.url, '--yes', '--force']);
+		expect(forced.code, forced.output).toBe(0);
+		expect((await pair.target.client.query('SELECT count(*)::int AS n FROM readings')).rows[0].n).toBe(0);
+	});
+});

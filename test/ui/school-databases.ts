@@ -11,6 +11,7 @@ import {schoolSchemaSql} from '../../source/sample/school-schema.js';
 import {seedSchool} from '../../source/sample/school-data.js';
 import {divergeTarget} from '../../source/sample/school-divergence.js';
 import {freshPair} from '../support/databases.js';
+import {keys, press, waitFor} from './helpers.js';
 
 export interface SchoolDatabases {
 	readonly pair: Awaited<ReturnType<typeof freshPair>>;
@@ -36,4 +37,15 @@ export function schoolDatabasesPerTest(workDirPrefix: string): SchoolDatabases {
 		rmSync(current.workDir, {recursive: true, force: true});
 	});
 	return current;
+}
+
+/** From the first screen to a connected target, both endpoints taken from DATABASE_URL_LOCAL / _PROD. */
+export async function connectDefaultEndpoints(app: Parameters<typeof waitFor>[0]): Promise<void> {
+	await waitFor(app, 'Where do the rows come from?');
+	await press(app, keys.enter);
+	await waitFor(app, '✓ Connected to the source', 15_000);
+	await press(app, keys.enter);
+	await waitFor(app, 'Where should they go?');
+	await press(app, keys.enter);
+	await waitFor(app, '✓ Connected to the target', 15_000);
 }

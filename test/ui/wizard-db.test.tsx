@@ -8,7 +8,7 @@ import {createEngineServices} from '../../source/ui/engine-services.js';
 import {schoolKeys, schoolTables} from '../../source/sample/school-schema.js';
 import {databaseChecksums, expectedCounts, tableColumns, tableRows} from '../support/oracle.js';
 import {allFrames, keys, options, press, renderApp, type, waitFor} from './helpers.js';
-import {schoolDatabasesPerTest} from './school-databases.js';
+import {connectDefaultEndpoints, schoolDatabasesPerTest} from './school-databases.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 
@@ -111,13 +111,7 @@ describe('the wizard on real databases', () => {
 		const all = schoolTables.map((table) => `public.${table}`);
 		const before = await databaseChecksums(school.pair.target.client, all);
 
-		await waitFor(app, 'Where do the rows come from?');
-		await press(app, keys.enter);
-		await waitFor(app, '✓ Connected to the source', 15_000);
-		await press(app, keys.enter);
-		await waitFor(app, 'Where should they go?');
-		await press(app, keys.enter);
-		await waitFor(app, '✓ Connected to the target', 15_000);
+		await connectDefaultEndpoints(app);
 		await press(app, keys.enter);
 		await waitFor(app, '14 of 14 tables selected', 15_000);
 		await press(app, keys.enter);

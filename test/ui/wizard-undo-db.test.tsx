@@ -8,7 +8,7 @@ import {journalDirectory, listJournals} from '../../source/core/journal/journal-
 import {schoolTables} from '../../source/sample/school-schema.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {keys, options, press, renderApp, waitFor} from './helpers.js';
-import {schoolDatabasesPerTest} from './school-databases.js';
+import {connectDefaultEndpoints, schoolDatabasesPerTest} from './school-databases.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 
@@ -23,13 +23,7 @@ describe('undo from the wizard on real databases', () => {
 		const all = schoolTables.map((table) => `public.${table}`);
 		const before = await databaseChecksums(school.pair.target.client, all);
 
-		await waitFor(app, 'Where do the rows come from?');
-		await press(app, keys.enter);
-		await waitFor(app, '✓ Connected to the source', 15_000);
-		await press(app, keys.enter);
-		await waitFor(app, 'Where should they go?');
-		await press(app, keys.enter);
-		await waitFor(app, '✓ Connected to the target', 15_000);
+		await connectDefaultEndpoints(app);
 		await press(app, 'h');
 		await waitFor(app, 'No journaled syncs of this target on this machine yet', 15_000);
 		await press(app, keys.enter);

@@ -157,7 +157,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			// Only triggers can change a row before this run's own statement on it, or after it: without
 			// any on the tables written, old rows read in this transaction are the rows before the run, and
 			// RETURNING already gives what COMMIT keeps.
-			triggersInPlay = plan.tables.some((table) => table.target.triggers.length > 0);
+			// Allowed cascades reach tables outside the selection, whose triggers are not known here.
+			triggersInPlay = plan.options.allowCascade || plan.tables.some((table) => table.target.triggers.length > 0);
 			if (journal && triggersInPlay) beforeRun = await SnapshotReader.tryOpen(context.targetEndpoint, target);
 			if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
 			onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
@@ -281,8 +282,11 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		});
 		expectWritten(table, 'insert', copied.read, copied.written);
 		result.inserted = copied.written;
-		// The table was empty: every row in it now is one this run inserted.
-		if (journal) written('inserted', `${tableOnly(table, 'target')} AS t`);
+		// The table was empty: every row in it now is one this run inserted. Without triggers nothing else
+		// writes it in this transaction, so the keys suffice: the undo tells a row changed since by its xmin
+		// no longer being this transaction's (a fingerprint of every row of a bulk load would cost ~1 s per million).
+		if (journal && !journaling!.afterTriggers) journal.defer({table: table.id, kind: 'inserted'}, `SELECT ${columnList(shape!.key, 't')}, NULL::text FROM ${tableOnly(table, 'target')} AS t`);
+		else if (journal) written('inserted', `${tableOnly(table, 'target')} AS t`);
 		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
 		const none = new KeyList([]);

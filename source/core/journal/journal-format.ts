@@ -55,7 +55,8 @@ export interface JournalRun {
  * Kinds of section:
  * - `before-update`: whole rows as the target had them before the run updated them (ON DELETE SET NULL too);
  * - `before-delete`: whole rows the run deleted (cascaded deletes too);
- * - `inserted` / `updated`: key columns and the row's fingerprint after the run wrote it (see rowFingerprintSql).
+ * - `inserted` / `updated`: key columns and the row's fingerprint after the run wrote it (see rowFingerprintSql);
+ *   NULL for rows a bulk load into an empty table wrote, which the undo checks by xmin instead.
  */
 export type SectionKind = 'before-update' | 'before-delete' | 'inserted' | 'updated';
 

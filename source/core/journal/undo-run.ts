@@ -342,6 +342,9 @@ async function findConflicts(target: pg.ClientBase, run: JournalRun, tables: Und
 		// The key as text for the message, and its columns to list conflicts in key order (not text order: 2 before 10).
 		const keyText = `ROW(${columnList(table.key, 'j')})::text AS key, ${table.key.map((name, index) => `j.${quoteIdent(name)} AS k${index}`).join(', ')}`;
 		const keyOrder = table.key.map((_, index) => `k${index}`).join(', ');
+		// A row journaled by key alone (a bulk load into an empty table, see applySync) is unchanged while
+		// its version is still the one the run's transaction wrote: xmin, kept even when frozen (9.4+).
+		const runXid32 = (BigInt(run.transactionId) % 4294967296n).toString();
 		for (const kind of ['inserted', 'updated'] as const) {
 			const name = sections[kind];
 			if (!name) continue;
@@ -349,7 +352,7 @@ async function findConflicts(target: pg.ClientBase, run: JournalRun, tables: Und
 				reason: 'changed-or-missing',
 				sql: `SELECT ${keyText}, CASE WHEN t.ctid IS NULL THEN '${kind}-missing' ELSE '${kind}-changed' END AS reason
 				        FROM ${name} j LEFT JOIN ${scanOf(table)} t ON ${keyMatchOf(table, 't', 'j')}
-				       WHERE t.ctid IS NULL OR ${rowFingerprintSql(table, 't')} <> j.fingerprint`,
+				       WHERE t.ctid IS NULL OR CASE WHEN j.fingerprint IS NULL THEN t.xmin::text::bigint <> ${runXid32} ELSE ${rowFingerprintSql(table, 't')} <> j.fingerprint END`,
 			});
 		}
 		if (sections['before-delete'] && table.key.length > 0) {
