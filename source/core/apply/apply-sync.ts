@@ -252,7 +252,12 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const journal = journaling?.recorder;
 	const shape = journal ? await journal.table(target, table.id, tableName(table, 'target'), {key: {columns: table.key, equality: table.key.map((name) => equality(table.columns.find((column) => column.name === name)!, 'target'))}}) : undefined;
 	/** What the run wrote, as key and fingerprint, for rows of the target read as `t`, read when the writes are done. */
-	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.defer({table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${journal!.fingerprintSql(shape!, 't')} FROM ${from} WHERE ${where}`);
+	/**
+	 * What the run wrote, as key and fingerprint, for rows of the target read as `t`, read when the
+	 * writes are done. Without triggers nothing else writes those rows in this transaction: the key
+	 * suffices, and the undo tells a row changed since by its xmin no longer being this transaction's.
+	 */
+	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.defer({table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${journaling!.afterTriggers ? journal!.fingerprintSql(shape!, 't') : 'NULL::text'} FROM ${from} WHERE ${where}`);
 	/**
 	 * One INSERT or UPDATE from the stage (the table aliased `t`), through the key indexes if `join`
 	 * says so; with a journal, the same statement keeps the keys it wrote (RETURNING). Returns the rows written.
@@ -282,11 +287,9 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		});
 		expectWritten(table, 'insert', copied.read, copied.written);
 		result.inserted = copied.written;
-		// The table was empty: every row in it now is one this run inserted. Without triggers nothing else
-		// writes it in this transaction, so the keys suffice: the undo tells a row changed since by its xmin
-		// no longer being this transaction's (a fingerprint of every row of a bulk load would cost ~1 s per million).
-		if (journal && !journaling!.afterTriggers) journal.defer({table: table.id, kind: 'inserted'}, `SELECT ${columnList(shape!.key, 't')}, NULL::text FROM ${tableOnly(table, 'target')} AS t`);
-		else if (journal) written('inserted', `${tableOnly(table, 'target')} AS t`);
+		// The table was empty: every row in it now is one this run inserted (a fingerprint of every row of a
+		// bulk load would cost ~1 s per million; see `written`).
+		if (journal) written('inserted', `${tableOnly(table, 'target')} AS t`);
 		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
 		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
 		const none = new KeyList([]);
