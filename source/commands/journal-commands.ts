@@ -13,6 +13,7 @@ import {conflictText, historyLines, historyReport, runStatus, runTime, undoRepor
 import {parseFlagTable, unexpectedArgument, type FlagSpec} from './flag-table.js';
 import {renderHelp} from './help-text.js';
 import {commandLine} from '../core/profiles/command-line.js';
+import {redactUrl} from '../core/connection/url.js';
 import {flagHelpRows} from './flag-table.js';
 import {checkProductionConfirmation, lazyProfileLookup, type CommandIo} from './sync.js';
 
@@ -154,7 +155,7 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 			io.stdout('Dry run: nothing was written.\n');
 			return blocked ? 4 : 0;
 		}
-		const takeBack = result.journal ? commandLine(['undo', result.journal.id, ...(flags.value('to') !== undefined ? ['--to', flags.value('to')!] : []), '--dry-run']) : undefined;
+		const takeBack = result.journal ? redactUrl(commandLine(['undo', result.journal.id, ...(flags.value('to') !== undefined ? ['--to', flags.value('to')!] : []), '--dry-run'])) : undefined;
 		io.stdout(`✓ ${undoSummary(result)}${result.journal ? ` This undo is journaled as ${result.journal.id}: ${takeBack} shows how to take it back.` : ''}\n`);
 		return 0;
 	} catch (error) {

@@ -15,6 +15,7 @@ import type {CommitBudgets} from '../core/apply/settle-commit.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
 import {createProgressLine} from '../headless/progress-line.js';
 import {commandLine} from '../core/profiles/command-line.js';
+import {redactUrl} from '../core/connection/url.js';
 import {errorReport, previewReport, resultReport} from '../present/json-report.js';
 import type {SyncCommandOptions} from './sync-flags.js';
 import {journalOptions, settleTarget} from '../core/journal/journal-settings.js';
@@ -159,7 +160,8 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		else {
 			plain.stats(result);
 			if (result.journalSkipped) io.stdout(`No undo journal: ${result.journalSkipped}.\n`);
-			if (result.journal) io.stdout(`Journaled as run ${result.journal.id}: ${commandLine(['undo', result.journal.id, ...(options.to !== undefined ? ['--to', options.to] : []), '--dry-run'])} shows how to take it back.\n`);
+			// A password typed in --to is never echoed back, not even in a command to paste.
+			if (result.journal) io.stdout(`Journaled as run ${result.journal.id}: ${redactUrl(commandLine(['undo', result.journal.id, ...(options.to !== undefined ? ['--to', options.to] : []), '--dry-run']))} shows how to take it back.\n`);
 		}
 		return 0;
 	} catch (error) {
@@ -181,5 +183,5 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 /** The command that applies a saved plan to the same databases, as it runs when pasted. */
 function applyPlanCommand(options: SyncCommandOptions, planFile: string, target: Endpoint): string {
 	const endpoints = [...(options.from !== undefined ? ['--from', options.from] : []), ...(options.to !== undefined ? ['--to', options.to] : [])];
-	return commandLine(['sync', ...endpoints, '--plan', planFile, '--yes', ...(target.production ? ['--confirm', target.database] : [])]);
+	return redactUrl(commandLine(['sync', ...endpoints, '--plan', planFile, '--yes', ...(target.production ? ['--confirm', target.database] : [])]));
 }

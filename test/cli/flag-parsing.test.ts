@@ -40,6 +40,8 @@ describe('parseSyncFlags', () => {
 			rehearse: false,
 			plan: undefined,
 			planOut: undefined,
+			noJournal: false,
+			keepJournals: undefined,
 		});
 		const options = parseSyncFlags([
 			'--local-db-url',
@@ -71,6 +73,9 @@ describe('parseSyncFlags', () => {
 			'--max-delete',
 			'20%',
 			'--allow-empty-source',
+			'--no-journal',
+			'--keep-journals',
+			'50',
 		]);
 		expect(options).toEqual({
 			from: 'postgres://a@h/src',
@@ -93,6 +98,8 @@ describe('parseSyncFlags', () => {
 			rehearse: false,
 			plan: undefined,
 			planOut: undefined,
+			noJournal: true,
+			keepJournals: '50',
 		});
 	});
 
