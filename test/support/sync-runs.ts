@@ -5,10 +5,10 @@
  */
 import pg from 'pg';
 import {randomBytes} from 'node:crypto';
-import {mkdtempSync} from 'node:fs';
+import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {expect, inject} from 'vitest';
+import {afterAll, expect, inject} from 'vitest';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
 import type {SyncOptions, SyncPlan} from '../../source/core/plan/types.js';
@@ -24,6 +24,8 @@ import {quoteIdent} from './oracle.js';
  * a fresh one per test process, never the user's own.
  */
 export const testConfigDirectory = mkdtempSync(join(tmpdir(), 'pgconvoy-test-config-'));
+// Journals hold row data: gone with the test file that made them.
+afterAll(() => rmSync(testConfigDirectory, {recursive: true, force: true}));
 
 /** Runs `pgconvoy sync <args>` in-process and captures what a user would see. */
 export async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
