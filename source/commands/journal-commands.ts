@@ -4,8 +4,8 @@ import {resolvePassword} from '../core/connection/password.js';
 import {resolveEndpointArgument} from '../core/profiles/resolve-endpoint.js';
 import {UserError} from '../core/errors.js';
 import {isServerError, serverError} from '../core/server-errors.js';
-import {configDirectory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
-import {journalDirectory, listJournals, undoneRuns} from '../core/journal/journal-store.js';
+import {configDirectory, journalHistory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
+import {journalDirectory, listJournals} from '../core/journal/journal-store.js';
 import type {JournalEntry} from '../core/journal/journal-format.js';
 import {undoRun} from '../core/journal/undo-run.js';
 import {findRun} from '../core/journal/find-run.js';
@@ -73,12 +73,9 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 	const json = flags.boolean('json');
 	try {
 		const target = flags.value('to') !== undefined ? await resolveTarget(flags.value('to'), io) : undefined;
-		const {identity, settled} = target ? await settleTarget(io.env, target, true) : {};
 		const unreadable: string[] = [];
-		const all = listJournals(journalDirectory(configDirectory(io.env)), unreadable);
+		const {entries, undone, settled} = await journalHistory(io.env, target, unreadable);
 		warnUnreadable(unreadable, io);
-		const entries = identity ? all.filter((entry) => entry.run.targetIdentity === identity) : all;
-		const undone = undoneRuns(all);
 		if (json) {
 			io.stdout(JSON.stringify({...(target ? {target: describeEndpoint(target)} : {}), ...(settled ? {settled} : {}), runs: historyReport(entries, undone)}, null, 2) + '\n');
 			return 0;

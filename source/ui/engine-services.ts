@@ -8,8 +8,8 @@ import type {SchemaSelection} from '../core/catalog/introspect.js';
 import {openProfileStore, profileToEndpoint, type ProfileStore} from '../core/profiles/store.js';
 import {resolveEndpointArgument} from '../core/profiles/resolve-endpoint.js';
 import {SyncSession, inspectEndpoint} from '../core/sync-session.js';
-import {configDirectory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
-import {journalDirectory, listJournals, undoneRuns} from '../core/journal/journal-store.js';
+import {configDirectory, journalHistory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
+import {journalDirectory, listJournals} from '../core/journal/journal-store.js';
 import {findRun} from '../core/journal/find-run.js';
 import {undoRun} from '../core/journal/undo-run.js';
 import {toUserError} from './errors.js';
@@ -88,11 +88,7 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 			};
 			return journaled;
 		},
-		async history(target) {
-			const {identity, settled} = await settleTarget(config.env, target, true);
-			const all = listJournals(journalDirectory(configDirectory(config.env)));
-			return {entries: all.filter((entry) => entry.run.targetIdentity === identity), undone: undoneRuns(all), ...(settled ? {settled} : {})};
-		},
+		history: (target) => journalHistory(config.env, target),
 		previewUndo: (target, id) => undoTarget(config.env, target, id, {dryRun: true}),
 		undo: (target, id, signal) => undoTarget(config.env, target, id, {dryRun: false, signal}),
 		async saveReport(document) {

@@ -4,7 +4,8 @@ import {openSession, closeSession} from '../connection/connect.js';
 import {databaseIdentity} from '../connection/database-identity.js';
 import {openProfileStore} from '../profiles/store.js';
 import {UserError} from '../errors.js';
-import {defaultJournalRetention, journalDirectory, listJournals} from './journal-store.js';
+import {defaultJournalRetention, journalDirectory, listJournals, undoneRuns} from './journal-store.js';
+import type {JournalEntry} from './journal-format.js';
 import type {JournalOptions} from './journal-recorder.js';
 import {settlePendingJournals, type SettledJournals} from './settle-journals.js';
 
@@ -51,4 +52,15 @@ export async function settleTarget(env: NodeJS.ProcessEnv, target: Endpoint, alw
 	} finally {
 		await closeSession(client);
 	}
+}
+
+/**
+ * The journaled runs of this machine, newest first: of `target` only (its pending ones settled
+ * first), or all when no target is given. `undone` maps each undone run to its undo; files that are
+ * not readable journals are pushed onto `unreadable`. Shared by `pgconvoy history` and the wizard.
+ */
+export async function journalHistory(env: NodeJS.ProcessEnv, target: Endpoint | undefined, unreadable?: string[]): Promise<{entries: JournalEntry[]; undone: Map<string, string>; settled?: SettledJournals}> {
+	const {identity, settled} = target ? await settleTarget(env, target, true) : {};
+	const all = listJournals(journalDirectory(configDirectory(env)), unreadable);
+	return {entries: identity ? all.filter((entry) => entry.run.targetIdentity === identity) : all, undone: undoneRuns(all), ...(settled ? {settled} : {})};
 }
