@@ -2,7 +2,7 @@
  * Issue 11: every committed sync can be taken back exactly. The engine: a run's journal, then
  * undoRun from it; the target's contents are compared table by table, before the sync and after the undo.
  */
-import {mkdtempSync, readFileSync, statSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
@@ -23,7 +23,11 @@ beforeEach(async () => {
 	pair = await freshPair();
 	configDirectory = mkdtempSync(join(tmpdir(), 'pgconvoy-undo-'));
 });
-afterEach(async () => pair.drop());
+afterEach(async () => {
+	await pair.drop();
+	// Its journals hold row data.
+	rmSync(configDirectory, {recursive: true, force: true});
+});
 
 const school = schoolTables.map((table) => `public.${table}`);
 const journalOptions = (): JournalOptions => ({configDirectory, retention: 20, labels: {source: 'source', target: 'target'}});
