@@ -47,7 +47,11 @@ export function findPgDump(): {path: string; major: number} | undefined {
 /** Scenario 1's peer: `pg_dump --data-only -t public.t | psql`, which refuses a server newer than itself. */
 export function pgDumpPeer(serverMajor: number): Peer {
 	const pgDump = findPgDump();
-	const unavailable = !pgDump ? 'n/a (no pg_dump on this machine)' : pgDump.major < serverMajor ? `n/a (pg_dump ${pgDump.major} cannot dump a PostgreSQL ${serverMajor} server; use --pg ${pgDump.major})` : undefined;
+	const unavailable = !pgDump
+		? 'n/a (no pg_dump on this machine)'
+		: pgDump.major < serverMajor
+			? `n/a (pg_dump ${pgDump.major} cannot dump a PostgreSQL ${serverMajor} server; use --pg ${pgDump.major})`
+			: undefined;
 	return {
 		key: 'pg_dump',
 		name: 'pg_dump --data-only | psql',

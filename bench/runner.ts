@@ -66,28 +66,48 @@ async function main(): Promise<void> {
 	const memory: MemoryPeaks = {rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0};
 	const sample = () => {
 		const usage = process.memoryUsage();
-		for (const key of Object.keys(memory) as Array<keyof MemoryPeaks>) memory[key] = Math.max(memory[key], Math.round(usage[key] / 1048576));
+		for (const key of Object.keys(memory) as Array<keyof MemoryPeaks>)
+			memory[key] = Math.max(memory[key], Math.round(usage[key] / 1048576));
 	};
 	const sampler = setInterval(sample, 50);
 	const request = JSON.parse(process.argv[2]!) as RunnerRequest;
 	const events: Array<[number, string]> = [];
 	const onEvent = (event: SyncEvent) => {
 		if (event.type === 'apply-table-progress') return;
-		events.push([Math.round(performance.now() - started), event.type === 'apply-phase' ? `apply-phase:${event.phase}` : event.type]);
+		events.push([
+			Math.round(performance.now() - started),
+			event.type === 'apply-phase' ? `apply-phase:${event.phase}` : event.type,
+		]);
 	};
-	const session = await SyncSession.open(endpoint(request.source, 'bench source'), endpoint(request.target, 'bench target'), {schemas: ['public'], allSchemas: false});
+	const session = await SyncSession.open(
+		endpoint(request.source, 'bench source'),
+		endpoint(request.target, 'bench target'),
+		{schemas: ['public'], allSchemas: false},
+	);
 	events.push([Math.round(performance.now() - started), 'opened']);
 	const plan = session.plan({tables: [request.table], exclude: []}, {...defaultSyncOptions, mode: request.mode});
-	const configDirectory = !request.dryRun && request.journal !== false ? mkdtempSync(join(tmpdir(), 'pgconvoy-bench-journal-')) : undefined;
-	const journal = configDirectory ? {configDirectory, retention: 20, labels: {source: 'bench source', target: 'bench target'}} : undefined;
-	const result = request.dryRun ? await session.preview(plan, {onEvent}) : await session.apply(plan, {onEvent, ...(journal ? {journal} : {})});
+	const configDirectory =
+		!request.dryRun && request.journal !== false ? mkdtempSync(join(tmpdir(), 'pgconvoy-bench-journal-')) : undefined;
+	const journal = configDirectory
+		? {configDirectory, retention: 20, labels: {source: 'bench source', target: 'bench target'}}
+		: undefined;
+	const result = request.dryRun
+		? await session.preview(plan, {onEvent})
+		: await session.apply(plan, {onEvent, ...(journal ? {journal} : {})});
 	await session.close();
 	const journalFile = (result as SyncResult).journal?.file;
 	const journalBytes = journalFile ? statSync(journalFile).size : undefined;
 	if (configDirectory) rmSync(configDirectory, {recursive: true, force: true});
 	clearInterval(sampler);
 	sample();
-	const report: RunnerReport = {memory, ms: Math.round(performance.now() - started), maxRssKb: process.resourceUsage().maxRSS, events, result, ...(journalBytes !== undefined ? {journalBytes} : {})};
+	const report: RunnerReport = {
+		memory,
+		ms: Math.round(performance.now() - started),
+		maxRssKb: process.resourceUsage().maxRSS,
+		events,
+		result,
+		...(journalBytes !== undefined ? {journalBytes} : {}),
+	};
 	process.stdout.write(JSON.stringify(report) + '\n');
 }
 

@@ -30,10 +30,15 @@ async function main(argv: string[]): Promise<number> {
 		interrupts++;
 		if (committing) {
 			// COMMIT is sent: nothing can be cancelled any more, only its outcome found out (in bounded time).
-			if (interrupts === 1) io.stderr('COMMIT was already sent, so the sync cannot be cancelled: asking the target whether it committed… (Ctrl-C again to stop waiting; the outcome is then unknown)\n');
+			if (interrupts === 1)
+				io.stderr(
+					'COMMIT was already sent, so the sync cannot be cancelled: asking the target whether it committed… (Ctrl-C again to stop waiting; the outcome is then unknown)\n',
+				);
 			else if (interrupts === 2) stopWaiting.abort();
 			else {
-				io.stderr('✗ Stopped: whether COMMIT took effect is unknown. Check the target before running the sync again.\n');
+				io.stderr(
+					'✗ Stopped: whether COMMIT took effect is unknown. Check the target before running the sync again.\n',
+				);
 				process.exit(exitCodeOf('outcome-unknown'));
 			}
 			abort.abort();
@@ -52,7 +57,9 @@ async function main(argv: string[]): Promise<number> {
 		signal: abort.signal,
 		stopWaiting: stopWaiting.signal,
 		onCommitting: () => (committing = true),
-		promptPassword: process.stdin.isTTY ? (question) => promptHidden(question, process.stdin, process.stderr) : undefined,
+		promptPassword: process.stdin.isTTY
+			? (question) => promptHidden(question, process.stdin, process.stderr)
+			: undefined,
 	};
 	const [command, ...rest] = argv;
 	const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -78,8 +85,14 @@ async function main(argv: string[]): Promise<number> {
 				}
 				if (command === undefined) {
 					io.stderr(topHelp + '\n');
-					const notTerminal = process.stdin.isTTY ? 'stdout is not a terminal (it is piped or redirected)' : 'stdin is not a terminal';
-					throw new UserError('usage', `pgconvoy without a command opens the interactive wizard, which needs a terminal, but ${notTerminal}.`, 'In scripts and CI, use flag mode: pgconvoy sync --dry-run (pgconvoy sync --help lists its options).');
+					const notTerminal = process.stdin.isTTY
+						? 'stdout is not a terminal (it is piped or redirected)'
+						: 'stdin is not a terminal';
+					throw new UserError(
+						'usage',
+						`pgconvoy without a command opens the interactive wizard, which needs a terminal, but ${notTerminal}.`,
+						'In scripts and CI, use flag mode: pgconvoy sync --dry-run (pgconvoy sync --help lists its options).',
+					);
 				}
 				// Some dependencies (when-exit, via conf) re-raise SIGINT to end the process, which would
 				// skip our cancel-and-rollback and count as a second Ctrl-C: this run owns SIGINT.
@@ -102,7 +115,13 @@ async function main(argv: string[]): Promise<number> {
 			}
 			case 'profile': {
 				const {runProfileCommand} = await import('./commands/profile.js');
-				return await runProfileCommand(rest, {stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, isTTY: interactive, env: process.env});
+				return await runProfileCommand(rest, {
+					stdout: process.stdout,
+					stderr: process.stderr,
+					stdin: process.stdin,
+					isTTY: interactive,
+					env: process.env,
+				});
 			}
 			case 'demo': {
 				if (asksForHelp(rest)) return printHelp(io, ['demo']);
@@ -110,7 +129,13 @@ async function main(argv: string[]): Promise<number> {
 				if (flags.positionals.length > 0) throw unexpectedArgument(flags.positionals[0], demoFlags, 'pgconvoy demo');
 				if (interactive) allowLiveRendering();
 				const {runDemo} = await import('./commands/demo.js');
-				return await runDemo(rest, {env: process.env, cwd: process.cwd(), stdout: io.stdout, stderr: io.stderr, interactive});
+				return await runDemo(rest, {
+					env: process.env,
+					cwd: process.cwd(),
+					stdout: io.stdout,
+					stderr: io.stderr,
+					interactive,
+				});
 			}
 			default:
 				throw command.startsWith('-') ? misplacedOption(command) : unknownCommand(command, commands, 'pgconvoy');
@@ -119,7 +144,8 @@ async function main(argv: string[]): Promise<number> {
 		if (error instanceof UserError) {
 			io.stderr(errorLines(error).join('\n') + '\n');
 			// `sync --json` promises one JSON document on stdout, also for a flag it could not parse.
-			if (command === 'sync' && rest.includes('--json')) io.stdout(JSON.stringify(errorReport(error, undefined, rest.includes('--dry-run')), null, 2) + '\n');
+			if (command === 'sync' && rest.includes('--json'))
+				io.stdout(JSON.stringify(errorReport(error, undefined, rest.includes('--dry-run')), null, 2) + '\n');
 			return error.exitCode;
 		}
 		io.stderr(`✗ Unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
@@ -135,11 +161,25 @@ function printHelp(io: CommandIo, path: readonly string[]): number {
 /** `pgconvoy --dry-run`: an option before any command. Sync's options go after `sync`. */
 function misplacedOption(option: string): UserError {
 	const name = option.split('=')[0];
-	if (syncFlags.some((spec) => [spec.name, ...(spec.aliases ?? [])].some((alias) => `--${alias}` === name) || (spec.short && `-${spec.short}` === name))) {
-		return new UserError('usage', `${name} is an option of pgconvoy sync.`, `Put it after the command: ${commandLine(['sync', ...process.argv.slice(2)])}`);
+	if (
+		syncFlags.some(
+			(spec) =>
+				[spec.name, ...(spec.aliases ?? [])].some((alias) => `--${alias}` === name) ||
+				(spec.short && `-${spec.short}` === name),
+		)
+	) {
+		return new UserError(
+			'usage',
+			`${name} is an option of pgconvoy sync.`,
+			`Put it after the command: ${commandLine(['sync', ...process.argv.slice(2)])}`,
+		);
 	}
 	const guess = closestName(name, ['--help', '--version']);
-	return new UserError('usage', `Unknown option ${name}.`, `${guess ? `Did you mean pgconvoy ${guess}? ` : ''}pgconvoy --help lists the commands; each has its own --help.`);
+	return new UserError(
+		'usage',
+		`Unknown option ${name}.`,
+		`${guess ? `Did you mean pgconvoy ${guess}? ` : ''}pgconvoy --help lists the commands; each has its own --help.`,
+	);
 }
 
 const code = await main(process.argv.slice(2));

@@ -62,10 +62,15 @@ describe('school sample', () => {
 	it('moves sequences to the explicit ids and fills the generated column', async () => {
 		// Read without nextval(): sequence advances would survive a rollback and alter the source.
 		for (const table of ['niveaux', 'matieres', 'users', 'classes', 'qcms', 'questions']) {
-			const {rows} = await source.query(`SELECT pg_sequence_last_value(pg_get_serial_sequence($1, 'id')) AS last, (SELECT max(id) FROM public."${table}") AS max`, [`public.${table}`]);
+			const {rows} = await source.query(
+				`SELECT pg_sequence_last_value(pg_get_serial_sequence($1, 'id')) AS last, (SELECT max(id) FROM public."${table}") AS max`,
+				[`public.${table}`],
+			);
 			expect(Number(rows[0].last), table).toBe(rows[0].max);
 		}
-		const {rows} = await source.query(`SELECT count(*) FILTER (WHERE nom_complet IS DISTINCT FROM prenom || ' ' || nom) AS wrong FROM public.users`);
+		const {rows} = await source.query(
+			`SELECT count(*) FILTER (WHERE nom_complet IS DISTINCT FROM prenom || ' ' || nom) AS wrong FROM public.users`,
+		);
 		expect(rows[0].wrong).toBe('0');
 	});
 
@@ -77,16 +82,27 @@ describe('school sample', () => {
 			expect(await tableColumns(target, table)).toEqual(columns);
 			counts[table] = await expectedCounts(source, target, table, schoolKeys[table], columns);
 		}
-		console.log('expected counts, school sample seed 42 (insert = source-only, update = differing, skip = keys in both, delete = target-only)');
+		console.log(
+			'expected counts, school sample seed 42 (insert = source-only, update = differing, skip = keys in both, delete = target-only)',
+		);
 		console.table(counts);
-		const everyDirection = schoolTables.filter((table) => counts[table].insert > 0 && counts[table].update > 0 && counts[table].delete > 0);
+		const everyDirection = schoolTables.filter(
+			(table) => counts[table].insert > 0 && counts[table].update > 0 && counts[table].delete > 0,
+		);
 		expect(everyDirection.length).toBeGreaterThanOrEqual(6);
 		for (const table of schoolTables) {
 			const {insert, update, delete: targetOnly} = counts[table];
 			expect(insert + update + targetOnly, table).toBeGreaterThan(0);
 		}
 		// Insert mode leaves differing rows alone; only mirror deletes.
-		const users = await expectedCounts(source, target, 'public.users', ['id'], await tableColumns(source, 'users'), 'insert');
+		const users = await expectedCounts(
+			source,
+			target,
+			'public.users',
+			['id'],
+			await tableColumns(source, 'users'),
+			'insert',
+		);
 		expect(users.update).toBe(0);
 		expect(users.skip).toBe(counts.users.skip);
 		expect(users.delete).toBe(0);
@@ -96,7 +112,9 @@ describe('school sample', () => {
 		// Written as applications write it: the trigger finds its audit table through the session's search_path.
 		await target.query('BEGIN');
 		try {
-			const updated = await target.query(`UPDATE public.resultats SET note = note WHERE id = (SELECT min(id::text)::uuid FROM public.resultats)`);
+			const updated = await target.query(
+				`UPDATE public.resultats SET note = note WHERE id = (SELECT min(id::text)::uuid FROM public.resultats)`,
+			);
 			expect(updated.rowCount).toBe(1);
 			const audit = await target.query(`SELECT nom_table, operation FROM public.audit_sync`);
 			expect(audit.rows).toEqual([{nom_table: 'resultats', operation: 'UPDATE'}]);

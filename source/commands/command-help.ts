@@ -17,7 +17,10 @@ export const topHelp = renderHelp({
 			title: 'Commands',
 			rows: [
 				['(none)', 'the interactive wizard (needs a terminal)'],
-				['sync [options]', 'sync with options; headless when stdin is not a terminal, or with --yes, --json or --dry-run'],
+				[
+					'sync [options]',
+					'sync with options; headless when stdin is not a terminal, or with --yes, --json or --dry-run',
+				],
 				['history', 'the syncs journaled on this machine, and whether each can be undone'],
 				['undo <run|last>', 'take one committed sync back, from its journal'],
 				['profile <command>', 'saved connections: add, list, show, remove, test'],
@@ -38,19 +41,35 @@ export const topHelp = renderHelp({
 		},
 		{
 			title: 'Exit codes',
-			paragraphs: ['0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted'],
+			paragraphs: [
+				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted',
+			],
 		},
 	],
 });
 
-export const demoFlags: FlagSpec[] = [{name: 'keep', kind: 'boolean', help: 'without a terminal, or after the wizard: keep the servers running and print how to reach them; Ctrl-C stops them'}];
+export const demoFlags: FlagSpec[] = [
+	{
+		name: 'keep',
+		kind: 'boolean',
+		help: 'without a terminal, or after the wizard: keep the servers running and print how to reach them; Ctrl-C stops them',
+	},
+];
 
 const demoHelp = renderHelp({
 	usage: ['pgconvoy demo [--keep]'],
-	summary: 'Start two throw-away PostgreSQL servers ("local" and "prod"), load a school database into both, save two temporary profiles (demo-local, and demo-prod tagged production) and open the wizard on them. Quitting stops both servers and deletes their data.',
+	summary:
+		'Start two throw-away PostgreSQL servers ("local" and "prod"), load a school database into both, save two temporary profiles (demo-local, and demo-prod tagged production) and open the wizard on them. Quitting stops both servers and deletes their data.',
 	sections: [
 		{title: 'Options', rows: [...flagHelpRows(demoFlags), ['-h, --help', 'this help']]},
-		{title: 'Examples', lines: ['pgconvoy demo', 'pgconvoy demo --keep', 'npm run demo -- --keep      # from a clone: builds pgconvoy first']},
+		{
+			title: 'Examples',
+			lines: [
+				'pgconvoy demo',
+				'pgconvoy demo --keep',
+				'npm run demo -- --keep      # from a clone: builds pgconvoy first',
+			],
+		},
 	],
 });
 
@@ -97,10 +116,24 @@ export function helpFor(path: readonly string[]): string {
 /** `Unknown command "snyc".` → `Did you mean pgconvoy sync?` */
 export function unknownCommand(typed: string, known: readonly string[], parent: string): UserError {
 	const guess = closestName(typed, known);
-	return new UserError('usage', `Unknown command "${typed}".`, `${guess ? `Did you mean ${parent} ${guess}? ` : ''}${parent} --help lists the commands (${known.join(', ')}).`);
+	return new UserError(
+		'usage',
+		`Unknown command "${typed}".`,
+		`${guess ? `Did you mean ${parent} ${guess}? ` : ''}${parent} --help lists the commands (${known.join(', ')}).`,
+	);
 }
 
 /** Every help screen, for the test that checks they all fit 80 columns. */
 export function allHelpPaths(): string[][] {
-	return [[], ['sync'], ['history'], ['undo'], ['profile'], ...profileCommands.map((command) => ['profile', command]), ['demo'], ['version'], ['help']];
+	return [
+		[],
+		['sync'],
+		['history'],
+		['undo'],
+		['profile'],
+		...profileCommands.map((command) => ['profile', command]),
+		['demo'],
+		['version'],
+		['help'],
+	];
 }

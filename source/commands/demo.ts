@@ -62,7 +62,11 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 	const unknown = args.filter((arg) => arg !== '--keep');
 	if (unknown.length > 0) throw new UserError('usage', `Unknown demo option ${unknown[0]}.`, 'pgconvoy demo [--keep]');
 	if (!io.interactive && !keep) {
-		throw new UserError('usage', 'The demo opens the interactive wizard, which needs a terminal.', 'Run it in a terminal, or use --keep to start the servers and print their URLs.');
+		throw new UserError(
+			'usage',
+			'The demo opens the interactive wizard, which needs a terminal.',
+			'Run it in a terminal, or use --keep to start the servers and print their URLs.',
+		);
 	}
 
 	const interrupts = ownInterrupts();
@@ -72,7 +76,8 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 	const configDir = mkdtempSync(join(tmpdir(), 'pgconvoy-demo-config-'));
 	const clusters: EmbeddedCluster[] = [];
 	// Idempotent: called on the first signal, again in `finally` for servers that finished starting after it.
-	const stopServers = (immediate = false) => Promise.all(clusters.map((cluster) => cluster.stop({immediate}).catch(() => {})));
+	const stopServers = (immediate = false) =>
+		Promise.all(clusters.map((cluster) => cluster.stop({immediate}).catch(() => {})));
 	const removeProfiles = () => rmSync(configDir, {recursive: true, force: true});
 	let phase = 'starting the servers';
 	signal.addEventListener('abort', () => {
@@ -125,7 +130,9 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 		if (keep && code === 0) {
 			phase = 'keeping the servers running';
 			// URLs are printed redacted like everywhere else; the profiles carry the throw-away password.
-			io.stdout(`\nThe demo servers keep running until you press Ctrl-C:\n  local  ${local.url(demoDatabase)}\n  prod   ${prod.url(demoDatabase)}\n`);
+			io.stdout(
+				`\nThe demo servers keep running until you press Ctrl-C:\n  local  ${local.url(demoDatabase)}\n  prod   ${prod.url(demoDatabase)}\n`,
+			);
 			io.stdout(`Try, in another terminal:\n  ${demoTryCommand(configDir)}\n`);
 			await unlessAborted(new Promise<never>(() => {}), signal);
 		}
@@ -145,5 +152,8 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 /** The server went away under a query: reset, terminated, or shut down by an administrator or a signal. */
 function connectionLost(error: unknown): boolean {
 	const failure = error as {code?: string; message?: string} | undefined;
-	return ['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(failure?.code ?? '') || /Connection terminated|ECONNRESET|server closed the connection/i.test(failure?.message ?? '');
+	return (
+		['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03'].includes(failure?.code ?? '') ||
+		/Connection terminated|ECONNRESET|server closed the connection/i.test(failure?.message ?? '')
+	);
 }

@@ -47,7 +47,19 @@ export function asksForHelp(argv: readonly string[]): boolean {
 export function parseFlagTable(argv: readonly string[], specs: readonly FlagSpec[], command: string): ParsedFlags {
 	const byName = new Map<string, FlagSpec>();
 	for (const spec of specs) for (const name of [spec.name, ...(spec.aliases ?? [])]) byName.set(name, spec);
-	const options = Object.fromEntries([...byName].map(([name, spec]) => [name, {type: spec.kind === 'boolean' ? 'boolean' : 'string', multiple: true, ...(name === spec.name && spec.short ? {short: spec.short} : {})}] as const));
+	const options = Object.fromEntries(
+		[...byName].map(
+			([name, spec]) =>
+				[
+					name,
+					{
+						type: spec.kind === 'boolean' ? 'boolean' : 'string',
+						multiple: true,
+						...(name === spec.name && spec.short ? {short: spec.short} : {}),
+					},
+				] as const,
+		),
+	);
 	const {tokens} = parseArgs({args: [...argv], options, strict: false, allowPositionals: true, tokens: true});
 
 	const positionals: string[] = [];
@@ -56,10 +68,20 @@ export function parseFlagTable(argv: readonly string[], specs: readonly FlagSpec
 		if (token.kind === 'positional') positionals.push(token.value);
 		if (token.kind !== 'option') continue;
 		const spec = byName.get(token.name);
-		if (!spec) throw unknownOption(argv[token.index].startsWith('--') ? token.rawName : argv[token.index].split('=')[0], specs, command);
+		if (!spec)
+			throw unknownOption(
+				argv[token.index].startsWith('--') ? token.rawName : argv[token.index].split('=')[0],
+				specs,
+				command,
+			);
 		const spelling = token.rawName;
 		if (spec.kind === 'boolean') {
-			if (token.value !== undefined) throw new UserError('usage', `${spelling} takes no value, but got "${token.value}".`, `Write ${spelling} alone, or leave it out.`);
+			if (token.value !== undefined)
+				throw new UserError(
+					'usage',
+					`${spelling} takes no value, but got "${token.value}".`,
+					`Write ${spelling} alone, or leave it out.`,
+				);
 		} else if (token.value === undefined) {
 			throw emptyValue(spec, spelling, 'none');
 		} else if (!token.inlineValue && /^-./.test(token.value)) {
@@ -72,7 +94,11 @@ export function parseFlagTable(argv: readonly string[], specs: readonly FlagSpec
 	for (const [spec, uses] of given) {
 		if (spec.kind === 'value' && uses.length > 1) {
 			const spellings = [...new Set(uses.map((use) => use.spelling))];
-			throw new UserError('usage', `--${spec.name} is given ${uses.length} times${spellings.length > 1 ? ` (as ${spellings.join(' and ')})` : ''}.`, `Give --${spec.name} once.`);
+			throw new UserError(
+				'usage',
+				`--${spec.name} is given ${uses.length} times${spellings.length > 1 ? ` (as ${spellings.join(' and ')})` : ''}.`,
+				`Give --${spec.name} once.`,
+			);
 		}
 		for (const {spelling, value = ''} of uses) {
 			if (spec.kind === 'boolean') continue;
@@ -106,7 +132,11 @@ function splitList(value: string): string[] {
 }
 
 function emptyValue(spec: FlagSpec, spelling: string, got: string): UserError {
-	return new UserError('usage', `${spelling} needs a value, but got ${got}.`, spec.emptyHint ?? `Give ${spelling} ${spec.placeholder ?? 'a value'}, or leave it out.`);
+	return new UserError(
+		'usage',
+		`${spelling} needs a value, but got ${got}.`,
+		spec.emptyHint ?? `Give ${spelling} ${spec.placeholder ?? 'a value'}, or leave it out.`,
+	);
 }
 
 /** Hint for a mistyped option: the closest known one, and where the full list is. */
@@ -115,7 +145,11 @@ export function unknownOption(typed: string, specs: readonly FlagSpec[], command
 	const asLong = typed.startsWith('--') ? typed : `-${typed}`;
 	const names = specs.flatMap((spec) => [spec.name, ...(spec.aliases ?? [])].map((name) => `--${name}`));
 	const guess = closestName(asLong, [...names, '--help']);
-	return new UserError('usage', `Unknown option ${redactUrl(typed)}.`, `${guess ? `Did you mean ${guess}? ` : ''}${command} --help lists the options.`);
+	return new UserError(
+		'usage',
+		`Unknown option ${redactUrl(typed)}.`,
+		`${guess ? `Did you mean ${guess}? ` : ''}${command} --help lists the options.`,
+	);
 }
 
 /** Hint for a stray word: `pgconvoy sync dry-run` most likely meant the option. */
@@ -125,10 +159,19 @@ export function unexpectedArgument(arg: string, specs: readonly FlagSpec[], comm
 		specs.map((spec) => spec.name),
 	);
 	// A stray `password=…` (an unquoted keyword/value connection string) must not be echoed.
-	return new UserError('usage', `Unexpected argument "${redactUrl(arg)}".`, `${guess ? `Did you mean --${guess}? ` : ''}${command} takes options only; ${command} --help lists them.`);
+	return new UserError(
+		'usage',
+		`Unexpected argument "${redactUrl(arg)}".`,
+		`${guess ? `Did you mean --${guess}? ` : ''}${command} takes options only; ${command} --help lists them.`,
+	);
 }
 
 /** The options section of a help screen, made from the same rows the parser reads. */
 export function flagHelpRows(specs: readonly FlagSpec[]): Array<[string, string]> {
-	return specs.filter((spec) => spec.help !== '').map((spec) => [`${spec.short ? `-${spec.short}, ` : ''}--${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''}`, spec.help]);
+	return specs
+		.filter((spec) => spec.help !== '')
+		.map((spec) => [
+			`${spec.short ? `-${spec.short}, ` : ''}--${spec.name}${spec.placeholder ? ` ${spec.placeholder}` : ''}`,
+			spec.help,
+		]);
 }

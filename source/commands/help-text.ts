@@ -30,7 +30,8 @@ export function renderHelp(doc: HelpDoc): string {
 		out.push('', section.title);
 		if (section.rows) out.push(...renderRows(section.rows, column));
 		for (const line of section.lines ?? []) out.push(indent + line);
-		for (const paragraph of section.paragraphs ?? []) out.push(...wrap(paragraph, helpWidth - indent.length).map((part) => indent + part));
+		for (const paragraph of section.paragraphs ?? [])
+			out.push(...wrap(paragraph, helpWidth - indent.length).map((part) => indent + part));
 	}
 	return out.join('\n') + '\n';
 }

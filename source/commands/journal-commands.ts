@@ -9,7 +9,16 @@ import {journalDirectory, listJournals} from '../core/journal/journal-store.js';
 import type {JournalEntry} from '../core/journal/journal-format.js';
 import {undoRun} from '../core/journal/undo-run.js';
 import {findRun} from '../core/journal/find-run.js';
-import {conflictText, historyLines, historyReport, runStatus, runTime, undoReport, undoSummary, undoTableLines} from '../present/journal-report.js';
+import {
+	conflictText,
+	historyLines,
+	historyReport,
+	runStatus,
+	runTime,
+	undoReport,
+	undoSummary,
+	undoTableLines,
+} from '../present/journal-report.js';
 import {parseFlagTable, unexpectedArgument, type FlagSpec} from './flag-table.js';
 import {renderHelp} from './help-text.js';
 import {commandLine} from '../core/profiles/command-line.js';
@@ -17,25 +26,48 @@ import {redactUrl} from '../core/connection/url.js';
 import {flagHelpRows} from './flag-table.js';
 import {checkProductionConfirmation, lazyProfileLookup, type CommandIo} from './sync.js';
 
-const toFlag: FlagSpec = {name: 'to', kind: 'value', aliases: ['prod-db-url'], placeholder: '<profile|url>', help: 'the target database (default: DATABASE_URL_PROD)', emptyHint: 'Give a saved profile or a postgresql:// URL, or leave --to out to use DATABASE_URL_PROD.'};
+const toFlag: FlagSpec = {
+	name: 'to',
+	kind: 'value',
+	aliases: ['prod-db-url'],
+	placeholder: '<profile|url>',
+	help: 'the target database (default: DATABASE_URL_PROD)',
+	emptyHint: 'Give a saved profile or a postgresql:// URL, or leave --to out to use DATABASE_URL_PROD.',
+};
 const jsonFlag: FlagSpec = {name: 'json', kind: 'boolean', help: 'print one JSON document'};
 
-export const historyFlags: FlagSpec[] = [{...toFlag, help: "only this target's runs (and settle its pending ones); default: every run kept on this machine"}, jsonFlag];
+export const historyFlags: FlagSpec[] = [
+	{...toFlag, help: "only this target's runs (and settle its pending ones); default: every run kept on this machine"},
+	jsonFlag,
+];
 
 export const undoFlags: FlagSpec[] = [
 	toFlag,
 	{name: 'dry-run', kind: 'boolean', help: 'only show what the undo would do, and what changed since'},
 	{name: 'yes', kind: 'boolean', short: 'y', help: 'undo without asking (required when stdin is not a terminal)'},
-	{name: 'confirm', kind: 'value', placeholder: '<dbname>', help: 'required to write to a profile tagged production', emptyHint: "Type the production target's database name after --confirm."},
+	{
+		name: 'confirm',
+		kind: 'value',
+		placeholder: '<dbname>',
+		help: 'required to write to a profile tagged production',
+		emptyHint: "Type the production target's database name after --confirm.",
+	},
 	{name: 'force', kind: 'boolean', help: 'put old values back even over rows changed since the run'},
 	{name: 'no-journal', kind: 'boolean', help: 'keep no journal of the undo (it cannot be undone then)'},
-	{name: 'keep-journals', kind: 'value', placeholder: '<n>', help: 'journals kept per target (default 20, or PGCONVOY_JOURNAL_KEEP)', emptyHint: 'Give a number of runs, for example --keep-journals 50.'},
+	{
+		name: 'keep-journals',
+		kind: 'value',
+		placeholder: '<n>',
+		help: 'journals kept per target (default 20, or PGCONVOY_JOURNAL_KEEP)',
+		emptyHint: 'Give a number of runs, for example --keep-journals 50.',
+	},
 	jsonFlag,
 ];
 
 export const historyHelp = renderHelp({
 	usage: ['pgconvoy history [--to <profile|url>] [--json]'],
-	summary: 'The syncs (and undos) this machine journaled, newest first: their row counts and whether each can still be undone. Journals live in the config directory (journal/), the last 20 per target.',
+	summary:
+		'The syncs (and undos) this machine journaled, newest first: their row counts and whether each can still be undone. Journals live in the config directory (journal/), the last 20 per target.',
 	sections: [
 		{title: 'Options', rows: [...flagHelpRows(historyFlags), ['-h, --help', 'this help']]},
 		{title: 'Examples', lines: ['pgconvoy history', 'pgconvoy history --to prod --json']},
@@ -48,22 +80,44 @@ export const undoHelp = renderHelp({
 		'Take back one committed sync from its journal, in one transaction: rows it inserted are deleted, rows it updated get their old values back, rows it deleted (cascades included) come back. Sequences are left alone; triggers fire as on any write. A row changed on the target since the run blocks the undo (--force overrides). The undo is journaled too, so it can be undone.',
 	sections: [
 		{title: 'Options', rows: [...flagHelpRows(undoFlags), ['-h, --help', 'this help']]},
-		{title: 'Examples', lines: ['pgconvoy undo last --to prod --dry-run', 'pgconvoy undo 20261130-161502.123-3f9a --to prod --yes --confirm shop']},
-		{title: 'Exit codes', paragraphs: ['0 done, 2 usage/config (no such run, another database), 3 connection/auth, 4 blocked (rows changed since the run), 5 failed and rolled back, 6 outcome unknown']},
+		{
+			title: 'Examples',
+			lines: [
+				'pgconvoy undo last --to prod --dry-run',
+				'pgconvoy undo 20261130-161502.123-3f9a --to prod --yes --confirm shop',
+			],
+		},
+		{
+			title: 'Exit codes',
+			paragraphs: [
+				'0 done, 2 usage/config (no such run, another database), 3 connection/auth, 4 blocked (rows changed since the run), 5 failed and rolled back, 6 outcome unknown',
+			],
+		},
 	],
 });
 
 /** The target of history/undo: --to, else DATABASE_URL_PROD; undefined when neither (history lists everything then). */
-async function resolveTarget(value: string | undefined, io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword'>): Promise<Endpoint | undefined> {
+async function resolveTarget(
+	value: string | undefined,
+	io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword'>,
+): Promise<Endpoint | undefined> {
 	const given = value !== undefined ? {value, origin: '--to'} : readEndpointDefaults(io.env, io.cwd).prodUrl;
 	if (!given) return undefined;
-	return resolvePassword(resolveEndpointArgument(given.value, given.origin, lazyProfileLookup(io.env)), {promptPassword: io.promptPassword, env: io.env});
+	return resolvePassword(resolveEndpointArgument(given.value, given.origin, lazyProfileLookup(io.env)), {
+		promptPassword: io.promptPassword,
+		env: io.env,
+	});
 }
 
 function failure(error: unknown): UserError {
 	if (error instanceof UserError) return error;
 	if (isServerError(error)) return serverError(error, {during: 'preview'});
-	return new UserError('unexpected', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in pgconvoy; please report it with the command you ran.', {cause: error});
+	return new UserError(
+		'unexpected',
+		`Unexpected error: ${(error as Error)?.message ?? String(error)}`,
+		'This is a bug in pgconvoy; please report it with the command you ran.',
+		{cause: error},
+	);
 }
 
 /** `pgconvoy history`: plain lines or one JSON document. */
@@ -77,13 +131,31 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 		const {entries, undone, settled} = await journalHistory(io.env, target, unreadable);
 		warnUnreadable(unreadable, io);
 		if (json) {
-			io.stdout(JSON.stringify({...(target ? {target: describeEndpoint(target)} : {}), ...(settled ? {settled} : {}), runs: historyReport(entries, undone)}, null, 2) + '\n');
+			io.stdout(
+				JSON.stringify(
+					{
+						...(target ? {target: describeEndpoint(target)} : {}),
+						...(settled ? {settled} : {}),
+						runs: historyReport(entries, undone),
+					},
+					null,
+					2,
+				) + '\n',
+			);
 			return 0;
 		}
-		for (const id of settled?.committed ?? []) io.stdout(`Run ${id} was left pending; the target says it committed: it can be undone.\n`);
-		for (const id of settled?.discarded ?? []) io.stdout(`Run ${id} was left pending; the target says it rolled back: nothing was written, its journal is removed.\n`);
+		for (const id of settled?.committed ?? [])
+			io.stdout(`Run ${id} was left pending; the target says it committed: it can be undone.\n`);
+		for (const id of settled?.discarded ?? [])
+			io.stdout(
+				`Run ${id} was left pending; the target says it rolled back: nothing was written, its journal is removed.\n`,
+			);
 		if (entries.length === 0) {
-			io.stdout(target ? `No journaled runs for ${describeEndpoint(target)} on this machine.\n` : 'No journaled runs on this machine yet: every sync that writes keeps one.\n');
+			io.stdout(
+				target
+					? `No journaled runs for ${describeEndpoint(target)} on this machine.\n`
+					: 'No journaled runs on this machine yet: every sync that writes keeps one.\n',
+			);
 			return 0;
 		}
 		io.stdout(historyLines(entries, undone).join('\n') + '\n');
@@ -91,7 +163,10 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 	} catch (error) {
 		const problem = failure(error);
 		if (json) io.stdout(JSON.stringify({error: {code: problem.code, message: problem.message}}, null, 2) + '\n');
-		else io.stderr(`✗ ${problem.message}\n${(problem.flagHint ?? problem.hint) ? `  → ${problem.flagHint ?? problem.hint}\n` : ''}`);
+		else
+			io.stderr(
+				`✗ ${problem.message}\n${(problem.flagHint ?? problem.hint) ? `  → ${problem.flagHint ?? problem.hint}\n` : ''}`,
+			);
 		return problem.exitCode;
 	}
 }
@@ -111,27 +186,52 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 	const json = flags.boolean('json');
 	const dryRun = flags.boolean('dry-run');
 	try {
-		if (flags.positionals.length === 0) throw new UserError('usage', 'pgconvoy undo needs the run to undo: a run id, or last.', 'pgconvoy history lists the runs; pgconvoy undo last --to <target> --dry-run shows what undoing the newest would do.');
+		if (flags.positionals.length === 0)
+			throw new UserError(
+				'usage',
+				'pgconvoy undo needs the run to undo: a run id, or last.',
+				'pgconvoy history lists the runs; pgconvoy undo last --to <target> --dry-run shows what undoing the newest would do.',
+			);
 		if (flags.positionals.length > 1) throw unexpectedArgument(flags.positionals[1], undoFlags, 'pgconvoy undo');
 		if (!dryRun && !flags.boolean('yes')) {
-			throw new UserError('usage', io.stdinIsTTY ? 'pgconvoy undo writes only with --yes.' : 'Refusing to write: stdin is not a terminal, so nobody can confirm.', 'Look first with --dry-run, then add --yes to undo (and --confirm <dbname> for a production target).');
+			throw new UserError(
+				'usage',
+				io.stdinIsTTY
+					? 'pgconvoy undo writes only with --yes.'
+					: 'Refusing to write: stdin is not a terminal, so nobody can confirm.',
+				'Look first with --dry-run, then add --yes to undo (and --confirm <dbname> for a production target).',
+			);
 		}
 		const target = await resolveTarget(flags.value('to'), io);
-		if (!target) throw new UserError('usage', 'No target database: give --to <profile|url> (the database the run wrote to) or set DATABASE_URL_PROD.', 'For example: pgconvoy undo last --to prod --dry-run');
+		if (!target)
+			throw new UserError(
+				'usage',
+				'No target database: give --to <profile|url> (the database the run wrote to) or set DATABASE_URL_PROD.',
+				'For example: pgconvoy undo last --to prod --dry-run',
+			);
 		if (!dryRun) checkProductionConfirmation(target, flags.value('confirm'));
 		const {identity} = await settleTarget(io.env, target, true);
 		const unreadable: string[] = [];
-		const entry = findRun(listJournals(journalDirectory(configDirectory(io.env)), unreadable), flags.positionals[0]!, identity!, describeEndpoint(target));
+		const entry = findRun(
+			listJournals(journalDirectory(configDirectory(io.env)), unreadable),
+			flags.positionals[0]!,
+			identity!,
+			describeEndpoint(target),
+		);
 		warnUnreadable(unreadable, io);
 		if (!json) {
-			io.stdout(`${dryRun ? 'Would undo' : 'Undoing'} run ${entry.run.id} (${entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode}, ${runTime(entry)}) on ${describeEndpoint(target)}\n`);
+			io.stdout(
+				`${dryRun ? 'Would undo' : 'Undoing'} run ${entry.run.id} (${entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode}, ${runTime(entry)}) on ${describeEndpoint(target)}\n`,
+			);
 		}
 		const result = await undoRun({
 			entry,
 			target,
 			dryRun,
 			force: flags.boolean('force'),
-			...(flags.boolean('no-journal') ? {} : {journal: journalOptions(io.env, target, undefined, flags.value('keep-journals'))}),
+			...(flags.boolean('no-journal')
+				? {}
+				: {journal: journalOptions(io.env, target, undefined, flags.value('keep-journals'))}),
 			signal: io.signal,
 			stopWaiting: io.stopWaiting,
 			commitBudgets: io.commitBudgets,
@@ -148,17 +248,49 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 				.join('\n') + '\n',
 		);
 		if (dryRun) {
-			if (result.conflicts.length > 0) io.stdout(`Changed on the target since the run (the undo refuses these unless --force):\n${result.conflicts.map((conflict) => `  ${conflictText(conflict)}`).join('\n')}\n`);
+			if (result.conflicts.length > 0)
+				io.stdout(
+					`Changed on the target since the run (the undo refuses these unless --force):\n${result.conflicts.map((conflict) => `  ${conflictText(conflict)}`).join('\n')}\n`,
+				);
 			io.stdout('Dry run: nothing was written.\n');
 			return blocked ? 4 : 0;
 		}
-		const takeBack = result.journal ? redactUrl(commandLine(['undo', result.journal.id, ...(flags.value('to') !== undefined ? ['--to', flags.value('to')!] : []), '--dry-run'])) : undefined;
-		io.stdout(`✓ ${undoSummary(result)}${result.journal ? ` This undo is journaled as ${result.journal.id}: ${takeBack} shows how to take it back.` : ''}\n`);
+		const takeBack = result.journal
+			? redactUrl(
+					commandLine([
+						'undo',
+						result.journal.id,
+						...(flags.value('to') !== undefined ? ['--to', flags.value('to')!] : []),
+						'--dry-run',
+					]),
+				)
+			: undefined;
+		io.stdout(
+			`✓ ${undoSummary(result)}${result.journal ? ` This undo is journaled as ${result.journal.id}: ${takeBack} shows how to take it back.` : ''}\n`,
+		);
 		return 0;
 	} catch (error) {
 		const problem = failure(error);
-		if (json) io.stdout(JSON.stringify({dryRun, committed: problem.code === 'outcome-unknown' ? null : false, error: {code: problem.code, message: problem.message, ...((problem.flagHint ?? problem.hint) ? {hint: problem.flagHint ?? problem.hint} : {})}}, null, 2) + '\n');
-		else io.stderr(`✗ ${problem.message}\n${(problem.flagHint ?? problem.hint) ? `  → ${problem.flagHint ?? problem.hint}\n` : ''}`);
+		if (json)
+			io.stdout(
+				JSON.stringify(
+					{
+						dryRun,
+						committed: problem.code === 'outcome-unknown' ? null : false,
+						error: {
+							code: problem.code,
+							message: problem.message,
+							...((problem.flagHint ?? problem.hint) ? {hint: problem.flagHint ?? problem.hint} : {}),
+						},
+					},
+					null,
+					2,
+				) + '\n',
+			);
+		else
+			io.stderr(
+				`✗ ${problem.message}\n${(problem.flagHint ?? problem.hint) ? `  → ${problem.flagHint ?? problem.hint}\n` : ''}`,
+			);
 		return problem.exitCode;
 	}
 }

@@ -19,7 +19,10 @@ export interface PlanFile {
 	source: PlanEndpoint;
 	target: PlanEndpoint;
 	mode: SyncMode;
-	selection: Pick<SyncCommandOptions, 'tables' | 'exclude' | 'schemas' | 'allSchemas' | 'keys' | 'maxDeleteRatio' | 'allowEmptySource' | 'allowCascade'>;
+	selection: Pick<
+		SyncCommandOptions,
+		'tables' | 'exclude' | 'schemas' | 'allSchemas' | 'keys' | 'maxDeleteRatio' | 'allowEmptySource' | 'allowCascade'
+	>;
 	tables: TableCounts[];
 }
 
@@ -30,9 +33,20 @@ interface PlanEndpoint {
 	user: string;
 }
 
-const endpointOf = (endpoint: Endpoint): PlanEndpoint => ({host: endpoint.host, port: endpoint.port, database: endpoint.database, user: endpoint.user});
+const endpointOf = (endpoint: Endpoint): PlanEndpoint => ({
+	host: endpoint.host,
+	port: endpoint.port,
+	database: endpoint.database,
+	user: endpoint.user,
+});
 
-export function writePlanFile(file: string, options: SyncCommandOptions, source: Endpoint, target: Endpoint, preview: PreviewResult): void {
+export function writePlanFile(
+	file: string,
+	options: SyncCommandOptions,
+	source: Endpoint,
+	target: Endpoint,
+	preview: PreviewResult,
+): void {
 	const plan: PlanFile = {
 		pgconvoy: 'plan',
 		version: 1,
@@ -40,7 +54,16 @@ export function writePlanFile(file: string, options: SyncCommandOptions, source:
 		source: endpointOf(source),
 		target: endpointOf(target),
 		mode: preview.mode,
-		selection: {tables: options.tables, exclude: options.exclude, schemas: options.schemas, allSchemas: options.allSchemas, keys: options.keys, maxDeleteRatio: options.maxDeleteRatio, allowEmptySource: options.allowEmptySource, allowCascade: options.allowCascade},
+		selection: {
+			tables: options.tables,
+			exclude: options.exclude,
+			schemas: options.schemas,
+			allSchemas: options.allSchemas,
+			keys: options.keys,
+			maxDeleteRatio: options.maxDeleteRatio,
+			allowEmptySource: options.allowEmptySource,
+			allowCascade: options.allowCascade,
+		},
 		tables: preview.tables,
 	};
 	writeFileSync(file, JSON.stringify(plan, null, 2) + '\n');
@@ -52,10 +75,19 @@ export function readPlanFile(file: string): PlanFile {
 	try {
 		plan = JSON.parse(readFileSync(file, 'utf8')) as PlanFile;
 	} catch (error) {
-		throw new UserError('usage', `Cannot read the plan ${file}: ${(error as Error).message}.`, 'Make one with: pgconvoy sync … --dry-run --plan-out FILE', {cause: error});
+		throw new UserError(
+			'usage',
+			`Cannot read the plan ${file}: ${(error as Error).message}.`,
+			'Make one with: pgconvoy sync … --dry-run --plan-out FILE',
+			{cause: error},
+		);
 	}
 	if (plan?.pgconvoy !== 'plan' || plan.version !== 1 || !Array.isArray(plan.tables)) {
-		throw new UserError('usage', `${file} is not a pgconvoy plan (or one of another version).`, 'Make one with: pgconvoy sync … --dry-run --plan-out FILE');
+		throw new UserError(
+			'usage',
+			`${file} is not a pgconvoy plan (or one of another version).`,
+			'Make one with: pgconvoy sync … --dry-run --plan-out FILE',
+		);
 	}
 	return plan;
 }

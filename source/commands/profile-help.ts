@@ -4,17 +4,75 @@ import {renderHelp} from './help-text.js';
 
 /** `pgconvoy profile add`'s options; the parser, its errors and the help below are made from these rows. */
 export const profileAddFlags: FlagSpec[] = [
-	{name: 'url', kind: 'value', placeholder: '<url>', help: 'postgresql://user@host:5432/database (leave the password out)', emptyHint: 'Give a URL such as postgresql://app@db.example.com:5432/shop, or --host, --database and --user.'},
-	{name: 'host', kind: 'value', placeholder: '<host>', help: 'server name or address', emptyHint: 'Give a host name such as localhost, or leave --host out (a form asks on a terminal).'},
-	{name: 'port', kind: 'value', placeholder: '<port>', help: 'server port (default: 5432)', emptyHint: 'Give a port number such as 5432, or leave --port out for 5432.'},
-	{name: 'database', kind: 'value', placeholder: '<name>', help: 'database name', emptyHint: 'Give the database name, or leave --database out (a form asks on a terminal).'},
-	{name: 'user', kind: 'value', placeholder: '<role>', help: 'role to log in as', emptyHint: 'Give the role name, or leave --user out (a form asks on a terminal).'},
-	{name: 'sslmode', kind: 'value', placeholder: '<mode>', help: `${sslModes.join(', ')} (libpq's meanings; default: disable for this machine, prefer for others)`, emptyHint: `Give one of ${sslModes.join(', ')}, or leave --sslmode out.`},
-	{name: 'sslrootcert', kind: 'value', placeholder: '<ca.pem>', help: 'CA certificate that signed the server certificate', emptyHint: 'Give the path of the CA certificate, or leave --sslrootcert out.'},
+	{
+		name: 'url',
+		kind: 'value',
+		placeholder: '<url>',
+		help: 'postgresql://user@host:5432/database (leave the password out)',
+		emptyHint: 'Give a URL such as postgresql://app@db.example.com:5432/shop, or --host, --database and --user.',
+	},
+	{
+		name: 'host',
+		kind: 'value',
+		placeholder: '<host>',
+		help: 'server name or address',
+		emptyHint: 'Give a host name such as localhost, or leave --host out (a form asks on a terminal).',
+	},
+	{
+		name: 'port',
+		kind: 'value',
+		placeholder: '<port>',
+		help: 'server port (default: 5432)',
+		emptyHint: 'Give a port number such as 5432, or leave --port out for 5432.',
+	},
+	{
+		name: 'database',
+		kind: 'value',
+		placeholder: '<name>',
+		help: 'database name',
+		emptyHint: 'Give the database name, or leave --database out (a form asks on a terminal).',
+	},
+	{
+		name: 'user',
+		kind: 'value',
+		placeholder: '<role>',
+		help: 'role to log in as',
+		emptyHint: 'Give the role name, or leave --user out (a form asks on a terminal).',
+	},
+	{
+		name: 'sslmode',
+		kind: 'value',
+		placeholder: '<mode>',
+		help: `${sslModes.join(', ')} (libpq's meanings; default: disable for this machine, prefer for others)`,
+		emptyHint: `Give one of ${sslModes.join(', ')}, or leave --sslmode out.`,
+	},
+	{
+		name: 'sslrootcert',
+		kind: 'value',
+		placeholder: '<ca.pem>',
+		help: 'CA certificate that signed the server certificate',
+		emptyHint: 'Give the path of the CA certificate, or leave --sslrootcert out.',
+	},
 	{name: 'production', kind: 'boolean', help: 'writes to it need the database name typed back (--confirm)'},
-	{name: 'password-env', kind: 'value', placeholder: '<VAR>', help: 'read the password from this environment variable when connecting', emptyHint: "Give the variable's name, such as --password-env PROD_PG_PASSWORD."},
-	{name: 'pgpass', kind: 'boolean', help: 'look it up in the pgpass file (~/.pgpass; on Windows %APPDATA%\\postgresql\\pgpass.conf)'},
-	{name: 'pgpass-file', kind: 'value', placeholder: '<file>', help: 'look it up in this pgpass file', emptyHint: 'Give the path of a pgpass file, or use --pgpass for the default one.'},
+	{
+		name: 'password-env',
+		kind: 'value',
+		placeholder: '<VAR>',
+		help: 'read the password from this environment variable when connecting',
+		emptyHint: "Give the variable's name, such as --password-env PROD_PG_PASSWORD.",
+	},
+	{
+		name: 'pgpass',
+		kind: 'boolean',
+		help: 'look it up in the pgpass file (~/.pgpass; on Windows %APPDATA%\\postgresql\\pgpass.conf)',
+	},
+	{
+		name: 'pgpass-file',
+		kind: 'value',
+		placeholder: '<file>',
+		help: 'look it up in this pgpass file',
+		emptyHint: 'Give the path of a pgpass file, or use --pgpass for the default one.',
+	},
 	{name: 'save-password', kind: 'boolean', help: 'store it in the profile file (plain text, mode 0600)'},
 	{name: 'no-password', kind: 'boolean', help: 'the server trusts this user without one (trust, peer)'},
 	{name: 'force', kind: 'boolean', help: 'replace an existing profile of that name'},
@@ -22,14 +80,21 @@ export const profileAddFlags: FlagSpec[] = [
 
 const rowsFor = (names: string[]) => flagHelpRows(profileAddFlags.filter((spec) => names.includes(spec.name)));
 
-const storeNote = 'Profiles live in profiles.json in $PGCONVOY_CONFIG_DIR, else the per-user config directory (mode 0600). A password is never taken as a command-line argument.';
+const storeNote =
+	'Profiles live in profiles.json in $PGCONVOY_CONFIG_DIR, else the per-user config directory (mode 0600). A password is never taken as a command-line argument.';
 
 const addHelp = renderHelp({
 	usage: ['pgconvoy profile add <name> [options]'],
 	summary: 'Save a connection. On a terminal, a form asks for whatever the options leave open.',
 	sections: [
-		{title: 'Connection', rows: rowsFor(['url', 'host', 'port', 'database', 'user', 'sslmode', 'sslrootcert', 'production'])},
-		{title: 'Password source (default: prompt, asked on the terminal each time)', rows: rowsFor(['password-env', 'pgpass', 'pgpass-file', 'save-password', 'no-password'])},
+		{
+			title: 'Connection',
+			rows: rowsFor(['url', 'host', 'port', 'database', 'user', 'sslmode', 'sslrootcert', 'production']),
+		},
+		{
+			title: 'Password source (default: prompt, asked on the terminal each time)',
+			rows: rowsFor(['password-env', 'pgpass', 'pgpass-file', 'save-password', 'no-password']),
+		},
 		{title: 'Other', rows: [...rowsFor(['force']), ['-h, --help', 'this help']]},
 		{
 			title: 'Examples',
@@ -63,8 +128,14 @@ const subcommandHelps: Record<string, string> = {
 	}),
 	test: renderHelp({
 		usage: ['pgconvoy profile test <name|url>'],
-		summary: 'Connect as sync would; print the server version, the database size, TLS, the role and whether it can write.',
-		sections: [{title: 'Examples', lines: ['pgconvoy profile test prod', 'pgconvoy profile test postgresql://me@localhost:5432/shop']}],
+		summary:
+			'Connect as sync would; print the server version, the database size, TLS, the role and whether it can write.',
+		sections: [
+			{
+				title: 'Examples',
+				lines: ['pgconvoy profile test prod', 'pgconvoy profile test postgresql://me@localhost:5432/shop'],
+			},
+		],
 	}),
 };
 
@@ -84,7 +155,11 @@ export const profileHelp = renderHelp({
 		},
 		{
 			title: 'Examples',
-			lines: ['pgconvoy profile add prod --url postgresql://app@db.example.com/shop', 'pgconvoy profile test prod', 'pgconvoy sync --from local --to prod --dry-run'],
+			lines: [
+				'pgconvoy profile add prod --url postgresql://app@db.example.com/shop',
+				'pgconvoy profile test prod',
+				'pgconvoy sync --from local --to prod --dry-run',
+			],
 		},
 		{title: 'Notes', paragraphs: [storeNote]},
 	],

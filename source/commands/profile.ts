@@ -6,7 +6,13 @@ import {sslModeMeanings} from '../core/connection/tls.js';
 import {defaultSslMode, isLocalHost, isSslMode, parseConnectionUrl, redactUrl} from '../core/connection/url.js';
 import {UserError} from '../core/errors.js';
 import {resolveEndpointArgument, unknownProfileError} from '../core/profiles/resolve-endpoint.js';
-import {checkProfileName, openProfileStore, type Profile, type ProfilePasswordSource, type ProfileStore} from '../core/profiles/store.js';
+import {
+	checkProfileName,
+	openProfileStore,
+	type Profile,
+	type ProfilePasswordSource,
+	type ProfileStore,
+} from '../core/profiles/store.js';
 import {formatBytes, formatCount} from '../present/numbers.js';
 import {asksForHelp, parseFlagTable} from './flag-table.js';
 import {unknownCommand} from './command-help.js';
@@ -59,7 +65,11 @@ export async function runProfileCommand(args: string[], io: ProfileCommandIo): P
 				return await testProfile(oneName(rest, 'test'), io, out);
 			case undefined:
 				err(profileHelp);
-				throw new UserError('usage', `pgconvoy profile needs a command: ${profileCommands.join(', ')}. On its own it does nothing, so it printed its help above and exits 2.`, `For example: pgconvoy profile list (pgconvoy profile --help prints the help alone, exit 0).`);
+				throw new UserError(
+					'usage',
+					`pgconvoy profile needs a command: ${profileCommands.join(', ')}. On its own it does nothing, so it printed its help above and exits 2.`,
+					`For example: pgconvoy profile list (pgconvoy profile --help prints the help alone, exit 0).`,
+				);
 			default:
 				throw unknownCommand(typed!, profileCommands, 'pgconvoy profile');
 		}
@@ -76,19 +86,38 @@ export async function runProfileCommand(args: string[], io: ProfileCommandIo): P
 /** Arguments end up in `ps` output and shell history, so no flag may carry a password. */
 function refusePasswordArguments(args: string[]): void {
 	if (args.some((arg) => /^--?(password|pass|pw)(=|$)/i.test(arg))) {
-		throw new UserError('usage', 'pgconvoy does not take a password as a command-line argument (it would show in ps and your shell history).', 'Use --password-env VAR, --pgpass, or --save-password on a terminal to type it.');
+		throw new UserError(
+			'usage',
+			'pgconvoy does not take a password as a command-line argument (it would show in ps and your shell history).',
+			'Use --password-env VAR, --pgpass, or --save-password on a terminal to type it.',
+		);
 	}
 }
 
 function noArguments(rest: string[], command: string): void {
 	const {positionals} = parseFlagTable(rest, [], `pgconvoy profile ${command}`);
-	if (positionals.length > 0) throw new UserError('usage', `profile ${command} takes no arguments, but got "${positionals[0]}".`, `Run it alone: pgconvoy profile ${command}`);
+	if (positionals.length > 0)
+		throw new UserError(
+			'usage',
+			`profile ${command} takes no arguments, but got "${positionals[0]}".`,
+			`Run it alone: pgconvoy profile ${command}`,
+		);
 }
 
 function oneName(rest: string[], command: string): string {
 	const {positionals} = parseFlagTable(rest, [], `pgconvoy profile ${command}`);
-	if (positionals.length === 0) throw new UserError('usage', `profile ${command} needs a profile name.`, 'pgconvoy profile list shows the saved ones.');
-	if (positionals.length > 1) throw new UserError('usage', `profile ${command} takes one profile name, but got ${positionals.length}.`, `One at a time: pgconvoy profile ${command} ${positionals[0]}`);
+	if (positionals.length === 0)
+		throw new UserError(
+			'usage',
+			`profile ${command} needs a profile name.`,
+			'pgconvoy profile list shows the saved ones.',
+		);
+	if (positionals.length > 1)
+		throw new UserError(
+			'usage',
+			`profile ${command} takes one profile name, but got ${positionals.length}.`,
+			`One at a time: pgconvoy profile ${command} ${positionals[0]}`,
+		);
 	return positionals[0];
 }
 
@@ -98,27 +127,53 @@ type Write = (text: string) => void;
 
 async function addProfile(rest: string[], io: ProfileCommandIo, out: Write, err: Write): Promise<number> {
 	const {values, positionals} = parseAddFlags(rest);
-	if (positionals.length === 0) throw new UserError('usage', 'profile add needs a name for the new profile.', 'For example: pgconvoy profile add local (on a terminal, a form asks the rest; pgconvoy profile add --help lists the options).');
-	if (positionals.length > 1) throw new UserError('usage', `profile add takes one profile name, but got ${positionals.map((arg) => `"${arg}"`).join(', ')}.`, 'Options start with --: pgconvoy profile add --help lists them.');
+	if (positionals.length === 0)
+		throw new UserError(
+			'usage',
+			'profile add needs a name for the new profile.',
+			'For example: pgconvoy profile add local (on a terminal, a form asks the rest; pgconvoy profile add --help lists the options).',
+		);
+	if (positionals.length > 1)
+		throw new UserError(
+			'usage',
+			`profile add takes one profile name, but got ${positionals.map((arg) => `"${arg}"`).join(', ')}.`,
+			'Options start with --: pgconvoy profile add --help lists them.',
+		);
 	const name = positionals[0];
 	checkProfileName(name);
 	const store = openProfileStore({env: io.env});
 	if (store.profileNames().includes(name) && !values.force) {
-		throw new UserError('usage', `Profile "${name}" already exists.`, `To replace it: ${commandLine(['profile', 'add', ...rest, '--force'])} (pgconvoy profile show ${name} shows the saved one).`);
+		throw new UserError(
+			'usage',
+			`Profile "${name}" already exists.`,
+			`To replace it: ${commandLine(['profile', 'add', ...rest, '--force'])} (pgconvoy profile show ${name} shows the saved one).`,
+		);
 	}
 
 	const fieldFlags = (['host', 'port', 'database', 'user'] as const).filter((flag) => values[flag] !== undefined);
 	if (values.url !== undefined && fieldFlags.length > 0) {
-		throw new UserError('usage', `--url cannot be combined with ${fieldFlags.map((flag) => `--${flag}`).join(', ')}.`, 'Give either the URL or the separate fields (--sslmode and --sslrootcert may refine a URL).');
+		throw new UserError(
+			'usage',
+			`--url cannot be combined with ${fieldFlags.map((flag) => `--${flag}`).join(', ')}.`,
+			'Give either the URL or the separate fields (--sslmode and --sslrootcert may refine a URL).',
+		);
 	}
 	const chosenSource = passwordSourceFromFlags(values);
 	const imported = values.url === undefined ? undefined : parseConnectionUrl(values.url, '--url');
 
-	const draft = imported ? {host: imported.host, port: String(imported.port), database: imported.database, user: imported.user} : {host: values.host, port: values.port, database: values.database, user: values.user};
+	const draft = imported
+		? {host: imported.host, port: String(imported.port), database: imported.database, user: imported.user}
+		: {host: values.host, port: values.port, database: values.database, user: values.user};
 	const incomplete = !draft.host || !draft.database || !draft.user;
 	if (incomplete && !io.isTTY) {
-		const missing = (['host', 'database', 'user'] as const).filter((field) => !draft[field]).map((field) => `--${field}`);
-		throw new UserError('usage', `profile add ${name}: missing ${missing.join(', ')}.`, 'Give --url postgres://user@host:5432/database, or --host, --database and --user (run it on a terminal for a form). PG* variables are not used.');
+		const missing = (['host', 'database', 'user'] as const)
+			.filter((field) => !draft[field])
+			.map((field) => `--${field}`);
+		throw new UserError(
+			'usage',
+			`profile add ${name}: missing ${missing.join(', ')}.`,
+			'Give --url postgres://user@host:5432/database, or --host, --database and --user (run it on a terminal for a form). PG* variables are not used.',
+		);
 	}
 	// On a terminal, an incomplete profile is completed by a form asking what the flags left open.
 	const form = incomplete ? openForm(io) : undefined;
@@ -127,19 +182,42 @@ async function addProfile(rest: string[], io: ProfileCommandIo, out: Write, err:
 		const port = parsePortFlag(draft.port ?? (form ? await form.ask('Port', '5432') : '5432'));
 		const database = draft.database ?? (await form!.ask('Database'));
 		const user = draft.user ?? (await form!.ask('User'));
-		const sslmode = parseSslModeFlag(values.sslmode ?? imported?.sslmode ?? (form ? await form.ask(`sslmode (${sslModes.join('/')})`, defaultSslMode(host)) : defaultSslMode(host)));
+		const sslmode = parseSslModeFlag(
+			values.sslmode ??
+				imported?.sslmode ??
+				(form ? await form.ask(`sslmode (${sslModes.join('/')})`, defaultSslMode(host)) : defaultSslMode(host)),
+		);
 		const sslrootcert = values.sslrootcert ?? imported?.sslrootcert;
-		const production = values.production ?? (form ? /^y(es)?$/i.test(await form.ask('Production database? Writes will need its name typed back (y/N)', 'n')) : false);
-		let source = chosenSource ?? (form ? parsePasswordSourceAnswer(await form.ask('Password source: prompt (ask each time), env:VAR, pgpass, stored, none', 'prompt')) : undefined);
+		const production =
+			values.production ??
+			(form
+				? /^y(es)?$/i.test(await form.ask('Production database? Writes will need its name typed back (y/N)', 'n'))
+				: false);
+		let source =
+			chosenSource ??
+			(form
+				? parsePasswordSourceAnswer(
+						await form.ask('Password source: prompt (ask each time), env:VAR, pgpass, stored, none', 'prompt'),
+					)
+				: undefined);
 		form?.close();
 
 		const savePassword = source === 'stored';
 		let password: string | undefined;
 		if (savePassword) {
 			password = imported?.password;
-			if (!password && io.isTTY) password = await promptHidden(`Password for ${user}@${host}:${port}/${database}: `, io.stdin, io.stderr as NodeJS.WriteStream);
+			if (!password && io.isTTY)
+				password = await promptHidden(
+					`Password for ${user}@${host}:${port}/${database}: `,
+					io.stdin,
+					io.stderr as NodeJS.WriteStream,
+				);
 			if (!password) {
-				throw new UserError('usage', '--save-password needs a password to save.', 'Put it in --url (percent-encoded), or run on a terminal to type it.');
+				throw new UserError(
+					'usage',
+					'--save-password needs a password to save.',
+					'Put it in --url (percent-encoded), or run on a terminal to type it.',
+				);
 			}
 		}
 		source ??= {kind: 'prompt'};
@@ -160,14 +238,20 @@ async function addProfile(rest: string[], io: ProfileCommandIo, out: Write, err:
 		out(`Saved profile "${name}": ${describeEndpoint(saved)}\n`);
 		out(formatProfileDetails(saved, store.file));
 		if (imported?.password && !savePassword) {
-			out(`The password in the URL was not saved; it will come from: ${describePasswordSource(saved.passwordSource)}.\n`);
+			out(
+				`The password in the URL was not saved; it will come from: ${describePasswordSource(saved.passwordSource)}.\n`,
+			);
 		}
 		if (imported?.password) err(passwordInHistoryWarning);
 		if (savePassword) {
-			err(`⚠ The password is stored in plain text in ${store.file} (mode 0600): anyone who can read your files can read it. --password-env VAR or --pgpass keep it out of pgconvoy's files.\n`);
+			err(
+				`⚠ The password is stored in plain text in ${store.file} (mode 0600): anyone who can read your files can read it. --password-env VAR or --pgpass keep it out of pgconvoy's files.\n`,
+			);
 		}
 		if (!isLocalHost(saved.host) && saved.sslmode !== 'verify-full' && saved.sslmode !== 'verify-ca') {
-			err(`⚠ sslmode ${saved.sslmode} does not verify the server's identity; for a remote server use --sslmode verify-full (with --sslrootcert <ca.pem> for a private CA).\n`);
+			err(
+				`⚠ sslmode ${saved.sslmode} does not verify the server's identity; for a remote server use --sslmode verify-full (with --sslrootcert <ca.pem> for a private CA).\n`,
+			);
 		}
 		return 0;
 	} finally {
@@ -225,14 +309,22 @@ function passwordSourceFromFlags(values: AddFlags): ChosenSource | undefined {
 	if (values['save-password']) chosen.push(['--save-password', 'stored']);
 	if (values['no-password']) chosen.push(['--no-password', {kind: 'none'}]);
 	if (chosen.length > 1) {
-		throw new UserError('usage', `Choose one password source, not ${chosen.map(([flag]) => flag).join(' and ')}.`, 'pgconvoy profile add --help lists them.');
+		throw new UserError(
+			'usage',
+			`Choose one password source, not ${chosen.map(([flag]) => flag).join(' and ')}.`,
+			'pgconvoy profile add --help lists them.',
+		);
 	}
 	return chosen[0]?.[1];
 }
 
 function envSource(variable: string): ProfilePasswordSource {
 	if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-		throw new UserError('usage', 'The password environment variable needs a name such as PROD_PG_PASSWORD.', "Give the variable's name, not its value: --password-env PROD_PG_PASSWORD.");
+		throw new UserError(
+			'usage',
+			'The password environment variable needs a name such as PROD_PG_PASSWORD.',
+			"Give the variable's name, not its value: --password-env PROD_PG_PASSWORD.",
+		);
 	}
 	return {kind: 'env', variable};
 }
@@ -244,17 +336,27 @@ function parsePasswordSourceAnswer(answer: string): ChosenSource {
 	if (text === 'pgpass') return {kind: 'pgpass'};
 	if (text.startsWith('pgpass:')) return {kind: 'pgpass', file: text.slice('pgpass:'.length)};
 	if (text.startsWith('env:')) return envSource(text.slice('env:'.length));
-	throw new UserError('usage', 'Unknown password source.', 'Answer prompt, env:VAR, pgpass, pgpass:FILE, stored or none.');
+	throw new UserError(
+		'usage',
+		'Unknown password source.',
+		'Answer prompt, env:VAR, pgpass, pgpass:FILE, stored or none.',
+	);
 }
 
 function parsePortFlag(value: string): number {
 	const port = /^\d{1,5}$/.test(value.trim()) ? Number(value) : Number.NaN;
-	if (!(port >= 1 && port <= 65_535)) throw new UserError('usage', `"${value}" is not a port number.`, 'Use a number from 1 to 65535 (PostgreSQL listens on 5432 by default).');
+	if (!(port >= 1 && port <= 65_535))
+		throw new UserError(
+			'usage',
+			`"${value}" is not a port number.`,
+			'Use a number from 1 to 65535 (PostgreSQL listens on 5432 by default).',
+		);
 	return port;
 }
 
 function parseSslModeFlag(value: string): SslMode {
-	if (!isSslMode(value)) throw new UserError('usage', `Unknown sslmode "${value}".`, `Use one of: ${sslModes.join(', ')}.`);
+	if (!isSslMode(value))
+		throw new UserError('usage', `Unknown sslmode "${value}".`, `Use one of: ${sslModes.join(', ')}.`);
 	return value;
 }
 
@@ -270,7 +372,12 @@ function openForm(io: ProfileCommandIo): Form {
 	lines.once('close', () => (closed = true));
 	const askOnce = (prompt: string) =>
 		new Promise<string>((resolve, reject) => {
-			const formClosed = () => new UserError('usage', 'The form was closed before it was complete; nothing was saved.', 'Run it again and answer each question, or give every field as an option: pgconvoy profile add NAME --url postgresql://user@host:5432/database');
+			const formClosed = () =>
+				new UserError(
+					'usage',
+					'The form was closed before it was complete; nothing was saved.',
+					'Run it again and answer each question, or give every field as an option: pgconvoy profile add NAME --url postgresql://user@host:5432/database',
+				);
 			if (closed) return reject(formClosed());
 			const onClose = () => reject(formClosed());
 			lines.once('close', onClose);
@@ -302,9 +409,17 @@ function listProfiles(store: ProfileStore, io: ProfileCommandIo, out: Write): vo
 		return;
 	}
 	const badge = io.isTTY && !io.env.NO_COLOR ? '\u001B[1;97;41m PRODUCTION \u001B[0m' : 'PRODUCTION';
-	const rows = profiles.map(({name, profile}) => [name, describeEndpoint(profile), profile.sslmode, describePasswordSource(profile.passwordSource), profile.production ? badge : '']);
+	const rows = profiles.map(({name, profile}) => [
+		name,
+		describeEndpoint(profile),
+		profile.sslmode,
+		describePasswordSource(profile.passwordSource),
+		profile.production ? badge : '',
+	]);
 	const header = ['NAME', 'CONNECTION', 'SSLMODE', 'PASSWORD', ''];
-	const widths = header.slice(0, -1).map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+	const widths = header
+		.slice(0, -1)
+		.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
 	const format = (row: string[]) =>
 		row
 			.map((cell, column) => (column < widths.length ? cell.padEnd(widths[column]) : cell))
@@ -330,7 +445,10 @@ function formatProfileDetails(profile: Profile, file: string): string {
 		['sslmode', `${profile.sslmode} (${sslModeMeanings[profile.sslmode]})`],
 		...(profile.sslrootcert ? [['sslrootcert', profile.sslrootcert] as [string, string]] : []),
 		['production', profile.production ? `yes: writing needs --confirm ${profile.database}` : 'no'],
-		['password', `${describePasswordSource(profile.passwordSource)}: ${passwordSourceNote(profile.passwordSource, file)}`],
+		[
+			'password',
+			`${describePasswordSource(profile.passwordSource)}: ${passwordSourceNote(profile.passwordSource, file)}`,
+		],
 	];
 	return rows.map(([key, value]) => `  ${key.padEnd(11)} ${value}\n`).join('');
 }
@@ -397,9 +515,13 @@ SELECT pg_catalog.current_setting('server_version') AS server_version,
 async function testProfile(value: string, io: ProfileCommandIo, out: Write): Promise<number> {
 	const store = openProfileStore({env: io.env});
 	const endpoint = resolveEndpointArgument(value, 'profile test', store, {purpose: 'existing'});
-	const promptPassword = io.isTTY ? (question: string) => promptHidden(question, io.stdin, io.stderr as NodeJS.WriteStream) : undefined;
+	const promptPassword = io.isTTY
+		? (question: string) => promptHidden(question, io.stdin, io.stderr as NodeJS.WriteStream)
+		: undefined;
 	const resolved = await resolvePassword(endpoint, {promptPassword, env: io.env});
-	out(`Connecting to ${describeEndpoint(resolved)} (${resolved.origin}, sslmode ${resolved.sslmode}, password ${describePasswordSource(resolved.passwordSource)})…\n`);
+	out(
+		`Connecting to ${describeEndpoint(resolved)} (${resolved.origin}, sslmode ${resolved.sslmode}, password ${describePasswordSource(resolved.passwordSource)})…\n`,
+	);
 	// The same session opener as sync, so a profile that passes here connects the same way there.
 	const client = await openSession(resolved, 'target');
 	try {
@@ -408,7 +530,9 @@ async function testProfile(value: string, io: ProfileCommandIo, out: Write): Pro
 		// The wizard's formatter, so the same database reads the same size in both (pg's bigint arrives as text).
 		out(`  database    ${oneLine(facts.database)}, ${formatBytes(Number(facts.size_bytes))}\n`);
 		out(`  TLS         ${facts.tls ? `on (${facts.tls})` : 'off'}\n`);
-		out(`  role        ${oneLine(facts.role)}${facts.superuser ? ' (superuser: a role limited to the synced tables is safer)' : ''}\n`);
+		out(
+			`  role        ${oneLine(facts.role)}${facts.superuser ? ' (superuser: a role limited to the synced tables is safer)' : ''}\n`,
+		);
 		out(`  can write   ${writeVerdict(facts)}\n`);
 		out(`✓ ${resolved.profileName ? `Profile "${resolved.profileName}"` : 'The connection'} works.\n`);
 		return 0;
@@ -420,9 +544,11 @@ async function testProfile(value: string, io: ProfileCommandIo, out: Write): Pro
 function writeVerdict(facts: ServerFacts): string {
 	if (facts.in_recovery) return 'no: the server is a standby in recovery (read-only)';
 	if (facts.read_only === 'on') return 'no: sessions start read-only (default_transaction_read_only = on)';
-	if (facts.tables === 0) return 'unknown: the session is read-write, but there are no tables outside system schemas to check INSERT on';
+	if (facts.tables === 0)
+		return 'unknown: the session is read-write, but there are no tables outside system schemas to check INSERT on';
 	// One table reads "the only table", never "none of the 1 tables".
 	const all = facts.tables === 1 ? 'the only table' : `${formatCount(facts.tables)} tables`;
-	if (facts.insertable === 0) return `no: INSERT is ${facts.tables === 1 ? `not granted on ${all}` : `granted on none of the ${all}`} outside system schemas`;
+	if (facts.insertable === 0)
+		return `no: INSERT is ${facts.tables === 1 ? `not granted on ${all}` : `granted on none of the ${all}`} outside system schemas`;
 	return `yes: the session is read-write and INSERT is granted on ${facts.tables === 1 ? all : `${formatCount(facts.insertable)} of ${all}`} outside system schemas`;
 }

@@ -19,7 +19,8 @@ export function promptHidden(question: string, input: NodeJS.ReadStream, output:
 		const onData = (chunk: Buffer) => {
 			for (const char of chunk.toString('utf8')) {
 				if (char === '\r' || char === '\n') return finish();
-				if (char === '\u0003') return finish(new UserError('interrupted', 'Interrupted at the password prompt: nothing was done.'));
+				if (char === '\u0003')
+					return finish(new UserError('interrupted', 'Interrupted at the password prompt: nothing was done.'));
 				if (char === '\u007f' || char === '\b') secret = secret.slice(0, -1);
 				else secret += char;
 			}

@@ -43,7 +43,8 @@ export const syncFlags: FlagSpec[] = [
 		aliases: ['local-db-url'],
 		placeholder: '<profile|url>',
 		help: 'source (default: DATABASE_URL_LOCAL, from the environment or .env)',
-		emptyHint: 'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --from out to use DATABASE_URL_LOCAL.',
+		emptyHint:
+			'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --from out to use DATABASE_URL_LOCAL.',
 	},
 	{
 		name: 'to',
@@ -51,7 +52,8 @@ export const syncFlags: FlagSpec[] = [
 		aliases: ['prod-db-url'],
 		placeholder: '<profile|url>',
 		help: 'target (default: DATABASE_URL_PROD)',
-		emptyHint: 'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --to out to use DATABASE_URL_PROD.',
+		emptyHint:
+			'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --to out to use DATABASE_URL_PROD.',
 	},
 	{
 		name: 'tables',
@@ -59,14 +61,16 @@ export const syncFlags: FlagSpec[] = [
 		aliases: ['table'],
 		placeholder: 'a,b',
 		help: 'tables to sync (default: every table of the chosen schemas)',
-		emptyHint: 'Name the tables (--tables users,classes), or leave --tables out to sync every table. An unset shell variable expands to nothing.',
+		emptyHint:
+			'Name the tables (--tables users,classes), or leave --tables out to sync every table. An unset shell variable expands to nothing.',
 	},
 	{
 		name: 'exclude',
 		kind: 'list',
 		placeholder: 'c,d',
 		help: 'tables to leave out',
-		emptyHint: 'Name the tables to leave out (--exclude audit_log), or leave --exclude out. An unset shell variable expands to nothing.',
+		emptyHint:
+			'Name the tables to leave out (--exclude audit_log), or leave --exclude out. An unset shell variable expands to nothing.',
 	},
 	{
 		name: 'schema',
@@ -87,15 +91,28 @@ export const syncFlags: FlagSpec[] = [
 	{name: 'update-existing', kind: 'boolean', help: ''},
 	{name: 'dry-run', kind: 'boolean', help: 'only count what would change'},
 	{name: 'rehearse', kind: 'boolean', help: 'run the real apply, then roll it back'},
-	{name: 'plan-out', kind: 'value', placeholder: 'FILE', help: 'with --dry-run: save the reviewed plan', emptyHint: 'Give a file name: --plan-out plan.json'},
-	{name: 'plan', kind: 'value', placeholder: 'FILE', help: 'apply a reviewed plan if nothing drifted', emptyHint: 'Give the file --plan-out wrote: --plan plan.json'},
+	{
+		name: 'plan-out',
+		kind: 'value',
+		placeholder: 'FILE',
+		help: 'with --dry-run: save the reviewed plan',
+		emptyHint: 'Give a file name: --plan-out plan.json',
+	},
+	{
+		name: 'plan',
+		kind: 'value',
+		placeholder: 'FILE',
+		help: 'apply a reviewed plan if nothing drifted',
+		emptyHint: 'Give the file --plan-out wrote: --plan plan.json',
+	},
 	{name: 'yes', kind: 'boolean', short: 'y', help: 'write without asking (required when stdin is not a terminal)'},
 	{
 		name: 'confirm',
 		kind: 'value',
 		placeholder: '<dbname>',
 		help: 'required to write to a profile tagged production',
-		emptyHint: "Type the production target's database name after --confirm (pgconvoy profile list shows each profile's database).",
+		emptyHint:
+			"Type the production target's database name after --confirm (pgconvoy profile list shows each profile's database).",
 	},
 	{name: 'json', kind: 'boolean', help: 'print one JSON document'},
 	{
@@ -129,12 +146,19 @@ export const syncFlags: FlagSpec[] = [
 	{name: 'allow-empty-source', kind: 'boolean', help: 'mirror: allow emptying a table whose source side is empty'},
 	{name: 'allow-cascade', kind: 'boolean', help: 'mirror: let deletes cascade into tables not selected'},
 	{name: 'no-journal', kind: 'boolean', help: 'keep no undo journal of this run (pgconvoy undo cannot take it back)'},
-	{name: 'keep-journals', kind: 'value', placeholder: '<n>', help: 'undo journals kept per target (default 20, or PGCONVOY_JOURNAL_KEEP)', emptyHint: 'Give a number of runs, for example --keep-journals 50.'},
+	{
+		name: 'keep-journals',
+		kind: 'value',
+		placeholder: '<n>',
+		help: 'undo journals kept per target (default 20, or PGCONVOY_JOURNAL_KEEP)',
+		emptyHint: 'Give a number of runs, for example --keep-journals 50.',
+	},
 ];
 
 export const syncHelp = renderHelp({
 	usage: ['pgconvoy sync [options]'],
-	summary: 'Sync table data from a source to a target database. On a terminal, the wizard opens with the given options filled in; it runs headless when stdin is not a terminal, or with --yes, --json or --dry-run.',
+	summary:
+		'Sync table data from a source to a target database. On a terminal, the wizard opens with the given options filled in; it runs headless when stdin is not a terminal, or with --yes, --json or --dry-run.',
 	sections: [
 		{title: 'Options', rows: [...flagHelpRows(syncFlags), ['-h, --help', 'this help']]},
 		{
@@ -155,7 +179,9 @@ export const syncHelp = renderHelp({
 		},
 		{
 			title: 'Exit codes',
-			paragraphs: ['0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted'],
+			paragraphs: [
+				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted',
+			],
 		},
 	],
 });
@@ -163,7 +189,12 @@ export const syncHelp = renderHelp({
 /** "5s", "500ms", "2m", "1500" (ms) → milliseconds. */
 export function parseDuration(value: string, flag: string): number {
 	const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(value.trim());
-	if (!match) throw new UserError('usage', `${flag} takes a duration like 5s, 500ms or 2m, not "${value}".`, `For example: ${flag} 5s (units: ms, s, m; a bare number is milliseconds).`);
+	if (!match)
+		throw new UserError(
+			'usage',
+			`${flag} takes a duration like 5s, 500ms or 2m, not "${value}".`,
+			`For example: ${flag} 5s (units: ms, s, m; a bare number is milliseconds).`,
+		);
 	const unit = match[2] ?? 'ms';
 	return Math.round(Number(match[1]) * (unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1));
 }
@@ -172,9 +203,19 @@ export function parseDuration(value: string, flag: string): number {
 export function parseRatio(value: string): number {
 	const trimmed = value.trim();
 	const number = Number(trimmed.replace(/%$/, ''));
-	if (!Number.isFinite(number) || number < 0) throw new UserError('usage', `--max-delete takes a percentage like 50%, not "${value}".`, 'For example: --max-delete 50% (from 0% to 100%).');
+	if (!Number.isFinite(number) || number < 0)
+		throw new UserError(
+			'usage',
+			`--max-delete takes a percentage like 50%, not "${value}".`,
+			'For example: --max-delete 50% (from 0% to 100%).',
+		);
 	const ratio = trimmed.endsWith('%') || number > 1 ? number / 100 : number;
-	if (ratio > 1) throw new UserError('usage', `--max-delete cannot exceed 100%, but got "${value}".`, 'Give a share from 0% to 100%: --max-delete 100% allows deleting every row of a table.');
+	if (ratio > 1)
+		throw new UserError(
+			'usage',
+			`--max-delete cannot exceed 100%, but got "${value}".`,
+			'Give a share from 0% to 100%: --max-delete 100% allows deleting every row of a table.',
+		);
 	return ratio;
 }
 
@@ -182,13 +223,23 @@ function parseKeys(values: string[]): Record<string, string[]> {
 	const keys: Record<string, string[]> = {};
 	for (const value of values) {
 		const separator = value.lastIndexOf('=');
-		if (separator <= 0) throw new UserError('usage', `--key takes table=column[,column], not "${value}".`, 'For example: --key events=id,at.');
+		if (separator <= 0)
+			throw new UserError(
+				'usage',
+				`--key takes table=column[,column], not "${value}".`,
+				'For example: --key events=id,at.',
+			);
 		const columns = value
 			.slice(separator + 1)
 			.split(',')
 			.map((column) => column.trim())
 			.filter(Boolean);
-		if (columns.length === 0) throw new UserError('usage', `--key ${value} names no column.`, `Name the key columns: --key ${value.slice(0, separator).trim()}=id.`);
+		if (columns.length === 0)
+			throw new UserError(
+				'usage',
+				`--key ${value} names no column.`,
+				`Name the key columns: --key ${value.slice(0, separator).trim()}=id.`,
+			);
 		keys[value.slice(0, separator).trim()] = columns;
 	}
 	return keys;
@@ -198,7 +249,11 @@ function parseMode(value: string | undefined): SyncMode | undefined {
 	if (value === undefined) return undefined;
 	if (syncModes.includes(value as SyncMode)) return value as SyncMode;
 	const guess = closestName(value, syncModes);
-	throw new UserError('usage', `--mode must be one of ${syncModes.join(', ')}, not "${value}".`, guess ? `Did you mean --mode ${guess}?` : 'For example: --mode upsert (pgconvoy sync --help describes the modes).');
+	throw new UserError(
+		'usage',
+		`--mode must be one of ${syncModes.join(', ')}, not "${value}".`,
+		guess ? `Did you mean --mode ${guess}?` : 'For example: --mode upsert (pgconvoy sync --help describes the modes).',
+	);
 }
 
 /** argv (after the command name) → typed options. Pure, so it is tested without a process. */
@@ -207,7 +262,12 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 	if (flags.positionals.length > 0) throw unexpectedArgument(flags.positionals[0], syncFlags, 'pgconvoy sync');
 	let mode = parseMode(flags.value('mode'));
 	if (flags.boolean('update-existing')) {
-		if (mode && mode !== 'upsert') throw new UserError('usage', `--update-existing means --mode upsert; it conflicts with --mode ${mode}.`, 'Keep one of them.');
+		if (mode && mode !== 'upsert')
+			throw new UserError(
+				'usage',
+				`--update-existing means --mode upsert; it conflicts with --mode ${mode}.`,
+				'Keep one of them.',
+			);
 		mode = 'upsert';
 	}
 	const schemas = flags.values('schema');

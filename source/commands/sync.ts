@@ -42,12 +42,19 @@ export interface ResolvedEndpoints {
 }
 
 /** --from/--to (profile or URL) > DATABASE_URL_LOCAL/PROD (environment, then .env) > the old script's default source. */
-export async function resolveSyncEndpoints(options: Pick<SyncCommandOptions, 'from' | 'to'>, io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword'>): Promise<ResolvedEndpoints> {
+export async function resolveSyncEndpoints(
+	options: Pick<SyncCommandOptions, 'from' | 'to'>,
+	io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword'>,
+): Promise<ResolvedEndpoints> {
 	const defaults = readEndpointDefaults(io.env, io.cwd);
 	const sourceValue = options.from !== undefined ? {value: options.from, origin: '--from'} : defaults.localUrl;
 	const targetValue = options.to !== undefined ? {value: options.to, origin: '--to'} : defaults.prodUrl;
 	if (!targetValue) {
-		throw new UserError('usage', 'No target database: give --to <profile|url> or set DATABASE_URL_PROD (in the environment or .env).', 'For example: pgconvoy sync --to postgres://user@prod.example.com/app --dry-run');
+		throw new UserError(
+			'usage',
+			'No target database: give --to <profile|url> or set DATABASE_URL_PROD (in the environment or .env).',
+			'For example: pgconvoy sync --to postgres://user@prod.example.com/app --dry-run',
+		);
 	}
 	const profiles = lazyProfileLookup(io.env);
 	const source = resolveEndpointArgument(sourceValue.value, sourceValue.origin, profiles);
@@ -84,7 +91,9 @@ export function checkProductionConfirmation(target: Endpoint, confirm: string | 
 	if (confirm === target.database) return;
 	throw new UserError(
 		'usage',
-		confirm === undefined ? `The target ${describeEndpoint(target)} is tagged production: writing to it needs --confirm ${target.database}.` : `--confirm ${confirm} does not match the production target's database ${target.database}.`,
+		confirm === undefined
+			? `The target ${describeEndpoint(target)} is tagged production: writing to it needs --confirm ${target.database}.`
+			: `--confirm ${confirm} does not match the production target's database ${target.database}.`,
 		`Check that ${target.database} is the database you mean, then add --confirm ${target.database}. Try --dry-run first.`,
 	);
 }
@@ -100,10 +109,19 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 	let mode = options.mode ?? 'insert';
 	let session: SyncSession | undefined;
 	try {
-		if (options.planOut !== undefined && !options.dryRun) throw new UserError('usage', '--plan-out saves what a dry run reviewed: it needs --dry-run.', 'pgconvoy sync … --dry-run --plan-out plan.json, then pgconvoy sync … --plan plan.json --yes');
+		if (options.planOut !== undefined && !options.dryRun)
+			throw new UserError(
+				'usage',
+				'--plan-out saves what a dry run reviewed: it needs --dry-run.',
+				'pgconvoy sync … --dry-run --plan-out plan.json, then pgconvoy sync … --plan plan.json --yes',
+			);
 		if (options.plan !== undefined) {
 			if (options.tables.length > 0 || options.exclude.length > 0 || options.mode !== undefined || options.dryRun) {
-				throw new UserError('usage', '--plan applies the reviewed plan as it is: its tables and mode come from the file.', 'Leave out --tables, --exclude, --mode and --dry-run, or make a new plan.');
+				throw new UserError(
+					'usage',
+					'--plan applies the reviewed plan as it is: its tables and mode come from the file.',
+					'Leave out --tables, --exclude, --mode and --dry-run, or make a new plan.',
+				);
 			}
 			reviewed = readPlanFile(options.plan);
 			options = {...options, ...reviewed.selection, mode: reviewed.mode};
@@ -111,41 +129,69 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		}
 		// A rehearsal keeps nothing: like a dry run, it needs no --yes.
 		if (!options.dryRun && !options.rehearse && !options.yes) {
-			throw new UserError('usage', io.stdinIsTTY ? 'Headless mode writes only with --yes.' : 'Refusing to write: stdin is not a terminal, so nobody can confirm.', 'Preview with --dry-run, then add --yes to write (and --confirm <dbname> for a production target).');
+			throw new UserError(
+				'usage',
+				io.stdinIsTTY
+					? 'Headless mode writes only with --yes.'
+					: 'Refusing to write: stdin is not a terminal, so nobody can confirm.',
+				'Preview with --dry-run, then add --yes to write (and --confirm <dbname> for a production target).',
+			);
 		}
 		const {source, target} = await resolveSyncEndpoints(options, io);
 		if (reviewed) checkPlanEndpoints(reviewed, options.plan!, source, target);
 		if (!options.dryRun && !options.rehearse) checkProductionConfirmation(target, options.confirm);
 		// Journals a killed run left pending on this target are settled first (committed → undoable).
-		const journal = options.dryRun || options.rehearse || options.noJournal ? undefined : journalOptions(io.env, target, source, options.keepJournals);
+		const journal =
+			options.dryRun || options.rehearse || options.noJournal
+				? undefined
+				: journalOptions(io.env, target, source, options.keepJournals);
 		if (journal) await settleTarget(io.env, target);
 		session = await SyncSession.open(source, target, {schemas: options.schemas, allSchemas: options.allSchemas});
 		const plan = session.plan({tables: options.tables, exclude: options.exclude}, syncOptionsFrom(options));
 		if (!options.json) {
 			plain.header(describeEndpoint(source), describeEndpoint(target), mode, options.dryRun);
-			plain.setTableWidth(plan.tables.map((table) => ({id: table.id, rows: Math.max(table.source.estimatedRows, table.target.estimatedRows)})));
+			plain.setTableWidth(
+				plan.tables.map((table) => ({
+					id: table.id,
+					rows: Math.max(table.source.estimatedRows, table.target.estimatedRows),
+				})),
+			);
 		}
 		if (isBlocked(plan.findings)) {
 			const preview: PreviewResult = {mode, tables: [], findings: plan.findings};
 			// One JSON document, also when blocked: the findings say why (exit code 4).
 			if (options.json) {
-				io.stdout(JSON.stringify({...previewReport(preview, source, target), dryRun: options.dryRun, blocked: true}, null, 2) + '\n');
+				io.stdout(
+					JSON.stringify({...previewReport(preview, source, target), dryRun: options.dryRun, blocked: true}, null, 2) +
+						'\n',
+				);
 				return exitCodeOf('blocked');
 			}
 			plain.findings(plan.findings);
-			throw new UserError('blocked', 'Blocked by the findings above: nothing was written.', 'Fix them (each says how), then run again.');
+			throw new UserError(
+				'blocked',
+				'Blocked by the findings above: nothing was written.',
+				'Fix them (each says how), then run again.',
+			);
 		}
 		const onEvent = options.json ? undefined : plain.event;
 		if (options.dryRun) {
 			const preview = await session.preview(plan, {onEvent, signal: io.signal});
 			// A plan worth applying only: one the findings do not block.
-			const planFile = options.planOut !== undefined && !isBlocked(preview.findings) ? resolve(io.cwd, options.planOut) : undefined;
+			const planFile =
+				options.planOut !== undefined && !isBlocked(preview.findings) ? resolve(io.cwd, options.planOut) : undefined;
 			if (planFile) writePlanFile(planFile, options, source, target, preview);
-			if (options.json) io.stdout(JSON.stringify({...previewReport(preview, source, target), ...(planFile ? {planFile} : {})}, null, 2) + '\n');
+			if (options.json)
+				io.stdout(
+					JSON.stringify({...previewReport(preview, source, target), ...(planFile ? {planFile} : {})}, null, 2) + '\n',
+				);
 			else {
 				plain.findings(preview.findings);
 				plain.previewTotals(preview);
-				if (planFile) io.stdout(`Plan saved to ${planFile}: apply it with ${applyPlanCommand(options, planFile, target)} (it refuses if the data changed).\n`);
+				if (planFile)
+					io.stdout(
+						`Plan saved to ${planFile}: apply it with ${applyPlanCommand(options, planFile, target)} (it refuses if the data changed).\n`,
+					);
 			}
 			return isBlocked(preview.findings) ? 4 : 0;
 		}
@@ -154,14 +200,25 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 			if (event.type === 'apply-phase' && event.phase === 'committing') io.onCommitting?.();
 			onEvent?.(event);
 		};
-		const result = await session.apply(plan, {onEvent: watched, signal: io.signal, stopWaiting: io.stopWaiting, commitBudgets: io.commitBudgets, rehearse: options.rehearse, ...(journal ? {journal} : {}), ...(reviewed ? {expected: planPreview(reviewed)} : {})});
+		const result = await session.apply(plan, {
+			onEvent: watched,
+			signal: io.signal,
+			stopWaiting: io.stopWaiting,
+			commitBudgets: io.commitBudgets,
+			rehearse: options.rehearse,
+			...(journal ? {journal} : {}),
+			...(reviewed ? {expected: planPreview(reviewed)} : {}),
+		});
 		if (io.signal?.aborted) io.stderr('Ctrl-C came after COMMIT was sent: the target confirms the sync committed.\n');
 		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
 		else {
 			plain.stats(result);
 			if (result.journalSkipped) io.stdout(`No undo journal: ${result.journalSkipped}.\n`);
 			// A password typed in --to is never echoed back, not even in a command to paste.
-			if (result.journal) io.stdout(`Journaled as run ${result.journal.id}: ${redactUrl(commandLine(['undo', result.journal.id, ...(options.to !== undefined ? ['--to', options.to] : []), '--dry-run']))} shows how to take it back.\n`);
+			if (result.journal)
+				io.stdout(
+					`Journaled as run ${result.journal.id}: ${redactUrl(commandLine(['undo', result.journal.id, ...(options.to !== undefined ? ['--to', options.to] : []), '--dry-run']))} shows how to take it back.\n`,
+				);
 		}
 		return 0;
 	} catch (error) {
@@ -171,8 +228,20 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 				? error
 				: isServerError(error)
 					? serverError(error, {during: options.dryRun ? 'preview' : 'apply', mode})
-					: new UserError('unexpected', `Unexpected error: ${(error as Error)?.message ?? String(error)}`, 'This is a bug in pgconvoy; please report it with the command you ran.', {cause: error});
-		if (options.json) io.stdout(JSON.stringify({...errorReport(failure, mode, options.dryRun), ...(options.rehearse ? {rehearsed: true} : {})}, null, 2) + '\n');
+					: new UserError(
+							'unexpected',
+							`Unexpected error: ${(error as Error)?.message ?? String(error)}`,
+							'This is a bug in pgconvoy; please report it with the command you ran.',
+							{cause: error},
+						);
+		if (options.json)
+			io.stdout(
+				JSON.stringify(
+					{...errorReport(failure, mode, options.dryRun), ...(options.rehearse ? {rehearsed: true} : {})},
+					null,
+					2,
+				) + '\n',
+			);
 		else problems.error(failure);
 		return failure.exitCode;
 	} finally {
@@ -182,6 +251,18 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 
 /** The command that applies a saved plan to the same databases, as it runs when pasted. */
 function applyPlanCommand(options: SyncCommandOptions, planFile: string, target: Endpoint): string {
-	const endpoints = [...(options.from !== undefined ? ['--from', options.from] : []), ...(options.to !== undefined ? ['--to', options.to] : [])];
-	return redactUrl(commandLine(['sync', ...endpoints, '--plan', planFile, '--yes', ...(target.production ? ['--confirm', target.database] : [])]));
+	const endpoints = [
+		...(options.from !== undefined ? ['--from', options.from] : []),
+		...(options.to !== undefined ? ['--to', options.to] : []),
+	];
+	return redactUrl(
+		commandLine([
+			'sync',
+			...endpoints,
+			'--plan',
+			planFile,
+			'--yes',
+			...(target.production ? ['--confirm', target.database] : []),
+		]),
+	);
 }

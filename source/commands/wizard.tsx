@@ -24,11 +24,17 @@ export interface WizardOptions {
  */
 export async function runWizard(options: WizardOptions): Promise<number> {
 	const prefill = options.prefill ?? {};
-	const timeouts = {lockTimeoutMs: prefill.lockTimeoutMs ?? defaultSyncOptions.lockTimeoutMs, statementTimeoutMs: prefill.statementTimeoutMs ?? defaultSyncOptions.statementTimeoutMs};
+	const timeouts = {
+		lockTimeoutMs: prefill.lockTimeoutMs ?? defaultSyncOptions.lockTimeoutMs,
+		statementTimeoutMs: prefill.statementTimeoutMs ?? defaultSyncOptions.statementTimeoutMs,
+	};
 	const services = createEngineServices({
 		env: options.env,
 		cwd: options.cwd,
-		schemas: {schemas: prefill.schemas && prefill.schemas.length > 0 ? prefill.schemas : ['public'], allSchemas: prefill.allSchemas ?? false},
+		schemas: {
+			schemas: prefill.schemas && prefill.schemas.length > 0 ? prefill.schemas : ['public'],
+			allSchemas: prefill.allSchemas ?? false,
+		},
 	});
 	const endpoint = (value: string | undefined, origin: string) => {
 		if (value === undefined) return undefined;

@@ -41,13 +41,22 @@ export const defaultSyncOptions: SyncOptions = {
 };
 
 /** Connects to one endpoint and describes it: what the wizard shows after "connecting…". */
-export async function inspectEndpoint(endpoint: Endpoint, role: 'source' | 'target', schemas: SchemaSelection = {schemas: ['public'], allSchemas: false}): Promise<DatabaseSummary> {
+export async function inspectEndpoint(
+	endpoint: Endpoint,
+	role: 'source' | 'target',
+	schemas: SchemaSelection = {schemas: ['public'], allSchemas: false},
+): Promise<DatabaseSummary> {
 	const client = await openSession(endpoint, role);
 	try {
 		await beginRead(client, role);
 		const info = await client.query<{size: string}>('SELECT pg_database_size(current_database())::text AS size');
 		const catalog = await introspectCatalog(client, schemas);
-		return {serverVersion: catalog.serverVersion, database: catalog.database, sizeBytes: Number(info.rows[0]!.size), tableCount: catalog.tables.size};
+		return {
+			serverVersion: catalog.serverVersion,
+			database: catalog.database,
+			sizeBytes: Number(info.rows[0]!.size),
+			tableCount: catalog.tables.size,
+		};
 	} finally {
 		await closeSession(client);
 	}
@@ -67,9 +76,18 @@ export class SyncSession {
 		readonly targetCatalog: Catalog,
 	) {}
 
-	static async open(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, schemas: SchemaSelection): Promise<SyncSession> {
+	static async open(
+		sourceEndpoint: Endpoint,
+		targetEndpoint: Endpoint,
+		schemas: SchemaSelection,
+	): Promise<SyncSession> {
 		if (sameDatabase(sourceEndpoint, targetEndpoint)) {
-			throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}).`, 'Pick two different databases.', {flagHint: 'Pick two different databases: --from is where rows come from, --to is where they go.'});
+			throw new UserError(
+				'config',
+				`The source and the target are the same database (${describeEndpoint(targetEndpoint)}).`,
+				'Pick two different databases.',
+				{flagHint: 'Pick two different databases: --from is where rows come from, --to is where they go.'},
+			);
 		}
 		return withSessions(sourceEndpoint, targetEndpoint, async (source, target) => {
 			// One snapshot per side, and format_type() qualifying names the same way on both.
@@ -77,9 +95,16 @@ export class SyncSession {
 			// The same server reached by two names (localhost vs 127.0.0.1, a proxy…) is still the same database.
 			const [sourceId, targetId] = await Promise.all([systemIdentity(source), systemIdentity(target)]);
 			if (sourceId !== undefined && sourceId === targetId) {
-				throw new UserError('config', `The source and the target are the same database (${describeEndpoint(targetEndpoint)}), reached by two names.`, 'Pick two different databases.');
+				throw new UserError(
+					'config',
+					`The source and the target are the same database (${describeEndpoint(targetEndpoint)}), reached by two names.`,
+					'Pick two different databases.',
+				);
 			}
-			const [sourceCatalog, targetCatalog] = await Promise.all([introspectCatalog(source, schemas), introspectCatalog(target, schemas)]);
+			const [sourceCatalog, targetCatalog] = await Promise.all([
+				introspectCatalog(source, schemas),
+				introspectCatalog(target, schemas),
+			]);
 			return new SyncSession(sourceEndpoint, targetEndpoint, sourceCatalog, targetCatalog);
 		});
 	}
@@ -90,35 +115,63 @@ export class SyncSession {
 		const unavailable = (table: Table) => {
 			const target = this.targetCatalog.tables.get(table.id);
 			if (!target) return 'missing on the target: run your migrations on both databases';
-			if (!chooseKey(table, target, resolvedKeys)) return 'no primary key or unique index, so its rows cannot be matched';
+			if (!chooseKey(table, target, resolvedKeys))
+				return 'no primary key or unique index, so its rows cannot be matched';
 			return undefined;
 		};
 		return [...this.sourceCatalog.tables.values()].map((table) => ({
 			id: table.id,
 			estimatedRows: table.estimatedRows,
 			unavailable: unavailable(table),
-			parents: [...new Set(table.foreignKeys.map((fk) => fk.references))].filter((id) => id !== table.id && this.sourceCatalog.tables.has(id)),
+			parents: [...new Set(table.foreignKeys.map((fk) => fk.references))].filter(
+				(id) => id !== table.id && this.sourceCatalog.tables.has(id),
+			),
 		}));
 	}
 
 	plan(selection: TableSelection, options: SyncOptions): SyncPlan {
 		const keys = resolveKeyOption(this.sourceCatalog, options.keys);
-		return buildPlan(this.sourceCatalog, this.targetCatalog, selectTables(this.sourceCatalog, selection), {...options, keys});
+		return buildPlan(this.sourceCatalog, this.targetCatalog, selectTables(this.sourceCatalog, selection), {
+			...options,
+			keys,
+		});
 	}
 
 	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal} = {}): Promise<PreviewResult> {
-		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}));
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
+			previewSync({plan, targetCatalog: this.targetCatalog, source, target, ...listeners}),
+		);
 	}
 
-	apply(plan: SyncPlan, listeners: Pick<ApplyContext, 'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse' | 'journal'> = {}): Promise<SyncResult> {
-		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) => applySync({plan, source, target, sourceEndpoint: this.sourceEndpoint, targetEndpoint: this.targetEndpoint, targetCatalog: this.targetCatalog, ...listeners}));
+	apply(
+		plan: SyncPlan,
+		listeners: Pick<
+			ApplyContext,
+			'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse' | 'journal'
+		> = {},
+	): Promise<SyncResult> {
+		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
+			applySync({
+				plan,
+				source,
+				target,
+				sourceEndpoint: this.sourceEndpoint,
+				targetEndpoint: this.targetEndpoint,
+				targetCatalog: this.targetCatalog,
+				...listeners,
+			}),
+		);
 	}
 
 	/** Nothing stays open between operations; kept so callers can release a session uniformly. */
 	async close(): Promise<void> {}
 }
 
-async function withSessions<T>(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, work: (source: pg.Client, target: pg.Client) => Promise<T>): Promise<T> {
+async function withSessions<T>(
+	sourceEndpoint: Endpoint,
+	targetEndpoint: Endpoint,
+	work: (source: pg.Client, target: pg.Client) => Promise<T>,
+): Promise<T> {
 	const source = await openSession(sourceEndpoint, 'source');
 	let target: pg.Client | undefined;
 	try {

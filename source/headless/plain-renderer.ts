@@ -12,7 +12,11 @@ type Write = (line: string) => void;
  * Plain-text lines for scripts and CI logs: one line per table as it finishes, then the stats.
  * `progress` (a terminal's status line) is fed the same events and erased before each line.
  */
-export function createPlainRenderer(output: Write, progress?: ProgressLine, terminalWidth: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined) {
+export function createPlainRenderer(
+	output: Write,
+	progress?: ProgressLine,
+	terminalWidth: number | undefined = process.stdout.isTTY ? process.stdout.columns : undefined,
+) {
 	// One record per line whatever the server's text holds.
 	const write: Write = (line) => {
 		progress?.clear();
@@ -41,10 +45,13 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 		event(event: SyncEvent) {
 			progress?.event(event);
 			if (event.type === 'preview-table-finished') write(previewLine(event.counts, pad, count));
-			else if (event.type === 'apply-started') write(`Writing ${plural(event.tables.length, 'table')} in one transaction…`);
+			else if (event.type === 'apply-started')
+				write(`Writing ${plural(event.tables.length, 'table')} in one transaction…`);
 			else if (event.type === 'apply-table-finished') {
 				const result = event.result;
-				write(`✓ ${pad(result.table)} inserted ${count(result.inserted)}  updated ${count(result.updated)}  skipped ${count(result.skipped)}  deleted ${count(result.deleted)}  (${formatDuration(result.ms)})`);
+				write(
+					`✓ ${pad(result.table)} inserted ${count(result.inserted)}  updated ${count(result.updated)}  skipped ${count(result.skipped)}  deleted ${count(result.deleted)}  (${formatDuration(result.ms)})`,
+				);
 			} else if (event.type === 'apply-phase' && event.phase === 'committing') write('Committing…');
 		},
 		findings(findings: Finding[]) {
@@ -59,7 +66,9 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 			progress?.stop();
 			const totals = sumCounts(preview.tables);
 			// Each count names its own noun: "delete 1 rows" would follow a shared "rows".
-			write(`Would insert ${plural(totals.insert, 'row')}, update ${plural(totals.update, 'row')}, skip ${plural(totals.skip, 'row')}, delete ${plural(totals.delete, 'row')} in ${plural(preview.tables.length, 'table')}.`);
+			write(
+				`Would insert ${plural(totals.insert, 'row')}, update ${plural(totals.update, 'row')}, skip ${plural(totals.skip, 'row')}, delete ${plural(totals.delete, 'row')} in ${plural(preview.tables.length, 'table')}.`,
+			);
 		},
 		stats(result: SyncResult) {
 			progress?.stop();
@@ -76,10 +85,18 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 			// Counts and the duration right-aligned in one column, so their digits line up.
 			const digits = Math.max(...lines.map(([, value]) => value.length));
 			write('');
-			write(result.rehearsed ? 'Rehearsed: every statement ran, then everything was rolled back; the target is unchanged (sequences aside).' : result.committed ? 'Committed.' : 'Rolled back.');
+			write(
+				result.rehearsed
+					? 'Rehearsed: every statement ran, then everything was rolled back; the target is unchanged (sequences aside).'
+					: result.committed
+						? 'Committed.'
+						: 'Rolled back.',
+			);
 			for (const [label, value] of lines) write(`  ${label.padEnd(16)}  ${value.padStart(digits)}`);
 			for (const entry of result.cascaded ?? []) {
-				write(`  also ${entry.action === 'cascade' ? 'deleted' : `${entry.action === 'set null' ? 'set to NULL' : 'set to default'}`}: ${plural(entry.rows, 'row')} of ${entry.table} (${entry.constraint}, from deletes in ${entry.from})`);
+				write(
+					`  also ${entry.action === 'cascade' ? 'deleted' : `${entry.action === 'set null' ? 'set to NULL' : 'set to default'}`}: ${plural(entry.rows, 'row')} of ${entry.table} (${entry.constraint}, from deletes in ${entry.from})`,
+				);
 			}
 		},
 		error(error: UserError) {
@@ -90,7 +107,10 @@ export function createPlainRenderer(output: Write, progress?: ProgressLine, term
 }
 
 function previewLine(counts: TableCounts, pad: (text: string) => string, count: (value: number) => string): string {
-	const stale = counts.differing > counts.update ? `  (${formatCount(counts.differing - counts.update)} differing, not updated in this mode)` : '';
+	const stale =
+		counts.differing > counts.update
+			? `  (${formatCount(counts.differing - counts.update)} differing, not updated in this mode)`
+			: '';
 	return `  ${pad(counts.table)} insert ${count(counts.insert)}  update ${count(counts.update)}  skip ${count(counts.skip)}  delete ${count(counts.delete)}${stale}`;
 }
 

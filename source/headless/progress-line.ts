@@ -1,6 +1,14 @@
 import type {SyncEvent} from '../core/events.js';
 import {formatCount, formatDuration, formatPercent, liveRate, plural} from '../present/numbers.js';
-import {applyStart, phaseWords, previewStart, reduceApplyEvent, reducePreviewEvent, type ApplyProgress, type LiveCounts} from '../present/progress.js';
+import {
+	applyStart,
+	phaseWords,
+	previewStart,
+	reduceApplyEvent,
+	reducePreviewEvent,
+	type ApplyProgress,
+	type LiveCounts,
+} from '../present/progress.js';
 
 /** Where the line goes: a terminal's stderr in real use. */
 export interface ProgressStream {
@@ -27,7 +35,10 @@ const idle: ProgressLine = {event() {}, clear() {}, stop() {}};
  * stalled. Nothing at all when the stream is not a terminal (piped, CI log): those get only the
  * plain lines.
  */
-export function createProgressLine(stream: ProgressStream, options: {intervalMs?: number; now?: () => number} = {}): ProgressLine {
+export function createProgressLine(
+	stream: ProgressStream,
+	options: {intervalMs?: number; now?: () => number} = {},
+): ProgressLine {
 	if (!stream.isTTY) return idle;
 	const now = options.now ?? (() => performance.now());
 	const started = now();
@@ -48,7 +59,9 @@ export function createProgressLine(stream: ProgressStream, options: {intervalMs?
 				const words = phaseWords[activity.phase];
 				const ratio = activity.total > 0 ? ` (${formatPercent(activity.done / activity.total)})` : '';
 				// Statements are few and long: their count says more than a rate would.
-				const rate = words.rated ? ` · ${liveRate(activity.done - activity.from, now() - activity.since, words.unit)}` : '';
+				const rate = words.rated
+					? ` · ${liveRate(activity.done - activity.from, now() - activity.since, words.unit)}`
+					: '';
 				return `${activity.table} · ${words.label} ${formatCount(activity.done)} / ${formatCount(activity.total)} ${words.unit}${ratio}${rate} · ${done} of ${plural(tables, 'table')} · ${elapsed}`;
 			}
 			if (apply.current) return `${apply.current} · writing · ${done} of ${plural(tables, 'table')} · ${elapsed}`;

@@ -20,7 +20,8 @@ export function statusText(status: RunStatus): string {
 
 /** Rows the run wrote, per kind, over all its tables. */
 export function runTotals(entry: JournalEntry): {inserted: number; updated: number; deleted: number} {
-	const sum = (key: 'inserted' | 'updated' | 'deleted') => entry.run.tables.reduce((total, table) => total + table[key], 0);
+	const sum = (key: 'inserted' | 'updated' | 'deleted') =>
+		entry.run.tables.reduce((total, table) => total + table[key], 0);
 	return {inserted: sum('inserted'), updated: sum('updated'), deleted: sum('deleted')};
 }
 
@@ -30,7 +31,10 @@ export function runTime(entry: JournalEntry): string {
 }
 
 /** A run's cells as the history lists show them. */
-export function historyCells(entry: JournalEntry, undone: Map<string, string>): {run: string; when: string; what: string; target: string; rows: string; status: string} {
+export function historyCells(
+	entry: JournalEntry,
+	undone: Map<string, string>,
+): {run: string; when: string; what: string; target: string; rows: string; status: string} {
 	const totals = runTotals(entry);
 	return {
 		run: entry.run.id,
@@ -45,7 +49,9 @@ export function historyCells(entry: JournalEntry, undone: Map<string, string>): 
 /** Header and rows as aligned lines, two spaces apart; the last column is not padded. */
 export function alignedLines(rows: string[][]): string[] {
 	const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-	return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
+	return rows.map((row) =>
+		row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '),
+	);
 }
 
 /** One line per run, newest first: id, time, mode, target, rows, status. */
@@ -71,7 +77,13 @@ export function historyReport(entries: JournalEntry[], undone: Map<string, strin
 		undoable: runStatus(entry, undone).kind === 'undoable',
 		...(undone.get(entry.run.id) ? {undoneBy: undone.get(entry.run.id)} : {}),
 		totals: runTotals(entry),
-		tables: entry.run.tables.map(({id, inserted, updated, deleted, cascaded}) => ({table: id, inserted, updated, deleted, ...(cascaded ? {cascaded} : {})})),
+		tables: entry.run.tables.map(({id, inserted, updated, deleted, cascaded}) => ({
+			table: id,
+			inserted,
+			updated,
+			deleted,
+			...(cascaded ? {cascaded} : {}),
+		})),
 		bytes: entry.bytes,
 		rowsDigest: entry.run.rowsDigest,
 		file: entry.file,
@@ -93,11 +105,20 @@ export function conflictText(conflict: UndoConflict): string {
 /** The undo's preview, one line per table: `public.users  delete 3  restore 5  re-insert 0`. */
 export function undoTableLines(preview: UndoPreview): string[] {
 	const width = Math.max(0, ...preview.tables.map((table) => table.table.length));
-	return preview.tables.map((table) => `${table.table.padEnd(width)}  delete ${formatCount(table.delete)}  restore ${formatCount(table.restore)}  re-insert ${formatCount(table.reinsert)}${table.conflicts > 0 ? `  changed since: ${formatCount(table.conflicts)}` : ''}`);
+	return preview.tables.map(
+		(table) =>
+			`${table.table.padEnd(width)}  delete ${formatCount(table.delete)}  restore ${formatCount(table.restore)}  re-insert ${formatCount(table.reinsert)}${table.conflicts > 0 ? `  changed since: ${formatCount(table.conflicts)}` : ''}`,
+	);
 }
 
-export function undoTotals(preview: UndoPreview): {delete: number; restore: number; reinsert: number; conflicts: number} {
-	const sum = (key: 'delete' | 'restore' | 'reinsert' | 'conflicts') => preview.tables.reduce((total, table) => total + table[key], 0);
+export function undoTotals(preview: UndoPreview): {
+	delete: number;
+	restore: number;
+	reinsert: number;
+	conflicts: number;
+} {
+	const sum = (key: 'delete' | 'restore' | 'reinsert' | 'conflicts') =>
+		preview.tables.reduce((total, table) => total + table[key], 0);
 	return {delete: sum('delete'), restore: sum('restore'), reinsert: sum('reinsert'), conflicts: sum('conflicts')};
 }
 

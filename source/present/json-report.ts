@@ -11,9 +11,22 @@ export function previewReport(preview: PreviewResult, source: Endpoint, target: 
 		dryRun: true,
 		source: publicEndpoint(source),
 		target: publicEndpoint(target),
-		tables: preview.tables.map(({table, insert, update, skip, delete: deleted, differing}) => ({table, insert, update, skip, delete: deleted, differing})),
+		tables: preview.tables.map(({table, insert, update, skip, delete: deleted, differing}) => ({
+			table,
+			insert,
+			update,
+			skip,
+			delete: deleted,
+			differing,
+		})),
 		totals: sumCounts(preview.tables),
-		findings: preview.findings.map(({table, severity, code, message, hint, flagHint}) => ({table, severity, code, message, ...((flagHint ?? hint) ? {hint: flagHint ?? hint} : {})})),
+		findings: preview.findings.map(({table, severity, code, message, hint, flagHint}) => ({
+			table,
+			severity,
+			code,
+			message,
+			...((flagHint ?? hint) ? {hint: flagHint ?? hint} : {}),
+		})),
 	};
 }
 
@@ -31,7 +44,9 @@ export function resultReport(result: SyncResult, source: Endpoint, target: Endpo
 		...(result.journalSkipped ? {journalSkipped: result.journalSkipped} : {}),
 		totals: {tables: result.tables.length, ...sumResults(result), errors: 0},
 		ms: result.ms,
-		...(preview ? {findings: preview.findings.map(({table, severity, code, message}) => ({table, severity, code, message}))} : {}),
+		...(preview
+			? {findings: preview.findings.map(({table, severity, code, message}) => ({table, severity, code, message}))}
+			: {}),
 	};
 }
 
@@ -41,7 +56,11 @@ export function errorReport(error: UserError, mode: string | undefined, dryRun: 
 		dryRun,
 		// null: COMMIT was sent and nobody could tell whether it took effect.
 		committed: error.code === 'outcome-unknown' ? null : false,
-		error: {code: error.code, message: error.message, ...((error.flagHint ?? error.hint) ? {hint: error.flagHint ?? error.hint} : {})},
+		error: {
+			code: error.code,
+			message: error.message,
+			...((error.flagHint ?? error.hint) ? {hint: error.flagHint ?? error.hint} : {}),
+		},
 		totals: {errors: 1},
 	};
 }

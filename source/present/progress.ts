@@ -31,8 +31,16 @@ export interface Activity {
 }
 
 /** Folds a progress report into the running activity: a new table or phase starts a new one. */
-export function nextActivity(previous: Activity | undefined, table: string, phase: ApplyPhase, done: number, total: number, now: number): Activity {
-	if (previous && previous.table === table && previous.phase === phase && done >= previous.done) return {...previous, done, total, at: now};
+export function nextActivity(
+	previous: Activity | undefined,
+	table: string,
+	phase: ApplyPhase,
+	done: number,
+	total: number,
+	now: number,
+): Activity {
+	if (previous && previous.table === table && previous.phase === phase && done >= previous.done)
+		return {...previous, done, total, at: now};
 	return {table, phase, done, total, since: now, from: done, at: now};
 }
 
@@ -45,13 +53,27 @@ export function rowsOf(result: TableResult): number {
 export function reduceApplyEvent(progress: ApplyProgress, event: SyncEvent, now = performance.now()): ApplyProgress {
 	switch (event.type) {
 		case 'apply-table-activity':
-			return {...progress, current: event.table, activity: nextActivity(progress.activity, event.table, event.phase, event.done, event.total, now)};
+			return {
+				...progress,
+				current: event.table,
+				activity: nextActivity(progress.activity, event.table, event.phase, event.done, event.total, now),
+			};
 		case 'apply-started':
 			return {...progress, started: true};
 		case 'apply-table-started':
-			return {...progress, current: event.table, activity: undefined, toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite}, written: {...progress.written, [event.table]: 0}};
+			return {
+				...progress,
+				current: event.table,
+				activity: undefined,
+				toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite},
+				written: {...progress.written, [event.table]: 0},
+			};
 		case 'apply-table-progress':
-			return {...progress, toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite}, written: {...progress.written, [event.table]: event.rowsWritten}};
+			return {
+				...progress,
+				toWrite: {...progress.toWrite, [event.table]: event.rowsToWrite},
+				written: {...progress.written, [event.table]: event.rowsWritten},
+			};
 		case 'apply-table-finished':
 			return {
 				...progress,
@@ -80,12 +102,27 @@ export const previewStart: LiveCounts = {counts: {}};
 export function reducePreviewEvent(live: LiveCounts, event: SyncEvent, now = performance.now()): LiveCounts {
 	if (event.type === 'preview-table-started') return {counts: live.counts, running: event.table};
 	if (event.type === 'preview-table-progress') {
-		const previous = live.reading?.table === event.table && event.keysRead >= live.reading.keysRead ? live.reading : undefined;
-		return {...live, running: event.table, reading: {table: event.table, keysRead: event.keysRead, keysEstimated: event.keysEstimated, since: previous?.since ?? now, from: previous?.from ?? event.keysRead, at: now}};
+		const previous =
+			live.reading?.table === event.table && event.keysRead >= live.reading.keysRead ? live.reading : undefined;
+		return {
+			...live,
+			running: event.table,
+			reading: {
+				table: event.table,
+				keysRead: event.keysRead,
+				keysEstimated: event.keysEstimated,
+				since: previous?.since ?? now,
+				from: previous?.from ?? event.keysRead,
+				at: now,
+			},
+		};
 	}
 	if (event.type === 'preview-table-finished') {
 		const done = live.running === event.counts.table;
-		return {counts: {...live.counts, [event.counts.table]: event.counts}, ...(done ? {} : {running: live.running, ...(live.reading ? {reading: live.reading} : {})})};
+		return {
+			counts: {...live.counts, [event.counts.table]: event.counts},
+			...(done ? {} : {running: live.running, ...(live.reading ? {reading: live.reading} : {})}),
+		};
 	}
 	return live;
 }
@@ -104,10 +141,15 @@ export const phaseWords: Record<ApplyPhase, {label: string; unit: string; one: s
  * How far one table's writing is, 0 to 1: its rows written, or, before they count, its phases
  * (staging rows, then merging them) so a big table's bar moves while it is staged and merged.
  */
-export function tableRatio(written: number, toWrite: number, activity?: Pick<Activity, 'phase' | 'done' | 'total'>): number {
+export function tableRatio(
+	written: number,
+	toWrite: number,
+	activity?: Pick<Activity, 'phase' | 'done' | 'total'>,
+): number {
 	const writtenRatio = toWrite > 0 ? Math.min(1, written / toWrite) : 0;
 	if (!activity || activity.total <= 0) return writtenRatio;
 	const phaseRatio = Math.min(1, activity.done / activity.total);
-	const staged = activity.phase === 'copying' ? phaseRatio / 2 : activity.phase === 'merging' ? 0.5 + phaseRatio / 2 : 0;
+	const staged =
+		activity.phase === 'copying' ? phaseRatio / 2 : activity.phase === 'merging' ? 0.5 + phaseRatio / 2 : 0;
 	return Math.max(writtenRatio, staged);
 }

@@ -255,7 +255,14 @@ const subjects: Subject[] = [
 			['Combien vaut ∫₀¹ x dx ?', '1/2', '1', '0', '2', ['analyse', 'intégrales']],
 			['Quel est le déterminant de la matrice [[1, 2], [3, 4]] ?', '-2', '2', '10', '-10', ['algèbre linéaire']],
 			['Quelle est la limite de (1 + 1/n)ⁿ quand n → ∞ ?', 'e', '1', '∞', '0', ['analyse', 'suites']],
-			["On lance deux dés équilibrés. Quelle est la probabilité d'obtenir un double ?", '1/6', '1/36', '1/12', '1/3', ['probabilités']],
+			[
+				"On lance deux dés équilibrés. Quelle est la probabilité d'obtenir un double ?",
+				'1/6',
+				'1/36',
+				'1/12',
+				'1/3',
+				['probabilités'],
+			],
 			['Combien de sous-ensembles possède un ensemble à n éléments ?', '2ⁿ', 'n²', 'n!', '2n', ['dénombrement']],
 		],
 		generate(random) {
@@ -270,12 +277,47 @@ const subjects: Subject[] = [
 		coefficient: '2.5',
 		description: 'Mécanique, électricité et ondes.',
 		bank: [
-			["Quelle est l'unité SI de la force ?", 'Le newton (N)', 'Le joule (J)', 'Le watt (W)', 'Le pascal (Pa)', ['unités']],
-			['Quelle est la vitesse de la lumière dans le vide ?', '≈ 3 × 10⁸ m/s', '≈ 3 × 10⁶ m/s', '≈ 340 m/s', '≈ 3 × 10¹⁰ m/s', ['ondes', 'constantes']],
+			[
+				"Quelle est l'unité SI de la force ?",
+				'Le newton (N)',
+				'Le joule (J)',
+				'Le watt (W)',
+				'Le pascal (Pa)',
+				['unités'],
+			],
+			[
+				'Quelle est la vitesse de la lumière dans le vide ?',
+				'≈ 3 × 10⁸ m/s',
+				'≈ 3 × 10⁶ m/s',
+				'≈ 340 m/s',
+				'≈ 3 × 10¹⁰ m/s',
+				['ondes', 'constantes'],
+			],
 			["Selon la loi d'Ohm, U = …", 'R × I', 'R / I', 'I / R', 'R + I', ['électricité']],
-			["Quelle grandeur se conserve lors d'un choc élastique ?", "L'énergie cinétique et la quantité de mouvement", 'Seulement la quantité de mouvement', "Seulement l'énergie cinétique", 'Aucune', ['mécanique']],
-			["L'accélération de la pesanteur à la surface de la Terre vaut environ :", '9,81 m/s²', '1,62 m/s²', '98,1 m/s²', '0,981 m/s²', ['mécanique', 'constantes']],
-			['Un objet de 2 kg subit une force de 10 N. Son accélération vaut :', '5 m/s²', '20 m/s²', '0,2 m/s²', '12 m/s²', ['mécanique']],
+			[
+				"Quelle grandeur se conserve lors d'un choc élastique ?",
+				"L'énergie cinétique et la quantité de mouvement",
+				'Seulement la quantité de mouvement',
+				"Seulement l'énergie cinétique",
+				'Aucune',
+				['mécanique'],
+			],
+			[
+				"L'accélération de la pesanteur à la surface de la Terre vaut environ :",
+				'9,81 m/s²',
+				'1,62 m/s²',
+				'98,1 m/s²',
+				'0,981 m/s²',
+				['mécanique', 'constantes'],
+			],
+			[
+				'Un objet de 2 kg subit une force de 10 N. Son accélération vaut :',
+				'5 m/s²',
+				'20 m/s²',
+				'0,2 m/s²',
+				'12 m/s²',
+				['mécanique'],
+			],
 		],
 	},
 	{
@@ -285,16 +327,51 @@ const subjects: Subject[] = [
 		description: 'Algorithmique, programmation et bases de données.',
 		bank: [
 			['Qu\'affiche printf("%d\\n", 7 / 2) en C ?', '3', '3.5', '4', '3.0', ['C', 'programmation']],
-			['Quelle est la complexité moyenne du tri rapide ?', 'O(n log n)', 'O(n²)', 'O(n)', 'O(log n)', ['algorithmique', 'complexité']],
-			['Quelle structure de données suit le principe « dernier entré, premier sorti » ?', 'Une pile', 'Une file', 'Un arbre', 'Un tableau associatif', ['structures de données']],
-			['Que retourne cette fonction Python pour n = 3 ?\ndef f(n):\n\treturn n * 2', '6', '3', '9', 'None', ['Python', 'programmation']],
-			['En SQL, quelle clause filtre les groupes après un GROUP BY ?', 'HAVING', 'WHERE', 'ORDER BY', 'LIMIT', ['SQL', 'bases de données']],
+			[
+				'Quelle est la complexité moyenne du tri rapide ?',
+				'O(n log n)',
+				'O(n²)',
+				'O(n)',
+				'O(log n)',
+				['algorithmique', 'complexité'],
+			],
+			[
+				'Quelle structure de données suit le principe « dernier entré, premier sorti » ?',
+				'Une pile',
+				'Une file',
+				'Un arbre',
+				'Un tableau associatif',
+				['structures de données'],
+			],
+			[
+				'Que retourne cette fonction Python pour n = 3 ?\ndef f(n):\n\treturn n * 2',
+				'6',
+				'3',
+				'9',
+				'None',
+				['Python', 'programmation'],
+			],
+			[
+				'En SQL, quelle clause filtre les groupes après un GROUP BY ?',
+				'HAVING',
+				'WHERE',
+				'ORDER BY',
+				'LIMIT',
+				['SQL', 'bases de données'],
+			],
 			['Quel séparateur de chemin utilise Windows ?', '\\', '/', ':', '|', ['systèmes']],
 			["Que vaut l'expression JavaScript '1' + 1 ?", '"11"', '2', 'NaN', 'Une erreur', ['JavaScript', 'programmation']],
 		],
 		generate(random) {
 			const value = random.int(5, 200);
-			return [`Que vaut ${value} écrit en binaire ?`, value.toString(2), (value + 1).toString(2), (value >> 1).toString(2), value.toString(8), ['numération', 'binaire']];
+			return [
+				`Que vaut ${value} écrit en binaire ?`,
+				value.toString(2),
+				(value + 1).toString(2),
+				(value >> 1).toString(2),
+				value.toString(8),
+				['numération', 'binaire'],
+			];
 		},
 	},
 	{
@@ -306,8 +383,22 @@ const subjects: Subject[] = [
 			['Quel est le numéro atomique du carbone ?', '6', '12', '8', '14', ['atomistique']],
 			["Quel est le pH d'une solution neutre à 25 °C ?", '7', '0', '14', '1', ['acides et bases']],
 			["Quelle est la formule de l'eau oxygénée ?", 'H₂O₂', 'H₂O', 'HO', 'H₃O⁺', ['nomenclature']],
-			["Combien vaut le nombre d'Avogadro ?", '≈ 6,022 × 10²³ mol⁻¹', '≈ 3 × 10⁸ mol⁻¹', '≈ 1,6 × 10⁻¹⁹ mol⁻¹', '≈ 9,81 mol⁻¹', ['constantes']],
-			["Quelle liaison unit les atomes d'une molécule de dichlore ?", 'Covalente', 'Ionique', 'Métallique', 'Hydrogène', ['liaisons']],
+			[
+				"Combien vaut le nombre d'Avogadro ?",
+				'≈ 6,022 × 10²³ mol⁻¹',
+				'≈ 3 × 10⁸ mol⁻¹',
+				'≈ 1,6 × 10⁻¹⁹ mol⁻¹',
+				'≈ 9,81 mol⁻¹',
+				['constantes'],
+			],
+			[
+				"Quelle liaison unit les atomes d'une molécule de dichlore ?",
+				'Covalente',
+				'Ionique',
+				'Métallique',
+				'Hydrogène',
+				['liaisons'],
+			],
 		],
 	},
 	{
@@ -316,11 +407,39 @@ const subjects: Subject[] = [
 		coefficient: '2.0',
 		description: 'Biologie cellulaire et génétique.',
 		bank: [
-			['Quel organite est le siège de la respiration cellulaire ?', 'La mitochondrie', 'Le noyau', 'Le ribosome', "L'appareil de Golgi", ['cellule']],
-			["Quelle base azotée est absente de l'ADN ?", "L'uracile", 'La thymine', "L'adénine", 'La guanine', ['génétique']],
+			[
+				'Quel organite est le siège de la respiration cellulaire ?',
+				'La mitochondrie',
+				'Le noyau',
+				'Le ribosome',
+				"L'appareil de Golgi",
+				['cellule'],
+			],
+			[
+				"Quelle base azotée est absente de l'ADN ?",
+				"L'uracile",
+				'La thymine',
+				"L'adénine",
+				'La guanine',
+				['génétique'],
+			],
 			['Combien de chromosomes compte une cellule humaine diploïde ?', '46', '23', '44', '92', ['génétique']],
-			['Quel est le rôle principal des globules rouges ?', 'Transporter le dioxygène', "Défendre l'organisme", 'Coaguler le sang', 'Produire des anticorps', ['physiologie']],
-			['La photosynthèse a lieu principalement dans :', 'Les chloroplastes', 'Les mitochondries', 'Le noyau', 'Les vacuoles', ['végétal', 'cellule']],
+			[
+				'Quel est le rôle principal des globules rouges ?',
+				'Transporter le dioxygène',
+				"Défendre l'organisme",
+				'Coaguler le sang',
+				'Produire des anticorps',
+				['physiologie'],
+			],
+			[
+				'La photosynthèse a lieu principalement dans :',
+				'Les chloroplastes',
+				'Les mitochondries',
+				'Le noyau',
+				'Les vacuoles',
+				['végétal', 'cellule'],
+			],
 		],
 	},
 	{
@@ -330,10 +449,31 @@ const subjects: Subject[] = [
 		description: "Histoire moderne et contemporaine de la France et de l'Europe.",
 		bank: [
 			['En quelle année a eu lieu la prise de la Bastille ?', '1789', '1792', '1776', '1815', ['Révolution française']],
-			['Qui fut le premier président de la Vᵉ République ?', 'Charles de Gaulle', 'Georges Pompidou', 'René Coty', 'Vincent Auriol', ['XXᵉ siècle']],
-			["Quel traité met fin à la Première Guerre mondiale avec l'Allemagne ?", 'Le traité de Versailles', 'Le traité de Rome', 'Le traité de Maastricht', 'Le traité de Francfort', ['XXᵉ siècle', 'guerres mondiales']],
+			[
+				'Qui fut le premier président de la Vᵉ République ?',
+				'Charles de Gaulle',
+				'Georges Pompidou',
+				'René Coty',
+				'Vincent Auriol',
+				['XXᵉ siècle'],
+			],
+			[
+				"Quel traité met fin à la Première Guerre mondiale avec l'Allemagne ?",
+				'Le traité de Versailles',
+				'Le traité de Rome',
+				'Le traité de Maastricht',
+				'Le traité de Francfort',
+				['XXᵉ siècle', 'guerres mondiales'],
+			],
 			["En quelle année l'édit de Nantes est-il promulgué ?", '1598', '1685', '1515', '1648', ['époque moderne']],
-			['Quelle dynastie règne sur la France au XVIIᵉ siècle ?', 'Les Bourbons', 'Les Valois', 'Les Capétiens directs', 'Les Carolingiens', ['époque moderne']],
+			[
+				'Quelle dynastie règne sur la France au XVIIᵉ siècle ?',
+				'Les Bourbons',
+				'Les Valois',
+				'Les Capétiens directs',
+				'Les Carolingiens',
+				['époque moderne'],
+			],
 		],
 	},
 	{
@@ -342,9 +482,30 @@ const subjects: Subject[] = [
 		coefficient: '1.5',
 		description: null,
 		bank: [
-			['Quel est le plus long fleuve de France ?', 'La Loire', 'La Seine', 'Le Rhône', 'La Garonne', ['France', 'hydrographie']],
-			['Quel est le point culminant de la France métropolitaine ?', 'Le mont Blanc', 'Le Vignemale', 'Le puy de Sancy', 'Le mont Ventoux', ['France', 'relief']],
-			['Combien de régions compte la France métropolitaine depuis 2016 ?', '13', '22', '18', '101', ['France', 'territoires']],
+			[
+				'Quel est le plus long fleuve de France ?',
+				'La Loire',
+				'La Seine',
+				'Le Rhône',
+				'La Garonne',
+				['France', 'hydrographie'],
+			],
+			[
+				'Quel est le point culminant de la France métropolitaine ?',
+				'Le mont Blanc',
+				'Le Vignemale',
+				'Le puy de Sancy',
+				'Le mont Ventoux',
+				['France', 'relief'],
+			],
+			[
+				'Combien de régions compte la France métropolitaine depuis 2016 ?',
+				'13',
+				'22',
+				'18',
+				'101',
+				['France', 'territoires'],
+			],
 			["Quelle est la capitale de l'Australie ?", 'Canberra', 'Sydney', 'Melbourne', 'Perth', ['monde']],
 		],
 	},
@@ -354,10 +515,38 @@ const subjects: Subject[] = [
 		coefficient: '2.0',
 		description: 'Macroéconomie et économie monétaire.',
 		bank: [
-			['Que mesure le PIB ?', 'La richesse produite sur un territoire en un an', 'Le patrimoine des ménages', 'La dette publique', 'Le solde commercial', ['macroéconomie']],
-			["Qu'appelle-t-on l'inflation ?", 'Une hausse générale et durable des prix', 'Une baisse du chômage', "Une hausse des taux d'intérêt", 'Une baisse de la production', ['macroéconomie']],
-			['Quelle institution fixe les taux directeurs de la zone euro ?', 'La Banque centrale européenne', 'La Commission européenne', 'Le FMI', 'La Banque de France', ['monnaie']],
-			['Un prix passe de 80 € à 100 €. De combien a-t-il augmenté ?', '25 %', '20 %', '80 %', '120 %', ['calcul', 'pourcentages']],
+			[
+				'Que mesure le PIB ?',
+				'La richesse produite sur un territoire en un an',
+				'Le patrimoine des ménages',
+				'La dette publique',
+				'Le solde commercial',
+				['macroéconomie'],
+			],
+			[
+				"Qu'appelle-t-on l'inflation ?",
+				'Une hausse générale et durable des prix',
+				'Une baisse du chômage',
+				"Une hausse des taux d'intérêt",
+				'Une baisse de la production',
+				['macroéconomie'],
+			],
+			[
+				'Quelle institution fixe les taux directeurs de la zone euro ?',
+				'La Banque centrale européenne',
+				'La Commission européenne',
+				'Le FMI',
+				'La Banque de France',
+				['monnaie'],
+			],
+			[
+				'Un prix passe de 80 € à 100 €. De combien a-t-il augmenté ?',
+				'25 %',
+				'20 %',
+				'80 %',
+				'120 %',
+				['calcul', 'pourcentages'],
+			],
 		],
 	},
 	{
@@ -366,14 +555,27 @@ const subjects: Subject[] = [
 		coefficient: '1.0',
 		description: 'Anglais général et scientifique.',
 		bank: [
-			["Traduisez « Je n'ai jamais vu ce film ».", 'I have never seen this film.', 'I never saw this film yesterday.', "I haven't never seen this film.", "I didn't never see this film.", ['traduction']],
+			[
+				"Traduisez « Je n'ai jamais vu ce film ».",
+				'I have never seen this film.',
+				'I never saw this film yesterday.',
+				"I haven't never seen this film.",
+				"I didn't never see this film.",
+				['traduction'],
+			],
 			['Quel est le prétérit de « to go » ?', 'went', 'gone', 'goed', 'going', ['grammaire', 'verbes irréguliers']],
 			['Complétez : « She has lived here ___ 2010. »', 'since', 'for', 'during', 'from', ['grammaire']],
 			['Que signifie « actually » ?', 'En fait', 'Actuellement', 'Activement', 'Actuel', ['vocabulaire', 'faux amis']],
 		],
 	},
 	// Subjects nobody has written a QCM for yet: the only rows that can go without touching exams.
-	{code: 'PHILO', nom: 'Philosophie', coefficient: '1.0', description: 'Épistémologie et éthique des sciences.', bank: []},
+	{
+		code: 'PHILO',
+		nom: 'Philosophie',
+		coefficient: '1.0',
+		description: 'Épistémologie et éthique des sciences.',
+		bank: [],
+	},
 	{code: 'LAT', nom: 'Latin', coefficient: '0.5', description: null, bank: []},
 ];
 
@@ -400,10 +602,20 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 	const random = new SeededRandom(seed);
 	const rows = Object.fromEntries(schoolTables.map((table) => [table, [] as Row[]])) as SchoolRows;
 
-	levels.forEach((level, index) => rows.niveaux.push({id: index + 1, code: level.code, libelle: level.libelle, ordre: index + 1}));
+	levels.forEach((level, index) =>
+		rows.niveaux.push({id: index + 1, code: level.code, libelle: level.libelle, ordre: index + 1}),
+	);
 	const levelIds = levels.map((_, index) => index + 1);
 
-	subjects.forEach((subject, index) => rows.matieres.push({id: index + 1, code: subject.code, nom: subject.nom, coefficient: subject.coefficient, description: subject.description}));
+	subjects.forEach((subject, index) =>
+		rows.matieres.push({
+			id: index + 1,
+			code: subject.code,
+			nom: subject.nom,
+			coefficient: subject.coefficient,
+			description: subject.description,
+		}),
+	);
 	const subjectIds = subjects.map((_, index) => index + 1);
 	const examSubjectIds = subjectIds.filter((id) => subjects[id - 1].bank.length > 0);
 
@@ -426,7 +638,9 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 			nom,
 			role,
 			tuteur_id: null,
-			date_naissance: birthYears ? `${random.int(...birthYears)}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}` : null,
+			date_naissance: birthYears
+				? `${random.int(...birthYears)}-${String(random.int(1, 12)).padStart(2, '0')}-${String(random.int(1, 28)).padStart(2, '0')}`
+				: null,
 			actif: random.chance(0.97),
 			cree_le: randomTimestamp(random, Date.UTC(2019, 0, 1), Date.UTC(2024, 8, 1)),
 			derniere_connexion: random.chance(0.85) ? randomTimestamp(random, Date.UTC(2025, 0, 6), sampleToday) : null,
@@ -475,7 +689,15 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 		const code = levels[level - 1].code;
 		const members = students.filter((student) => student.level === level);
 		const promotion = rows.classes.length + 1;
-		rows.classes.push({id: promotion, nom: `Promotion ${code}`, niveau_id: level, annee_scolaire: schoolYear, classe_parente_id: null, capacite: null, salle: `Amphi ${String.fromCharCode(64 + level)}`});
+		rows.classes.push({
+			id: promotion,
+			nom: `Promotion ${code}`,
+			niveau_id: level,
+			annee_scolaire: schoolYear,
+			classe_parente_id: null,
+			capacite: null,
+			salle: `Amphi ${String.fromCharCode(64 + level)}`,
+		});
 		const groupCount = Math.max(1, Math.ceil(members.length / 25));
 		const groups: number[] = [];
 		for (let g = 1; g <= groupCount; g++) {
@@ -489,7 +711,9 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 				annee_scolaire: schoolYear,
 				classe_parente_id: promotion,
 				capacite: random.pick([25, 28, 30, 32]),
-				salle: random.chance(0.9) ? `Salle ${random.pick(['A', 'B', 'C'])}${random.int(1, 3)}${String(random.int(1, 20)).padStart(2, '0')}` : null,
+				salle: random.chance(0.9)
+					? `Salle ${random.pick(['A', 'B', 'C'])}${random.int(1, 3)}${String(random.int(1, 20)).padStart(2, '0')}`
+					: null,
 			});
 		}
 		groupsByLevel.set(level, groups);
@@ -498,12 +722,21 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 		for (const group of groups) {
 			const [head, ...helpers] = random.sample(levelTeachers.length >= 3 ? levelTeachers : teachers, random.int(2, 3));
 			rows.professeur_classes.push({professeur_id: head, classe_id: group, role: 'titulaire'});
-			for (const helper of helpers) rows.professeur_classes.push({professeur_id: helper, classe_id: group, role: random.pick(['intervenant', 'charge_td'])});
+			for (const helper of helpers)
+				rows.professeur_classes.push({
+					professeur_id: helper,
+					classe_id: group,
+					role: random.pick(['intervenant', 'charge_td']),
+				});
 		}
 		random.shuffle(members).forEach((student, index) => {
 			const group = groups[index % groups.length];
 			studentsByClass.get(group)!.push(student.id);
-			rows.etudiant_classes.push({etudiant_id: student.id, classe_id: group, inscrit_le: randomTimestamp(random, Date.UTC(2024, 8, 2), Date.UTC(2024, 8, 14))});
+			rows.etudiant_classes.push({
+				etudiant_id: student.id,
+				classe_id: group,
+				inscrit_le: randomTimestamp(random, Date.UTC(2024, 8, 2), Date.UTC(2024, 8, 14)),
+			});
 		});
 	}
 
@@ -595,7 +828,9 @@ export function generateSchool(scale: number, seed: number): SchoolRows {
 						surveillant_id: random.chance(0.9) ? random.pick(teachers) : null,
 						debut: timestampText(start),
 						fin: timestampText(start + (minutes + 15) * minute),
-						salle: random.chance(0.85) ? `Salle ${random.pick(['A', 'B', 'C'])}${random.int(1, 3)}${String(random.int(1, 20)).padStart(2, '0')}` : null,
+						salle: random.chance(0.85)
+							? `Salle ${random.pick(['A', 'B', 'C'])}${random.int(1, 3)}${String(random.int(1, 20)).padStart(2, '0')}`
+							: null,
 						statut: cancelled ? 'annulee' : past ? 'terminee' : 'planifiee',
 					});
 					if (!past || cancelled) continue;
@@ -676,7 +911,9 @@ export async function seedSchool(client: Client, options: SeedOptions = {}): Pro
 	try {
 		for (const table of schoolTables) await insertRows(client, table, rows[table]);
 		for (const table of sequenceTables) {
-			await client.query(`SELECT setval(pg_get_serial_sequence('public."${table}"', 'id'), max(id)) FROM public."${table}" HAVING max(id) IS NOT NULL`);
+			await client.query(
+				`SELECT setval(pg_get_serial_sequence('public."${table}"', 'id'), max(id)) FROM public."${table}" HAVING max(id) IS NOT NULL`,
+			);
 		}
 		await client.query('COMMIT');
 	} catch (error) {

@@ -22,12 +22,17 @@ export type DivergenceSummary = Record<SchoolTable, {deleted: number; updated: n
  */
 export async function divergeTarget(client: Client, options: DivergenceOptions = {}): Promise<DivergenceSummary> {
 	const random = new SeededRandom((options.seed ?? 1) + 7919);
-	const summary = Object.fromEntries(schoolTables.map((table) => [table, {deleted: 0, updated: 0, inserted: 0}])) as DivergenceSummary;
-	const keyText = (table: SchoolTable) => `json_build_array(${schoolKeys[table].map((column) => `"${column}"`).join(', ')})::text`;
+	const summary = Object.fromEntries(
+		schoolTables.map((table) => [table, {deleted: 0, updated: 0, inserted: 0}]),
+	) as DivergenceSummary;
+	const keyText = (table: SchoolTable) =>
+		`json_build_array(${schoolKeys[table].map((column) => `"${column}"`).join(', ')})::text`;
 
 	/** A reproducible random share of a table's keys (at least `min`), as key JSON text. */
 	const choose = async (table: SchoolTable, fraction: number, where = 'true', min = 1): Promise<string[]> => {
-		const {rows} = await client.query<{k: string}>(`SELECT k FROM (SELECT ${keyText(table)} AS k FROM public."${table}" WHERE ${where}) s ORDER BY k COLLATE "C"`);
+		const {rows} = await client.query<{k: string}>(
+			`SELECT k FROM (SELECT ${keyText(table)} AS k FROM public."${table}" WHERE ${where}) s ORDER BY k COLLATE "C"`,
+		);
 		const count = Math.min(rows.length, Math.max(min, Math.round(rows.length * fraction)));
 		return random.sample(
 			rows.map((row) => row.k),
@@ -42,7 +47,9 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 	/** `assignments` must change every chosen row, or the count of differing rows would be off. */
 	const change = async (table: SchoolTable, assignments: string, fraction: number, where?: string, min?: number) => {
 		const keys = await choose(table, fraction, where, min);
-		const result = await client.query(`UPDATE public."${table}" SET ${assignments} WHERE ${keyText(table)} = ANY($1)`, [keys]);
+		const result = await client.query(`UPDATE public."${table}" SET ${assignments} WHERE ${keyText(table)} = ANY($1)`, [
+			keys,
+		]);
 		summary[table].updated += result.rowCount ?? 0;
 	};
 	const insert = async (table: SchoolTable, sql: string, values: unknown[] = []) => {
@@ -70,33 +77,82 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 
 		// Changes to rows both sides keep; each assignment is sure to alter the row.
 		await change('niveaux', `libelle = libelle || ' (ancienne maquette)'`, 0, `code = 'M2'`);
-		await change('matieres', `coefficient = coefficient + 0.5, description = coalesce(description || ' Programme 2023.', 'À compléter.')`, 0.2);
+		await change(
+			'matieres',
+			`coefficient = coefficient + 0.5, description = coalesce(description || ' Programme 2023.', 'À compléter.')`,
+			0.2,
+		);
 		// An import that lost the accents: also changes the generated nom_complet.
-		await change('users', `prenom = translate(prenom, 'éèêëàâäîïôöûüùçÉÈÊÎÔ', 'eeeeaaaiioouuucEEEIO')`, 0.05, `prenom ~ '[éèêëàâäîïôöûüùçÉÈÊÎÔ]'`);
+		await change(
+			'users',
+			`prenom = translate(prenom, 'éèêëàâäîïôöûüùçÉÈÊÎÔ', 'eeeeaaaiioouuucEEEIO')`,
+			0.05,
+			`prenom ~ '[éèêëàâäîïôöûüùçÉÈÊÎÔ]'`,
+		);
 		await change('users', `role = 'admin'`, 0, `role = 'professeur'`);
-		await change('users', `derniere_connexion = coalesce(derniere_connexion - interval '3 days', '2024-06-30 18:00:00+00')`, 0.08);
-		await change('users', `email = replace(email, '@etu.univ-exemple.fr', '@etu.univ-ancien.fr'), actif = NOT actif`, 0.02, `email LIKE '%@etu.univ-exemple.fr'`);
-		await change('classes', `capacite = capacite + 5, salle = coalesce(salle || ' bis', 'Salle provisoire')`, 0.15, `capacite IS NOT NULL`);
-		await change('qcms', `parametres = parametres || '{"tentatives_max": 3, "version": "ancienne"}', bareme = bareme / 2, duree = duree + interval '15 minutes'`, 0.1);
+		await change(
+			'users',
+			`derniere_connexion = coalesce(derniere_connexion - interval '3 days', '2024-06-30 18:00:00+00')`,
+			0.08,
+		);
+		await change(
+			'users',
+			`email = replace(email, '@etu.univ-exemple.fr', '@etu.univ-ancien.fr'), actif = NOT actif`,
+			0.02,
+			`email LIKE '%@etu.univ-exemple.fr'`,
+		);
+		await change(
+			'classes',
+			`capacite = capacite + 5, salle = coalesce(salle || ' bis', 'Salle provisoire')`,
+			0.15,
+			`capacite IS NOT NULL`,
+		);
+		await change(
+			'qcms',
+			`parametres = parametres || '{"tentatives_max": 3, "version": "ancienne"}', bareme = bareme / 2, duree = duree + interval '15 minutes'`,
+			0.1,
+		);
 		await change('qcms', `titre = titre || ' (brouillon)', publie = NOT publie`, 0.05);
 		// One trailing space inside a jsonb string, one extra tag, points and a float off by one part in 10⁹.
 		await change('questions', `choix = jsonb_set(choix, '{0,texte}', to_jsonb((choix -> 0 ->> 'texte') || ' '))`, 0.04);
 		await change('questions', `tags = array_append(tags, 'à revoir'), points = points + 0.5`, 0.04);
 		await change('questions', `taux_reussite = taux_reussite + 1e-9`, 0.03, `taux_reussite IS NOT NULL`);
 		await change('session_examens', `statut = 'annulee'`, 0.2, `statut = 'planifiee'`);
-		await change('session_examens', `debut = debut + interval '1 day', fin = fin + interval '1 day', salle = coalesce(salle || ' bis', 'Salle provisoire')`, 0.05);
-		await change('resultats', `note = CASE WHEN note >= 10 THEN note - 1.25 ELSE note + 1.25 END, reponses = reponses || '{"corrige_manuellement": true}'`, 0.05, `note IS NOT NULL`);
+		await change(
+			'session_examens',
+			`debut = debut + interval '1 day', fin = fin + interval '1 day', salle = coalesce(salle || ' bis', 'Salle provisoire')`,
+			0.05,
+		);
+		await change(
+			'resultats',
+			`note = CASE WHEN note >= 10 THEN note - 1.25 ELSE note + 1.25 END, reponses = reponses || '{"corrige_manuellement": true}'`,
+			0.05,
+			`note IS NOT NULL`,
+		);
 		// A microsecond and a second: differences a lossy timestamp or interval path would miss.
-		await change('resultats', `soumis_le = soumis_le + interval '1 microsecond', duree = duree + interval '1 second'`, 0.03, `soumis_le IS NOT NULL`);
+		await change(
+			'resultats',
+			`soumis_le = soumis_le + interval '1 microsecond', duree = duree + interval '1 second'`,
+			0.03,
+			`soumis_le IS NOT NULL`,
+		);
 		await change('professeur_matieres', `principale = NOT principale`, 0.05);
 		await change('etudiant_niveaux', `statut = 'redoublant'`, 0.05, `statut = 'en_cours'`);
 		await change('etudiant_classes', `inscrit_le = inscrit_le - interval '1 day'`, 0.05);
-		await change('professeur_classes', `role = CASE role WHEN 'intervenant' THEN 'charge_td' ELSE 'intervenant' END`, 0.1, `role <> 'titulaire'`);
+		await change(
+			'professeur_classes',
+			`role = CASE role WHEN 'intervenant' THEN 'charge_td' ELSE 'intervenant' END`,
+			0.1,
+			`role <> 'titulaire'`,
+		);
 
 		// Rows only production has: serial and identity keys come from the target's own sequences,
 		// uuids from the seeded generator, and unique texts use names the seed never produces.
 		await insert('niveaux', `INSERT INTO public.niveaux (code, libelle, ordre) VALUES ('D1', 'Doctorat 1', 6)`);
-		const [music] = await insert('matieres', `INSERT INTO public.matieres (code, nom, coefficient, description) VALUES ('MUS', 'Musicologie', 1.0, 'Option libre « écoute et analyse ».') RETURNING id`);
+		const [music] = await insert(
+			'matieres',
+			`INSERT INTO public.matieres (code, nom, coefficient, description) VALUES ('MUS', 'Musicologie', 1.0, 'Option libre « écoute et analyse ».') RETURNING id`,
+		);
 		const [teacher] = await insert(
 			'users',
 			`INSERT INTO public.users (email, prenom, nom, role, date_naissance, cree_le)
@@ -137,11 +193,31 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 			FROM public.classes c JOIN public.niveaux n ON n.id = c.niveau_id
 			WHERE n.code = 'L1' AND c.classe_parente_id IS NULL RETURNING id, niveau_id`,
 		);
-		await insert('etudiant_classes', `INSERT INTO public.etudiant_classes (etudiant_id, classe_id, inscrit_le) SELECT unnest($1::int[]), $2, '2025-02-17 08:00:00+00'`, [studentIds, group.id]);
-		await insert('etudiant_niveaux', `INSERT INTO public.etudiant_niveaux (etudiant_id, niveau_id, annee_scolaire) SELECT unnest($1::int[]), $2, '2024-2025'`, [studentIds, group.niveau_id]);
-		await insert('professeur_classes', `INSERT INTO public.professeur_classes (professeur_id, classe_id, role) VALUES ($1, $2, 'titulaire')`, [teacher.id, group.id]);
-		await insert('professeur_matieres', `INSERT INTO public.professeur_matieres (professeur_id, matiere_id, principale) VALUES ($1, $2, true)`, [teacher.id, music.id]);
-		await insert('professeur_niveaux', `INSERT INTO public.professeur_niveaux (professeur_id, niveau_id) VALUES ($1, $2)`, [teacher.id, group.niveau_id]);
+		await insert(
+			'etudiant_classes',
+			`INSERT INTO public.etudiant_classes (etudiant_id, classe_id, inscrit_le) SELECT unnest($1::int[]), $2, '2025-02-17 08:00:00+00'`,
+			[studentIds, group.id],
+		);
+		await insert(
+			'etudiant_niveaux',
+			`INSERT INTO public.etudiant_niveaux (etudiant_id, niveau_id, annee_scolaire) SELECT unnest($1::int[]), $2, '2024-2025'`,
+			[studentIds, group.niveau_id],
+		);
+		await insert(
+			'professeur_classes',
+			`INSERT INTO public.professeur_classes (professeur_id, classe_id, role) VALUES ($1, $2, 'titulaire')`,
+			[teacher.id, group.id],
+		);
+		await insert(
+			'professeur_matieres',
+			`INSERT INTO public.professeur_matieres (professeur_id, matiere_id, principale) VALUES ($1, $2, true)`,
+			[teacher.id, music.id],
+		);
+		await insert(
+			'professeur_niveaux',
+			`INSERT INTO public.professeur_niveaux (professeur_id, niveau_id) VALUES ($1, $2)`,
+			[teacher.id, group.niveau_id],
+		);
 		// Pairs the source lacks among existing rows, for the key-only association tables.
 		await insert(
 			'professeur_niveaux',
@@ -176,7 +252,10 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 			FROM public.matieres m WHERE m.code = 'INFO' RETURNING id`,
 			[teacher.id],
 		);
-		await insert('qcm_niveaux', `INSERT INTO public.qcm_niveaux (qcm_id, niveau_id) VALUES ($1, $2)`, [qcm.id, group.niveau_id]);
+		await insert('qcm_niveaux', `INSERT INTO public.qcm_niveaux (qcm_id, niveau_id) VALUES ($1, $2)`, [
+			qcm.id,
+			group.niveau_id,
+		]);
 		const newQuestions = await insert(
 			'questions',
 			`INSERT INTO public.questions (qcm_id, position, enonce, choix, tags, points, difficulte)
@@ -185,9 +264,24 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 			[
 				qcm.id,
 				JSON.stringify([
-					{position: 1, enonce: "Combien d'octets compte un kibioctet (Kio) ?", choix: choices('1024', '1000', '512', '2048'), tags: ['informatique', 'unités']},
-					{position: 2, enonce: 'Quel protocole chiffre le trafic web ?', choix: choices('HTTPS', 'HTTP', 'FTP', 'SMTP'), tags: ['informatique', 'réseaux']},
-					{position: 3, enonce: 'Quel caractère échappe un guillemet dans une chaîne JSON ?', choix: choices('\\', '/', '"', "'"), tags: ['informatique', 'JSON']},
+					{
+						position: 1,
+						enonce: "Combien d'octets compte un kibioctet (Kio) ?",
+						choix: choices('1024', '1000', '512', '2048'),
+						tags: ['informatique', 'unités'],
+					},
+					{
+						position: 2,
+						enonce: 'Quel protocole chiffre le trafic web ?',
+						choix: choices('HTTPS', 'HTTP', 'FTP', 'SMTP'),
+						tags: ['informatique', 'réseaux'],
+					},
+					{
+						position: 3,
+						enonce: 'Quel caractère échappe un guillemet dans une chaîne JSON ?',
+						choix: choices('\\', '/', '"', "'"),
+						tags: ['informatique', 'JSON'],
+					},
 				]),
 			],
 		);
@@ -231,7 +325,10 @@ export async function divergeTarget(client: Client, options: DivergenceOptions =
 							note: ((right / answers.length) * 20).toFixed(2),
 							reponses: Object.fromEntries(answers.map((id, position) => [id, position < right ? 'A' : 'B'])),
 							duree: `00:${20 + index}:${String(random.int(0, 59)).padStart(2, '0')}`,
-							soumis_le: timestampText(Date.UTC(2025, 2, 10, 13, 20 + index, random.int(0, 59)), random.int(0, 999_999)),
+							soumis_le: timestampText(
+								Date.UTC(2025, 2, 10, 13, 20 + index, random.int(0, 59)),
+								random.int(0, 999_999),
+							),
 						};
 					}),
 				),

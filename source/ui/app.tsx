@@ -1,7 +1,15 @@
 import React, {useEffect, useReducer, type Dispatch} from 'react';
 import {Box, Text, useApp} from 'ink';
 import type {Endpoint} from '../core/connection/endpoint.js';
-import {assertNever, stepOrder, wizardReducer, type Action, type EndpointPhase, type StepName, type WizardState} from './state.js';
+import {
+	assertNever,
+	stepOrder,
+	wizardReducer,
+	type Action,
+	type EndpointPhase,
+	type StepName,
+	type WizardState,
+} from './state.js';
 import type {WizardServices} from './services.js';
 import {useGlobalKeys} from './hooks/use-global-keys.js';
 import {KeysProvider} from './hooks/use-keys.js';
@@ -53,7 +61,8 @@ function phaseEndpoint(phase: EndpointPhase): Endpoint | undefined {
 /** The endpoints the header shows: the connected ones, or the one being connected to right now. */
 function headerEndpoints({step, context}: WizardState): {source?: Endpoint; target?: Endpoint} {
 	if (step.name === 'source') return {source: phaseEndpoint(step.phase) ?? context.source?.endpoint};
-	if (step.name === 'target') return {source: context.source?.endpoint, target: phaseEndpoint(step.phase) ?? context.target?.endpoint};
+	if (step.name === 'target')
+		return {source: context.source?.endpoint, target: phaseEndpoint(step.phase) ?? context.target?.endpoint};
 	return {source: context.source?.endpoint, target: context.target?.endpoint};
 }
 
@@ -91,33 +100,89 @@ function Wizard({services, initial, onExit}: AppProps) {
 	const {source, target} = headerEndpoints(state);
 	// Steps size their lists for a three-line header; a header that wraps takes lines from them.
 	const stepRows = rows - (headerHeight({source, target}, columns - 1) - 3);
-	const detail = step.name === 'preview' || step.name === 'confirm' || step.name === 'apply' ? `${context.mode} mode` : undefined;
+	const detail =
+		step.name === 'preview' || step.name === 'confirm' || step.name === 'apply' ? `${context.mode} mode` : undefined;
 	return (
 		<Box flexDirection="column">
-			<Header source={source} target={target} stepNumber={stepOrder.indexOf(step.name) + 1} stepCount={stepOrder.length} title={titles[step.name]} detail={detail} columns={columns - 1} />
-			{quitting ? <Text color="gray">Quit: nothing was written.</Text> : <CurrentStep state={state} dispatch={dispatch} services={services} columns={columns} rows={stepRows} />}
+			<Header
+				source={source}
+				target={target}
+				stepNumber={stepOrder.indexOf(step.name) + 1}
+				stepCount={stepOrder.length}
+				title={titles[step.name]}
+				detail={detail}
+				columns={columns - 1}
+			/>
+			{quitting ? (
+				<Text color="gray">Quit: nothing was written.</Text>
+			) : (
+				<CurrentStep state={state} dispatch={dispatch} services={services} columns={columns} rows={stepRows} />
+			)}
 		</Box>
 	);
 }
 
-function CurrentStep({state, dispatch, services, columns, rows}: {state: WizardState; dispatch: Dispatch<Action>; services: WizardServices; columns: number; rows: number}) {
+function CurrentStep({
+	state,
+	dispatch,
+	services,
+	columns,
+	rows,
+}: {
+	state: WizardState;
+	dispatch: Dispatch<Action>;
+	services: WizardServices;
+	columns: number;
+	rows: number;
+}) {
 	const {step, context} = state;
 	switch (step.name) {
 		case 'source':
 		case 'target':
-			return <EndpointStep key={step.name} role={step.name} phase={step.phase} context={context} services={services} dispatch={dispatch} rows={rows} />;
+			return (
+				<EndpointStep
+					key={step.name}
+					role={step.name}
+					phase={step.phase}
+					context={context}
+					services={services}
+					dispatch={dispatch}
+					rows={rows}
+				/>
+			);
 		case 'tables':
-			return <TablesStep step={step} context={context} services={services} dispatch={dispatch} columns={columns} rows={rows} />;
+			return (
+				<TablesStep
+					step={step}
+					context={context}
+					services={services}
+					dispatch={dispatch}
+					columns={columns}
+					rows={rows}
+				/>
+			);
 		case 'mode':
 			return <ModeStep mode={context.mode ?? context.prefill.mode} dispatch={dispatch} columns={columns} />;
 		case 'preview':
-			return <PreviewStep key={step.run} step={step} context={context} dispatch={dispatch} columns={columns} rows={rows} />;
+			return (
+				<PreviewStep key={step.run} step={step} context={context} dispatch={dispatch} columns={columns} rows={rows} />
+			);
 		case 'confirm':
 			return <ConfirmStep step={step} context={context} dispatch={dispatch} columns={columns} rows={rows} />;
 		case 'apply':
 			return <ApplyStep step={step} context={context} dispatch={dispatch} columns={columns} />;
 		case 'summary':
-			return <SummaryStep step={step} context={context} services={services} dispatch={dispatch} columns={columns} rows={rows} exiting={state.exit !== undefined} />;
+			return (
+				<SummaryStep
+					step={step}
+					context={context}
+					services={services}
+					dispatch={dispatch}
+					columns={columns}
+					rows={rows}
+					exiting={state.exit !== undefined}
+				/>
+			);
 		default:
 			return assertNever(step);
 	}

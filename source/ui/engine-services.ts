@@ -30,10 +30,22 @@ function timestamp(date: Date): string {
 }
 
 /** Undoes (or previews undoing) one run of this target, found as `pgconvoy undo` finds it. */
-async function undoTarget(env: NodeJS.ProcessEnv, target: Endpoint, id: string, options: {dryRun: boolean; signal?: AbortSignal}) {
+async function undoTarget(
+	env: NodeJS.ProcessEnv,
+	target: Endpoint,
+	id: string,
+	options: {dryRun: boolean; signal?: AbortSignal},
+) {
 	const {identity} = await settleTarget(env, target, true);
 	const entry = findRun(listJournals(journalDirectory(configDirectory(env))), id, identity!, describeEndpoint(target));
-	return undoRun({entry, target, dryRun: options.dryRun, force: false, ...(options.dryRun ? {} : {journal: journalOptions(env, target)}), ...(options.signal ? {signal: options.signal} : {})});
+	return undoRun({
+		entry,
+		target,
+		dryRun: options.dryRun,
+		force: false,
+		...(options.dryRun ? {} : {journal: journalOptions(env, target)}),
+		...(options.signal ? {signal: options.signal} : {}),
+	});
 }
 
 /** The real engine behind the wizard, plus `dispose()` so the command can wait for every connection to close. */
@@ -46,7 +58,11 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 			const candidates: EndpointCandidate[] = [];
 			try {
 				for (const {name, profile} of profiles().listProfiles()) {
-					candidates.push({key: `profile:${name}`, label: `profile ${name}`, endpoint: profileToEndpoint(name, profile, `profile "${name}"`)});
+					candidates.push({
+						key: `profile:${name}`,
+						label: `profile ${name}`,
+						endpoint: profileToEndpoint(name, profile, `profile "${name}"`),
+					});
 				}
 			} catch (error) {
 				candidates.push({key: 'profiles', label: 'saved profiles', error: toUserError(error)});
@@ -66,9 +82,17 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 			}
 			return candidates;
 		},
-		parseEndpoint: (value, origin) => resolveEndpointArgument(value, origin, {getProfile: (name) => profiles().getProfile(name), profileNames: () => profiles().profileNames()}),
+		parseEndpoint: (value, origin) =>
+			resolveEndpointArgument(value, origin, {
+				getProfile: (name) => profiles().getProfile(name),
+				profileNames: () => profiles().profileNames(),
+			}),
 		// A typed password is already on the endpoint; the prompt just hands it over.
-		resolvePassword: (endpoint: Endpoint) => resolvePassword(endpoint, {env: config.env, ...(endpoint.password ? {promptPassword: async () => endpoint.password!} : {})}),
+		resolvePassword: (endpoint: Endpoint) =>
+			resolvePassword(endpoint, {
+				env: config.env,
+				...(endpoint.password ? {promptPassword: async () => endpoint.password!} : {}),
+			}),
 		async inspect(endpoint, role) {
 			const summary = await inspectEndpoint(endpoint, role, config.schemas);
 			// A journal a killed run left pending on this target becomes undoable (or is discarded) now.
@@ -83,7 +107,11 @@ export function createEngineServices(config: EngineConfig): WizardServices & {di
 				tableChoices: (keys) => session.tableChoices(keys),
 				plan: (selection, options) => session.plan(selection, options),
 				preview: (plan, listeners) => session.preview(plan, listeners),
-				apply: (plan, listeners) => session.apply(plan, listeners.rehearse ? listeners : {...listeners, journal: journalOptions(config.env, target, source)}),
+				apply: (plan, listeners) =>
+					session.apply(
+						plan,
+						listeners.rehearse ? listeners : {...listeners, journal: journalOptions(config.env, target, source)},
+					),
 				close: () => session.close(),
 			};
 			return journaled;

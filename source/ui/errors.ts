@@ -4,5 +4,10 @@ import {UserError} from '../core/errors.js';
 export function toUserError(error: unknown): UserError {
 	if (error instanceof UserError) return error;
 	const message = error instanceof Error ? error.message : String(error);
-	return new UserError('unexpected', `Unexpected error: ${message}`, 'This is a bug in pgconvoy; please report it with what you were doing.', {cause: error});
+	return new UserError(
+		'unexpected',
+		`Unexpected error: ${message}`,
+		'This is a bug in pgconvoy; please report it with what you were doing.',
+		{cause: error},
+	);
 }

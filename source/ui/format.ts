@@ -22,7 +22,8 @@ export function barParts(ratio: number, width: number): {filled: string; empty: 
  * password is never shown while the `@` is still to come.
  */
 export function maskUrlPassword(text: string): string {
-	const mask = (from: number, to: number, value: string) => value.slice(0, from) + '•'.repeat(Math.max(0, to - from)) + value.slice(to);
+	const mask = (from: number, to: number, value: string) =>
+		value.slice(0, from) + '•'.repeat(Math.max(0, to - from)) + value.slice(to);
 	const scheme = /^\s*[a-z][a-z0-9+.-]*:\/\//i.exec(text);
 	const start = scheme ? scheme[0].length : 0;
 	let shown = text;
@@ -56,7 +57,12 @@ export function visibleWindow(total: number, cursor: number, size: number): {sta
 	return {start, end: start + lines};
 }
 
-const cascadeWords: Record<DeleteReach['action'], string> = {cascade: 'also deleted', 'set null': 'also set to null', 'set default': 'also set to default', restrict: 'refused'};
+const cascadeWords: Record<DeleteReach['action'], string> = {
+	cascade: 'also deleted',
+	'set null': 'also set to null',
+	'set default': 'also set to default',
+	restrict: 'refused',
+};
 
 /** "also deleted: 10 rows of public.notes (notes_customer_id_fkey, from deletes in public.customers)" */
 export function cascadeLine(reach: DeleteReach): string {

@@ -13,7 +13,10 @@ export interface WizardSession {
 	tableChoices(keys?: Record<string, string[]>): TableChoice[];
 	plan(selection: TableSelection, options: SyncOptions): SyncPlan;
 	preview(plan: SyncPlan, listeners: {onEvent?: SyncEventListener; signal?: AbortSignal}): Promise<PreviewResult>;
-	apply(plan: SyncPlan, listeners: {expected?: PreviewResult; rehearse?: boolean; onEvent?: SyncEventListener; signal?: AbortSignal}): Promise<SyncResult>;
+	apply(
+		plan: SyncPlan,
+		listeners: {expected?: PreviewResult; rehearse?: boolean; onEvent?: SyncEventListener; signal?: AbortSignal},
+	): Promise<SyncResult>;
 	close(): Promise<void>;
 }
 

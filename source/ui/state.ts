@@ -28,7 +28,10 @@ export type EndpointPhase =
 	/** `sameAsSource`: the target picked is the source database; retrying cannot help, choosing another can. */
 	| {kind: 'failed'; error: UserError; endpoint?: Endpoint; sameAsSource?: true};
 
-export type HistoryView = {kind: 'loading'} | {kind: 'ready'; history: TargetHistory} | {kind: 'failed'; error: UserError};
+export type HistoryView =
+	| {kind: 'loading'}
+	| {kind: 'ready'; history: TargetHistory}
+	| {kind: 'failed'; error: UserError};
 
 /**
  * Taking back the sync just committed, from the summary: its own preview (nothing written), the
@@ -74,7 +77,16 @@ export type Step =
 export type Rehearsal = {kind: 'running'} | {kind: 'failed'; error: UserError};
 
 export type StepName = Step['name'];
-export const stepOrder: readonly StepName[] = ['source', 'target', 'tables', 'mode', 'preview', 'confirm', 'apply', 'summary'];
+export const stepOrder: readonly StepName[] = [
+	'source',
+	'target',
+	'tables',
+	'mode',
+	'preview',
+	'confirm',
+	'apply',
+	'summary',
+];
 
 /** What the steps have gathered so far. */
 export interface WizardContext {
@@ -199,7 +211,11 @@ export function initialState(values: InitialValues): WizardState {
 }
 
 function sameDatabaseError(target: Endpoint): UserError {
-	return new UserError('config', `The target is the source database (${describeEndpoint(target)}).`, 'Pick a different target: the source is where rows come from, the target is where they go.');
+	return new UserError(
+		'config',
+		`The target is the source database (${describeEndpoint(target)}).`,
+		'Pick a different target: the source is where rows come from, the target is where they go.',
+	);
 }
 
 function endpointStep(role: Role, phase: EndpointPhase): Step {
@@ -216,13 +232,25 @@ function enterTarget(context: WizardContext): [Step, WizardContext] {
 	if (prefilled !== undefined) {
 		const {target: _used, ...prefill} = context.prefill;
 		const phase =
-			prefilled instanceof UserError ? prefilledPhase(prefilled) : context.source && sameDatabase(context.source.endpoint, prefilled) ? {kind: 'failed' as const, error: sameDatabaseError(prefilled), endpoint: prefilled, sameAsSource: true as const} : prefilledPhase(prefilled);
+			prefilled instanceof UserError
+				? prefilledPhase(prefilled)
+				: context.source && sameDatabase(context.source.endpoint, prefilled)
+					? {
+							kind: 'failed' as const,
+							error: sameDatabaseError(prefilled),
+							endpoint: prefilled,
+							sameAsSource: true as const,
+						}
+					: prefilledPhase(prefilled);
 		return [
 			{name: 'target', phase},
 			{...context, prefill},
 		];
 	}
-	return [{name: 'target', phase: context.target ? {kind: 'connected', connected: context.target} : {kind: 'choose'}}, context];
+	return [
+		{name: 'target', phase: context.target ? {kind: 'connected', connected: context.target} : {kind: 'choose'}},
+		context,
+	];
 }
 
 /** After the tables: the mode step, unless `--mode` was given (used once). */
@@ -255,7 +283,10 @@ function withSelection(context: WizardContext, selected: string[]): WizardContex
 }
 
 /** Matches typed table references (`users`, `public.users`) to the source's table ids. */
-export function resolveTableReferences(tables: TableChoice[], references: string[]): {ids: string[]; unknown: string[]} {
+export function resolveTableReferences(
+	tables: TableChoice[],
+	references: string[],
+): {ids: string[]; unknown: string[]} {
 	const ids: string[] = [];
 	const unknown: string[] = [];
 	const parsed = tables.map((table) => ({id: table.id, ...parseTableReference(table.id)}));
@@ -289,23 +320,37 @@ export function missingParents(tables: TableChoice[], selected: readonly string[
 /** The named parent tables (and their own missing parents) that can still be added to the selection. */
 export function parentsToAdd(context: Pick<WizardContext, 'tables' | 'selected'>, parents: string[]): string[] {
 	const choices = context.tables ?? [];
-	const addable = new Set(choices.filter((choice) => !choice.unavailable && !context.selected.includes(choice.id)).map((choice) => choice.id));
+	const addable = new Set(
+		choices.filter((choice) => !choice.unavailable && !context.selected.includes(choice.id)).map((choice) => choice.id),
+	);
 	return inListOrder(
 		choices,
-		parents.flatMap((parent) => [parent, ...missingParents(choices, context.selected, parent)]).filter((id) => addable.has(id)),
+		parents
+			.flatMap((parent) => [parent, ...missingParents(choices, context.selected, parent)])
+			.filter((id) => addable.has(id)),
 	);
 }
 
 /** The selection a fresh session starts with: the flags', else what was chosen before, else every available table. */
-function initialSelection(context: WizardContext, tables: TableChoice[]): {selected: string[]; notice?: string; skip: boolean} {
+function initialSelection(
+	context: WizardContext,
+	tables: TableChoice[],
+): {selected: string[]; notice?: string; skip: boolean} {
 	const available = new Set(tables.filter((table) => !table.unavailable).map((table) => table.id));
 	const excluded = new Set(resolveTableReferences(tables, context.prefill.exclude ?? []).ids);
 	if (context.prefill.tables) {
 		const {ids, unknown} = resolveTableReferences(tables, context.prefill.tables);
 		const usable = ids.filter((id) => available.has(id) && !excluded.has(id));
 		const refused = ids.filter((id) => !available.has(id));
-		const problems = [...(unknown.length > 0 ? [`not in the source: ${unknown.join(', ')}`] : []), ...(refused.length > 0 ? [`not selectable: ${refused.join(', ')}`] : [])];
-		return {selected: usable, skip: problems.length === 0 && usable.length > 0, ...(problems.length > 0 ? {notice: `--tables: ${problems.join('; ')}.`} : {})};
+		const problems = [
+			...(unknown.length > 0 ? [`not in the source: ${unknown.join(', ')}`] : []),
+			...(refused.length > 0 ? [`not selectable: ${refused.join(', ')}`] : []),
+		];
+		return {
+			selected: usable,
+			skip: problems.length === 0 && usable.length > 0,
+			...(problems.length > 0 ? {notice: `--tables: ${problems.join('; ')}.`} : {}),
+		};
 	}
 	const kept = context.selected.filter((id) => available.has(id));
 	if (kept.length > 0) return {selected: kept, skip: false};
@@ -318,9 +363,16 @@ function back(state: WizardState): WizardState {
 		case 'source':
 			return step.phase.kind === 'choose' ? state : {...state, step: {name: 'source', phase: {kind: 'choose'}}};
 		case 'target':
-			if (step.phase.kind === 'connected' && step.phase.history) return {...state, step: {name: 'target', phase: {kind: 'connected', connected: step.phase.connected}}};
+			if (step.phase.kind === 'connected' && step.phase.history)
+				return {...state, step: {name: 'target', phase: {kind: 'connected', connected: step.phase.connected}}};
 			if (step.phase.kind !== 'choose') return {...state, step: {name: 'target', phase: {kind: 'choose'}}};
-			return {...state, step: {name: 'source', phase: context.source ? {kind: 'connected', connected: context.source} : {kind: 'choose'}}};
+			return {
+				...state,
+				step: {
+					name: 'source',
+					phase: context.source ? {kind: 'connected', connected: context.source} : {kind: 'choose'},
+				},
+			};
 		case 'tables':
 			if (step.offer) return {...state, step: {...step, offer: undefined}};
 			// An active filter is cleared first, whether it is being typed or was kept with Enter.
@@ -328,7 +380,10 @@ function back(state: WizardState): WizardState {
 			// Leaving the tables closes the session: a different source or target needs a new one.
 			return {
 				...state,
-				step: {name: 'target', phase: context.target ? {kind: 'connected', connected: context.target} : {kind: 'choose'}},
+				step: {
+					name: 'target',
+					phase: context.target ? {kind: 'connected', connected: context.target} : {kind: 'choose'},
+				},
 				context: {...context, session: undefined, tables: undefined, preview: undefined},
 			};
 		case 'mode':
@@ -344,9 +399,14 @@ function back(state: WizardState): WizardState {
 		case 'summary':
 			// Esc leaves the undo's preview or its failure (never a running undo) for the sync's summary.
 			// After the undo there is no way back to the sync's summary: its changes are gone.
-			if (step.undo) return step.undo.kind === 'undoing' || step.undo.kind === 'undone' ? state : {...state, step: withoutUndo(step)};
+			if (step.undo)
+				return step.undo.kind === 'undoing' || step.undo.kind === 'undone'
+					? state
+					: {...state, step: withoutUndo(step)};
 			// After a rollback, back to the preview with fresh counts; after a commit there is no way back.
-			return step.outcome.kind === 'rolled-back' ? {...state, step: previewStep(), context: {...context, preview: undefined}} : state;
+			return step.outcome.kind === 'rolled-back'
+				? {...state, step: previewStep(), context: {...context, preview: undefined}}
+				: state;
 		default:
 			return assertNever(step);
 	}
@@ -385,7 +445,11 @@ export function cascadeQuestion(findings: readonly Finding[]): Finding[] {
 
 function enterConfirm(state: WizardState): WizardState {
 	const {confirm, ...prefill} = state.context.prefill;
-	return {...state, step: {name: 'confirm', typed: confirm ?? '', mismatch: false}, context: {...state.context, prefill}};
+	return {
+		...state,
+		step: {name: 'confirm', typed: confirm ?? '', mismatch: false},
+		context: {...state.context, prefill},
+	};
 }
 
 function next(state: WizardState): WizardState {
@@ -398,11 +462,16 @@ function next(state: WizardState): WizardState {
 		}
 		case 'target': {
 			if (step.phase.kind !== 'connected') return state;
-			return {...state, step: tablesStep(), context: {...context, target: step.phase.connected, session: undefined, tables: undefined, preview: undefined}};
+			return {
+				...state,
+				step: tablesStep(),
+				context: {...context, target: step.phase.connected, session: undefined, tables: undefined, preview: undefined},
+			};
 		}
 		case 'tables': {
 			if (step.status.kind !== 'ready' || step.filtering || step.offer) return state;
-			if (context.selected.length === 0) return {...state, step: {...step, notice: 'Select at least one table (space toggles, a toggles all).'}};
+			if (context.selected.length === 0)
+				return {...state, step: {...step, notice: 'Select at least one table (space toggles, a toggles all).'}};
 			const [nextStep, nextContext] = afterTables(context);
 			return {...state, step: nextStep, context: nextContext};
 		}
@@ -421,7 +490,10 @@ function next(state: WizardState): WizardState {
 	}
 }
 
-function inEndpointStep(state: WizardState, update: (phase: EndpointPhase, role: Role) => EndpointPhase | undefined): WizardState {
+function inEndpointStep(
+	state: WizardState,
+	update: (phase: EndpointPhase, role: Role) => EndpointPhase | undefined,
+): WizardState {
 	const {step} = state;
 	if (step.name !== 'source' && step.name !== 'target') return state;
 	const phase = update(step.phase, step.name);
@@ -435,7 +507,12 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		case 'endpoint-chosen':
 			return inEndpointStep(state, (_phase, role) => {
 				if (role === 'target' && context.source && sameDatabase(context.source.endpoint, action.endpoint)) {
-					return {kind: 'failed', error: sameDatabaseError(action.endpoint), endpoint: action.endpoint, sameAsSource: true};
+					return {
+						kind: 'failed',
+						error: sameDatabaseError(action.endpoint),
+						endpoint: action.endpoint,
+						sameAsSource: true,
+					};
 				}
 				return startEndpoint(action.endpoint, false);
 			});
@@ -444,16 +521,25 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		case 'enter-url':
 			return inEndpointStep(state, (phase) => (phase.kind === 'choose' ? {kind: 'url'} : undefined));
 		case 'password-entered':
-			return inEndpointStep(state, (phase) => (phase.kind === 'password' && action.password !== '' ? {kind: 'connecting', endpoint: {...phase.endpoint, password: action.password}, advance: false} : undefined));
+			return inEndpointStep(state, (phase) =>
+				phase.kind === 'password' && action.password !== ''
+					? {kind: 'connecting', endpoint: {...phase.endpoint, password: action.password}, advance: false}
+					: undefined,
+			);
 		case 'connected': {
 			if ((step.name !== 'source' && step.name !== 'target') || step.phase.kind !== 'connecting') return state;
 			const connected = {...state, step: endpointStep(step.name, {kind: 'connected', connected: action.connected})};
 			return step.phase.advance ? next(connected) : connected;
 		}
 		case 'connect-failed':
-			return inEndpointStep(state, (phase) => (phase.kind === 'connecting' ? {kind: 'failed', error: action.error, endpoint: phase.endpoint} : undefined));
+			return inEndpointStep(state, (phase) =>
+				phase.kind === 'connecting' ? {kind: 'failed', error: action.error, endpoint: phase.endpoint} : undefined,
+			);
 		case 'retry':
-			if (step.name === 'summary') return step.outcome.kind === 'rolled-back' && context.preview ? {...state, step: {name: 'apply', abort: 'no'}} : state;
+			if (step.name === 'summary')
+				return step.outcome.kind === 'rolled-back' && context.preview
+					? {...state, step: {name: 'apply', abort: 'no'}}
+					: state;
 			if (step.name === 'preview') return step.error ? {...state, step: {name: 'preview', run: step.run + 1}} : state;
 			if (step.name === 'tables') return step.status.kind === 'failed' ? {...state, step: tablesStep()} : state;
 			return inEndpointStep(state, (phase) => {
@@ -475,11 +561,23 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			const base = {...context, session: action.session, tables: action.tables};
 			const {selected, notice, skip} = initialSelection(base, action.tables);
 			const {tables: _tables, exclude: _exclude, ...prefill} = base.prefill;
-			const opened: WizardState = {...state, step: {...step, status: {kind: 'ready'}, ...(notice ? {notice} : {})}, context: {...base, selected: inListOrder(action.tables, selected), prefill, preview: undefined, cascadeAllowed: undefined}};
+			const opened: WizardState = {
+				...state,
+				step: {...step, status: {kind: 'ready'}, ...(notice ? {notice} : {})},
+				context: {
+					...base,
+					selected: inListOrder(action.tables, selected),
+					prefill,
+					preview: undefined,
+					cascadeAllowed: undefined,
+				},
+			};
 			return skip ? next(opened) : opened;
 		}
 		case 'session-failed':
-			return step.name === 'tables' && step.status.kind === 'opening' ? {...state, step: {...step, status: {kind: 'failed', error: action.error}}} : state;
+			return step.name === 'tables' && step.status.kind === 'opening'
+				? {...state, step: {...step, status: {kind: 'failed', error: action.error}}}
+				: state;
 		case 'toggle-table': {
 			if (step.name !== 'tables' || step.status.kind !== 'ready' || !context.tables) return state;
 			const choice = context.tables.find((table) => table.id === action.table);
@@ -502,19 +600,27 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		case 'answer-offer': {
 			if (step.name !== 'tables' || !step.offer) return state;
 			const added = action.addParents ? [step.offer.table, ...step.offer.parents] : [step.offer.table];
-			return {...state, step: {...step, offer: undefined}, context: withSelection(context, [...context.selected, ...added])};
+			return {
+				...state,
+				step: {...step, offer: undefined},
+				context: withSelection(context, [...context.selected, ...added]),
+			};
 		}
 		case 'toggle-all': {
 			if (step.name !== 'tables' || step.status.kind !== 'ready' || !context.tables) return state;
 			const available = new Set(context.tables.filter((table) => !table.unavailable).map((table) => table.id));
 			const targets = action.tables.filter((id) => available.has(id));
 			const allSelected = targets.every((id) => context.selected.includes(id));
-			const selected = allSelected ? context.selected.filter((id) => !targets.includes(id)) : [...context.selected, ...targets];
+			const selected = allSelected
+				? context.selected.filter((id) => !targets.includes(id))
+				: [...context.selected, ...targets];
 			const {notice: _notice, ...quiet} = step;
 			return {...state, step: quiet, context: withSelection(context, selected)};
 		}
 		case 'start-filter':
-			return step.name === 'tables' && step.status.kind === 'ready' && !step.offer ? {...state, step: {...step, filtering: true}} : state;
+			return step.name === 'tables' && step.status.kind === 'ready' && !step.offer
+				? {...state, step: {...step, filtering: true}}
+				: state;
 		case 'filter-changed':
 			return step.name === 'tables' && step.filtering ? {...state, step: {...step, filter: action.filter}} : state;
 		case 'end-filter':
@@ -522,7 +628,13 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		case 'mode-chosen':
 			return step.name === 'mode' ? {...state, step: previewStep(), context: withMode(context, action.mode)} : state;
 		case 'preview-finished':
-			return step.name === 'preview' ? {...state, step: {name: 'preview', run: step.run, ...(step.notice ? {notice: step.notice} : {})}, context: {...context, preview: {plan: action.plan, result: action.result}}} : state;
+			return step.name === 'preview'
+				? {
+						...state,
+						step: {name: 'preview', run: step.run, ...(step.notice ? {notice: step.notice} : {})},
+						context: {...context, preview: {plan: action.plan, result: action.result}},
+					}
+				: state;
 		case 'preview-failed':
 			return step.name === 'preview' ? {...state, step: {...step, error: action.error}} : state;
 		case 'add-parents': {
@@ -531,22 +643,38 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			if (parents.length === 0) return state;
 			return {
 				...state,
-				step: {name: 'preview', run: step.run + 1, notice: `Added ${parents.join(', ')} to the tables; counting again.`},
+				step: {
+					name: 'preview',
+					run: step.run + 1,
+					notice: `Added ${parents.join(', ')} to the tables; counting again.`,
+				},
 				context: withSelection(context, [...context.selected, ...parents]),
 			};
 		}
 		case 'rehearse':
-			return canWrite(state) && step.name === 'preview' && !step.rehearsal ? {...state, step: {...step, rehearsal: {kind: 'running'}}} : state;
+			return canWrite(state) && step.name === 'preview' && !step.rehearsal
+				? {...state, step: {...step, rehearsal: {kind: 'running'}}}
+				: state;
 		case 'rehearsal-finished': {
 			if (step.name !== 'preview' || step.rehearsal?.kind !== 'running' || !context.preview) return state;
 			// The confirm step shows these counts; the apply writes the same plan, checked against the same preview.
 			const {rehearsal: _done, ...quiet} = step;
-			return enterConfirm({...state, step: quiet, context: {...context, preview: {...context.preview, rehearsed: action.result}}});
+			return enterConfirm({
+				...state,
+				step: quiet,
+				context: {...context, preview: {...context.preview, rehearsed: action.result}},
+			});
 		}
 		case 'rehearsal-failed':
 			if (step.name !== 'preview' || step.rehearsal?.kind !== 'running') return state;
 			if (action.error.code === 'drift') {
-				return {...state, step: previewStep('The data changed since the preview, so the rehearsal stopped (nothing was written). These are fresh counts: check them and rehearse again.'), context: {...context, preview: undefined}};
+				return {
+					...state,
+					step: previewStep(
+						'The data changed since the preview, so the rehearsal stopped (nothing was written). These are fresh counts: check them and rehearse again.',
+					),
+					context: {...context, preview: undefined},
+				};
 			}
 			return {...state, step: {...step, rehearsal: {kind: 'failed', error: action.error}}};
 		case 'answer-cascade': {
@@ -555,7 +683,11 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 			if (!action.allow) return {...state, step: {...step, cascade: 'declined'}};
 			return {
 				...state,
-				step: {name: 'preview', run: step.run + 1, notice: 'Cascaded changes allowed for these tables; counting again.'},
+				step: {
+					name: 'preview',
+					run: step.run + 1,
+					notice: 'Cascaded changes allowed for these tables; counting again.',
+				},
 				context: {...context, preview: undefined, cascadeAllowed: true},
 			};
 		}
@@ -568,25 +700,39 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		}
 		case 'interrupt':
 			// A running undo is cancelled (it rolls back) before anything exits.
-			if (step.name === 'summary' && step.undo?.kind === 'undoing') return {...state, step: {...step, undo: {kind: 'undoing', abort: true}}};
+			if (step.name === 'summary' && step.undo?.kind === 'undoing')
+				return {...state, step: {...step, undo: {kind: 'undoing', abort: true}}};
 			if (step.name !== 'apply') return {...state, exit: exitCodes.interrupted};
 			// A second Ctrl-C while asking means yes.
 			return {...state, step: {...step, abort: step.abort === 'no' ? 'asking' : 'requested'}};
 		case 'answer-abort':
-			return step.name === 'apply' && step.abort === 'asking' ? {...state, step: {...step, abort: action.abort ? 'requested' : 'no'}} : state;
+			return step.name === 'apply' && step.abort === 'asking'
+				? {...state, step: {...step, abort: action.abort ? 'requested' : 'no'}}
+				: state;
 		case 'apply-finished':
-			return step.name === 'apply' ? {...state, step: {name: 'summary', outcome: {kind: 'committed', result: action.result}}, context: {...context, preview: undefined}} : state;
+			return step.name === 'apply'
+				? {
+						...state,
+						step: {name: 'summary', outcome: {kind: 'committed', result: action.result}},
+						context: {...context, preview: undefined},
+					}
+				: state;
 		case 'apply-failed': {
 			if (step.name !== 'apply') return state;
 			if (action.error.code === 'drift') {
 				return {
 					...state,
-					step: previewStep('The data changed since the preview, so nothing was written (rolled back). These are fresh counts: check them and confirm again.'),
+					step: previewStep(
+						'The data changed since the preview, so nothing was written (rolled back). These are fresh counts: check them and confirm again.',
+					),
 					context: {...context, preview: undefined},
 				};
 			}
 			// The confirmed preview is kept: `r` writes it again (the engine re-checks it for drift inside the transaction).
-			return {...state, step: {name: 'summary', outcome: {kind: 'rolled-back', error: action.error, written: action.written}}};
+			return {
+				...state,
+				step: {name: 'summary', outcome: {kind: 'rolled-back', error: action.error, written: action.written}},
+			};
 		}
 		case 'report-saved':
 			return step.name === 'summary' ? {...state, step: {...step, report: {path: action.path}}} : state;
@@ -595,35 +741,58 @@ export function wizardReducer(state: WizardState, action: Action): WizardState {
 		case 'toggle-history': {
 			if (step.name !== 'target' || step.phase.kind !== 'connected') return state;
 			const {connected, history} = step.phase;
-			return {...state, step: {name: 'target', phase: history ? {kind: 'connected', connected} : {kind: 'connected', connected, history: {kind: 'loading'}}}};
+			return {
+				...state,
+				step: {
+					name: 'target',
+					phase: history ? {kind: 'connected', connected} : {kind: 'connected', connected, history: {kind: 'loading'}},
+				},
+			};
 		}
 		case 'history-loaded':
 		case 'history-failed': {
-			if (step.name !== 'target' || step.phase.kind !== 'connected' || step.phase.history?.kind !== 'loading') return state;
-			const history: HistoryView = action.type === 'history-loaded' ? {kind: 'ready', history: action.history} : {kind: 'failed', error: action.error};
+			if (step.name !== 'target' || step.phase.kind !== 'connected' || step.phase.history?.kind !== 'loading')
+				return state;
+			const history: HistoryView =
+				action.type === 'history-loaded'
+					? {kind: 'ready', history: action.history}
+					: {kind: 'failed', error: action.error};
 			return {...state, step: {name: 'target', phase: {...step.phase, history}}};
 		}
 		case 'undo-start':
-			return step.name === 'summary' && !step.undo && undoableRun(step) ? {...state, step: {...step, undo: {kind: 'previewing'}}} : state;
+			return step.name === 'summary' && !step.undo && undoableRun(step)
+				? {...state, step: {...step, undo: {kind: 'previewing'}}}
+				: state;
 		case 'undo-previewed':
-			return step.name === 'summary' && step.undo?.kind === 'previewing' ? {...state, step: {...step, undo: {kind: 'previewed', preview: action.preview, typed: '', mismatch: false}}} : state;
+			return step.name === 'summary' && step.undo?.kind === 'previewing'
+				? {...state, step: {...step, undo: {kind: 'previewed', preview: action.preview, typed: '', mismatch: false}}}
+				: state;
 		case 'undo-typed':
-			return step.name === 'summary' && step.undo?.kind === 'previewed' ? {...state, step: {...step, undo: {...step.undo, typed: action.typed, mismatch: false}}} : state;
+			return step.name === 'summary' && step.undo?.kind === 'previewed'
+				? {...state, step: {...step, undo: {...step.undo, typed: action.typed, mismatch: false}}}
+				: state;
 		case 'undo-confirm': {
 			if (step.name !== 'summary' || step.undo?.kind !== 'previewed' || !context.target) return state;
 			// Rows changed since the sync block the undo: nothing to confirm.
-			if (step.undo.preview.conflicts.length > 0 || step.undo.preview.tables.some((table) => table.conflicts > 0)) return state;
-			if (!confirmsTarget(context.target.endpoint, step.undo.typed)) return {...state, step: {...step, undo: {...step.undo, mismatch: true}}};
+			if (step.undo.preview.conflicts.length > 0 || step.undo.preview.tables.some((table) => table.conflicts > 0))
+				return state;
+			if (!confirmsTarget(context.target.endpoint, step.undo.typed))
+				return {...state, step: {...step, undo: {...step.undo, mismatch: true}}};
 			return {...state, step: {...step, undo: {kind: 'undoing', abort: false}}};
 		}
 		case 'undo-finished':
-			return step.name === 'summary' && step.undo?.kind === 'undoing' ? {...state, step: {...step, undo: {kind: 'undone', result: action.result}}} : state;
+			return step.name === 'summary' && step.undo?.kind === 'undoing'
+				? {...state, step: {...step, undo: {kind: 'undone', result: action.result}}}
+				: state;
 		case 'undo-failed':
-			return step.name === 'summary' && (step.undo?.kind === 'undoing' || step.undo?.kind === 'previewing') ? {...state, step: {...step, undo: {kind: 'failed', error: action.error}}} : state;
+			return step.name === 'summary' && (step.undo?.kind === 'undoing' || step.undo?.kind === 'previewing')
+				? {...state, step: {...step, undo: {kind: 'failed', error: action.error}}}
+				: state;
 		case 'quit':
 			if (step.name === 'apply') return state;
 			if (step.name === 'summary' && step.undo?.kind === 'undoing') return state;
-			if (step.name === 'summary') return {...state, exit: step.outcome.kind === 'committed' ? exitCodes.done : step.outcome.error.exitCode};
+			if (step.name === 'summary')
+				return {...state, exit: step.outcome.kind === 'committed' ? exitCodes.done : step.outcome.error.exitCode};
 			return {...state, exit: exitCodes.done};
 		default:
 			return assertNever(action);

@@ -5,20 +5,24 @@ import {freshPair} from '../support/databases.js';
 import {runBuiltCli as runCli} from '../support/built-cli.js';
 import {databaseChecksums} from '../support/oracle.js';
 
-const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}).version;
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string})
+	.version;
 
 describe('the built CLI: help, version, mistakes', () => {
-	test.each(allHelpPaths().map((path) => [path.join(' ') || '(top)', path] as const))('pgconvoy %s: --help, -h and help print it, exit 0, within 80 columns', async (_label, path) => {
-		const runs = [await runCli([...path, '--help']), await runCli([...path, '-h']), await runCli(['help', ...path])];
-		for (const run of runs) {
-			expect(run.code, run.stderr).toBe(0);
-			expect(run.stderr).toBe('');
-			expect(run.stdout).toMatch(/^Usage: pgconvoy/);
-			for (const line of run.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
-		}
-		expect(runs[1].stdout).toBe(runs[0].stdout);
-		expect(runs[2].stdout).toBe(runs[0].stdout);
-	});
+	test.each(allHelpPaths().map((path) => [path.join(' ') || '(top)', path] as const))(
+		'pgconvoy %s: --help, -h and help print it, exit 0, within 80 columns',
+		async (_label, path) => {
+			const runs = [await runCli([...path, '--help']), await runCli([...path, '-h']), await runCli(['help', ...path])];
+			for (const run of runs) {
+				expect(run.code, run.stderr).toBe(0);
+				expect(run.stderr).toBe('');
+				expect(run.stdout).toMatch(/^Usage: pgconvoy/);
+				for (const line of run.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+			}
+			expect(runs[1].stdout).toBe(runs[0].stdout);
+			expect(runs[2].stdout).toBe(runs[0].stdout);
+		},
+	);
 
 	test('help wins over other mistakes on the line, as in git', async () => {
 		const run = await runCli(['sync', '--tabels', 'x', '--help']);
@@ -39,11 +43,17 @@ describe('the built CLI: help, version, mistakes', () => {
 			[['snyc'], /✗ Unknown command "snyc"\.\n {2}→ Did you mean pgconvoy sync\?/],
 			[['profil', 'list'], /→ Did you mean pgconvoy profile\?/],
 			[['profile', 'lst'], /→ Did you mean pgconvoy profile list\?/],
-			[['sync', '--tabels', 'users', '--dry-run'], /✗ Unknown option --tabels\.\n {2}→ Did you mean --tables\? pgconvoy sync --help lists the options\./],
+			[
+				['sync', '--tabels', 'users', '--dry-run'],
+				/✗ Unknown option --tabels\.\n {2}→ Did you mean --tables\? pgconvoy sync --help lists the options\./,
+			],
 			[['sync', '--dryrun'], /→ Did you mean --dry-run\?/],
 			[['demo', '--kep'], /→ Did you mean --keep\?/],
 			[['--verison'], /✗ Unknown option --verison\.\n {2}→ Did you mean pgconvoy --version\?/],
-			[['--dry-run', '--to', 'prod'], /✗ --dry-run is an option of pgconvoy sync\.\n {2}→ Put it after the command: pgconvoy sync --dry-run --to prod/],
+			[
+				['--dry-run', '--to', 'prod'],
+				/✗ --dry-run is an option of pgconvoy sync\.\n {2}→ Put it after the command: pgconvoy sync --dry-run --to prod/,
+			],
 			[['help', 'snyc'], /→ Did you mean pgconvoy sync\?/],
 		];
 		for (const [args, expected] of cases) {
@@ -57,7 +67,9 @@ describe('the built CLI: help, version, mistakes', () => {
 		const run = await runCli([]);
 		expect(run.code).toBe(2);
 		expect(run.stderr).toMatch(/^Usage: pgconvoy/);
-		expect(run.stderr).toContain('✗ pgconvoy without a command opens the interactive wizard, which needs a terminal, but stdin is not a terminal.');
+		expect(run.stderr).toContain(
+			'✗ pgconvoy without a command opens the interactive wizard, which needs a terminal, but stdin is not a terminal.',
+		);
 		expect(run.stderr).toContain('→ In scripts and CI, use flag mode: pgconvoy sync --dry-run');
 		expect(run.stdout).toBe('');
 	});
@@ -68,8 +80,11 @@ describe('the built CLI: an empty value never means "every table"', () => {
 	const tables = ['public.users', 'public.classes'];
 	beforeAll(async () => {
 		pair = await freshPair();
-		const schema = 'CREATE TABLE users (id int PRIMARY KEY, name text); CREATE TABLE classes (id int PRIMARY KEY, label text);';
-		await pair.source.client.query(`${schema} INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 50) g; INSERT INTO classes SELECT g, 'c' || g FROM generate_series(1, 5) g;`);
+		const schema =
+			'CREATE TABLE users (id int PRIMARY KEY, name text); CREATE TABLE classes (id int PRIMARY KEY, label text);';
+		await pair.source.client.query(
+			`${schema} INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 50) g; INSERT INTO classes SELECT g, 'c' || g FROM generate_series(1, 5) g;`,
+		);
 		await pair.target.client.query(schema);
 	});
 	afterAll(async () => pair?.drop());
@@ -99,7 +114,9 @@ describe('the built CLI: an empty value never means "every table"', () => {
 		// The same command with a value does write, so the refusals above are what kept the target unchanged.
 		const control = await runCli([...sync, '--yes', '--tables', 'classes']);
 		expect(control.code, control.stderr).toBe(0);
-		const {rows} = await pair.target.client.query<{users: number; classes: number}>('SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM classes) AS classes');
+		const {rows} = await pair.target.client.query<{users: number; classes: number}>(
+			'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM classes) AS classes',
+		);
 		expect(rows[0]).toEqual({users: 0, classes: 5});
 	});
 });

@@ -106,25 +106,43 @@ describe('parseSyncFlags', () => {
 	// Every option that takes a value, in every way a value can be missing: an unset shell variable
 	// (`--tables $T`), an empty string, a forgotten value before the next option, `--x=`.
 	const valueFlags = syncFlags.filter((spec) => spec.kind !== 'boolean');
-	it.each(valueFlags.map((spec) => spec.name))('--%s without a value is a usage error with a hint, never "all" or the default', (name) => {
-		const spellings: string[][] = [[`--${name}`], [`--${name}`, ''], [`--${name}`, '  '], [`--${name}=`], [`--${name}`, '--yes'], ['--yes', `--${name}`]];
-		for (const argv of spellings) {
-			const error = usageError(() => parseSyncFlags([...argv, '--dry-run']));
-			expect(error.message, argv.join(' ')).toMatch(new RegExp(`^--${name} needs a value, but got `));
-			expect(error.hint, argv.join(' ')).toBeTruthy();
-		}
-	});
+	it.each(valueFlags.map((spec) => spec.name))(
+		'--%s without a value is a usage error with a hint, never "all" or the default',
+		(name) => {
+			const spellings: string[][] = [
+				[`--${name}`],
+				[`--${name}`, ''],
+				[`--${name}`, '  '],
+				[`--${name}=`],
+				[`--${name}`, '--yes'],
+				['--yes', `--${name}`],
+			];
+			for (const argv of spellings) {
+				const error = usageError(() => parseSyncFlags([...argv, '--dry-run']));
+				expect(error.message, argv.join(' ')).toMatch(new RegExp(`^--${name} needs a value, but got `));
+				expect(error.hint, argv.join(' ')).toBeTruthy();
+			}
+		},
+	);
 
 	it('an unset variable in a list (--tables ,) is empty too; a stray comma inside a list is not', () => {
-		expect(usageError(() => parseSyncFlags(['--tables', ',', '--yes'])).message).toBe('--tables needs a value, but got ",".');
+		expect(usageError(() => parseSyncFlags(['--tables', ',', '--yes'])).message).toBe(
+			'--tables needs a value, but got ",".',
+		);
 		expect(usageError(() => parseSyncFlags(['--exclude', ''])).hint).toContain('leave --exclude out');
-		expect(usageError(() => parseSyncFlags(['--tables', ''])).hint).toContain('An unset shell variable expands to nothing');
+		expect(usageError(() => parseSyncFlags(['--tables', ''])).hint).toContain(
+			'An unset shell variable expands to nothing',
+		);
 		expect(parseSyncFlags(['--tables', 'users,,classes,']).tables).toEqual(['users', 'classes']);
 	});
 
 	it('an alias names itself in the error', () => {
-		expect(usageError(() => parseSyncFlags(['--prod-db-url', ''])).message).toBe('--prod-db-url needs a value, but got "".');
-		expect(usageError(() => parseSyncFlags(['--to', '--dry-run'])).message).toBe('--to needs a value, but got none: the next argument, --dry-run, is an option.');
+		expect(usageError(() => parseSyncFlags(['--prod-db-url', ''])).message).toBe(
+			'--prod-db-url needs a value, but got "".',
+		);
+		expect(usageError(() => parseSyncFlags(['--to', '--dry-run'])).message).toBe(
+			'--to needs a value, but got none: the next argument, --dry-run, is an option.',
+		);
 	});
 
 	it('a value may start with a dash when attached with =', () => {
@@ -150,7 +168,9 @@ describe('parseSyncFlags', () => {
 
 	it('refuses a value twice, a value on a switch, a stray word, and a mistyped mode', () => {
 		expect(usageError(() => parseSyncFlags(['--to', 'a', '--to', 'b'])).message).toBe('--to is given 2 times.');
-		expect(usageError(() => parseSyncFlags(['--from', 'a', '--local-db-url', 'b'])).message).toBe('--from is given 2 times (as --from and --local-db-url).');
+		expect(usageError(() => parseSyncFlags(['--from', 'a', '--local-db-url', 'b'])).message).toBe(
+			'--from is given 2 times (as --from and --local-db-url).',
+		);
 		expect(usageError(() => parseSyncFlags(['--yes=false'])).message).toBe('--yes takes no value, but got "false".');
 		const stray = usageError(() => parseSyncFlags(['dry-run']));
 		expect(stray.message).toBe('Unexpected argument "dry-run".');
@@ -158,7 +178,9 @@ describe('parseSyncFlags', () => {
 		const mode = usageError(() => parseSyncFlags(['--mode', 'upsret']));
 		expect(mode.message).toBe('--mode must be one of insert, upsert, mirror, not "upsret".');
 		expect(mode.hint).toBe('Did you mean --mode upsert?');
-		expect(usageError(() => parseSyncFlags(['--mode', 'insert', '--update-existing'])).message).toMatch(/conflicts with --mode insert/);
+		expect(usageError(() => parseSyncFlags(['--mode', 'insert', '--update-existing'])).message).toMatch(
+			/conflicts with --mode insert/,
+		);
 		expect(usageError(() => parseSyncFlags(['--key', 'events='])).message).toBe('--key events= names no column.');
 	});
 
@@ -199,11 +221,15 @@ describe('the other flag tables', () => {
 				expect(error.hint).toBeTruthy();
 			}
 		}
-		expect(parseFlagTable(['prod', '--no-password'], profileAddFlags, 'pgconvoy profile add').boolean('no-password')).toBe(true);
+		expect(
+			parseFlagTable(['prod', '--no-password'], profileAddFlags, 'pgconvoy profile add').boolean('no-password'),
+		).toBe(true);
 	});
 
 	it('demo: a mistyped --keep gets a guess', () => {
-		expect(usageError(() => parseFlagTable(['--kep'], demoFlags, 'pgconvoy demo')).hint).toBe('Did you mean --keep? pgconvoy demo --help lists the options.');
+		expect(usageError(() => parseFlagTable(['--kep'], demoFlags, 'pgconvoy demo')).hint).toBe(
+			'Did you mean --keep? pgconvoy demo --help lists the options.',
+		);
 	});
 });
 

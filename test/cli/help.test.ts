@@ -6,15 +6,19 @@ import {syncFlags} from '../../source/commands/sync-flags.js';
 import {profileAddFlags} from '../../source/commands/profile-help.js';
 
 describe('help screens', () => {
-	it.each(allHelpPaths().map((path) => [path.join(' ') || '(top)', path] as const))('pgconvoy %s --help fits 80 columns and shows usage', (_label, path) => {
-		const help = helpFor(path);
-		expect(help.startsWith('Usage: pgconvoy')).toBe(true);
-		for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(helpWidth);
-		expect(help).not.toMatch(/[ \t]$/m);
-	});
+	it.each(allHelpPaths().map((path) => [path.join(' ') || '(top)', path] as const))(
+		'pgconvoy %s --help fits 80 columns and shows usage',
+		(_label, path) => {
+			const help = helpFor(path);
+			expect(help.startsWith('Usage: pgconvoy')).toBe(true);
+			for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(helpWidth);
+			expect(help).not.toMatch(/[ \t]$/m);
+		},
+	);
 
 	it('every screen of a command that does something shows an example', () => {
-		for (const path of allHelpPaths().filter((path) => path[0] !== 'version')) expect(helpFor(path), path.join(' ')).toMatch(/^Examples?$/m);
+		for (const path of allHelpPaths().filter((path) => path[0] !== 'version'))
+			expect(helpFor(path), path.join(' ')).toMatch(/^Examples?$/m);
 	});
 
 	it('is generated from the flag tables, so no option is missing from it', () => {

@@ -34,7 +34,8 @@ describe('table inheritance (INHERITS)', () => {
 		);
 	});
 
-	const own = async (table: string) => (await pair.target.client.query(`SELECT id, name FROM ONLY ${table} ORDER BY id`)).rows;
+	const own = async (table: string) =>
+		(await pair.target.client.query(`SELECT id, name FROM ONLY ${table} ORDER BY id`)).rows;
 	const trucks = async () => (await pair.target.client.query(`SELECT id, name, payload FROM trucks ORDER BY id`)).rows;
 	const trucksBefore = [
 		{id: 10, name: 'lorry', payload: 5},
@@ -42,7 +43,12 @@ describe('table inheritance (INHERITS)', () => {
 	];
 
 	test("upsert of the parent copies only its own rows, never the child's", async () => {
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'upsert', tables: ['vehicles']}, {'public.vehicles': {insert: 1, update: 1, delete: 0}});
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'upsert', tables: ['vehicles']},
+			{'public.vehicles': {insert: 1, update: 1, delete: 0}},
+		);
 		expect(await own('vehicles')).toEqual([
 			{id: 1, name: 'bike'},
 			{id: 2, name: 'car'},
@@ -52,7 +58,12 @@ describe('table inheritance (INHERITS)', () => {
 	});
 
 	test("mirror of the parent deletes only the parent's own rows, never the child's", async () => {
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'mirror', tables: ['vehicles']}, {'public.vehicles': {insert: 1, update: 1, delete: 1}});
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'mirror', tables: ['vehicles']},
+			{'public.vehicles': {insert: 1, update: 1, delete: 1}},
+		);
 		expect(await own('vehicles')).toEqual([
 			{id: 1, name: 'bike'},
 			{id: 2, name: 'car'},
@@ -83,7 +94,8 @@ describe('table inheritance (INHERITS)', () => {
 
 describe('PostgreSQL 18 VIRTUAL generated columns', () => {
 	const schema = `CREATE TABLE shapes (id int PRIMARY KEY, a int NOT NULL, doubled int GENERATED ALWAYS AS (a * 2) VIRTUAL, tripled int GENERATED ALWAYS AS (a * 3) STORED);`;
-	const shapes = async () => (await pair.target.client.query(`SELECT id, a, doubled, tripled FROM shapes ORDER BY id`)).rows;
+	const shapes = async () =>
+		(await pair.target.client.query(`SELECT id, a, doubled, tripled FROM shapes ORDER BY id`)).rows;
 	const synced = [
 		{id: 1, a: 1, doubled: 2, tripled: 3},
 		{id: 2, a: 2, doubled: 4, tripled: 6},
@@ -93,14 +105,24 @@ describe('PostgreSQL 18 VIRTUAL generated columns', () => {
 	test('upsert into a target with rows: never written, computed right', async () => {
 		await pair.source.client.query(schema + `INSERT INTO shapes (id, a) VALUES (1, 1), (2, 2), (3, 3)`);
 		await pair.target.client.query(schema + `INSERT INTO shapes (id, a) VALUES (1, 1), (2, 5)`);
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'upsert', tables: ['shapes']}, {'public.shapes': {insert: 1, update: 1, delete: 0}});
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'upsert', tables: ['shapes']},
+			{'public.shapes': {insert: 1, update: 1, delete: 0}},
+		);
 		expect(await shapes()).toEqual(synced);
 	});
 
 	test('insert into an empty target (whole-table copy): never written, computed right', async () => {
 		await pair.source.client.query(schema + `INSERT INTO shapes (id, a) VALUES (1, 1), (2, 2), (3, 3)`);
 		await pair.target.client.query(schema);
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'insert', tables: ['shapes']}, {'public.shapes': {insert: 3, update: 0, delete: 0}});
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'insert', tables: ['shapes']},
+			{'public.shapes': {insert: 3, update: 0, delete: 0}},
+		);
 		expect(await shapes()).toEqual(synced);
 	});
 });
@@ -132,14 +154,30 @@ describe('a view named in --tables', () => {
 describe('an oid column pointing at large objects', () => {
 	test('the dry run says so; the target never silently points at another object', async () => {
 		const schema = `CREATE TABLE documents (id int PRIMARY KEY, title text NOT NULL, content oid);`;
-		await pair.source.client.query(schema + `INSERT INTO documents VALUES (1, 'contract', lo_from_bytea(424242, 'the source contract'))`);
+		await pair.source.client.query(
+			schema + `INSERT INTO documents VALUES (1, 'contract', lo_from_bytea(424242, 'the source contract'))`,
+		);
 		// On the target the same OID already holds another application's private object.
-		await pair.target.client.query(schema + `CREATE TABLE secrets (id int PRIMARY KEY, content oid); INSERT INTO secrets VALUES (1, lo_from_bytea(424242, 'a private target file'));`);
+		await pair.target.client.query(
+			schema +
+				`CREATE TABLE secrets (id int PRIMARY KEY, content oid); INSERT INTO secrets VALUES (1, lo_from_bytea(424242, 'a private target file'));`,
+		);
 		const before = await databaseChecksums(pair.target.client, ['public.documents', 'public.secrets']);
 
-		const dry = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'documents', '--dry-run', '--json']);
+		const dry = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			'documents',
+			'--dry-run',
+			'--json',
+		]);
 		const preview = JSON.parse(dry.stdout);
-		const finding = preview.findings.find((f: {table?: string; message: string}) => f.table === 'public.documents' && /large object/i.test(f.message));
+		const finding = preview.findings.find(
+			(f: {table?: string; message: string}) => f.table === 'public.documents' && /large object/i.test(f.message),
+		);
 		expect(finding, dry.stdout).toBeDefined();
 		expect(finding.message).toMatch(/content/);
 		expect(['warning', 'blocking']).toContain(finding.severity);
@@ -151,10 +189,14 @@ describe('an oid column pointing at large objects', () => {
 		} else {
 			expect(applied.code, applied.output).toBe(0);
 			// Either the object was copied (the row reads the source's bytes) or the apply says so again.
-			const {rows} = await pair.target.client.query(`SELECT convert_from(lo_get(content), 'UTF8') AS text FROM documents WHERE id = 1`).catch(() => ({rows: [{text: undefined}]}));
+			const {rows} = await pair.target.client
+				.query(`SELECT convert_from(lo_get(content), 'UTF8') AS text FROM documents WHERE id = 1`)
+				.catch(() => ({rows: [{text: undefined}]}));
 			if (rows[0]?.text !== 'the source contract') expect(applied.output).toMatch(/large object/i);
 		}
 		// The other application's object is untouched either way.
-		expect((await pair.target.client.query(`SELECT convert_from(lo_get(424242), 'UTF8') AS text`)).rows[0].text).toBe('a private target file');
+		expect((await pair.target.client.query(`SELECT convert_from(lo_get(424242), 'UTF8') AS text`)).rows[0].text).toBe(
+			'a private target file',
+		);
 	});
 });

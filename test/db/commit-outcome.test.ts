@@ -22,8 +22,12 @@ let sourceState: Record<string, string>;
 beforeEach(async () => {
 	pair = await freshPair();
 	const schema = `CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2))`;
-	await pair.source.client.query(`${schema}; INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 300) g`);
-	await pair.target.client.query(`${schema}; INSERT INTO items SELECT g, 'old ' || g, g FROM generate_series(1, 100) g`);
+	await pair.source.client.query(
+		`${schema}; INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 300) g`,
+	);
+	await pair.target.client.query(
+		`${schema}; INSERT INTO items SELECT g, 'old ' || g, g FROM generate_series(1, 100) g`,
+	);
 	proxy = await startFaultProxy(pair.target.endpoint);
 	before = await databaseChecksums(pair.target.client, tables);
 	sourceState = await databaseChecksums(pair.source.client, tables);
@@ -42,19 +46,33 @@ interface Run {
 }
 
 /** `pgconvoy sync --json --yes` in-process, into the target through the proxy. */
-async function sync(extra: {budgets?: Partial<CommitBudgets>; signal?: AbortSignal; stopWaiting?: AbortSignal} = {}): Promise<Run> {
+async function sync(
+	extra: {budgets?: Partial<CommitBudgets>; signal?: AbortSignal; stopWaiting?: AbortSignal} = {},
+): Promise<Run> {
 	let stdout = '';
 	let stderr = '';
-	const code = await runHeadlessSync(parseSyncFlags(['--from', pair.source.url, '--to', proxy.url(pair.target.endpoint), '--mode', 'upsert', '--yes', '--json']), {
-		stdout: (text) => (stdout += text),
-		stderr: (text) => (stderr += text),
-		stdinIsTTY: false,
-		env: {},
-		cwd: '/nonexistent-dir-without-dotenv',
-		signal: extra.signal,
-		stopWaiting: extra.stopWaiting,
-		commitBudgets: extra.budgets,
-	});
+	const code = await runHeadlessSync(
+		parseSyncFlags([
+			'--from',
+			pair.source.url,
+			'--to',
+			proxy.url(pair.target.endpoint),
+			'--mode',
+			'upsert',
+			'--yes',
+			'--json',
+		]),
+		{
+			stdout: (text) => (stdout += text),
+			stderr: (text) => (stderr += text),
+			stdinIsTTY: false,
+			env: {},
+			cwd: '/nonexistent-dir-without-dotenv',
+			signal: extra.signal,
+			stopWaiting: extra.stopWaiting,
+			commitBudgets: extra.budgets,
+		},
+	);
 	return {code, stdout, stderr, json: JSON.parse(stdout)};
 }
 
@@ -63,7 +81,9 @@ const targetNow = () => databaseChecksums(pair.target.client, tables);
 /** What the server says of a transaction, once it no longer says "in progress". */
 async function finalStatus(transactionId: string): Promise<string> {
 	for (;;) {
-		const status = (await pair.target.client.query<{status: string}>('SELECT txid_status($1::bigint) AS status', [transactionId])).rows[0]!.status;
+		const status = (
+			await pair.target.client.query<{status: string}>('SELECT txid_status($1::bigint) AS status', [transactionId])
+		).rows[0]!.status;
 		if (status !== 'in progress') return status;
 		await new Promise((resolve) => setTimeout(resolve, 50));
 	}
@@ -139,7 +159,8 @@ describe('COMMIT whose message or reply goes astray', () => {
 		const transactionId = run.json.error?.hint?.match(/txid_status\((\d+)\)/)?.[1];
 		expect(transactionId).toBeDefined();
 		// Truly undecided: the COMMIT never arrived and the backend still holds the transaction open.
-		const status = (await pair.target.client.query('SELECT txid_status($1::bigint) AS status', [transactionId])).rows[0].status;
+		const status = (await pair.target.client.query('SELECT txid_status($1::bigint) AS status', [transactionId])).rows[0]
+			.status;
 		expect(status).toBe('in progress');
 		// The network comes back (the proxy closes): the server sees the client gone and rolls back.
 		await proxy.close();
@@ -150,16 +171,19 @@ describe('COMMIT whose message or reply goes astray', () => {
 
 describe('through PgBouncer (transaction mode)', () => {
 	const pooler = poolerInfo();
-	test.skipIf(!pooler)('silence before COMMIT: the server backend holding the transaction (not the pooler) is ended, rolled back, exit 5', async () => {
-		await proxy.close();
-		proxy = await startFaultProxy(pooler!);
-		const caught = proxy.arm({kind: 'silence', forwardCommit: false});
-		const run = await sync({budgets: {replyWaitMs: 100, settleMs: 4000}});
-		await caught;
-		expect(run.code, run.stdout + run.stderr).toBe(5);
-		expect(run.json.error?.message).toMatch(/target confirms the transaction was rolled back/);
-		expect(await targetNow()).toEqual(before);
-	});
+	test.skipIf(!pooler)(
+		'silence before COMMIT: the server backend holding the transaction (not the pooler) is ended, rolled back, exit 5',
+		async () => {
+			await proxy.close();
+			proxy = await startFaultProxy(pooler!);
+			const caught = proxy.arm({kind: 'silence', forwardCommit: false});
+			const run = await sync({budgets: {replyWaitMs: 100, settleMs: 4000}});
+			await caught;
+			expect(run.code, run.stdout + run.stderr).toBe(5);
+			expect(run.json.error?.message).toMatch(/target confirms the transaction was rolled back/);
+			expect(await targetNow()).toEqual(before);
+		},
+	);
 
 	test.skipIf(!pooler)('reply lost: settled as committed over a fresh pooled connection, exit 0', async () => {
 		await proxy.close();
@@ -183,13 +207,25 @@ describe('a refusal at the end of the transaction', () => {
 		const cycle = ['public.teams', 'public.players'];
 		const cycleBefore = await databaseChecksums(pair.target.client, cycle);
 		let stdout = '';
-		const code = await runHeadlessSync(parseSyncFlags(['--from', pair.source.url, '--to', proxy.url(pair.target.endpoint), '--tables', 'teams,players', '--yes', '--json']), {
-			stdout: (text) => (stdout += text),
-			stderr: () => {},
-			stdinIsTTY: false,
-			env: {},
-			cwd: '/nonexistent-dir-without-dotenv',
-		});
+		const code = await runHeadlessSync(
+			parseSyncFlags([
+				'--from',
+				pair.source.url,
+				'--to',
+				proxy.url(pair.target.endpoint),
+				'--tables',
+				'teams,players',
+				'--yes',
+				'--json',
+			]),
+			{
+				stdout: (text) => (stdout += text),
+				stderr: () => {},
+				stdinIsTTY: false,
+				env: {},
+				cwd: '/nonexistent-dir-without-dotenv',
+			},
+		);
 		const json = JSON.parse(stdout);
 		expect(code, stdout).toBe(5);
 		expect(json.committed).toBe(false);
@@ -218,7 +254,9 @@ describe('Ctrl-C during COMMIT', () => {
 		const run = await sync({budgets: {replyWaitMs: forever, settleMs: forever}, signal: abort.signal});
 		expect(run.code, run.stdout + run.stderr).toBe(130);
 		expect(run.json.committed).toBe(false);
-		expect(run.json.error?.message).toMatch(/Interrupted during COMMIT: the target confirms the transaction was rolled back/);
+		expect(run.json.error?.message).toMatch(
+			/Interrupted during COMMIT: the target confirms the transaction was rolled back/,
+		);
 		expect(await targetNow()).toEqual(before);
 	});
 
@@ -231,7 +269,11 @@ describe('Ctrl-C during COMMIT', () => {
 			// The next attempt to ask is refused: the run is settling, and the user gives up waiting.
 			void proxy.nextConnection().then(() => stop.abort());
 		});
-		const run = await sync({budgets: {replyWaitMs: forever, settleMs: forever}, signal: abort.signal, stopWaiting: stop.signal});
+		const run = await sync({
+			budgets: {replyWaitMs: forever, settleMs: forever},
+			signal: abort.signal,
+			stopWaiting: stop.signal,
+		});
 		expect(run.code, run.stdout + run.stderr).toBe(6);
 		expect(run.json.committed).toBeNull();
 		expect(run.json.error?.message).toMatch(/Stopped waiting for COMMIT's outcome/);
@@ -243,7 +285,21 @@ describe('Ctrl-C during COMMIT', () => {
 	test('the built CLI: Ctrl-C during COMMIT says it cannot cancel, a second one stops waiting and exits 6', async () => {
 		const cliPath = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 		const caught = proxy.arm({kind: 'silence', forwardCommit: false, refuseNewConnections: true});
-		const child = spawn(process.execPath, [cliPath, 'sync', '--from', pair.source.url, '--to', proxy.url(pair.target.endpoint), '--mode', 'upsert', '--yes'], {env: {PATH: process.env.PATH}, stdio: ['pipe', 'pipe', 'pipe']});
+		const child = spawn(
+			process.execPath,
+			[
+				cliPath,
+				'sync',
+				'--from',
+				pair.source.url,
+				'--to',
+				proxy.url(pair.target.endpoint),
+				'--mode',
+				'upsert',
+				'--yes',
+			],
+			{env: {PATH: process.env.PATH}, stdio: ['pipe', 'pipe', 'pipe']},
+		);
 		let stdout = '';
 		let stderr = '';
 		let secondSent = false;

@@ -18,7 +18,8 @@ let dir: string;
 beforeEach(async () => {
 	pair = await freshPair();
 	dir = mkdtempSync(join(tmpdir(), 'pgconvoy-plan-'));
-	for (const db of [pair.source, pair.target]) await db.client.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)`);
+	for (const db of [pair.source, pair.target])
+		await db.client.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)`);
 	await pair.source.client.query(`INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 300) g`);
 	await pair.target.client.query(`INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 305) g`);
 });
@@ -28,11 +29,15 @@ afterEach(async () => {
 });
 
 /** Production moves on after the review: 301 goes, 306 arrives. The mirror still has 5 rows to delete. */
-const productionMovesOn = () => pair.target.client.query(`DELETE FROM items WHERE id = 301; INSERT INTO items VALUES (306, 'made in production')`);
+const productionMovesOn = () =>
+	pair.target.client.query(`DELETE FROM items WHERE id = 301; INSERT INTO items VALUES (306, 'made in production')`);
 
 describe('the drift guard compares rows, not counts', () => {
 	test('the confirmed preview deleted 301–305; 306 replaced 301 since: the apply refuses and writes nothing', async () => {
-		const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {schemas: ['public'], allSchemas: false});
+		const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {
+			schemas: ['public'],
+			allSchemas: false,
+		});
 		const plan = session.plan({tables: [], exclude: []}, {...defaultSyncOptions, mode: 'mirror', maxDeleteRatio: 1});
 		const preview = await session.preview(plan);
 		expect(preview.tables[0]).toMatchObject({delete: 5});
@@ -62,13 +67,17 @@ describe('the drift guard compares rows, not counts', () => {
 		const applied = await cli([...args, '--plan', file, '--yes', '--json']);
 		expect(applied.code, applied.output).toBe(0);
 		expect(JSON.parse(applied.stdout).tables[0]).toMatchObject({table: 'public.items', deleted: 5});
-		expect((await pair.target.client.query(`SELECT max(id)::int AS max, count(*)::int AS n FROM items`)).rows[0]).toEqual({max: 300, n: 300});
+		expect(
+			(await pair.target.client.query(`SELECT max(id)::int AS max, count(*)::int AS n FROM items`)).rows[0],
+		).toEqual({max: 300, n: 300});
 	});
 
 	test('a stale plan is refused: the same counts, other rows', async () => {
 		const file = join(dir, 'plan.json');
 		const args = ['--from', pair.source.url, '--to', pair.target.url];
-		expect((await cli([...args, '--mode', 'mirror', '--max-delete', '100%', '--dry-run', '--plan-out', file])).code).toBe(0);
+		expect(
+			(await cli([...args, '--mode', 'mirror', '--max-delete', '100%', '--dry-run', '--plan-out', file])).code,
+		).toBe(0);
 		await productionMovesOn();
 		const before = await databaseChecksums(pair.target.client, ['public.items']);
 		const applied = await cli([...args, '--plan', file, '--yes']);
@@ -79,11 +88,23 @@ describe('the drift guard compares rows, not counts', () => {
 
 	test('a plan is refused against other databases, and --plan takes no --tables or --mode', async () => {
 		const file = join(dir, 'plan.json');
-		expect((await cli(['--from', pair.source.url, '--to', pair.target.url, '--dry-run', '--plan-out', file])).code).toBe(0);
+		expect(
+			(await cli(['--from', pair.source.url, '--to', pair.target.url, '--dry-run', '--plan-out', file])).code,
+		).toBe(0);
 		const other = await cli(['--from', pair.target.url, '--to', pair.source.url, '--plan', file, '--yes']);
 		expect(other.code, other.output).toBe(2);
 		expect(other.output).toMatch(/reviewed for the source/);
-		const mixed = await cli(['--from', pair.source.url, '--to', pair.target.url, '--plan', file, '--mode', 'upsert', '--yes']);
+		const mixed = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--plan',
+			file,
+			'--mode',
+			'upsert',
+			'--yes',
+		]);
 		expect(mixed.code, mixed.output).toBe(2);
 	});
 });

@@ -30,7 +30,10 @@ beforeEach(async () => {
 afterEach(async () => pair.drop());
 
 async function run(mode: SyncMode) {
-	const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {schemas: ['public'], allSchemas: false});
+	const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {
+		schemas: ['public'],
+		allSchemas: false,
+	});
 	try {
 		const plan = session.plan({tables: [], exclude: []}, {...defaultSyncOptions, mode, maxDeleteRatio: 1});
 		const preview = await session.preview(plan);

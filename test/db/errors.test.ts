@@ -31,7 +31,13 @@ afterEach(async () => pair.drop());
 describe('clear errors, with a hint, never the password', () => {
 	test('unreachable host', async () => {
 		const port = await freePort();
-		const {code, output} = await cli(['--from', pair.source.url, '--to', `postgresql://postgres:s3cret-pw@127.0.0.1:${port}/nowhere?sslmode=disable`, '--dry-run']);
+		const {code, output} = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			`postgresql://postgres:s3cret-pw@127.0.0.1:${port}/nowhere?sslmode=disable`,
+			'--dry-run',
+		]);
 		expect(code).toBe(3);
 		expect(output).toMatch(/Cannot connect to the target postgres@127\.0\.0\.1:\d+\/nowhere.*connection refused/);
 		expect(output).toMatch(/→ Is PostgreSQL running/);
@@ -57,7 +63,13 @@ describe('clear errors, with a hint, never the password', () => {
 	});
 
 	test('source = target', async () => {
-		const {code, output} = await cli(['--from', pair.source.url, '--to', pair.source.url.replace('127.0.0.1', 'localhost'), '--dry-run']);
+		const {code, output} = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.source.url.replace('127.0.0.1', 'localhost'),
+			'--dry-run',
+		]);
 		expect(code).toBe(2);
 		expect(output).toMatch(/source and the target are the same database/);
 	});
@@ -71,13 +83,23 @@ describe('clear errors, with a hint, never the password', () => {
 	});
 
 	test('a named table that does not exist is a usage error', async () => {
-		const {code, output} = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'itemz', '--dry-run']);
+		const {code, output} = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			'itemz',
+			'--dry-run',
+		]);
 		expect(code).toBe(2);
 		expect(output).toMatch(/Table itemz was not found in the source database/);
 	});
 
 	test('target-only NOT NULL column without default', async () => {
-		await pair.target.client.query(`ALTER TABLE items ADD COLUMN sku text NOT NULL DEFAULT 'x'; ALTER TABLE items ALTER COLUMN sku DROP DEFAULT`);
+		await pair.target.client.query(
+			`ALTER TABLE items ADD COLUMN sku text NOT NULL DEFAULT 'x'; ALTER TABLE items ALTER COLUMN sku DROP DEFAULT`,
+		);
 		const {code, output} = await cli(['--from', pair.source.url, '--to', pair.target.url, '--yes']);
 		expect(code).toBe(4);
 		expect(output).toMatch(/Column public\.items\.sku exists only in the target, is NOT NULL and has no default/);
@@ -92,7 +114,17 @@ describe('clear errors, with a hint, never the password', () => {
 		expect(blocked.code).toBe(4);
 		expect(blocked.output).toMatch(/Table public\.logs has no primary key or unique index/);
 		expect(blocked.output).toMatch(/--key public\.logs=col1,col2/);
-		const keyed = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'logs', '--key', 'logs=at,line', '--yes']);
+		const keyed = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			'logs',
+			'--key',
+			'logs=at,line',
+			'--yes',
+		]);
 		expect(keyed.code).toBe(0);
 		expect((await pair.target.client.query('SELECT count(*)::int AS n FROM logs')).rows[0].n).toBe(2);
 	});
@@ -104,7 +136,15 @@ describe('clear errors, with a hint, never the password', () => {
 			ALTER TABLE teams ADD CONSTRAINT teams_captain_fk FOREIGN KEY (captain_id) REFERENCES players(id) ${deferrable};`;
 		await pair.source.client.query(cycle(''));
 		await pair.target.client.query(cycle(''));
-		const blocked = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'teams,players', '--dry-run']);
+		const blocked = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			'teams,players',
+			'--dry-run',
+		]);
 		expect(blocked.code).toBe(4);
 		expect(blocked.output).toMatch(/reference each other through foreign keys that cannot be deferred/);
 		expect(blocked.output).toMatch(/DEFERRABLE/);
@@ -112,7 +152,9 @@ describe('clear errors, with a hint, never the password', () => {
 		const other = await freshPair();
 		try {
 			for (const db of [other.source, other.target]) await db.client.query(cycle('DEFERRABLE INITIALLY IMMEDIATE'));
-			await other.source.client.query(`BEGIN; SET CONSTRAINTS ALL DEFERRED; INSERT INTO teams VALUES (1, 10); INSERT INTO players VALUES (10, 1); COMMIT;`);
+			await other.source.client.query(
+				`BEGIN; SET CONSTRAINTS ALL DEFERRED; INSERT INTO teams VALUES (1, 10); INSERT INTO players VALUES (10, 1); COMMIT;`,
+			);
 			const synced = await cli(['--from', other.source.url, '--to', other.target.url, '--yes']);
 			expect(synced.code, synced.output).toBe(0);
 			expect((await other.target.client.query('SELECT captain_id FROM teams')).rows).toEqual([{captain_id: 10}]);
@@ -134,12 +176,33 @@ describe('mirror guards', () => {
 	test('refuses to empty a table whose source side is empty', async () => {
 		await pair.source.client.query('DELETE FROM items');
 		const before = await databaseChecksums(pair.target.client, ['public.items']);
-		const {code, output} = await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--max-delete', '100%', '--yes']);
+		const {code, output} = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--mode',
+			'mirror',
+			'--max-delete',
+			'100%',
+			'--yes',
+		]);
 		expect(code).toBe(4);
 		expect(output).toMatch(/source table public\.items is empty: mirroring it would delete all 10 rows/);
 		expect(output).toMatch(/--allow-empty-source/);
 		expect(await databaseChecksums(pair.target.client, ['public.items'])).toEqual(before);
-		const allowed = await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--max-delete', '100%', '--allow-empty-source', '--yes']);
+		const allowed = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--mode',
+			'mirror',
+			'--max-delete',
+			'100%',
+			'--allow-empty-source',
+			'--yes',
+		]);
 		expect(allowed.code, allowed.output).toBe(0);
 		expect((await pair.target.client.query('SELECT count(*)::int AS n FROM items')).rows[0].n).toBe(0);
 	});
@@ -156,9 +219,21 @@ describe('mirror guards', () => {
 		const dry = await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--dry-run']);
 		expect(dry.code).toBe(4);
 		expect(dry.output).toMatch(/--max-delete 60%/);
-		const allowed = await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--max-delete', '60%', '--yes']);
+		const allowed = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--mode',
+			'mirror',
+			'--max-delete',
+			'60%',
+			'--yes',
+		]);
 		expect(allowed.code, allowed.output).toBe(0);
-		expect((await pair.target.client.query('SELECT array_agg(id ORDER BY id) AS ids FROM items')).rows[0].ids).toEqual([1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
+		expect((await pair.target.client.query('SELECT array_agg(id ORDER BY id) AS ids FROM items')).rows[0].ids).toEqual([
+			1, 2, 3, 4, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+		]);
 	});
 });
 
@@ -174,16 +249,46 @@ describe('names', () => {
 			await other.source.client.query(`
 				INSERT INTO "Ventes 2024"."Élèves Inscrits" SELECT g, 'Zoë ' || g, '{"ok": true}' FROM generate_series(1, 30) g;
 				INSERT INTO "Ventes 2024"."Notes" SELECT g, m, g / 2.0 FROM generate_series(1, 30) g, unnest(ARRAY['Maths', 'Français', 'Tab\tand\\backslash', 'Ωmega 😀']) m;`);
-			await other.target.client.query(`INSERT INTO "Ventes 2024"."Élèves Inscrits" VALUES (1, 'Old', null), (99, 'Target only', null)`);
-			const {code, output} = await cli(['--from', other.source.url, '--to', other.target.url, '--schema', 'Ventes 2024', '--mode', 'upsert', '--yes']);
+			await other.target.client.query(
+				`INSERT INTO "Ventes 2024"."Élèves Inscrits" VALUES (1, 'Old', null), (99, 'Target only', null)`,
+			);
+			const {code, output} = await cli([
+				'--from',
+				other.source.url,
+				'--to',
+				other.target.url,
+				'--schema',
+				'Ventes 2024',
+				'--mode',
+				'upsert',
+				'--yes',
+			]);
 			expect(code, output).toBe(0);
 			expect(output).toContain('"Ventes 2024"."Élèves Inscrits"');
-			const rows = async (db: typeof other.source) => (await db.client.query(`SELECT count(*)::int AS n FROM "Ventes 2024"."Notes"`)).rows[0].n;
+			const rows = async (db: typeof other.source) =>
+				(await db.client.query(`SELECT count(*)::int AS n FROM "Ventes 2024"."Notes"`)).rows[0].n;
 			expect(await rows(other.target)).toBe(120);
-			expect((await other.target.client.query(`SELECT "Nom" FROM "Ventes 2024"."Élèves Inscrits" WHERE "Id Élève" = 1`)).rows[0].Nom).toBe('Zoë 1');
-			const again = await cli(['--from', other.source.url, '--to', other.target.url, '--schema', 'Ventes 2024', '--mode', 'upsert', '--dry-run', '--json']);
+			expect(
+				(await other.target.client.query(`SELECT "Nom" FROM "Ventes 2024"."Élèves Inscrits" WHERE "Id Élève" = 1`))
+					.rows[0].Nom,
+			).toBe('Zoë 1');
+			const again = await cli([
+				'--from',
+				other.source.url,
+				'--to',
+				other.target.url,
+				'--schema',
+				'Ventes 2024',
+				'--mode',
+				'upsert',
+				'--dry-run',
+				'--json',
+			]);
 			const report = JSON.parse(again.stdout);
-			expect(report.tables.map((table: {table: string}) => table.table)).toEqual(['"Ventes 2024"."Élèves Inscrits"', '"Ventes 2024"."Notes"']);
+			expect(report.tables.map((table: {table: string}) => table.table)).toEqual([
+				'"Ventes 2024"."Élèves Inscrits"',
+				'"Ventes 2024"."Notes"',
+			]);
 			expect(report.totals).toEqual({insert: 0, update: 0, skip: 150, delete: 0});
 		} finally {
 			await other.drop();
@@ -205,21 +310,47 @@ describe('headless output', () => {
 
 	test('--json dry run and apply have the documented shape, password-free', async () => {
 		await pair.target.client.query(`UPDATE items SET name = 'changed' WHERE id <= 3`);
-		const dry = await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'upsert', '--dry-run', '--json']);
+		const dry = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--mode',
+			'upsert',
+			'--dry-run',
+			'--json',
+		]);
 		expect(dry.code).toBe(0);
 		const preview = JSON.parse(dry.stdout);
-		expect(preview).toMatchObject({mode: 'upsert', dryRun: true, tables: [{table: 'public.items', insert: 10, update: 3, skip: 7, delete: 0, differing: 3}], totals: {insert: 10, update: 3, skip: 7, delete: 0}, findings: []});
+		expect(preview).toMatchObject({
+			mode: 'upsert',
+			dryRun: true,
+			tables: [{table: 'public.items', insert: 10, update: 3, skip: 7, delete: 0, differing: 3}],
+			totals: {insert: 10, update: 3, skip: 7, delete: 0},
+			findings: [],
+		});
 		expect(preview.source).toMatchObject({host: '127.0.0.1', database: pair.source.name, user: 'postgres'});
 		expect(dry.stdout).not.toContain('pgconvoy"');
 		expect(JSON.stringify(preview)).not.toMatch(/password/i);
-		const applied = JSON.parse((await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'upsert', '--yes', '--json'])).stdout);
-		expect(applied).toMatchObject({mode: 'upsert', dryRun: false, committed: true, tables: [{table: 'public.items', inserted: 10, updated: 3, skipped: 7, deleted: 0}], totals: {tables: 1, inserted: 10, updated: 3, skipped: 7, deleted: 0, errors: 0}});
+		const applied = JSON.parse(
+			(await cli(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'upsert', '--yes', '--json'])).stdout,
+		);
+		expect(applied).toMatchObject({
+			mode: 'upsert',
+			dryRun: false,
+			committed: true,
+			tables: [{table: 'public.items', inserted: 10, updated: 3, skipped: 7, deleted: 0}],
+			totals: {tables: 1, inserted: 10, updated: 3, skipped: 7, deleted: 0, errors: 0},
+		});
 		expect(typeof applied.ms).toBe('number');
 	});
 
 	test('the old script: DATABASE_URL_LOCAL / DATABASE_URL_PROD and --update-existing', async () => {
 		await pair.target.client.query(`UPDATE items SET name = 'stale' WHERE id = 1`);
-		const {code, stdout} = await cli(['--update-existing', '--yes'], {DATABASE_URL_LOCAL: pair.source.url, DATABASE_URL_PROD: pair.target.url});
+		const {code, stdout} = await cli(['--update-existing', '--yes'], {
+			DATABASE_URL_LOCAL: pair.source.url,
+			DATABASE_URL_PROD: pair.target.url,
+		});
 		expect(code, stdout).toBe(0);
 		expect(stdout).toMatch(/inserted\s+10\s+updated\s+1/);
 		const aliases = await cli(['--local-db-url', pair.source.url, '--prod-db-url', pair.target.url, '--dry-run']);
@@ -244,7 +375,19 @@ describe('production profiles', () => {
 		try {
 			const env = {PGCONVOY_CONFIG_DIR: configDir, PROD_PASSWORD: pair.target.endpoint.password!};
 			const {host, port, database, user} = pair.target.endpoint;
-			openProfileStore({env}).saveProfile('prod', {host, port, database, user, sslmode: 'disable', production: true, passwordSource: {kind: 'env', variable: 'PROD_PASSWORD'}}, {savePassword: false});
+			openProfileStore({env}).saveProfile(
+				'prod',
+				{
+					host,
+					port,
+					database,
+					user,
+					sslmode: 'disable',
+					production: true,
+					passwordSource: {kind: 'env', variable: 'PROD_PASSWORD'},
+				},
+				{savePassword: false},
+			);
 			const before = await databaseChecksums(pair.target.client, ['public.items']);
 			const refused = await cli(['--from', pair.source.url, '--to', 'prod', '--yes'], env);
 			expect(refused.code).toBe(2);
@@ -267,13 +410,27 @@ describe('production profiles', () => {
 describe('missing parents', () => {
 	test('the preview names rows whose parent is neither selected nor on the target', async () => {
 		const schema = `CREATE TABLE shelves (code text PRIMARY KEY); CREATE TABLE books (id int PRIMARY KEY, shelf text REFERENCES shelves(code));`;
-		await pair.source.client.query(schema + `INSERT INTO shelves VALUES ('A'), ('B'), ('Z'); INSERT INTO books VALUES (1, 'A'), (2, 'B'), (3, 'Z'), (4, NULL);`);
+		await pair.source.client.query(
+			schema +
+				`INSERT INTO shelves VALUES ('A'), ('B'), ('Z'); INSERT INTO books VALUES (1, 'A'), (2, 'B'), (3, 'Z'), (4, NULL);`,
+		);
 		await pair.target.client.query(schema + `INSERT INTO shelves VALUES ('A'), ('B');`);
-		const dry = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'books', '--dry-run', '--json']);
+		const dry = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			'books',
+			'--dry-run',
+			'--json',
+		]);
 		expect(dry.code).toBe(4);
 		const finding = JSON.parse(dry.stdout).findings.find((f: {code: string}) => f.code === 'missing-parent');
 		expect(finding).toMatchObject({table: 'public.books', severity: 'blocking'});
-		expect(finding.message).toMatch(/1 parent value referenced by rows to write is missing in public\.shelves on the target \(books_shelf_fkey\), e\.g\. \(shelf\)=\(Z\)/);
+		expect(finding.message).toMatch(
+			/1 parent value referenced by rows to write is missing in public\.shelves on the target \(books_shelf_fkey\), e\.g\. \(shelf\)=\(Z\)/,
+		);
 		// With the parent table selected, it goes first and everything fits.
 		const both = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'books,shelves', '--yes']);
 		expect(both.code, both.output).toBe(0);

@@ -123,8 +123,16 @@ const cases: ValueCase[] = [
 		name: 'point, line and box columns, arrays and a domain of them (no hash function)',
 		prelude: 'CREATE DOMAIN place AS point;',
 		columns: 'p point, l line, b box, ps point[], d place',
-		source: [`'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)","(3,4)"}', '(5,6)'`, `'(1.0000001,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)"}', '(5,6)'`, `'(1,2)', '{1,-1,0.5}', '((0,0),(2,2))', '{"(1,2)","(3,4.5)"}', '(5,6.5)'`],
-		target: [`'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)","(3,4)"}', '(5,6)'`, `'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)"}', '(5,6)'`, `'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)","(3,4)"}', '(5,6)'`],
+		source: [
+			`'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)","(3,4)"}', '(5,6)'`,
+			`'(1.0000001,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)"}', '(5,6)'`,
+			`'(1,2)', '{1,-1,0.5}', '((0,0),(2,2))', '{"(1,2)","(3,4.5)"}', '(5,6.5)'`,
+		],
+		target: [
+			`'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)","(3,4)"}', '(5,6)'`,
+			`'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)"}', '(5,6)'`,
+			`'(1,2)', '{1,-1,0}', '((0,0),(1,1))', '{"(1,2)","(3,4)"}', '(5,6)'`,
+		],
 		// Row 2 differs by less than the geometric types' fuzzy equality (1e-6): still a change.
 		updates: 2,
 	},
@@ -141,7 +149,9 @@ const cases: ValueCase[] = [
 
 async function available(db: TestDatabase, need: ValueCase['needs']): Promise<string | undefined> {
 	if (need === 'citext') {
-		const {rows} = await db.client.query(`SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'citext'`);
+		const {rows} = await db.client.query(
+			`SELECT count(*)::int AS n FROM pg_available_extensions WHERE name = 'citext'`,
+		);
 		if (rows[0].n === 0) return `the citext extension is not available on this server`;
 	}
 	if (need === 'icu') {
@@ -159,11 +169,17 @@ async function checkCase(context: TestContext, valueCase: ValueCase, sourceClust
 			const missing = await available(db, valueCase.needs);
 			if (missing) context.skip(missing);
 		}
-		const table = (columns: string, rows: string[]) => `${valueCase.prelude ?? ''} CREATE TABLE v (id int PRIMARY KEY, ${columns}); INSERT INTO v VALUES ${rows.map((row, index) => `(${index + 1}, ${row})`).join(', ')};`;
+		const table = (columns: string, rows: string[]) =>
+			`${valueCase.prelude ?? ''} CREATE TABLE v (id int PRIMARY KEY, ${columns}); INSERT INTO v VALUES ${rows.map((row, index) => `(${index + 1}, ${row})`).join(', ')};`;
 		await source.client.query(table(valueCase.columns, valueCase.source));
 		await target.client.query(table(valueCase.targetColumns ?? valueCase.columns, valueCase.target));
 
-		await syncExactly(source.endpoint, target.endpoint, {mode: 'upsert', tables: ['v']}, {'public.v': {insert: 0, update: valueCase.updates, delete: 0}});
+		await syncExactly(
+			source.endpoint,
+			target.endpoint,
+			{mode: 'upsert', tables: ['v']},
+			{'public.v': {insert: 0, update: valueCase.updates, delete: 0}},
+		);
 
 		const expected = await rowsOf(source.client, valueCase.expectedSql ?? 'SELECT id, v::text AS r FROM v ORDER BY id');
 		const actual = await rowsOf(target.client, 'SELECT id, v::text AS r FROM v ORDER BY id');
@@ -180,9 +196,20 @@ describe('upsert: a row is unchanged only if it reads back identical on the targ
 });
 
 const pg15 = clusterInfo('15');
-const crossVersion = ['numeric scale: 1.50 vs 1.5, 2.000 vs 2', 'citext changed only in letter case', 'float8 -0 vs 0', "interval '1 day' vs '24 hours'", 'arrays with different lower bounds', 'point, line and box columns, arrays and a domain of them (no hash function)'];
+const crossVersion = [
+	'numeric scale: 1.50 vs 1.5, 2.000 vs 2',
+	'citext changed only in letter case',
+	'float8 -0 vs 0',
+	"interval '1 day' vs '24 hours'",
+	'arrays with different lower bounds',
+	'point, line and box columns, arrays and a domain of them (no hash function)',
+];
 describe.runIf(pg15)('PostgreSQL 15 source → 18 target', () => {
-	test.for(cases.filter((valueCase) => crossVersion.includes(valueCase.name)).map((valueCase) => [valueCase.name, valueCase] as const))('%s', async ([, valueCase], context) => {
+	test.for(
+		cases
+			.filter((valueCase) => crossVersion.includes(valueCase.name))
+			.map((valueCase) => [valueCase.name, valueCase] as const),
+	)('%s', async ([, valueCase], context) => {
 		await checkCase(context, valueCase, pg15 as ClusterInfo);
 	});
 });

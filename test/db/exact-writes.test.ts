@@ -44,17 +44,38 @@ describe('row-level security that hides rows from the target role', () => {
 		CREATE POLICY no_delete_locked ON accounts AS RESTRICTIVE FOR DELETE USING (owner <> 'locked');`;
 
 	test('upsert: an update the policy hides rolls back, naming the table and 1 of 2', async () => {
-		await pair.source.client.query(schema + `INSERT INTO accounts VALUES (1, 'ann', 100), (2, 'locked', 200), (3, 'bob', 300)`);
-		await pair.target.client.query(schema + `INSERT INTO accounts VALUES (1, 'ann', 1), (2, 'locked', 2), (3, 'bob', 300)` + ';' + policies);
+		await pair.source.client.query(
+			schema + `INSERT INTO accounts VALUES (1, 'ann', 100), (2, 'locked', 200), (3, 'bob', 300)`,
+		);
+		await pair.target.client.query(
+			schema + `INSERT INTO accounts VALUES (1, 'ann', 1), (2, 'locked', 2), (3, 'bob', 300)` + ';' + policies,
+		);
 		await grantApplicationRole(pair.target, app.name);
-		await expectShortfall(['--from', pair.source.url, '--to', app.url(pair.target), '--mode', 'upsert', '--yes'], 'public.accounts', 2, 1, ['public.accounts']);
+		await expectShortfall(
+			['--from', pair.source.url, '--to', app.url(pair.target), '--mode', 'upsert', '--yes'],
+			'public.accounts',
+			2,
+			1,
+			['public.accounts'],
+		);
 	});
 
 	test('mirror: a delete the policy hides rolls back, naming the table and 1 of 2', async () => {
 		await pair.source.client.query(schema + `INSERT INTO accounts VALUES (1, 'ann', 100), (3, 'bob', 300)`);
-		await pair.target.client.query(schema + `INSERT INTO accounts VALUES (1, 'ann', 100), (3, 'bob', 300), (4, 'locked', 4), (5, 'cy', 5)` + ';' + policies);
+		await pair.target.client.query(
+			schema +
+				`INSERT INTO accounts VALUES (1, 'ann', 100), (3, 'bob', 300), (4, 'locked', 4), (5, 'cy', 5)` +
+				';' +
+				policies,
+		);
 		await grantApplicationRole(pair.target, app.name);
-		await expectShortfall(['--from', pair.source.url, '--to', app.url(pair.target), '--mode', 'mirror', '--max-delete', '100%', '--yes'], 'public.accounts', 2, 1, ['public.accounts']);
+		await expectShortfall(
+			['--from', pair.source.url, '--to', app.url(pair.target), '--mode', 'mirror', '--max-delete', '100%', '--yes'],
+			'public.accounts',
+			2,
+			1,
+			['public.accounts'],
+		);
 	});
 });
 
@@ -62,7 +83,9 @@ describe('BEFORE triggers that return NULL for some rows', () => {
 	const schema = `CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL);`;
 
 	test('upsert: inserts and updates the trigger drops roll back, naming the table', async () => {
-		await pair.source.client.query(schema + `INSERT INTO notes VALUES (1, 'a'), (2, 'frozen b'), (3, 'c'), (4, 'frozen d'), (5, 'e')`);
+		await pair.source.client.query(
+			schema + `INSERT INTO notes VALUES (1, 'a'), (2, 'frozen b'), (3, 'c'), (4, 'frozen d'), (5, 'e')`,
+		);
 		await pair.target.client.query(
 			schema +
 				`
@@ -93,6 +116,12 @@ describe('BEFORE triggers that return NULL for some rows', () => {
 			BEGIN IF OLD.body LIKE 'keep%' THEN RETURN NULL; END IF; RETURN OLD; END $$;
 			CREATE TRIGGER notes_keep_marked BEFORE DELETE ON notes FOR EACH ROW EXECUTE FUNCTION keep_marked();`,
 		);
-		await expectShortfall(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--max-delete', '100%', '--yes'], 'public.notes', 2, 1, ['public.notes']);
+		await expectShortfall(
+			['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--max-delete', '100%', '--yes'],
+			'public.notes',
+			2,
+			1,
+			['public.notes'],
+		);
 	});
 });

@@ -23,14 +23,30 @@ beforeEach(async () => {
 		INSERT INTO books SELECT g, 1 + g % 50, 'book ' || g FROM generate_series(1, 500) g;`;
 	await pair.source.client.query(seed);
 	await pair.target.client.query(seed);
-	await pair.target.client.query(`INSERT INTO reviews (book_id, stars, body) SELECT 1 + g % 500, 1 + g % 5, 'old review ' || g FROM generate_series(1, 1000) g`);
+	await pair.target.client.query(
+		`INSERT INTO reviews (book_id, stars, body) SELECT 1 + g % 500, 1 + g % 5, 'old review ' || g FROM generate_series(1, 1000) g`,
+	);
 });
 afterEach(async () => pair.drop());
 
-async function attempt(options: Partial<SyncOptions>, hooks: {onEvent?: (event: SyncEvent) => void; signal?: AbortSignal; selection?: string[]; lockTimeoutMs?: number} = {}) {
-	const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {schemas: ['public'], allSchemas: false});
+async function attempt(
+	options: Partial<SyncOptions>,
+	hooks: {
+		onEvent?: (event: SyncEvent) => void;
+		signal?: AbortSignal;
+		selection?: string[];
+		lockTimeoutMs?: number;
+	} = {},
+) {
+	const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {
+		schemas: ['public'],
+		allSchemas: false,
+	});
 	try {
-		const plan = session.plan({tables: hooks.selection ?? [], exclude: []}, {...defaultSyncOptions, ...(hooks.lockTimeoutMs ? {lockTimeoutMs: hooks.lockTimeoutMs} : {}), ...options});
+		const plan = session.plan(
+			{tables: hooks.selection ?? [], exclude: []},
+			{...defaultSyncOptions, ...(hooks.lockTimeoutMs ? {lockTimeoutMs: hooks.lockTimeoutMs} : {}), ...options},
+		);
 		return await session.apply(plan, {onEvent: hooks.onEvent, signal: hooks.signal});
 	} finally {
 		await session.close();
@@ -66,7 +82,9 @@ describe('a failed sync leaves the target exactly as it was', () => {
 	});
 
 	test('the target backend killed mid-apply loses nothing', async () => {
-		await pair.source.client.query(`INSERT INTO reviews (book_id, stars, body) SELECT 1 + g % 500, 1 + g % 5, repeat('x', 100) || g FROM generate_series(1, 200000) g`);
+		await pair.source.client.query(
+			`INSERT INTO reviews (book_id, stars, body) SELECT 1 + g % 500, 1 + g % 5, repeat('x', 100) || g FROM generate_series(1, 200000) g`,
+		);
 		const before = await databaseChecksums(pair.target.client, tables);
 		const killer = new pg.Client({connectionString: pair.target.url});
 		await killer.connect();
@@ -77,7 +95,12 @@ describe('a failed sync leaves the target exactly as it was', () => {
 				{
 					onEvent: (event) => {
 						if (event.type === 'apply-table-started' && event.table === 'public.reviews') {
-							void killer.query(`SELECT count(pg_terminate_backend(pid)) AS killed FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgconvoy' AND pid <> pg_backend_pid()`, [pair.target.name]).then((result) => (killed = Number(result.rows[0].killed)));
+							void killer
+								.query(
+									`SELECT count(pg_terminate_backend(pid)) AS killed FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgconvoy' AND pid <> pg_backend_pid()`,
+									[pair.target.name],
+								)
+								.then((result) => (killed = Number(result.rows[0].killed)));
 						}
 					},
 				},
@@ -116,7 +139,9 @@ describe('a failed sync leaves the target exactly as it was', () => {
 	});
 
 	test('aborting mid-apply cancels the statement and rolls back', async () => {
-		await pair.source.client.query(`INSERT INTO reviews (book_id, stars, body) SELECT 1 + g % 500, 1 + g % 5, repeat('y', 100) || g FROM generate_series(1, 200000) g`);
+		await pair.source.client.query(
+			`INSERT INTO reviews (book_id, stars, body) SELECT 1 + g % 500, 1 + g % 5, repeat('y', 100) || g FROM generate_series(1, 200000) g`,
+		);
 		const before = await databaseChecksums(pair.target.client, tables);
 		const abort = new AbortController();
 		const error = await expectFailure(
@@ -138,7 +163,9 @@ describe('a failed sync leaves the target exactly as it was', () => {
 
 describe('sequences', () => {
 	test('advanced to max(id) after explicit ids, never moved back', async () => {
-		await pair.source.client.query(`INSERT INTO reviews (id, book_id, stars) SELECT g, 1, 5 FROM generate_series(5001, 5100) g`);
+		await pair.source.client.query(
+			`INSERT INTO reviews (id, book_id, stars) SELECT g, 1, 5 FROM generate_series(5001, 5100) g`,
+		);
 		await attempt({mode: 'insert'});
 		const after = await pair.target.client.query(`SELECT last_value::int AS value FROM reviews_id_seq`);
 		expect(after.rows[0].value).toBe(5100);

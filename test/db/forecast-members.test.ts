@@ -26,10 +26,24 @@ describe('forecast members', () => {
 			INSERT INTO audit.visits VALUES (1, 2), (2, 2);`);
 		const tables = ['public.customers', 'audit.visits'];
 		const before = await databaseChecksums(pair.target.client, tables);
-		const args = ['--from', pair.source.url, '--to', pair.target.url, '--tables', 'customers', '--mode', 'mirror', '--max-delete', '100%', '--allow-cascade'];
+		const args = [
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			'customers',
+			'--mode',
+			'mirror',
+			'--max-delete',
+			'100%',
+			'--allow-cascade',
+		];
 		const dry = await cli([...args, '--dry-run', '--json']);
 		expect(dry.code, dry.output).toBe(4);
-		const finding = JSON.parse(dry.stdout).findings.find((candidate: {code: string}) => candidate.code === 'mirror-delete-restricted');
+		const finding = JSON.parse(dry.stdout).findings.find(
+			(candidate: {code: string}) => candidate.code === 'mirror-delete-restricted',
+		);
 		expect(finding.message).toMatch(/2 rows of audit\.visits.*NOT NULL/);
 		expect((await cli([...args, '--yes'])).code).toBe(4);
 		expect(await databaseChecksums(pair.target.client, tables)).toEqual(before);
@@ -38,11 +52,17 @@ describe('forecast members', () => {
 	test('enum labels: each column names only the labels its rows to write use, and the hint adds each', async () => {
 		await pair.source.client.query(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'ecstatic'); CREATE TABLE e (id int PRIMARY KEY, m mood, ms mood[]);
 			INSERT INTO e VALUES (1, 'sad', '{sad}'), (2, 'happy', '{ok}'), (3, 'sad', '{sad,ecstatic}')`);
-		await pair.target.client.query(`CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE e (id int PRIMARY KEY, m mood, ms mood[])`);
+		await pair.target.client.query(
+			`CREATE TYPE mood AS ENUM ('sad', 'ok'); CREATE TABLE e (id int PRIMARY KEY, m mood, ms mood[])`,
+		);
 		const dry = await cli(['--from', pair.source.url, '--to', pair.target.url, '--dry-run', '--json']);
 		expect(dry.code, dry.output).toBe(4);
-		const findings = JSON.parse(dry.stdout).findings.filter((finding: {code: string}) => finding.code === 'enum-label-missing');
-		const byColumn = Object.fromEntries(findings.map((finding: {message: string; hint: string}) => [/ in (\w+),/.exec(finding.message)![1], finding]));
+		const findings = JSON.parse(dry.stdout).findings.filter(
+			(finding: {code: string}) => finding.code === 'enum-label-missing',
+		);
+		const byColumn = Object.fromEntries(
+			findings.map((finding: {message: string; hint: string}) => [/ in (\w+),/.exec(finding.message)![1], finding]),
+		);
 		expect(byColumn.m.message).toContain(`'happy'`);
 		expect(byColumn.m.message).not.toContain('ecstatic');
 		expect(byColumn.ms.message).toContain(`'ecstatic'`);

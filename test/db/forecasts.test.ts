@@ -38,7 +38,11 @@ interface JsonFinding {
 }
 
 /** Exactly one JSON document on stdout (a second one, or any text around it, fails to parse). */
-function oneDocument(stdout: string): {findings?: JsonFinding[]; error?: {code: string; message: string; hint?: string}; [key: string]: unknown} {
+function oneDocument(stdout: string): {
+	findings?: JsonFinding[];
+	error?: {code: string; message: string; hint?: string};
+	[key: string]: unknown;
+} {
 	let report: ReturnType<typeof oneDocument> | undefined;
 	expect(() => (report = JSON.parse(stdout)), `stdout is one JSON document:\n${stdout}`).not.toThrow();
 	return report!;
@@ -77,7 +81,10 @@ async function expectForecast(forecast: Forecast): Promise<JsonFinding> {
 	const report = oneDocument(dry.stdout);
 	const findings = report.findings ?? [];
 	const finding = findings.find((candidate) => candidate.code === forecast.code && candidate.table === forecast.table);
-	expect(finding, `a ${forecast.code} finding on ${forecast.table ?? 'the target'} in ${JSON.stringify(findings, null, 2)}`).toBeDefined();
+	expect(
+		finding,
+		`a ${forecast.code} finding on ${forecast.table ?? 'the target'} in ${JSON.stringify(findings, null, 2)}`,
+	).toBeDefined();
 	expect(finding!.severity).toBe('blocking');
 	expect(finding!.message).toMatch(forecast.cause);
 	expect(finding!.hint ?? '').toMatch(forecast.fix);
@@ -89,7 +96,10 @@ async function expectForecast(forecast: Forecast): Promise<JsonFinding> {
 	expect(flat(applied.output)).toMatch(forecast.cause);
 	expect(flat(applied.output)).toMatch(forecast.fix);
 	expect(applied.output).not.toMatch(/bug in pgconvoy|Unexpected error/i);
-	expect(await databaseChecksums(pair.target.client, forecast.tables), 'the apply attempt left the target byte-identical').toEqual(before);
+	expect(
+		await databaseChecksums(pair.target.client, forecast.tables),
+		'the apply attempt left the target byte-identical',
+	).toEqual(before);
 	return finding!;
 }
 
@@ -138,8 +148,12 @@ describe('source privileges', () => {
 	beforeEach(async () => {
 		reader = await role('reader');
 		const schema = items + `CREATE TABLE secrets (id int PRIMARY KEY, value text NOT NULL);`;
-		await pair.source.client.query(schema + `INSERT INTO items VALUES (1, 'pen'), (2, 'ink'); INSERT INTO secrets VALUES (1, 'a'), (2, 'b');`);
-		await pair.target.client.query(schema + `INSERT INTO items VALUES (1, 'pen'); INSERT INTO secrets VALUES (1, 'a'), (7, 'target only');`);
+		await pair.source.client.query(
+			schema + `INSERT INTO items VALUES (1, 'pen'), (2, 'ink'); INSERT INTO secrets VALUES (1, 'a'), (2, 'b');`,
+		);
+		await pair.target.client.query(
+			schema + `INSERT INTO items VALUES (1, 'pen'); INSERT INTO secrets VALUES (1, 'a'), (7, 'target only');`,
+		);
 		const who = quoteIdent(reader.name);
 		await pair.source.client.query(`
 			REVOKE ALL ON DATABASE ${quoteIdent(pair.source.name)} FROM PUBLIC;
@@ -231,7 +245,8 @@ describe('TEMP on the target database (the apply stages rows in a TEMP table)', 
 		app = await role('notemp');
 	});
 	const args = (mode: string) => ['--from', pair.source.url, '--to', app.url(pair.target), '--mode', mode];
-	const revokeTemp = () => pair.target.client.query(`REVOKE TEMP ON DATABASE ${quoteIdent(pair.target.name)} FROM ${quoteIdent(app.name)}`);
+	const revokeTemp = () =>
+		pair.target.client.query(`REVOKE TEMP ON DATABASE ${quoteIdent(pair.target.name)} FROM ${quoteIdent(app.name)}`);
 
 	test('updates go through a stage: without TEMP, blocked, names GRANT TEMP', async () => {
 		await loadItems();
@@ -288,7 +303,8 @@ describe('a sequence that must move', () => {
 		await pair.target.client.query(create + `INSERT INTO tickets (title) VALUES ('a')`);
 		const app = await role('seq');
 		await grantApplicationRole(pair.target, app.name, {sequencePrivileges: 'USAGE'});
-		const sequenceBefore = (await pair.target.client.query(`SELECT last_value::int, is_called FROM tickets_id_seq`)).rows[0];
+		const sequenceBefore = (await pair.target.client.query(`SELECT last_value::int, is_called FROM tickets_id_seq`))
+			.rows[0];
 		await expectForecast({
 			args: ['--from', pair.source.url, '--to', app.url(pair.target), '--mode', 'insert'],
 			code: 'sequence-privilege',
@@ -297,7 +313,9 @@ describe('a sequence that must move', () => {
 			fix: new RegExp(`GRANT UPDATE ON SEQUENCE \\S*tickets_id_seq\\S* TO ${roleName(app.name)}`),
 			tables: ['public.tickets'],
 		});
-		expect((await pair.target.client.query(`SELECT last_value::int, is_called FROM tickets_id_seq`)).rows[0]).toEqual(sequenceBefore);
+		expect((await pair.target.client.query(`SELECT last_value::int, is_called FROM tickets_id_seq`)).rows[0]).toEqual(
+			sequenceBefore,
+		);
 	});
 });
 
@@ -336,9 +354,14 @@ describe('enum labels the target lacks', () => {
 	test('no false block: the missing label is only in rows the mode does not write', async () => {
 		const table = `CREATE TABLE moods (id int PRIMARY KEY, mood mood NOT NULL);`;
 		// Insert mode writes only id 3; id 2 differs ('meh' in the source) but insert mode leaves it alone.
-		await pair.source.client.query(sourceType + table + `INSERT INTO moods VALUES (1, 'happy'), (2, 'meh'), (3, 'sad')`);
+		await pair.source.client.query(
+			sourceType + table + `INSERT INTO moods VALUES (1, 'happy'), (2, 'meh'), (3, 'sad')`,
+		);
 		await pair.target.client.query(targetType + table + `INSERT INTO moods VALUES (1, 'happy'), (2, 'sad')`);
-		await expectNoBlock(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'insert'], ['enum-label-missing']);
+		await expectNoBlock(
+			['--from', pair.source.url, '--to', pair.target.url, '--mode', 'insert'],
+			['enum-label-missing'],
+		);
 		expect((await pair.target.client.query(`SELECT id, mood::text FROM moods ORDER BY id`)).rows).toEqual([
 			{id: 1, mood: 'happy'},
 			{id: 2, mood: 'sad'},
@@ -350,7 +373,10 @@ describe('enum labels the target lacks', () => {
 		const table = `CREATE TABLE moods (id int PRIMARY KEY, mood mood NOT NULL);`;
 		await pair.source.client.query(sourceType + table + `INSERT INTO moods VALUES (1, 'happy'), (2, 'sad')`);
 		await pair.target.client.query(targetType + table + `INSERT INTO moods VALUES (1, 'happy')`);
-		await expectNoBlock(['--from', pair.source.url, '--to', pair.target.url, '--mode', 'upsert'], ['enum-label-missing']);
+		await expectNoBlock(
+			['--from', pair.source.url, '--to', pair.target.url, '--mode', 'upsert'],
+			['enum-label-missing'],
+		);
 	});
 });
 
@@ -365,7 +391,8 @@ describe('more locks than max_locks_per_transaction', () => {
 			END $$;`;
 		await pair.source.client.query(schema + `INSERT INTO readings SELECT g, g, 'v' FROM generate_series(0, 699) g`);
 		await pair.target.client.query(schema + `INSERT INTO readings SELECT g, g, 'v' FROM generate_series(0, 349) g`);
-		const maxLocks = (await pair.target.client.query(`SHOW max_locks_per_transaction`)).rows[0].max_locks_per_transaction as string;
+		const maxLocks = (await pair.target.client.query(`SHOW max_locks_per_transaction`)).rows[0]
+			.max_locks_per_transaction as string;
 
 		const dry = await cli(['--from', pair.source.url, '--to', pair.target.url, '--dry-run', '--json']);
 		expect(dry.code, dry.output).toBe(0);
@@ -397,7 +424,15 @@ describe('a lock held on a target table during the preview', () => {
 		// Its last statement is what the message shows ("what it runs").
 		await blocker.query('LOCK TABLE items IN ACCESS EXCLUSIVE MODE');
 
-		const plain = await cli(['--from', pair.source.url, '--to', pair.target.url, '--dry-run', '--lock-timeout', '300ms']);
+		const plain = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--dry-run',
+			'--lock-timeout',
+			'300ms',
+		]);
 		expect(plain.code, plain.output).toBe(5);
 		expect(flat(plain.output)).toMatch(/Timed out waiting for a lock/);
 		expect(flat(plain.output)).toContain(`held by pid ${pid} (`);
@@ -406,7 +441,16 @@ describe('a lock held on a target table during the preview', () => {
 		expect(flat(plain.output)).toContain('--lock-timeout');
 		expect(plain.output).not.toMatch(/bug in pgconvoy|Unexpected error/i);
 
-		const json = await cli(['--from', pair.source.url, '--to', pair.target.url, '--dry-run', '--json', '--lock-timeout', '300ms']);
+		const json = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--dry-run',
+			'--json',
+			'--lock-timeout',
+			'300ms',
+		]);
 		expect(json.code, json.output).toBe(5);
 		const report = oneDocument(json.stdout);
 		expect(report.error?.message).toContain(`held by pid ${pid} (`);
@@ -415,15 +459,28 @@ describe('a lock held on a target table during the preview', () => {
 
 		// Once the session lets go, the same dry run goes through.
 		await blocker.query('ROLLBACK');
-		const after = await cli(['--from', pair.source.url, '--to', pair.target.url, '--dry-run', '--json', '--lock-timeout', '300ms']);
+		const after = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--dry-run',
+			'--json',
+			'--lock-timeout',
+			'300ms',
+		]);
 		expect(after.code, after.output).toBe(0);
 	});
 });
 
 /** What a message or a JSON document says about `table`: the count written before "in <table>". */
 function countIn(message: string, table: string): number | undefined {
-	const name = table.startsWith('public.') ? `(?:public\\.)?${table.slice('public.'.length)}` : table.replace('.', '\\.');
-	const match = new RegExp(`(\\d+)(?: rows?)?(?: (?:deleted|set null|set default|cascaded?))? in ${name}\\b`).exec(message);
+	const name = table.startsWith('public.')
+		? `(?:public\\.)?${table.slice('public.'.length)}`
+		: table.replace('.', '\\.');
+	const match = new RegExp(`(\\d+)(?: rows?)?(?: (?:deleted|set null|set default|cascaded?))? in ${name}\\b`).exec(
+		message,
+	);
 	return match ? Number(match[1]) : undefined;
 }
 
@@ -442,10 +499,26 @@ describe('mirror deletes and the rows outside the selection that point at them',
 	const customers = `CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);`;
 	/** Source: customers 1–5. Target: customers 1–10, so a mirror deletes 6–10 (half the table). */
 	async function loadCustomers(targetExtra: string, sourceExtra = '') {
-		await pair.source.client.query(customers + `INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 5) g;` + sourceExtra);
-		await pair.target.client.query(customers + `INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 10) g;` + targetExtra);
+		await pair.source.client.query(
+			customers + `INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 5) g;` + sourceExtra,
+		);
+		await pair.target.client.query(
+			customers + `INSERT INTO customers SELECT g, 'customer ' || g FROM generate_series(1, 10) g;` + targetExtra,
+		);
 	}
-	const mirror = (...extra: string[]) => ['--from', pair.source.url, '--to', pair.target.url, '--mode', 'mirror', '--tables', 'customers', '--max-delete', '100%', ...extra];
+	const mirror = (...extra: string[]) => [
+		'--from',
+		pair.source.url,
+		'--to',
+		pair.target.url,
+		'--mode',
+		'mirror',
+		'--tables',
+		'customers',
+		'--max-delete',
+		'100%',
+		...extra,
+	];
 
 	describe('a foreign key that refuses the delete (NO ACTION / RESTRICT)', () => {
 		test('a target-only row of an unselected table in another schema references a row to delete: blocked', async () => {
@@ -488,7 +561,9 @@ describe('mirror deletes and the rows outside the selection that point at them',
 				CREATE TABLE billing.invoices (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customers (id));
 				INSERT INTO billing.invoices VALUES (1, 1), (2, 5);`);
 			await expectNoBlock(mirror(), ['mirror-delete-restricted', 'mirror-cascade']);
-			expect((await pair.target.client.query(`SELECT array_agg(id ORDER BY id) AS ids FROM customers`)).rows[0].ids).toEqual([1, 2, 3, 4, 5]);
+			expect(
+				(await pair.target.client.query(`SELECT array_agg(id ORDER BY id) AS ids FROM customers`)).rows[0].ids,
+			).toEqual([1, 2, 3, 4, 5]);
 		});
 	});
 
@@ -540,7 +615,11 @@ describe('mirror deletes and the rows outside the selection that point at them',
 			const warning = findings.find((finding) => finding.code === 'mirror-cascade');
 			expect(warning, JSON.stringify(findings, null, 2)).toBeDefined();
 			expect(warning!.severity).toBe('warning');
-			expect([countIn(warning!.message, 'public.notes'), countIn(warning!.message, 'public.note_tags'), countIn(warning!.message, 'audit.customer_log')]).toEqual([10, 10, 5]);
+			expect([
+				countIn(warning!.message, 'public.notes'),
+				countIn(warning!.message, 'public.note_tags'),
+				countIn(warning!.message, 'audit.customer_log'),
+			]).toEqual([10, 10, 5]);
 
 			const applied = await cli(mirror('--allow-cascade', '--yes', '--json'));
 			expect(applied.code, applied.output).toBe(0);
@@ -575,8 +654,13 @@ describe('secondary unique constraints', () => {
 	}
 
 	test('an insert whose e-mail already belongs to another target row: names the constraint and both keys, never the value', async () => {
-		await pair.source.client.query(users + `INSERT INTO users VALUES (1, 'ann@example.com', 'ann', 'Ann'), (301, 'cy@example.com', 'cy', 'Cy')`);
-		await pair.target.client.query(users + `INSERT INTO users VALUES (1, 'ann@example.com', 'ann', 'Ann'), (907, 'cy@example.com', 'cyril', 'Cyril')`);
+		await pair.source.client.query(
+			users + `INSERT INTO users VALUES (1, 'ann@example.com', 'ann', 'Ann'), (301, 'cy@example.com', 'cy', 'Cy')`,
+		);
+		await pair.target.client.query(
+			users +
+				`INSERT INTO users VALUES (1, 'ann@example.com', 'ann', 'Ann'), (907, 'cy@example.com', 'cyril', 'Cyril')`,
+		);
 		await expectForecast({
 			args: args('insert'),
 			code: 'unique-conflict',
@@ -590,7 +674,10 @@ describe('secondary unique constraints', () => {
 
 	test('an update onto a value of a non-key unique index that a target-only row holds', async () => {
 		await pair.source.client.query(users + `INSERT INTO users VALUES (1, 'ada@example.com', 'ada', 'Ada')`);
-		await pair.target.client.query(users + `INSERT INTO users VALUES (1, 'ada@example.com', 'ada-old', 'Ada'), (505, 'other@example.com', 'ada', 'Someone else')`);
+		await pair.target.client.query(
+			users +
+				`INSERT INTO users VALUES (1, 'ada@example.com', 'ada-old', 'Ada'), (505, 'other@example.com', 'ada', 'Someone else')`,
+		);
 		await expectForecast({
 			args: args('upsert'),
 			code: 'unique-conflict',
@@ -602,8 +689,12 @@ describe('secondary unique constraints', () => {
 	});
 
 	test('two rows that swap their e-mails', async () => {
-		await pair.source.client.query(users + `INSERT INTO users VALUES (11, 'a@example.com', NULL, 'A'), (12, 'b@example.com', NULL, 'B')`);
-		await pair.target.client.query(users + `INSERT INTO users VALUES (11, 'b@example.com', NULL, 'A'), (12, 'a@example.com', NULL, 'B')`);
+		await pair.source.client.query(
+			users + `INSERT INTO users VALUES (11, 'a@example.com', NULL, 'A'), (12, 'b@example.com', NULL, 'B')`,
+		);
+		await pair.target.client.query(
+			users + `INSERT INTO users VALUES (11, 'b@example.com', NULL, 'A'), (12, 'a@example.com', NULL, 'B')`,
+		);
 		await expectForecast({
 			args: args('upsert'),
 			code: 'unique-conflict',
@@ -616,8 +707,12 @@ describe('secondary unique constraints', () => {
 	});
 
 	test('no false block: a row keeps its own e-mail, and NULL handles never conflict', async () => {
-		await pair.source.client.query(users + `INSERT INTO users VALUES (1, 'ann@example.com', NULL, 'Ann Smith'), (2, 'bo@example.com', NULL, 'Bo')`);
-		await pair.target.client.query(users + `INSERT INTO users VALUES (1, 'ann@example.com', NULL, 'Ann'), (3, 'cy@example.com', NULL, 'Cy')`);
+		await pair.source.client.query(
+			users + `INSERT INTO users VALUES (1, 'ann@example.com', NULL, 'Ann Smith'), (2, 'bo@example.com', NULL, 'Bo')`,
+		);
+		await pair.target.client.query(
+			users + `INSERT INTO users VALUES (1, 'ann@example.com', NULL, 'Ann'), (3, 'cy@example.com', NULL, 'Cy')`,
+		);
 		await expectNoBlock(args('upsert'), ['unique-conflict']);
 		expect((await pair.target.client.query(`SELECT id, name FROM users ORDER BY id`)).rows).toEqual([
 			{id: 1, name: 'Ann Smith'},

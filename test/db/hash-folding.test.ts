@@ -72,10 +72,18 @@ async function checkCase(foldCase: FoldCase, sourceCluster?: ClusterInfo) {
 	const source = await freshDatabase('source', sourceCluster);
 	const target = await freshDatabase('target');
 	try {
-		expect((await target.client.query(foldCase.collision)).rows[0].collides, 'the pair collides under the native hash').toBe(true);
+		expect(
+			(await target.client.query(foldCase.collision)).rows[0].collides,
+			'the pair collides under the native hash',
+		).toBe(true);
 		await source.client.query(`${foldCase.table}; ${foldCase.source}`);
 		await target.client.query(`${foldCase.table}; ${foldCase.target}`);
-		await syncExactly(source.endpoint, target.endpoint, {mode: foldCase.mode, tables: ['f'], maxDeleteRatio: 1}, {'public.f': foldCase.counts});
+		await syncExactly(
+			source.endpoint,
+			target.endpoint,
+			{mode: foldCase.mode, tables: ['f'], maxDeleteRatio: 1},
+			{'public.f': foldCase.counts},
+		);
 		const rows = 'SELECT f::text AS r FROM f ORDER BY id';
 		expect(await rowsOf(target.client, rows)).toEqual(await rowsOf(source.client, rows));
 	} finally {

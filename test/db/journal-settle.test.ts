@@ -10,7 +10,17 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import type pg from 'pg';
 import {spawn, type ChildProcess} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
+import {
+	existsSync,
+	mkdirSync,
+	mkdtempSync,
+	readdirSync,
+	readFileSync,
+	renameSync,
+	rmSync,
+	statSync,
+	writeFileSync,
+} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gunzipSync} from 'node:zlib';
@@ -34,11 +44,17 @@ let sourceState: Record<string, string>;
 beforeEach(async () => {
 	role = {user: `journal_${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(12).toString('hex')}`};
 	// Superuser: the database identity journals are matched by comes from pg_control_system().
-	await admin(cluster, (client) => client.query(`CREATE ROLE "${role.user}" LOGIN SUPERUSER PASSWORD '${role.password}'`));
+	await admin(cluster, (client) =>
+		client.query(`CREATE ROLE "${role.user}" LOGIN SUPERUSER PASSWORD '${role.password}'`),
+	);
 	pair = await freshPair();
 	const schema = `CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2))`;
-	await pair.source.client.query(`${schema}; INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 300) g`);
-	await pair.target.client.query(`${schema}; INSERT INTO items SELECT g, 'old ' || g, g FROM generate_series(1, 100) g`);
+	await pair.source.client.query(
+		`${schema}; INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 300) g`,
+	);
+	await pair.target.client.query(
+		`${schema}; INSERT INTO items SELECT g, 'old ' || g, g FROM generate_series(1, 100) g`,
+	);
 	proxy = await startFaultProxy(pair.target.endpoint);
 	configDir = mkdtempSync(join(tmpdir(), 'pgconvoy-journal-settle-'));
 	journalDir = join(configDir, 'journal');
@@ -54,7 +70,8 @@ afterEach(async () => {
 });
 
 /** The database as `role` reaches it directly. */
-const directUrl = (db: TestDatabase) => `postgresql://${role.user}:${role.password}@${cluster.host}:${cluster.port}/${encodeURIComponent(db.name)}?sslmode=disable`;
+const directUrl = (db: TestDatabase) =>
+	`postgresql://${role.user}:${role.password}@${cluster.host}:${cluster.port}/${encodeURIComponent(db.name)}?sslmode=disable`;
 const proxiedUrl = () => proxy.url({...pair.target.endpoint, ...role});
 const targetNow = () => databaseChecksums(pair.target.client, tables);
 
@@ -68,7 +85,11 @@ interface Killable {
 /** `pgconvoy sync --yes --json` (the built CLI) into the target through the proxy, journaling into configDir. */
 function startSync(): Killable {
 	const args = ['sync', '--from', directUrl(pair.source), '--to', proxiedUrl(), '--mode', 'upsert', '--yes', '--json'];
-	const child = spawn(process.execPath, [cliPath, ...args], {cwd: configDir, env: {PATH: process.env.PATH, PGCONVOY_CONFIG_DIR: configDir}, stdio: ['pipe', 'pipe', 'pipe']});
+	const child = spawn(process.execPath, [cliPath, ...args], {
+		cwd: configDir,
+		env: {PATH: process.env.PATH, PGCONVOY_CONFIG_DIR: configDir},
+		stdio: ['pipe', 'pipe', 'pipe'],
+	});
 	let stdout = '';
 	let output = '';
 	child.stdout!.on('data', (chunk: Buffer) => {
@@ -77,14 +98,19 @@ function startSync(): Killable {
 	});
 	child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 	child.stdin!.end();
-	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('exit', (code, signal) => resolve({code, signal})));
+	const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+		child.on('exit', (code, signal) => resolve({code, signal})),
+	);
 	return {child, exited, stdout: () => stdout, output: () => output};
 }
 
 /** Waits until the proxy caught the run's COMMIT; a run that ended first fails the test with what it said. */
 async function commitCaught(run: Killable, caught: Promise<void>): Promise<void> {
 	const ended = await Promise.race([caught.then(() => undefined), run.exited]);
-	if (ended) throw new Error(`The sync ended (${ended.code ?? ended.signal}) before the proxy caught its COMMIT:\n${run.output()}`);
+	if (ended)
+		throw new Error(
+			`The sync ended (${ended.code ?? ended.signal}) before the proxy caught its COMMIT:\n${run.output()}`,
+		);
 }
 
 async function kill(run: Killable): Promise<void> {
@@ -116,19 +142,26 @@ function thePendingJournal(): PendingJournal {
 	const newline = bytes.indexOf(10);
 	const header = bytes.subarray(0, newline).toString('utf8');
 	expect(header.startsWith('pgconvoy-journal 1 ')).toBe(true);
-	const run = JSON.parse(header.slice('pgconvoy-journal 1 '.length)) as {id: string; transactionId: string; tables: Array<{id: string; inserted: number; updated: number}>};
+	const run = JSON.parse(header.slice('pgconvoy-journal 1 '.length)) as {
+		id: string;
+		transactionId: string;
+		tables: Array<{id: string; inserted: number; updated: number}>;
+	};
 	expect(names[0]).toBe(`${run.id}.pending`);
 	expect(run.tables).toEqual([expect.objectContaining({id: 'public.items', inserted: 200, updated: 100})]);
 	const body = gunzipSync(bytes.subarray(newline + 1));
 	expect(body.length).toBeGreaterThan(0);
-	for (const where of [bytes, body]) expect(where.includes(Buffer.from(role.password)), 'no password in the journal').toBe(false);
+	for (const where of [bytes, body])
+		expect(where.includes(Buffer.from(role.password)), 'no password in the journal').toBe(false);
 	return {id: run.id, transactionId: run.transactionId, file, bytes};
 }
 
 /** What the server says of a transaction, once it no longer says "in progress". */
 async function finalStatus(transactionId: string): Promise<string> {
 	for (;;) {
-		const {status} = (await pair.target.client.query<{status: string}>('SELECT txid_status($1::bigint) AS status', [transactionId])).rows[0]!;
+		const {status} = (
+			await pair.target.client.query<{status: string}>('SELECT txid_status($1::bigint) AS status', [transactionId])
+		).rows[0]!;
 		if (status !== 'in progress') return status;
 		await new Promise((resolve) => setTimeout(resolve, 25));
 	}
@@ -137,7 +170,11 @@ async function finalStatus(transactionId: string): Promise<string> {
 /** Waits until no pgconvoy session is connected to the target any more (the killed run's backend has ended). */
 async function targetSessionsGone(): Promise<void> {
 	for (;;) {
-		const {count} = (await pair.target.client.query<{count: number}>("SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgconvoy'")).rows[0]!;
+		const {count} = (
+			await pair.target.client.query<{count: number}>(
+				"SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgconvoy'",
+			)
+		).rows[0]!;
 		if (count === 0) return;
 		await new Promise((resolve) => setTimeout(resolve, 25));
 	}
@@ -145,7 +182,12 @@ async function targetSessionsGone(): Promise<void> {
 
 interface History {
 	settled: {committed: string[]; discarded: string[]; pending: string[]};
-	runs: Array<{id: string; state: string; undoable: boolean; totals: {inserted: number; updated: number; deleted: number}}>;
+	runs: Array<{
+		id: string;
+		state: string;
+		undoable: boolean;
+		totals: {inserted: number; updated: number; deleted: number};
+	}>;
 }
 
 async function history(db: TestDatabase = pair.target): Promise<History> {
@@ -170,7 +212,14 @@ describe("a sync killed between its journal and COMMIT's outcome", {timeout: 120
 
 		const settled = await history();
 		expect(settled.settled).toEqual({committed: [pending.id], discarded: [], pending: []});
-		expect(settled.runs).toEqual([expect.objectContaining({id: pending.id, state: 'committed', undoable: true, totals: {inserted: 200, updated: 100, deleted: 0}})]);
+		expect(settled.runs).toEqual([
+			expect.objectContaining({
+				id: pending.id,
+				state: 'committed',
+				undoable: true,
+				totals: {inserted: 200, updated: 100, deleted: 0},
+			}),
+		]);
 		expect(journalFiles()).toEqual([`${pending.id}.journal`]);
 		const journal = join(journalDir, `${pending.id}.journal`);
 		expect(statSync(journal).mode & 0o777).toBe(0o600);
@@ -179,10 +228,15 @@ describe("a sync killed between its journal and COMMIT's outcome", {timeout: 120
 		// Settled once: the next history has nothing left to settle.
 		expect((await history()).settled).toEqual({committed: [], discarded: [], pending: []});
 
-		const undo = await runBuiltCli(['undo', pending.id, '--to', directUrl(pair.target), '--yes', '--json'], {PGCONVOY_CONFIG_DIR: configDir});
+		const undo = await runBuiltCli(['undo', pending.id, '--to', directUrl(pair.target), '--yes', '--json'], {
+			PGCONVOY_CONFIG_DIR: configDir,
+		});
 		expect(undo.code, undo.stdout + undo.stderr).toBe(0);
 		expect(await targetNow()).toEqual(before);
-		expect((await history()).runs.find((listed) => listed.id === pending.id)).toMatchObject({state: 'committed', undoable: false});
+		expect((await history()).runs.find((listed) => listed.id === pending.id)).toMatchObject({
+			state: 'committed',
+			undoable: false,
+		});
 	});
 
 	test("COMMIT never reached the server: while the dead run's session lingers the journal stays pending; once it ends, history discards it", async () => {
@@ -208,7 +262,9 @@ describe("a sync killed between its journal and COMMIT's outcome", {timeout: 120
 		expect(settled.runs).toEqual([]);
 		expect(journalFiles(), 'the discarded journal is removed').toEqual([]);
 		expect(await targetNow()).toEqual(before);
-		const undo = await runBuiltCli(['undo', pending.id, '--to', directUrl(pair.target), '--yes', '--json'], {PGCONVOY_CONFIG_DIR: configDir});
+		const undo = await runBuiltCli(['undo', pending.id, '--to', directUrl(pair.target), '--yes', '--json'], {
+			PGCONVOY_CONFIG_DIR: configDir,
+		});
 		expect(undo.code).not.toBe(0);
 		expect(JSON.parse(undo.stdout).error.message).toMatch(`No journaled run ${pending.id}`);
 	});
@@ -282,7 +338,9 @@ describe("a sync killed between its journal and COMMIT's outcome", {timeout: 120
 		if (elsewhere) {
 			const stranger = await freshDatabase('stranger', elsewhere);
 			try {
-				await admin(elsewhere, (client) => client.query(`CREATE ROLE "${role.user}" LOGIN SUPERUSER PASSWORD '${role.password}'`));
+				await admin(elsewhere, (client) =>
+					client.query(`CREATE ROLE "${role.user}" LOGIN SUPERUSER PASSWORD '${role.password}'`),
+				);
 				const url = `postgresql://${role.user}:${role.password}@${elsewhere.host}:${elsewhere.port}/${encodeURIComponent(stranger.name)}?sslmode=disable`;
 				const listed = await runBuiltCli(['history', '--to', url, '--json'], {PGCONVOY_CONFIG_DIR: configDir});
 				expect(listed.code, listed.stdout + listed.stderr).toBe(0);
@@ -309,7 +367,17 @@ async function targetIdentity(): Promise<string> {
 function writePendingJournal(transactionId: string, identity: string): string {
 	mkdirSync(journalDir, {recursive: true, mode: 0o700});
 	const id = `20261130-000000.000-${randomBytes(2).toString('hex')}`;
-	const run = {id, startedAt: new Date().toISOString(), kind: 'sync', mode: 'upsert', target: 'crafted', targetIdentity: identity, transactionId, tables: [], rowsDigest: ''};
+	const run = {
+		id,
+		startedAt: new Date().toISOString(),
+		kind: 'sync',
+		mode: 'upsert',
+		target: 'crafted',
+		targetIdentity: identity,
+		transactionId,
+		tables: [],
+		rowsDigest: '',
+	};
 	writeFileSync(join(journalDir, `${id}.pending`), `pgconvoy-journal 1 ${JSON.stringify(run)}\n`, {mode: 0o600});
 	return id;
 }
@@ -339,7 +407,11 @@ describe('settling, the odd cases', () => {
 				return result;
 			},
 		} as unknown as pg.ClientBase;
-		expect(await settlePendingJournals(journalDir, racing, identity)).toEqual({committed: [id], discarded: [], pending: []});
+		expect(await settlePendingJournals(journalDir, racing, identity)).toEqual({
+			committed: [id],
+			discarded: [],
+			pending: [],
+		});
 		expect(journalFiles()).toEqual([`${id}.journal`]);
 	});
 });

@@ -38,13 +38,19 @@ const idTables = Object.keys(idKinds) as Array<keyof typeof idKinds>;
 async function loadIdTables() {
 	for (const [table, idColumn] of Object.entries(idKinds)) {
 		const create = `CREATE TABLE ${table} (${idColumn}, name text NOT NULL);`;
-		await pair.source.client.query(create + `INSERT INTO ${table} (name) VALUES ('Ann'), ('Bob'), ('Cy'), ('Dan'); DELETE FROM ${table} WHERE id = 3;`);
-		await pair.target.client.query(create + `INSERT INTO ${table} (name) VALUES ('Annie'), ('Bo'), ('Cy'); DELETE FROM ${table} WHERE id = 2;`);
+		await pair.source.client.query(
+			create +
+				`INSERT INTO ${table} (name) VALUES ('Ann'), ('Bob'), ('Cy'), ('Dan'); DELETE FROM ${table} WHERE id = 3;`,
+		);
+		await pair.target.client.query(
+			create + `INSERT INTO ${table} (name) VALUES ('Annie'), ('Bo'), ('Cy'); DELETE FROM ${table} WHERE id = 2;`,
+		);
 	}
 	await grantApplicationRole(pair.target, app.name);
 }
 
-const rows = async (table: string) => (await pair.target.client.query(`SELECT id::int, name FROM ${table} ORDER BY id`)).rows;
+const rows = async (table: string) =>
+	(await pair.target.client.query(`SELECT id::int, name FROM ${table} ORDER BY id`)).rows;
 
 describe('a production role (no superuser, no SELECT on sequences) syncs serial and identity tables', () => {
 	test("the issue's customers input: insert 1 row; the sequence ends past it", async () => {
@@ -96,16 +102,26 @@ describe('a production role (no superuser, no SELECT on sequences) syncs serial 
 		],
 	};
 
-	test.each(['insert', 'upsert', 'mirror'] as const)('%s on serial, bigserial, identity BY DEFAULT and identity ALWAYS', async (mode) => {
-		await loadIdTables();
-		await syncExactly(pair.source.endpoint, app.endpoint(pair.target), {mode}, Object.fromEntries(idTables.map((table) => [`public.${table}`, expectedByMode[mode]])));
-		for (const table of idTables) {
-			expect({table, rows: await rows(table)}).toEqual({table, rows: contentsByMode[mode]});
-			// The application's next insert (by default value, as the application role would) must not collide with id 4.
-			const {rows: next} = await pair.target.client.query(`INSERT INTO ${table} (name) VALUES ('next') RETURNING id::int`);
-			expect(next[0].id, table).toBeGreaterThanOrEqual(5);
-		}
-	});
+	test.each(['insert', 'upsert', 'mirror'] as const)(
+		'%s on serial, bigserial, identity BY DEFAULT and identity ALWAYS',
+		async (mode) => {
+			await loadIdTables();
+			await syncExactly(
+				pair.source.endpoint,
+				app.endpoint(pair.target),
+				{mode},
+				Object.fromEntries(idTables.map((table) => [`public.${table}`, expectedByMode[mode]])),
+			);
+			for (const table of idTables) {
+				expect({table, rows: await rows(table)}).toEqual({table, rows: contentsByMode[mode]});
+				// The application's next insert (by default value, as the application role would) must not collide with id 4.
+				const {rows: next} = await pair.target.client.query(
+					`INSERT INTO ${table} (name) VALUES ('next') RETURNING id::int`,
+				);
+				expect(next[0].id, table).toBeGreaterThanOrEqual(5);
+			}
+		},
+	);
 });
 
 describe('a sequence the role may use but not set', () => {
@@ -115,18 +131,35 @@ describe('a sequence the role may use but not set', () => {
 		await pair.target.client.query(`REVOKE UPDATE ON SEQUENCE serial_t_id_seq FROM ${app.name}`);
 		const tables = idTables.map((table) => `public.${table}`);
 		const before = await databaseChecksums(pair.target.client, tables);
-		const sequenceBefore = (await pair.target.client.query(`SELECT last_value::int, is_called FROM serial_t_id_seq`)).rows[0];
+		const sequenceBefore = (await pair.target.client.query(`SELECT last_value::int, is_called FROM serial_t_id_seq`))
+			.rows[0];
 
-		const dry = await cli(['--from', pair.source.url, '--to', app.url(pair.target), '--mode', 'upsert', '--dry-run', '--json']);
+		const dry = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			app.url(pair.target),
+			'--mode',
+			'upsert',
+			'--dry-run',
+			'--json',
+		]);
 		expect(dry.code, dry.output).toBe(4);
 		const report = JSON.parse(dry.stdout);
-		const finding = report.findings.find((f: {severity: string; message: string; hint?: string}) => f.severity === 'blocking' && /GRANT UPDATE ON SEQUENCE/.test(`${f.message} ${f.hint ?? ''}`));
+		const finding = report.findings.find(
+			(f: {severity: string; message: string; hint?: string}) =>
+				f.severity === 'blocking' && /GRANT UPDATE ON SEQUENCE/.test(`${f.message} ${f.hint ?? ''}`),
+		);
 		expect(finding, JSON.stringify(report.findings)).toBeDefined();
 		expect(`${finding.message} ${finding.hint ?? ''}`).toMatch(/serial_t_id_seq/);
 		expect(`${finding.message} ${finding.hint ?? ''}`).toContain(app.name);
 		// Only that sequence lacks the grant: the other tables are not named in blocking findings.
 		for (const other of ['bigserial_t', 'identity_default_t', 'identity_always_t']) {
-			expect(report.findings.filter((f: {severity: string; message: string}) => f.severity === 'blocking' && f.message.includes(other))).toEqual([]);
+			expect(
+				report.findings.filter(
+					(f: {severity: string; message: string}) => f.severity === 'blocking' && f.message.includes(other),
+				),
+			).toEqual([]);
 		}
 
 		const applied = await cli(['--from', pair.source.url, '--to', app.url(pair.target), '--mode', 'upsert', '--yes']);
@@ -134,7 +167,9 @@ describe('a sequence the role may use but not set', () => {
 		expect(applied.output).toMatch(/GRANT UPDATE ON SEQUENCE/);
 		expect(applied.output).toMatch(/nothing was written/i);
 		expect(await databaseChecksums(pair.target.client, tables)).toEqual(before);
-		expect((await pair.target.client.query(`SELECT last_value::int, is_called FROM serial_t_id_seq`)).rows[0]).toEqual(sequenceBefore);
+		expect((await pair.target.client.query(`SELECT last_value::int, is_called FROM serial_t_id_seq`)).rows[0]).toEqual(
+			sequenceBefore,
+		);
 	});
 });
 
@@ -155,7 +190,9 @@ describe('sequences that feed a DEFAULT without being OWNED BY the column', () =
 				INSERT INTO letters (body) VALUES ('l6');`,
 		);
 		// The target's application took one invoice number and one document id.
-		await pair.target.client.query(schema + `INSERT INTO invoices (total) VALUES (10); INSERT INTO letters (body) VALUES ('l1');`);
+		await pair.target.client.query(
+			schema + `INSERT INTO invoices (total) VALUES (10); INSERT INTO letters (body) VALUES ('l1');`,
+		);
 		await grantApplicationRole(pair.target, app.name);
 
 		await syncExactly(
@@ -168,9 +205,15 @@ describe('sequences that feed a DEFAULT without being OWNED BY the column', () =
 				'public.memos': {insert: 3, update: 0, delete: 0},
 			},
 		);
-		expect((await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM invoices`)).rows[0].ids).toEqual([1, 2, 3]);
-		expect((await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM letters`)).rows[0].ids).toEqual([1, 2, 6]);
-		expect((await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM memos`)).rows[0].ids).toEqual([3, 4, 5]);
+		expect(
+			(await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM invoices`)).rows[0].ids,
+		).toEqual([1, 2, 3]);
+		expect(
+			(await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM letters`)).rows[0].ids,
+		).toEqual([1, 2, 6]);
+		expect(
+			(await pair.target.client.query(`SELECT array_agg(id::int ORDER BY id) AS ids FROM memos`)).rows[0].ids,
+		).toEqual([3, 4, 5]);
 
 		// The application's next inserts collide nowhere: past 3 for invoices, past 6 (over both tables) for documents.
 		const invoice = await pair.target.client.query(`INSERT INTO invoices (total) VALUES (40) RETURNING id::int`);

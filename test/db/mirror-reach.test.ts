@@ -31,16 +31,31 @@ beforeEach(async () => {
 });
 afterEach(async () => pair.drop());
 
-const args = () => ['--from', pair.source.url, '--to', pair.target.url, '--tables', 'customers', '--mode', 'mirror', '--max-delete', '100%'];
+const args = () => [
+	'--from',
+	pair.source.url,
+	'--to',
+	pair.target.url,
+	'--tables',
+	'customers',
+	'--mode',
+	'mirror',
+	'--max-delete',
+	'100%',
+];
 
 describe('mirror deletes that reach rows outside the selection', () => {
 	test('cascades are counted per table, at any depth and in any schema, and refused unless allowed', async () => {
 		const before = await databaseChecksums(pair.target.client, tables);
 		const dry = await cli([...args(), '--dry-run', '--json']);
 		expect(dry.code, dry.output).toBe(4);
-		const finding = JSON.parse(dry.stdout).findings.find((candidate: {code: string}) => candidate.code === 'mirror-cascade');
+		const finding = JSON.parse(dry.stdout).findings.find(
+			(candidate: {code: string}) => candidate.code === 'mirror-cascade',
+		);
 		expect(finding.severity).toBe('blocking');
-		expect(finding.message).toContain('5 deletes in public.customers → 5 in audit.customer_log, 10 in public.notes, 10 in public.note_tags');
+		expect(finding.message).toContain(
+			'5 deletes in public.customers → 5 in audit.customer_log, 10 in public.notes, 10 in public.note_tags',
+		);
 		expect(finding.hint).toMatch(/--allow-cascade/);
 		const refused = await cli([...args(), '--yes']);
 		expect(refused.code, refused.output).toBe(4);
@@ -52,22 +67,35 @@ describe('mirror deletes that reach rows outside the selection', () => {
 		expect(applied.code, applied.output).toBe(0);
 		const result = JSON.parse(applied.stdout);
 		expect(result.tables).toEqual([expect.objectContaining({table: 'public.customers', deleted: 5})]);
-		expect(result.cascaded.map(({table, action, rows}: {table: string; action: string; rows: number}) => [table, action, rows])).toEqual([
+		expect(
+			result.cascaded.map(({table, action, rows}: {table: string; action: string; rows: number}) => [
+				table,
+				action,
+				rows,
+			]),
+		).toEqual([
 			['audit.customer_log', 'cascade', 5],
 			['public.notes', 'cascade', 10],
 			['public.note_tags', 'cascade', 10],
 		]);
-		expect(await rowsOf(pair.target.client, `SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM notes)::int AS notes, (SELECT count(*) FROM note_tags)::int AS tags, (SELECT count(*) FROM audit.customer_log)::int AS log`)).toEqual([
-			{customers: 10, notes: 1, tags: 0, log: 0},
-		]);
+		expect(
+			await rowsOf(
+				pair.target.client,
+				`SELECT (SELECT count(*) FROM customers)::int AS customers, (SELECT count(*) FROM notes)::int AS notes, (SELECT count(*) FROM note_tags)::int AS tags, (SELECT count(*) FROM audit.customer_log)::int AS log`,
+			),
+		).toEqual([{customers: 10, notes: 1, tags: 0, log: 0}]);
 	});
 
 	test('a referencing row whose foreign key refuses the delete (NO ACTION) blocks, naming the table', async () => {
-		await pair.target.client.query(`CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES customers(id)); INSERT INTO invoices VALUES (1, 12), (2, 3)`);
+		await pair.target.client.query(
+			`CREATE TABLE invoices (id int PRIMARY KEY, customer_id int REFERENCES customers(id)); INSERT INTO invoices VALUES (1, 12), (2, 3)`,
+		);
 		const before = await databaseChecksums(pair.target.client, [...tables, 'public.invoices']);
 		const dry = await cli([...args(), '--allow-cascade', '--dry-run', '--json']);
 		expect(dry.code, dry.output).toBe(4);
-		const finding = JSON.parse(dry.stdout).findings.find((candidate: {code: string}) => candidate.code === 'mirror-delete-restricted');
+		const finding = JSON.parse(dry.stdout).findings.find(
+			(candidate: {code: string}) => candidate.code === 'mirror-delete-restricted',
+		);
 		expect(finding.message).toMatch(/1 row of public\.invoices/);
 		const refused = await cli([...args(), '--allow-cascade', '--yes']);
 		expect(refused.code, refused.output).toBe(4);

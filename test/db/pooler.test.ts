@@ -44,7 +44,13 @@ async function sync(from: Endpoint, to: Endpoint, mode: SyncMode, tables: string
 }
 
 /** Preview = oracle, applied = preview, contents as the mode promises, and a second run writes nothing. */
-async function checkMode(source: TestDatabase, target: TestDatabase, from: Endpoint, to: Endpoint, mode: 'upsert' | 'mirror') {
+async function checkMode(
+	source: TestDatabase,
+	target: TestDatabase,
+	from: Endpoint,
+	to: Endpoint,
+	mode: 'upsert' | 'mirror',
+) {
 	const expected = await oracleCounts(source, target, mode);
 	const sourceBefore = await checksums(source);
 	const auditBefore = Number((await target.client.query('SELECT count(*) FROM public.audit_sync')).rows[0].count);
@@ -53,11 +59,30 @@ async function checkMode(source: TestDatabase, target: TestDatabase, from: Endpo
 	expect(plan.findings.filter((finding) => finding.severity === 'blocking')).toEqual([]);
 	expect(counted.tables.map((counts) => counts.table).sort()).toEqual(Object.keys(expected).sort());
 	for (const counts of counted.tables) {
-		expect({table: counts.table, insert: counts.insert, update: counts.update, skip: counts.skip, delete: counts.delete, differing: counts.differing}).toEqual({table: counts.table, ...expected[counts.table]});
+		expect({
+			table: counts.table,
+			insert: counts.insert,
+			update: counts.update,
+			skip: counts.skip,
+			delete: counts.delete,
+			differing: counts.differing,
+		}).toEqual({table: counts.table, ...expected[counts.table]});
 	}
 	for (const applied of result.tables) {
 		const counts = counted.tables.find((table) => table.table === applied.table)!;
-		expect({table: applied.table, inserted: applied.inserted, updated: applied.updated, skipped: applied.skipped, deleted: applied.deleted}).toEqual({table: applied.table, inserted: counts.insert, updated: counts.update, skipped: counts.skip, deleted: counts.delete});
+		expect({
+			table: applied.table,
+			inserted: applied.inserted,
+			updated: applied.updated,
+			skipped: applied.skipped,
+			deleted: applied.deleted,
+		}).toEqual({
+			table: applied.table,
+			inserted: counts.insert,
+			updated: counts.update,
+			skipped: counts.skip,
+			deleted: counts.delete,
+		});
 	}
 	expect(result.committed).toBe(true);
 	const written = counted.tables.reduce((sum, table) => sum + table.insert + table.update + table.delete, 0);
@@ -68,16 +93,23 @@ async function checkMode(source: TestDatabase, target: TestDatabase, from: Endpo
 		expect([table, counts.insert, counts.differing], `${table} still differs`).toEqual([table, 0, 0]);
 		if (mode === 'mirror') expect([table, counts.delete]).toEqual([table, 0]);
 	}
-	if (mode === 'upsert') expect((await expectedCounts(source.client, target.client, 'public.users', schoolKeys.users, [])).delete, 'target-only rows are kept outside mirror').toBeGreaterThan(0);
+	if (mode === 'upsert')
+		expect(
+			(await expectedCounts(source.client, target.client, 'public.users', schoolKeys.users, [])).delete,
+			'target-only rows are kept outside mirror',
+		).toBeGreaterThan(0);
 	if (mode === 'mirror') expect(await checksums(target)).toEqual(sourceBefore);
 	expect(await checksums(source)).toEqual(sourceBefore);
 	const resultats = result.tables.find((table) => table.table === 'public.resultats')!;
 	const auditAfter = Number((await target.client.query('SELECT count(*) FROM public.audit_sync')).rows[0].count);
-	expect(auditAfter - auditBefore, 'the target trigger fired once per written resultats row').toBe(resultats.inserted + resultats.updated);
+	expect(auditAfter - auditBefore, 'the target trigger fired once per written resultats row').toBe(
+		resultats.inserted + resultats.updated,
+	);
 
 	const synced = await checksums(target);
 	const again = await sync(from, to, mode);
-	for (const table of again.result.tables) expect([table.table, table.inserted, table.updated, table.deleted]).toEqual([table.table, 0, 0, 0]);
+	for (const table of again.result.tables)
+		expect([table.table, table.inserted, table.updated, table.deleted]).toEqual([table.table, 0, 0, 0]);
 	expect(await checksums(target)).toEqual(synced);
 }
 
@@ -112,7 +144,13 @@ const inspectorName = 'pooler-inspector';
 
 /** One command on PgBouncer's admin console (the virtual database `pgbouncer`). */
 async function poolerConsole(command: string): Promise<Array<Record<string, unknown>>> {
-	const admin = new pg.Client({host: pooler!.host, port: pooler!.port, user: cluster.user, password: cluster.password, database: 'pgbouncer'});
+	const admin = new pg.Client({
+		host: pooler!.host,
+		port: pooler!.port,
+		user: cluster.user,
+		password: cluster.password,
+		database: 'pgbouncer',
+	});
 	await admin.connect();
 	try {
 		return (await admin.query(command)).rows;
@@ -123,7 +161,14 @@ async function poolerConsole(command: string): Promise<Array<Record<string, unkn
 
 /** What a brand-new session of the server looks like, over a direct connection. */
 async function serverDefaults(db: TestDatabase): Promise<ServerSession> {
-	const client = new pg.Client({host: db.endpoint.host, port: db.endpoint.port, user: db.endpoint.user, password: db.endpoint.password, database: db.name, application_name: inspectorName});
+	const client = new pg.Client({
+		host: db.endpoint.host,
+		port: db.endpoint.port,
+		user: db.endpoint.user,
+		password: db.endpoint.password,
+		database: db.name,
+		application_name: inspectorName,
+	});
 	await client.connect();
 	try {
 		await client.query('BEGIN');
@@ -144,9 +189,13 @@ async function pooledSessions(db: TestDatabase): Promise<ServerSession[]> {
 		await Promise.all(clients.map((client) => client.connect()));
 		await Promise.all(clients.map((client) => client.query('BEGIN')));
 		await Promise.all(clients.map((client) => client.query(loadPlpgsql)));
-		const sessions = await Promise.all(clients.map(async (client) => (await client.query<ServerSession>(sessionQuery)).rows[0]!));
+		const sessions = await Promise.all(
+			clients.map(async (client) => (await client.query<ServerSession>(sessionQuery)).rows[0]!),
+		);
 		// No server connection of this database's pool is left out: PgBouncer's own list says which there are.
-		const servers = (await poolerConsole('SHOW SERVERS')).filter((row) => row.database === db.name).map((row) => Number(row.remote_pid));
+		const servers = (await poolerConsole('SHOW SERVERS'))
+			.filter((row) => row.database === db.name)
+			.map((row) => Number(row.remote_pid));
 		expect(new Set(sessions.map((session) => session.pid)).size).toBe(clients.length);
 		expect(servers.sort()).toEqual(sessions.map((session) => session.pid).sort());
 		await Promise.all(clients.map((client) => client.query('COMMIT')));
@@ -162,7 +211,11 @@ async function leftovers(db: TestDatabase) {
 	const found: Array<Record<string, unknown>> = [];
 	for (const session of await pooledSessions(db)) {
 		const names = new Set([...Object.keys(defaults.settings), ...Object.keys(session.settings)]);
-		const settings = Object.fromEntries([...names].filter((name) => defaults.settings[name] !== session.settings[name]).map((name) => [name, [defaults.settings[name], session.settings[name]]]));
+		const settings = Object.fromEntries(
+			[...names]
+				.filter((name) => defaults.settings[name] !== session.settings[name])
+				.map((name) => [name, [defaults.settings[name], session.settings[name]]]),
+		);
 		const state = {
 			...(Object.keys(settings).length > 0 ? {settings} : {}),
 			...(session.prepared.length > 0 ? {prepared: session.prepared} : {}),
@@ -214,7 +267,13 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 		await careless.query('CREATE TEMP TABLE careless_temp (x int)');
 		await careless.end();
 		const found = await leftovers(pair.target);
-		expect(found).toEqual(expect.arrayContaining([expect.objectContaining({settings: expect.objectContaining({statement_timeout: ['0', '1234']})}), expect.objectContaining({prepared: ['careless_statement']}), {tempTablesInDatabase: 1}]));
+		expect(found).toEqual(
+			expect.arrayContaining([
+				expect.objectContaining({settings: expect.objectContaining({statement_timeout: ['0', '1234']})}),
+				expect.objectContaining({prepared: ['careless_statement']}),
+				{tempTablesInDatabase: 1},
+			]),
+		);
 	});
 
 	test('dry run into a pooled target: counts equal the oracle and the target is untouched', async () => {
@@ -224,7 +283,14 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 		expect(plan.findings.filter((finding) => finding.severity === 'blocking')).toEqual([]);
 		expect(counted.tables.map((counts) => counts.table).sort()).toEqual(Object.keys(expected).sort());
 		for (const counts of counted.tables) {
-			expect({table: counts.table, insert: counts.insert, update: counts.update, skip: counts.skip, delete: counts.delete, differing: counts.differing}).toEqual({table: counts.table, ...expected[counts.table]});
+			expect({
+				table: counts.table,
+				insert: counts.insert,
+				update: counts.update,
+				skip: counts.skip,
+				delete: counts.delete,
+				differing: counts.differing,
+			}).toEqual({table: counts.table, ...expected[counts.table]});
 		}
 		expect(await checksums(pair.target)).toEqual(before);
 	});
@@ -243,7 +309,11 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 			INSERT INTO public.niveaux (id, code, libelle, ordre) VALUES (9001, 'PGB-FK', 'Niveau source seulement', 99);
 			INSERT INTO public.classes (id, nom, niveau_id, annee_scolaire) VALUES (9001, 'Classe orpheline', 9001, '2099-2100');`);
 		const before = await checksums(pair.target);
-		const failure = await sync(pair.source.endpoint, pooled(pair.target), 'upsert', ['matieres', 'users', 'classes']).then(
+		const failure = await sync(pair.source.endpoint, pooled(pair.target), 'upsert', [
+			'matieres',
+			'users',
+			'classes',
+		]).then(
 			() => undefined,
 			(error: unknown) => error,
 		);
@@ -261,7 +331,18 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 		expect(await leftovers(pair.target)).toEqual([]);
 		expect(await leftovers(pair.source)).toEqual([]);
 		// The settings pgconvoy pins, read the way a user would, against a new direct session's.
-		const names = ['search_path', 'statement_timeout', 'lock_timeout', 'TimeZone', 'DateStyle', 'IntervalStyle', 'extra_float_digits', 'bytea_output', 'work_mem', 'row_security'];
+		const names = [
+			'search_path',
+			'statement_timeout',
+			'lock_timeout',
+			'TimeZone',
+			'DateStyle',
+			'IntervalStyle',
+			'extra_float_digits',
+			'bytea_output',
+			'work_mem',
+			'row_security',
+		];
 		const show = async (client: pg.Client) => {
 			await client.connect();
 			const values: Record<string, unknown> = {};
@@ -277,17 +358,38 @@ describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
 	test('the built CLI: sync --to <url through PgBouncer> --mode upsert, dry run then apply', async () => {
 		const to = throughPooler(pair.target).url;
 		const expected = await oracleCounts(pair.source, pair.target, 'upsert');
-		const dry = await runCli(['sync', '--from', pair.source.url, '--to', to, '--mode', 'upsert', '--dry-run', '--json']);
+		const dry = await runCli([
+			'sync',
+			'--from',
+			pair.source.url,
+			'--to',
+			to,
+			'--mode',
+			'upsert',
+			'--dry-run',
+			'--json',
+		]);
 		expect(dry.code, dry.stdout + dry.stderr).toBe(0);
 		const report = JSON.parse(dry.stdout) as {tables: Array<{table: string} & ExpectedCounts>};
-		for (const {table, insert, update, skip, delete: deleted, differing} of report.tables) expect({table, insert, update, skip, delete: deleted, differing}).toEqual({table, ...expected[table]});
+		for (const {table, insert, update, skip, delete: deleted, differing} of report.tables)
+			expect({table, insert, update, skip, delete: deleted, differing}).toEqual({table, ...expected[table]});
 
 		const run = await runCli(['sync', '--from', pair.source.url, '--to', to, '--mode', 'upsert', '--yes', '--json']);
 		expect(run.code, run.stdout + run.stderr).toBe(0);
-		const applied = JSON.parse(run.stdout) as {committed: boolean; tables: Array<{table: string; inserted: number; updated: number; deleted: number}>};
+		const applied = JSON.parse(run.stdout) as {
+			committed: boolean;
+			tables: Array<{table: string; inserted: number; updated: number; deleted: number}>;
+		};
 		expect(applied.committed).toBe(true);
-		for (const {table, inserted, updated, deleted} of applied.tables) expect({table, inserted, updated, deleted}).toEqual({table, inserted: expected[table]!.insert, updated: expected[table]!.update, deleted: 0});
-		for (const [table, counts] of Object.entries(await oracleCounts(pair.source, pair.target, 'upsert'))) expect([table, counts.insert, counts.differing]).toEqual([table, 0, 0]);
+		for (const {table, inserted, updated, deleted} of applied.tables)
+			expect({table, inserted, updated, deleted}).toEqual({
+				table,
+				inserted: expected[table]!.insert,
+				updated: expected[table]!.update,
+				deleted: 0,
+			});
+		for (const [table, counts] of Object.entries(await oracleCounts(pair.source, pair.target, 'upsert')))
+			expect([table, counts.insert, counts.differing]).toEqual([table, 0, 0]);
 		expect(run.stdout + run.stderr).not.toContain(`:${pair.target.endpoint.password}@`);
 	});
 });

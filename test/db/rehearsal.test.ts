@@ -17,24 +17,38 @@ beforeEach(async () => {
 afterEach(async () => pair.drop());
 
 const school = schoolTables.map((table) => `public.${table}`);
-const tablesOf = (report: {tables: Array<Record<string, unknown>>}) => report.tables.map(({table, inserted, updated, skipped, deleted}) => ({table, inserted, updated, skipped, deleted}));
+const tablesOf = (report: {tables: Array<Record<string, unknown>>}) =>
+	report.tables.map(({table, inserted, updated, skipped, deleted}) => ({table, inserted, updated, skipped, deleted}));
 
 describe('--rehearse', () => {
-	test.for(['upsert', 'mirror'] as const)("%s on the school fixture: the rehearsed counts are the real apply's, and the rehearsal keeps nothing", async (mode) => {
-		await loadSchool(pair.source, pair.target);
-		const args = ['--from', pair.source.url, '--to', pair.target.url, '--mode', mode, '--max-delete', '100%', '--json'];
-		const before = await databaseChecksums(pair.target.client, [...school, 'public.audit_sync']);
-		const rehearsal = await cli([...args, '--rehearse']);
-		expect(rehearsal.code, rehearsal.output).toBe(0);
-		const rehearsed = JSON.parse(rehearsal.stdout);
-		expect(rehearsed).toMatchObject({rehearsed: true, committed: false, dryRun: false});
-		// Nothing stays, not even what the audit trigger wrote during the rehearsal.
-		expect(await databaseChecksums(pair.target.client, [...school, 'public.audit_sync'])).toEqual(before);
-		const applied = await cli([...args, '--yes']);
-		expect(applied.code, applied.output).toBe(0);
-		expect(tablesOf(JSON.parse(applied.stdout))).toEqual(tablesOf(rehearsed));
-		expect(tablesOf(rehearsed).some((table) => Number(table.inserted) + Number(table.updated) > 0)).toBe(true);
-	});
+	test.for(['upsert', 'mirror'] as const)(
+		"%s on the school fixture: the rehearsed counts are the real apply's, and the rehearsal keeps nothing",
+		async (mode) => {
+			await loadSchool(pair.source, pair.target);
+			const args = [
+				'--from',
+				pair.source.url,
+				'--to',
+				pair.target.url,
+				'--mode',
+				mode,
+				'--max-delete',
+				'100%',
+				'--json',
+			];
+			const before = await databaseChecksums(pair.target.client, [...school, 'public.audit_sync']);
+			const rehearsal = await cli([...args, '--rehearse']);
+			expect(rehearsal.code, rehearsal.output).toBe(0);
+			const rehearsed = JSON.parse(rehearsal.stdout);
+			expect(rehearsed).toMatchObject({rehearsed: true, committed: false, dryRun: false});
+			// Nothing stays, not even what the audit trigger wrote during the rehearsal.
+			expect(await databaseChecksums(pair.target.client, [...school, 'public.audit_sync'])).toEqual(before);
+			const applied = await cli([...args, '--yes']);
+			expect(applied.code, applied.output).toBe(0);
+			expect(tablesOf(JSON.parse(applied.stdout))).toEqual(tablesOf(rehearsed));
+			expect(tablesOf(rehearsed).some((table) => Number(table.inserted) + Number(table.updated) > 0)).toBe(true);
+		},
+	);
 
 	test('catches a trigger that raises and a CHECK constraint that the dry run cannot see', async () => {
 		const schema = `CREATE TABLE orders (id int PRIMARY KEY, qty int NOT NULL, note text);`;
@@ -62,7 +76,9 @@ describe('--rehearse', () => {
 		await pair.target.client.query(`DROP TRIGGER orders_limit ON orders`);
 		const second = await cli([...args, '--rehearse']);
 		expect(second.code, second.output).toBe(5);
-		expect(second.output).toMatch(/Check constraint violation while writing public\.orders \(constraint qty_positive\)/);
+		expect(second.output).toMatch(
+			/Check constraint violation while writing public\.orders \(constraint qty_positive\)/,
+		);
 		expect(await databaseChecksums(pair.target.client, ['public.orders'])).toEqual(before);
 	});
 });

@@ -29,15 +29,36 @@ async function checkMode(source: TestDatabase, target: TestDatabase, mode: SyncM
 	expect(plan.findings.filter((finding) => finding.severity === 'blocking')).toEqual([]);
 	// Parents before children: every table's FK parents come earlier in the plan.
 	const order = plan.tables.map((table) => table.id);
-	for (const table of plan.tables) for (const fk of table.target.foreignKeys) if (fk.references !== table.id) expect(order.indexOf(fk.references)).toBeLessThan(order.indexOf(table.id));
+	for (const table of plan.tables)
+		for (const fk of table.target.foreignKeys)
+			if (fk.references !== table.id) expect(order.indexOf(fk.references)).toBeLessThan(order.indexOf(table.id));
 
 	for (const counts of preview.tables) {
 		const oracle = expected[counts.table]!;
-		expect({table: counts.table, insert: counts.insert, update: counts.update, skip: counts.skip, delete: counts.delete, differing: counts.differing}).toEqual({table: counts.table, ...oracle});
+		expect({
+			table: counts.table,
+			insert: counts.insert,
+			update: counts.update,
+			skip: counts.skip,
+			delete: counts.delete,
+			differing: counts.differing,
+		}).toEqual({table: counts.table, ...oracle});
 	}
 	for (const applied of result.tables) {
 		const counts = preview.tables.find((table) => table.table === applied.table)!;
-		expect({table: applied.table, inserted: applied.inserted, updated: applied.updated, skipped: applied.skipped, deleted: applied.deleted}).toEqual({table: applied.table, inserted: counts.insert, updated: counts.update, skipped: counts.skip, deleted: counts.delete});
+		expect({
+			table: applied.table,
+			inserted: applied.inserted,
+			updated: applied.updated,
+			skipped: applied.skipped,
+			deleted: applied.deleted,
+		}).toEqual({
+			table: applied.table,
+			inserted: counts.insert,
+			updated: counts.update,
+			skipped: counts.skip,
+			deleted: counts.delete,
+		});
 	}
 	expect(result.committed).toBe(true);
 
@@ -46,12 +67,15 @@ async function checkMode(source: TestDatabase, target: TestDatabase, mode: SyncM
 	for (const [table, counts] of Object.entries(after)) {
 		const before = expected[table]!;
 		expect(counts.insert, `${table} still missing rows`).toBe(0);
-		if (mode === 'insert') expect(counts.differing, `${table}: insert must not touch existing rows`).toBe(before.differing);
+		if (mode === 'insert')
+			expect(counts.differing, `${table}: insert must not touch existing rows`).toBe(before.differing);
 		else expect(counts.differing, `${table} still differs`).toBe(0);
 		expect(counts.delete).toBe(0);
 	}
 	if (mode !== 'mirror') {
-		const untouched = await oracleCounts(source, target, 'mirror').then(() => expectedCounts(source.client, target.client, 'public.users', schoolKeys.users, [], undefined));
+		const untouched = await oracleCounts(source, target, 'mirror').then(() =>
+			expectedCounts(source.client, target.client, 'public.users', schoolKeys.users, [], undefined),
+		);
 		expect(untouched.delete, 'target-only rows are kept outside mirror').toBeGreaterThan(0);
 	}
 	if (mode === 'mirror') expect(await checksums(target)).toEqual(sourceBefore);
@@ -65,7 +89,8 @@ async function checkMode(source: TestDatabase, target: TestDatabase, mode: SyncM
 	// A second identical run writes nothing.
 	const targetSynced = await checksums(target);
 	const again = await sync(source, target, mode);
-	for (const table of again.result.tables) expect([table.table, table.inserted, table.updated, table.deleted]).toEqual([table.table, 0, 0, 0]);
+	for (const table of again.result.tables)
+		expect([table.table, table.inserted, table.updated, table.deleted]).toEqual([table.table, 0, 0, 0]);
 	expect(await checksums(target)).toEqual(targetSynced);
 	return {preview, result};
 }
@@ -87,11 +112,15 @@ describe('school fixture, every mode, exact counts and contents', () => {
 	test('sequences after the sync are at least max(id) on every serial table', async () => {
 		await sync(pair.source, pair.target, 'upsert');
 		for (const table of ['niveaux', 'users', 'classes', 'qcms', 'questions']) {
-			const {rows} = await pair.target.client.query(`SELECT (SELECT max(id) FROM public.${table})::bigint AS max, (SELECT last_value FROM public.${table}_id_seq)::bigint AS seq`);
+			const {rows} = await pair.target.client.query(
+				`SELECT (SELECT max(id) FROM public.${table})::bigint AS max, (SELECT last_value FROM public.${table}_id_seq)::bigint AS seq`,
+			);
 			expect(Number(rows[0].seq), table).toBeGreaterThanOrEqual(Number(rows[0].max));
 		}
 		// The next application insert works (no duplicate key from a stale sequence).
-		await pair.target.client.query(`INSERT INTO public.niveaux (code, libelle, ordre) VALUES ('PGCONVOY-TEST', 'Niveau de test', 99)`);
+		await pair.target.client.query(
+			`INSERT INTO public.niveaux (code, libelle, ordre) VALUES ('PGCONVOY-TEST', 'Niveau de test', 99)`,
+		);
 	});
 
 	test('an empty target gets everything by direct COPY', async () => {
@@ -99,7 +128,8 @@ describe('school fixture, every mode, exact counts and contents', () => {
 		try {
 			await empty.client.query(schoolSchemaSql);
 			const {preview, result} = await sync(pair.source, empty, 'insert');
-			for (const table of result.tables) expect(table.inserted).toBe(preview.tables.find((counts) => counts.table === table.table)!.insert);
+			for (const table of result.tables)
+				expect(table.inserted).toBe(preview.tables.find((counts) => counts.table === table.table)!.insert);
 			expect(await checksums(empty)).toEqual(await checksums(pair.source));
 			// Identity ALWAYS column copied with its values (OVERRIDING SYSTEM VALUE / COPY).
 			await empty.client.query(`INSERT INTO public.matieres (code, nom) VALUES ('ZZZ', 'Nouvelle matière')`);
@@ -116,7 +146,10 @@ describe.runIf(pg15)('cross-version: PostgreSQL 15 → 18', () => {
 		const target = await freshDatabase('target18');
 		try {
 			await loadSchool(source, target);
-			const session = await SyncSession.open(source.endpoint, target.endpoint, {schemas: ['public'], allSchemas: false});
+			const session = await SyncSession.open(source.endpoint, target.endpoint, {
+				schemas: ['public'],
+				allSchemas: false,
+			});
 			expect(session.plan({tables: [], exclude: []}, defaultSyncOptions).hashMethod).toBe('text');
 			await checkMode(source, target, 'upsert');
 			await checkMode(source, target, 'mirror');

@@ -70,8 +70,12 @@ describe('a trigger that raises', () => {
 describe('an enum label the target lacks', () => {
 	test('the value and the table are named, and the hint says to run migrations', async () => {
 		const table = `CREATE TABLE moods (id int PRIMARY KEY, mood mood NOT NULL);`;
-		await pair.source.client.query(`CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh');` + table + `INSERT INTO moods VALUES (1, 'happy'), (2, 'meh')`);
-		await pair.target.client.query(`CREATE TYPE mood AS ENUM ('happy', 'sad');` + table + `INSERT INTO moods VALUES (1, 'happy')`);
+		await pair.source.client.query(
+			`CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh');` + table + `INSERT INTO moods VALUES (1, 'happy'), (2, 'meh')`,
+		);
+		await pair.target.client.query(
+			`CREATE TYPE mood AS ENUM ('happy', 'sad');` + table + `INSERT INTO moods VALUES (1, 'happy')`,
+		);
 		const before = await databaseChecksums(pair.target.client, ['public.moods']);
 		const run = await cli(['--from', pair.source.url, '--to', pair.target.url, '--yes']);
 		// Refused in the plan (4) or rolled back (5): either way the target is as it was.
@@ -90,7 +94,9 @@ describe('permission problems on the source side', () => {
 		reader = await createRole('reader');
 		roles.push(reader);
 		const schema = items + `CREATE TABLE secrets (id int PRIMARY KEY, value text NOT NULL);`;
-		await pair.source.client.query(schema + `INSERT INTO items VALUES (1, 'pen'); INSERT INTO secrets VALUES (1, 's');`);
+		await pair.source.client.query(
+			schema + `INSERT INTO items VALUES (1, 'pen'); INSERT INTO secrets VALUES (1, 's');`,
+		);
 		await pair.target.client.query(schema);
 		const who = quoteIdent(reader.name);
 		await pair.source.client.query(`
@@ -100,19 +106,22 @@ describe('permission problems on the source side', () => {
 			GRANT SELECT ON items TO ${who};`);
 	});
 
-	test.for([['--dry-run'], ['--yes']])('a source table the source role cannot SELECT (%s): names the source and GRANT SELECT', async (extra) => {
-		const before = await databaseChecksums(pair.target.client, ['public.items', 'public.secrets']);
-		const run = await cli(['--from', reader.url(pair.source), '--to', pair.target.url, ...extra]);
-		expect(run.code, run.output).not.toBe(0);
-		expect(run.code, run.output).not.toBe(1);
-		expect(run.output).toMatch(/source/i);
-		expect(run.output).toContain('secrets');
-		expect(run.output).toMatch(new RegExp(`GRANT SELECT ON[^\\n]*secrets[^\\n]*TO[^\\n]*${reader.name}`));
-		expect(run.output).not.toMatch(/target role needs/i);
-		expect(run.output).not.toContain(reader.password);
-		expectNoBlame(run.output);
-		expect(await databaseChecksums(pair.target.client, ['public.items', 'public.secrets'])).toEqual(before);
-	});
+	test.for([['--dry-run'], ['--yes']])(
+		'a source table the source role cannot SELECT (%s): names the source and GRANT SELECT',
+		async (extra) => {
+			const before = await databaseChecksums(pair.target.client, ['public.items', 'public.secrets']);
+			const run = await cli(['--from', reader.url(pair.source), '--to', pair.target.url, ...extra]);
+			expect(run.code, run.output).not.toBe(0);
+			expect(run.code, run.output).not.toBe(1);
+			expect(run.output).toMatch(/source/i);
+			expect(run.output).toContain('secrets');
+			expect(run.output).toMatch(new RegExp(`GRANT SELECT ON[^\\n]*secrets[^\\n]*TO[^\\n]*${reader.name}`));
+			expect(run.output).not.toMatch(/target role needs/i);
+			expect(run.output).not.toContain(reader.password);
+			expectNoBlame(run.output);
+			expect(await databaseChecksums(pair.target.client, ['public.items', 'public.secrets'])).toEqual(before);
+		},
+	);
 
 	test("row-level security on a source table: named as the source's, not the target's", async () => {
 		await pair.source.client.query(`
@@ -132,7 +141,9 @@ describe('permission problems on the source side', () => {
 
 describe('--json prints exactly one document', () => {
 	beforeEach(async () => {
-		await pair.source.client.query(items + `CREATE TABLE only_in_source (id int PRIMARY KEY); INSERT INTO items VALUES (1, 'pen');`);
+		await pair.source.client.query(
+			items + `CREATE TABLE only_in_source (id int PRIMARY KEY); INSERT INTO items VALUES (1, 'pen');`,
+		);
 		await pair.target.client.query(items);
 	});
 

@@ -25,15 +25,21 @@ test.for([
 	{path: 'a self-referencing table, listed keys staged', selfReference: true, rows: 1000, changed: 10, added: 10},
 ])('$path: inserts and updates are counted and written exactly', async ({selfReference, rows, changed, added}) => {
 	for (const db of [pair.source, pair.target]) await db.client.query(schema(selfReference));
-	await pair.source.client.query(`INSERT INTO items SELECT g, CASE WHEN g > 1 THEN g - 1 END, 'item ' || g || CASE WHEN g <= ${changed} THEN ' v2' ELSE '' END, NULL FROM generate_series(1, ${rows}) g`);
-	await pair.target.client.query(`INSERT INTO items SELECT g, CASE WHEN g > 1 THEN g - 1 END, 'item ' || g, NULL FROM generate_series(1, ${rows - added}) g`);
+	await pair.source.client.query(
+		`INSERT INTO items SELECT g, CASE WHEN g > 1 THEN g - 1 END, 'item ' || g || CASE WHEN g <= ${changed} THEN ' v2' ELSE '' END, NULL FROM generate_series(1, ${rows}) g`,
+	);
+	await pair.target.client.query(
+		`INSERT INTO items SELECT g, CASE WHEN g > 1 THEN g - 1 END, 'item ' || g, NULL FROM generate_series(1, ${rows - added}) g`,
+	);
 	await pair.target.client.query(stamp);
 	const run = await syncOnce(pair.source.endpoint, pair.target.endpoint, {tables: ['items'], mode: 'upsert'});
 	expect(run.result.committed).toBe(true);
 	expect(previewCounts(run.preview)['public.items']).toEqual({insert: added, update: changed, delete: 0});
 	expect(appliedCounts(run.result)['public.items']).toEqual({insert: added, update: changed, delete: 0});
-	const names = (await pair.target.client.query(`SELECT count(*)::int AS n FROM items WHERE name LIKE '% v2'`)).rows[0].n;
+	const names = (await pair.target.client.query(`SELECT count(*)::int AS n FROM items WHERE name LIKE '% v2'`)).rows[0]
+		.n;
 	expect(names).toBe(changed);
-	const stamped = (await pair.target.client.query('SELECT count(*)::int AS n FROM items WHERE updated_at IS NOT NULL')).rows[0].n;
+	const stamped = (await pair.target.client.query('SELECT count(*)::int AS n FROM items WHERE updated_at IS NOT NULL'))
+		.rows[0].n;
 	expect(stamped).toBe(changed + added);
 });

@@ -40,12 +40,26 @@ describe('an audit trigger that names its table without a schema', () => {
 		CREATE FUNCTION log_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO change_log VALUES (TG_TABLE_NAME, TG_OP); RETURN NEW; END $$;
 		CREATE TRIGGER products_audit AFTER ${events} ON products FOR EACH ROW EXECUTE FUNCTION log_change();`;
 
-	const logged = async () => Object.fromEntries((await pair.target.client.query(`SELECT tbl || ' ' || op AS what, count(*)::int AS n FROM change_log GROUP BY 1 ORDER BY 1`)).rows.map((row) => [row.what, row.n]));
+	const logged = async () =>
+		Object.fromEntries(
+			(
+				await pair.target.client.query(
+					`SELECT tbl || ' ' || op AS what, count(*)::int AS n FROM change_log GROUP BY 1 ORDER BY 1`,
+				)
+			).rows.map((row) => [row.what, row.n]),
+		);
 
 	test('upsert commits and logs exactly one row per written row', async () => {
 		await pair.source.client.query(products + `INSERT INTO products VALUES (1, 'pen'), (2, 'ink, blue'), (3, 'paper')`);
-		await pair.target.client.query(products + `INSERT INTO products VALUES (1, 'pen'), (2, 'ink');` + auditTrigger('INSERT OR UPDATE'));
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'upsert', tables: ['products']}, {'public.products': {insert: 1, update: 1, delete: 0}});
+		await pair.target.client.query(
+			products + `INSERT INTO products VALUES (1, 'pen'), (2, 'ink');` + auditTrigger('INSERT OR UPDATE'),
+		);
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'upsert', tables: ['products']},
+			{'public.products': {insert: 1, update: 1, delete: 0}},
+		);
 		expect((await pair.target.client.query(`SELECT id, name FROM products ORDER BY id`)).rows).toEqual([
 			{id: 1, name: 'pen'},
 			{id: 2, name: 'ink, blue'},
@@ -57,9 +71,20 @@ describe('an audit trigger that names its table without a schema', () => {
 
 	test('mirror commits and logs inserts, updates and deletes once each', async () => {
 		await pair.source.client.query(products + `INSERT INTO products VALUES (1, 'pen'), (2, 'ink, blue'), (3, 'paper')`);
-		await pair.target.client.query(products + `INSERT INTO products VALUES (1, 'pen'), (2, 'ink'), (9, 'gone');` + auditTrigger('INSERT OR UPDATE OR DELETE'));
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'mirror', tables: ['products']}, {'public.products': {insert: 1, update: 1, delete: 1}});
-		expect((await pair.target.client.query(`SELECT array_agg(id ORDER BY id) AS ids FROM products`)).rows[0].ids).toEqual([1, 2, 3]);
+		await pair.target.client.query(
+			products +
+				`INSERT INTO products VALUES (1, 'pen'), (2, 'ink'), (9, 'gone');` +
+				auditTrigger('INSERT OR UPDATE OR DELETE'),
+		);
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'mirror', tables: ['products']},
+			{'public.products': {insert: 1, update: 1, delete: 1}},
+		);
+		expect(
+			(await pair.target.client.query(`SELECT array_agg(id ORDER BY id) AS ids FROM products`)).rows[0].ids,
+		).toEqual([1, 2, 3]);
 		expect(await logged()).toEqual({'products DELETE': 1, 'products INSERT': 1, 'products UPDATE': 1});
 	});
 
@@ -75,8 +100,16 @@ describe('an audit trigger that names its table without a schema', () => {
 			CREATE TRIGGER products_audit AFTER INSERT OR UPDATE ON products FOR EACH ROW EXECUTE FUNCTION app.log_change();`);
 		await grantApplicationRole(pair.target, app.name, {schemas: ['public', 'app']});
 		await pair.target.client.query(`ALTER ROLE ${quoteIdent(app.name)} SET search_path = app, public`);
-		await syncExactly(pair.source.endpoint, app.endpoint(pair.target), {mode: 'upsert', tables: ['products']}, {'public.products': {insert: 1, update: 1, delete: 0}});
-		expect((await pair.target.client.query(`SELECT op FROM app.change_log ORDER BY op`)).rows).toEqual([{op: 'INSERT'}, {op: 'UPDATE'}]);
+		await syncExactly(
+			pair.source.endpoint,
+			app.endpoint(pair.target),
+			{mode: 'upsert', tables: ['products']},
+			{'public.products': {insert: 1, update: 1, delete: 0}},
+		);
+		expect((await pair.target.client.query(`SELECT op FROM app.change_log ORDER BY op`)).rows).toEqual([
+			{op: 'INSERT'},
+			{op: 'UPDATE'},
+		]);
 	});
 });
 
@@ -98,15 +131,32 @@ describe('defaults, domains and CHECK constraints whose functions name objects w
 
 	async function load(db: TestDatabase, table: string, settings: string) {
 		// The fixture writes rows the way the application does: with app on its search_path.
-		await db.client.query(appSchema + `INSERT INTO app.settings VALUES ${settings}; SET search_path = app, public;` + table);
+		await db.client.query(
+			appSchema + `INSERT INTO app.settings VALUES ${settings}; SET search_path = app, public;` + table,
+		);
 		await db.client.query(`ALTER DATABASE ${quoteIdent(db.name)} SET search_path = app, public`);
 	}
 
 	test('a target-only column whose DEFAULT calls such a function', async () => {
-		await load(pair.source, `CREATE TABLE public.orders (id int PRIMARY KEY, amount numeric NOT NULL); INSERT INTO public.orders VALUES (1, 10), (2, 20), (3, 30);`, `('south', 1000)`);
-		await load(pair.target, `CREATE TABLE public.orders (id int PRIMARY KEY, amount numeric NOT NULL, region text NOT NULL DEFAULT app.default_region()); INSERT INTO public.orders VALUES (1, 10, 'west'), (2, 5, 'west');`, `('north', 1000)`);
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'upsert', tables: ['orders']}, {'public.orders': {insert: 1, update: 1, delete: 0}});
-		expect((await pair.target.client.query(`SELECT id, amount::text, region FROM public.orders ORDER BY id`)).rows).toEqual([
+		await load(
+			pair.source,
+			`CREATE TABLE public.orders (id int PRIMARY KEY, amount numeric NOT NULL); INSERT INTO public.orders VALUES (1, 10), (2, 20), (3, 30);`,
+			`('south', 1000)`,
+		);
+		await load(
+			pair.target,
+			`CREATE TABLE public.orders (id int PRIMARY KEY, amount numeric NOT NULL, region text NOT NULL DEFAULT app.default_region()); INSERT INTO public.orders VALUES (1, 10, 'west'), (2, 5, 'west');`,
+			`('north', 1000)`,
+		);
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'upsert', tables: ['orders']},
+			{'public.orders': {insert: 1, update: 1, delete: 0}},
+		);
+		expect(
+			(await pair.target.client.query(`SELECT id, amount::text, region FROM public.orders ORDER BY id`)).rows,
+		).toEqual([
 			{id: 1, amount: '10', region: 'west'},
 			{id: 2, amount: '20', region: 'west'},
 			{id: 3, amount: '30', region: 'north'},
@@ -115,9 +165,18 @@ describe('defaults, domains and CHECK constraints whose functions name objects w
 
 	test('a domain whose CHECK calls such a function', async () => {
 		const table = `CREATE TABLE public.orders (id int PRIMARY KEY, code app.order_code NOT NULL);`;
-		await load(pair.source, table + `INSERT INTO public.orders VALUES (1, 'A'), (2, 'B'), (3, 'C');`, `('south', 1000)`);
+		await load(
+			pair.source,
+			table + `INSERT INTO public.orders VALUES (1, 'A'), (2, 'B'), (3, 'C');`,
+			`('south', 1000)`,
+		);
 		await load(pair.target, table + `INSERT INTO public.orders VALUES (1, 'A'), (2, 'A');`, `('north', 1000)`);
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'upsert', tables: ['orders']}, {'public.orders': {insert: 1, update: 1, delete: 0}});
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'upsert', tables: ['orders']},
+			{'public.orders': {insert: 1, update: 1, delete: 0}},
+		);
 		expect((await pair.target.client.query(`SELECT id, code::text FROM public.orders ORDER BY id`)).rows).toEqual([
 			{id: 1, code: 'A'},
 			{id: 2, code: 'B'},
@@ -129,7 +188,12 @@ describe('defaults, domains and CHECK constraints whose functions name objects w
 		const table = `CREATE TABLE public.orders (id int PRIMARY KEY, amount numeric NOT NULL CONSTRAINT amount_within_limit CHECK (app.within_limit(amount)));`;
 		await load(pair.source, table + `INSERT INTO public.orders VALUES (1, 10), (2, 20), (3, 30);`, `('south', 1000)`);
 		await load(pair.target, table + `INSERT INTO public.orders VALUES (1, 10), (2, 5);`, `('north', 1000)`);
-		await syncExactly(pair.source.endpoint, pair.target.endpoint, {mode: 'upsert', tables: ['orders']}, {'public.orders': {insert: 1, update: 1, delete: 0}});
+		await syncExactly(
+			pair.source.endpoint,
+			pair.target.endpoint,
+			{mode: 'upsert', tables: ['orders']},
+			{'public.orders': {insert: 1, update: 1, delete: 0}},
+		);
 		expect((await pair.target.client.query(`SELECT id, amount::text FROM public.orders ORDER BY id`)).rows).toEqual([
 			{id: 1, amount: '10'},
 			{id: 2, amount: '20'},
@@ -147,19 +211,31 @@ const jobsSchema = `
 	CREATE TABLE jobs (id int PRIMARY KEY, name text NOT NULL);
 	CREATE TABLE job_steps (id int PRIMARY KEY, job_id int NOT NULL REFERENCES jobs(id), step text NOT NULL);`;
 async function loadJobs(options: {slowTarget: boolean}) {
-	await pair.source.client.query(jobsSchema + `INSERT INTO jobs SELECT g, 'job ' || g FROM generate_series(1, 5) g; INSERT INTO job_steps VALUES (1, 1, 'a'), (2, 5, 'b');`);
+	await pair.source.client.query(
+		jobsSchema +
+			`INSERT INTO jobs SELECT g, 'job ' || g FROM generate_series(1, 5) g; INSERT INTO job_steps VALUES (1, 1, 'a'), (2, 5, 'b');`,
+	);
 	// Rows on both target tables: each is diffed (a stage and set-based writes), not copied whole.
-	await pair.target.client.query(jobsSchema + `INSERT INTO jobs VALUES (100, 'kept'); INSERT INTO job_steps VALUES (100, 100, 'kept');`);
+	await pair.target.client.query(
+		jobsSchema + `INSERT INTO jobs VALUES (100, 'kept'); INSERT INTO job_steps VALUES (100, 100, 'kept');`,
+	);
 	if (options.slowTarget) {
 		await pair.target.client.query(`
 			CREATE FUNCTION slow_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NEW; END $$;
 			CREATE TRIGGER jobs_slow BEFORE INSERT OR UPDATE ON jobs FOR EACH ROW EXECUTE FUNCTION slow_row();`);
 	}
 }
-const jobsCounts = {'public.jobs': {insert: 5, update: 0, delete: 0}, 'public.job_steps': {insert: 2, update: 0, delete: 0}};
+const jobsCounts = {
+	'public.jobs': {insert: 5, update: 0, delete: 0},
+	'public.job_steps': {insert: 2, update: 0, delete: 0},
+};
 async function expectJobsSynced() {
-	expect((await pair.target.client.query(`SELECT array_agg(id ORDER BY id) AS ids FROM jobs`)).rows[0].ids).toEqual([1, 2, 3, 4, 5, 100]);
-	expect((await pair.target.client.query(`SELECT array_agg(job_id ORDER BY id) AS ids FROM job_steps`)).rows[0].ids).toEqual([1, 5, 100]);
+	expect((await pair.target.client.query(`SELECT array_agg(id ORDER BY id) AS ids FROM jobs`)).rows[0].ids).toEqual([
+		1, 2, 3, 4, 5, 100,
+	]);
+	expect(
+		(await pair.target.client.query(`SELECT array_agg(job_id ORDER BY id) AS ids FROM job_steps`)).rows[0].ids,
+	).toEqual([1, 5, 100]);
 }
 
 /** A session of another client holding ACCESS EXCLUSIVE on `table`, so pgconvoy's read of it waits. */
@@ -184,7 +260,12 @@ async function holdLock(db: TestDatabase, table: string) {
  * Waits until pgconvoy's session of `user` on `db` matches `condition` (SQL over pg_stat_activity), or
  * that session is gone (ended by the server), or `stop()` says the apply is over.
  */
-async function waitForSession(db: TestDatabase, user: string, condition: string, stop: () => boolean): Promise<boolean> {
+async function waitForSession(
+	db: TestDatabase,
+	user: string,
+	condition: string,
+	stop: () => boolean,
+): Promise<boolean> {
 	let seen = false;
 	for (;;) {
 		const {rows} = await db.client.query(
@@ -204,7 +285,13 @@ async function waitForSession(db: TestDatabase, user: string, condition: string,
  * Apply (no preview) while the source's job_steps is locked by another session; release the lock
  * once pgconvoy's session of `user` on `watched` matches `condition`, or has ended, or the apply has.
  */
-async function applyWhileSourceLocked(sourceEndpoint: Endpoint, targetEndpoint: Endpoint, watched: TestDatabase, user: string, condition: string) {
+async function applyWhileSourceLocked(
+	sourceEndpoint: Endpoint,
+	targetEndpoint: Endpoint,
+	watched: TestDatabase,
+	user: string,
+	condition: string,
+) {
 	const session = await SyncSession.open(sourceEndpoint, targetEndpoint, {schemas: ['public'], allSchemas: false});
 	const plan = session.plan({tables: [], exclude: []}, {...defaultSyncOptions, mode: 'upsert'});
 	const lock = await holdLock(pair.source, 'job_steps');
@@ -240,7 +327,13 @@ describe('role defaults that would end a long sync', () => {
 		await loadJobs({slowTarget: false});
 		await grantApplicationRole(pair.target, app.name);
 		await pair.target.client.query(`ALTER ROLE ${quoteIdent(app.name)} SET idle_in_transaction_session_timeout = '1s'`);
-		const {reached, result} = await applyWhileSourceLocked(pair.source.endpoint, app.endpoint(pair.target), pair.target, app.name, `state = 'idle in transaction' AND now() - state_change > interval '1200 ms'`);
+		const {reached, result} = await applyWhileSourceLocked(
+			pair.source.endpoint,
+			app.endpoint(pair.target),
+			pair.target,
+			app.name,
+			`state = 'idle in transaction' AND now() - state_change > interval '1200 ms'`,
+		);
 		expect(reached, 'the target session sat idle in its transaction for more than 1 s').toBe(true);
 		expect(result.committed).toBe(true);
 		await expectJobsSynced();
@@ -249,18 +342,21 @@ describe('role defaults that would end a long sync', () => {
 	test.each([
 		['idle_in_transaction_session_timeout', '1s'],
 		['transaction_timeout', '1s'],
-	])('source role default %s = %s: the source read transaction outlives a 1.5 s target write', async (setting, value) => {
-		const reader = await role('reader');
-		await loadJobs({slowTarget: true});
-		await pair.source.client.query(`
+	])(
+		'source role default %s = %s: the source read transaction outlives a 1.5 s target write',
+		async (setting, value) => {
+			const reader = await role('reader');
+			await loadJobs({slowTarget: true});
+			await pair.source.client.query(`
 			REVOKE ALL ON DATABASE ${quoteIdent(pair.source.name)} FROM PUBLIC;
 			GRANT CONNECT ON DATABASE ${quoteIdent(pair.source.name)} TO ${quoteIdent(reader.name)};
 			GRANT USAGE ON SCHEMA public TO ${quoteIdent(reader.name)};
 			GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${quoteIdent(reader.name)};
 			ALTER ROLE ${quoteIdent(reader.name)} SET ${setting} = '${value}';`);
-		await syncExactly(reader.endpoint(pair.source), pair.target.endpoint, {mode: 'upsert'}, jobsCounts);
-		await expectJobsSynced();
-	});
+			await syncExactly(reader.endpoint(pair.source), pair.target.endpoint, {mode: 'upsert'}, jobsCounts);
+			await expectJobsSynced();
+		},
+	);
 
 	test('source role default statement_timeout = 1s: a source read that waits > 1 s still completes', async () => {
 		const reader = await role('reader');
@@ -271,7 +367,13 @@ describe('role defaults that would end a long sync', () => {
 			GRANT USAGE ON SCHEMA public TO ${quoteIdent(reader.name)};
 			GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${quoteIdent(reader.name)};
 			ALTER ROLE ${quoteIdent(reader.name)} SET statement_timeout = '1s';`);
-		const {reached, result} = await applyWhileSourceLocked(reader.endpoint(pair.source), pair.target.endpoint, pair.source, reader.name, `wait_event_type = 'Lock' AND now() - query_start > interval '1200 ms'`);
+		const {reached, result} = await applyWhileSourceLocked(
+			reader.endpoint(pair.source),
+			pair.target.endpoint,
+			pair.source,
+			reader.name,
+			`wait_event_type = 'Lock' AND now() - query_start > interval '1200 ms'`,
+		);
 		expect(reached, 'the source read waited for more than 1 s').toBe(true);
 		expect(result.committed).toBe(true);
 		await expectJobsSynced();

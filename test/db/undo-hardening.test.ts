@@ -44,7 +44,17 @@ async function loadShop() {
 
 const tables = ['public.customers', 'public.orders'];
 const sync = async (args: string[]) => {
-	const run = await cli(['--from', pair.source.url, '--to', pair.target.url, '--yes', '--json', '--max-delete', '100%', ...args]);
+	const run = await cli([
+		'--from',
+		pair.source.url,
+		'--to',
+		pair.target.url,
+		'--yes',
+		'--json',
+		'--max-delete',
+		'100%',
+		...args,
+	]);
 	expect(run.code, run.output).toBe(0);
 	return JSON.parse(run.stdout);
 };
@@ -53,7 +63,10 @@ describe('undo on an application with triggers that change other rows', () => {
 	test.for([
 		{what: 'upsert of both tables', args: ['--mode', 'upsert']},
 		{what: 'mirror of both tables', args: ['--mode', 'mirror']},
-		{what: 'mirror of customers, cascading into orders', args: ['--tables', 'customers', '--mode', 'mirror', '--allow-cascade']},
+		{
+			what: 'mirror of customers, cascading into orders',
+			args: ['--tables', 'customers', '--mode', 'mirror', '--allow-cascade'],
+		},
 	])('$what: no false conflict right after, and the counters come back exactly', async ({args}) => {
 		await loadShop();
 		const before = await databaseChecksums(pair.target.client, tables);
@@ -84,7 +97,9 @@ describe('refusals that leave the target alone', () => {
 		expect(undone.output).toContain(`The journal of run ${synced.journal.id}`);
 		expect(undone.output).toContain('is damaged');
 		expect(await databaseChecksums(pair.target.client, tables)).toEqual(afterSync);
-		const sessions = await pair.target.client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+		const sessions = await pair.target.client.query(
+			`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+		);
 		expect(sessions.rows[0].n).toBe(0);
 	});
 
@@ -98,7 +113,13 @@ describe('refusals that leave the target alone', () => {
 			await client.query(`DROP DATABASE "${name}" WITH (FORCE)`);
 			await client.query(`CREATE DATABASE "${name}"`);
 		});
-		const recreated = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: name});
+		const recreated = new pg.Client({
+			host: cluster.host,
+			port: cluster.port,
+			user: cluster.user,
+			password: cluster.password,
+			database: name,
+		});
 		await recreated.connect();
 		try {
 			await recreated.query(shop);
@@ -116,7 +137,16 @@ describe('refusals that leave the target alone', () => {
 		const role = await createRole('undo_upsert_only');
 		try {
 			await grantApplicationRole(pair.target, role.name, {tablePrivileges: 'SELECT, INSERT, UPDATE'});
-			const run = await cli(['--from', pair.source.url, '--to', role.url(pair.target), '--mode', 'upsert', '--yes', '--json']);
+			const run = await cli([
+				'--from',
+				pair.source.url,
+				'--to',
+				role.url(pair.target),
+				'--mode',
+				'upsert',
+				'--yes',
+				'--json',
+			]);
 			expect(run.code, run.output).toBe(0);
 			const afterSync = await databaseChecksums(pair.target.client, tables);
 			for (const extra of [['--dry-run'], ['--yes']]) {
@@ -137,11 +167,15 @@ describe('refusals that leave the target alone', () => {
 		await loadShop();
 		const before = await databaseChecksums(pair.target.client, tables);
 		const synced = await sync(['--mode', 'upsert']);
-		const both = await Promise.all([0, 1].map(() => journalCli('undo', [synced.journal.id, '--to', pair.target.url, '--yes', '--force'])));
+		const both = await Promise.all(
+			[0, 1].map(() => journalCli('undo', [synced.journal.id, '--to', pair.target.url, '--yes', '--force'])),
+		);
 		expect(both.map((run) => run.code).sort()).toEqual([0, 2]);
 		expect(both.find((run) => run.code === 2)!.output).toMatch(/already undone|being undone/);
 		expect(await databaseChecksums(pair.target.client, tables)).toEqual(before);
-		const undos = readdirSync(join(testConfigDirectory, 'journal')).filter((name) => readFileSync(join(testConfigDirectory, 'journal', name), 'latin1').includes(`"undoes":"${synced.journal.id}"`));
+		const undos = readdirSync(join(testConfigDirectory, 'journal')).filter((name) =>
+			readFileSync(join(testConfigDirectory, 'journal', name), 'latin1').includes(`"undoes":"${synced.journal.id}"`),
+		);
 		expect(undos).toHaveLength(1);
 	});
 
@@ -151,17 +185,28 @@ describe('refusals that leave the target alone', () => {
 		const afterSync = await databaseChecksums(pair.target.client, tables);
 		// Another session holds the table: the undo waits on LOCK TABLE, a state the test can see.
 		const cluster = inject('pg18');
-		const blocker = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: pair.target.name});
+		const blocker = new pg.Client({
+			host: cluster.host,
+			port: cluster.port,
+			user: cluster.user,
+			password: cluster.password,
+			database: pair.target.name,
+		});
 		await blocker.connect();
 		try {
 			await blocker.query('BEGIN; LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
-			const child = spawn(process.execPath, [cliPath, 'undo', synced.journal.id, '--to', pair.target.url, '--yes'], {env: {PATH: process.env.PATH, PGCONVOY_CONFIG_DIR: testConfigDirectory}, stdio: ['pipe', 'pipe', 'pipe']});
+			const child = spawn(process.execPath, [cliPath, 'undo', synced.journal.id, '--to', pair.target.url, '--yes'], {
+				env: {PATH: process.env.PATH, PGCONVOY_CONFIG_DIR: testConfigDirectory},
+				stdio: ['pipe', 'pipe', 'pipe'],
+			});
 			let output = '';
 			child.stdout.on('data', (chunk: Buffer) => (output += chunk));
 			child.stderr.on('data', (chunk: Buffer) => (output += chunk));
 			const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
 			for (;;) {
-				const waiting = await pair.target.client.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'`);
+				const waiting = await pair.target.client.query(
+					`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'LOCK TABLE%'`,
+				);
 				if (waiting.rows[0].n > 0) break;
 				await new Promise((resolve) => setTimeout(resolve, 50));
 			}
@@ -196,7 +241,9 @@ describe('a bulk load into an empty table', () => {
 	test('journaled by key; undo deletes it all, even after VACUUM FREEZE; a row changed since blocks and is named', async () => {
 		const schema = 'CREATE TABLE readings (id bigint PRIMARY KEY, value numeric(10,2), at timestamptz)';
 		for (const db of [pair.source, pair.target]) await db.client.query(schema);
-		await pair.source.client.query(`INSERT INTO readings SELECT g, g / 4.0, timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, 5000) g`);
+		await pair.source.client.query(
+			`INSERT INTO readings SELECT g, g / 4.0, timestamptz '2026-01-01' + g * interval '1 minute' FROM generate_series(1, 5000) g`,
+		);
 		const synced = await sync(['--tables', 'readings']);
 		expect(synced.tables[0]).toMatchObject({inserted: 5000});
 		// Freezing keeps each row's xmin (since 9.4): nothing changed, so nothing conflicts.

@@ -52,15 +52,36 @@ describe('undo puts every type back exactly', () => {
 		if (on === '15' && !targetCluster) return context.skip();
 		await prepare(mode, targetCluster);
 		const before = await databaseChecksums(pair!.target.client, ['public.kinds']);
-		const synced = await cli(['--from', pair!.source.url, '--to', pair!.target.url, '--tables', 'kinds', '--mode', mode, '--max-delete', '100%', '--yes', '--json']);
+		const synced = await cli([
+			'--from',
+			pair!.source.url,
+			'--to',
+			pair!.target.url,
+			'--tables',
+			'kinds',
+			'--mode',
+			mode,
+			'--max-delete',
+			'100%',
+			'--yes',
+			'--json',
+		]);
 		expect(synced.code, synced.output).toBe(0);
 		expect(JSON.parse(synced.stdout).tables[0]).toMatchObject(written);
 		// Mirror leaves the target equal to the source; upsert keeps the rows only the target has.
-		if (mode === 'mirror') expect(await databaseChecksums(pair!.target.client, ['public.kinds'])).toEqual(await databaseChecksums(pair!.source.client, ['public.kinds']));
+		if (mode === 'mirror')
+			expect(await databaseChecksums(pair!.target.client, ['public.kinds'])).toEqual(
+				await databaseChecksums(pair!.source.client, ['public.kinds']),
+			);
 
 		const undone = await journalCli('undo', ['last', '--to', pair!.target.url, '--yes', '--json']);
 		expect(undone.code, undone.output).toBe(0);
-		expect(JSON.parse(undone.stdout).totals).toEqual({delete: written.inserted, restore: written.updated, reinsert: written.deleted, conflicts: 0});
+		expect(JSON.parse(undone.stdout).totals).toEqual({
+			delete: written.inserted,
+			restore: written.updated,
+			reinsert: written.deleted,
+			conflicts: 0,
+		});
 		expect(await databaseChecksums(pair!.target.client, ['public.kinds'])).toEqual(before);
 	});
 
@@ -73,11 +94,28 @@ describe('undo puts every type back exactly', () => {
 			CREATE TABLE notes (id int PRIMARY KEY, body text);
 			CREATE TABLE notes_archive (archived_at date) INHERITS (notes);`;
 		for (const db of [pair.source, pair.target]) await db.client.query(ddl);
-		await pair.source.client.query(`INSERT INTO events VALUES (1, '2025-05-01', 'a'), (2, '2026-05-01', 'b2'), (4, '2026-07-01', 'new'); INSERT INTO notes VALUES (1, 'n1 v2'), (3, 'n3')`);
-		await pair.target.client.query(`INSERT INTO events VALUES (1, '2025-05-01', 'a'), (2, '2026-05-01', 'b'), (3, '2025-06-01', 'gone'); INSERT INTO notes VALUES (1, 'n1'), (2, 'n2'); INSERT INTO notes_archive VALUES (9, 'archived', '2020-01-01')`);
+		await pair.source.client.query(
+			`INSERT INTO events VALUES (1, '2025-05-01', 'a'), (2, '2026-05-01', 'b2'), (4, '2026-07-01', 'new'); INSERT INTO notes VALUES (1, 'n1 v2'), (3, 'n3')`,
+		);
+		await pair.target.client.query(
+			`INSERT INTO events VALUES (1, '2025-05-01', 'a'), (2, '2026-05-01', 'b'), (3, '2025-06-01', 'gone'); INSERT INTO notes VALUES (1, 'n1'), (2, 'n2'); INSERT INTO notes_archive VALUES (9, 'archived', '2020-01-01')`,
+		);
 		const tables = ['public.events_2025', 'public.events_2026', 'public.notes', 'public.notes_archive'];
 		const before = await databaseChecksums(pair.target.client, tables);
-		const synced = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 'events,notes', '--mode', 'mirror', '--max-delete', '100%', '--yes', '--json']);
+		const synced = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			'events,notes',
+			'--mode',
+			'mirror',
+			'--max-delete',
+			'100%',
+			'--yes',
+			'--json',
+		]);
 		expect(synced.code, synced.output).toBe(0);
 		const undone = await journalCli('undo', ['last', '--to', pair.target.url, '--yes']);
 		expect(undone.code, undone.output).toBe(0);

@@ -26,7 +26,10 @@ async function sync(args: string[]) {
 	expect(run.code, run.output).toBe(0);
 	const report = JSON.parse(run.stdout);
 	expect(report.journal?.id, 'the sync names its journal').toBeTruthy();
-	return report as {journal: {id: string; file: string}; tables: Array<{table: string; inserted: number; updated: number; deleted: number}>};
+	return report as {
+		journal: {id: string; file: string};
+		tables: Array<{table: string; inserted: number; updated: number; deleted: number}>;
+	};
 }
 
 const undo = (run: string, ...args: string[]) => journalCli('undo', [run, '--to', pair.target.url, ...args]);
@@ -44,12 +47,19 @@ describe('pgconvoy undo', () => {
 
 		const history = await journalCli('history', ['--to', pair.target.url, '--json']);
 		expect(history.code, history.output).toBe(0);
-		expect(JSON.parse(history.stdout).runs[0]).toMatchObject({id: synced.journal.id, state: 'committed', undoable: true});
+		expect(JSON.parse(history.stdout).runs[0]).toMatchObject({
+			id: synced.journal.id,
+			state: 'committed',
+			undoable: true,
+		});
 
 		const preview = await undo('last', '--dry-run', '--json');
 		expect(preview.code, preview.output).toBe(0);
 		const previewed = JSON.parse(preview.stdout);
-		const written = synced.tables.reduce((sum, table) => ({inserted: sum.inserted + table.inserted, updated: sum.updated + table.updated}), {inserted: 0, updated: 0});
+		const written = synced.tables.reduce(
+			(sum, table) => ({inserted: sum.inserted + table.inserted, updated: sum.updated + table.updated}),
+			{inserted: 0, updated: 0},
+		);
 		expect(previewed.totals).toEqual({delete: written.inserted, restore: written.updated, reinsert: 0, conflicts: 0});
 		expect(await databaseChecksums(pair.target.client, school), 'the dry run writes nothing').toEqual(after);
 
@@ -80,7 +90,9 @@ describe('pgconvoy undo', () => {
 			CREATE TABLE note_tags (note_id int NOT NULL REFERENCES notes(id) ON DELETE CASCADE, tag text NOT NULL, PRIMARY KEY (note_id, tag));
 			CREATE TABLE audit.customer_log (id int PRIMARY KEY, customer_id int REFERENCES customers(id) ON DELETE SET NULL, what text);`;
 		for (const db of [pair.source, pair.target]) await db.client.query(schema);
-		await pair.source.client.query(`INSERT INTO customers SELECT g, 'c' || g || CASE WHEN g = 3 THEN ' renamed' ELSE '' END FROM generate_series(1, 12) g`);
+		await pair.source.client.query(
+			`INSERT INTO customers SELECT g, 'c' || g || CASE WHEN g = 3 THEN ' renamed' ELSE '' END FROM generate_series(1, 12) g`,
+		);
 		await pair.target.client.query(`
 			INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 15) g WHERE g <> 12;
 			INSERT INTO notes SELECT g, 13 + (g - 1) % 3, 'n' || g FROM generate_series(1, 9) g;
@@ -92,7 +104,12 @@ describe('pgconvoy undo', () => {
 		const synced = await sync(['--tables', 'customers', '--mode', 'mirror', '--allow-cascade', '--max-delete', '100%']);
 		expect(synced.tables[0]).toMatchObject({inserted: 1, updated: 1, deleted: 3});
 		expect(Number((await pair.target.client.query('SELECT count(*) FROM notes')).rows[0].count)).toBe(1);
-		expect(Number((await pair.target.client.query('SELECT count(*) FROM audit.customer_log WHERE customer_id IS NULL')).rows[0].count)).toBe(3);
+		expect(
+			Number(
+				(await pair.target.client.query('SELECT count(*) FROM audit.customer_log WHERE customer_id IS NULL')).rows[0]
+					.count,
+			),
+		).toBe(3);
 
 		const preview = JSON.parse((await undo('last', '--dry-run', '--json')).stdout);
 		expect(preview.tables).toEqual(
@@ -112,17 +129,26 @@ describe('pgconvoy undo', () => {
 		const schema = `CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2), updated_at timestamptz);
 			CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END $$;`;
 		for (const db of [pair.source, pair.target]) await db.client.query(schema);
-		await pair.target.client.query(`CREATE TRIGGER products_touch BEFORE INSERT OR UPDATE ON products FOR EACH ROW EXECUTE FUNCTION touch()`);
-		await pair.source.client.query(`INSERT INTO products SELECT g, 'p' || g, g * 1.5, NULL FROM generate_series(1, 20) g`);
-		await pair.target.client.query(`INSERT INTO products SELECT g, 'p' || g, g * 1.25, NULL FROM generate_series(1, 15) g`);
-		const contents = async () => (await pair.target.client.query('SELECT id, name, price::text AS price FROM products ORDER BY id')).rows;
+		await pair.target.client.query(
+			`CREATE TRIGGER products_touch BEFORE INSERT OR UPDATE ON products FOR EACH ROW EXECUTE FUNCTION touch()`,
+		);
+		await pair.source.client.query(
+			`INSERT INTO products SELECT g, 'p' || g, g * 1.5, NULL FROM generate_series(1, 20) g`,
+		);
+		await pair.target.client.query(
+			`INSERT INTO products SELECT g, 'p' || g, g * 1.25, NULL FROM generate_series(1, 15) g`,
+		);
+		const contents = async () =>
+			(await pair.target.client.query('SELECT id, name, price::text AS price FROM products ORDER BY id')).rows;
 		const beforeContents = await contents();
 		await sync(['--tables', 'products', '--mode', 'upsert']);
 		// A trigger stamped every written row: the journal knows the rows as the target stored them, so this is no conflict.
 		const clean = await undo('last', '--dry-run', '--json');
 		expect(JSON.parse(clean.stdout).totals).toMatchObject({conflicts: 0});
 
-		await pair.target.client.query(`UPDATE products SET price = 99 WHERE id = 7; DELETE FROM products WHERE id = 18; INSERT INTO products VALUES (21, 'new', 1, NULL)`);
+		await pair.target.client.query(
+			`UPDATE products SET price = 99 WHERE id = 7; DELETE FROM products WHERE id = 18; INSERT INTO products VALUES (21, 'new', 1, NULL)`,
+		);
 		const changedSince = await databaseChecksums(pair.target.client, ['public.products']);
 		const refused = await undo('last', '--yes');
 		expect(refused.code, refused.output).toBe(4);
@@ -136,22 +162,39 @@ describe('pgconvoy undo', () => {
 		// Every row the sync wrote is as it was before the sync; the row added since (21) is not the run's, and stays.
 		// The trigger fires on the undo's writes as on any other: updated_at is the undo's time, not the old value.
 		expect(await contents()).toEqual([...beforeContents, {id: 21, name: 'new', price: '1.00'}]);
-		const stamped = await pair.target.client.query('SELECT count(*)::int AS n FROM products WHERE updated_at IS NOT NULL');
+		const stamped = await pair.target.client.query(
+			'SELECT count(*)::int AS n FROM products WHERE updated_at IS NOT NULL',
+		);
 		expect(stamped.rows[0].n).toBe(15 + 1);
 	});
 
 	test("a production role's run: no password in its journal, undone by that role; refuses another database, a run that does not exist; --no-journal keeps none", async () => {
-		await pair.source.client.query("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+		await pair.source.client.query(
+			"CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+		);
 		await pair.target.client.query("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (2, 'old')");
 		// Only the grants production gives: no pg_control_system(), so the database is known by host, port and name.
 		const role = await createRole('undo_app');
 		await grantApplicationRole(pair.target, role.name);
 		const roleUrl = role.url(pair.target);
 		const before = await databaseChecksums(pair.target.client, ['public.t']);
-		const run = await cli(['--from', pair.source.url, '--to', roleUrl, '--tables', 't', '--mode', 'upsert', '--yes', '--json']);
+		const run = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			roleUrl,
+			'--tables',
+			't',
+			'--mode',
+			'upsert',
+			'--yes',
+			'--json',
+		]);
 		expect(run.code, run.output).toBe(0);
 		const synced = JSON.parse(run.stdout);
-		expect(readFileSync(synced.journal.file).includes(Buffer.from(role.password)), 'no password in the journal').toBe(false);
+		expect(readFileSync(synced.journal.file).includes(Buffer.from(role.password)), 'no password in the journal').toBe(
+			false,
+		);
 		const asRole = await journalCli('undo', ['last', '--to', roleUrl, '--yes']);
 		expect(asRole.code, asRole.output).toBe(0);
 		expect(await databaseChecksums(pair.target.client, ['public.t'])).toEqual(before);
@@ -172,7 +215,17 @@ describe('pgconvoy undo', () => {
 
 		await pair.source.client.query("INSERT INTO t VALUES (3, 'c')");
 		const files = readdirSync(journalDir).length;
-		const unjournaled = await cli(['--from', pair.source.url, '--to', pair.target.url, '--tables', 't', '--yes', '--json', '--no-journal']);
+		const unjournaled = await cli([
+			'--from',
+			pair.source.url,
+			'--to',
+			pair.target.url,
+			'--tables',
+			't',
+			'--yes',
+			'--json',
+			'--no-journal',
+		]);
 		expect(unjournaled.code, unjournaled.output).toBe(0);
 		expect(JSON.parse(unjournaled.stdout).journal).toBeUndefined();
 		expect(readdirSync(journalDir).length).toBe(files);
@@ -204,7 +257,9 @@ describe('pgconvoy undo', () => {
 			await pair.source.client.query(`INSERT INTO t VALUES (${id}, 'v')`);
 			ids.push((await sync(['--tables', 't', '--keep-journals', '2'])).journal.id);
 		}
-		const runs = JSON.parse((await journalCli('history', ['--to', pair.target.url, '--json'])).stdout).runs.map((run: {id: string}) => run.id);
+		const runs = JSON.parse((await journalCli('history', ['--to', pair.target.url, '--json'])).stdout).runs.map(
+			(run: {id: string}) => run.id,
+		);
 		expect(runs).toEqual([ids[2], ids[1]]);
 	});
 });

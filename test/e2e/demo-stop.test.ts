@@ -36,11 +36,18 @@ interface DemoRun {
 function startDemo(args: string[] = ['--keep']): DemoRun {
 	const temp = privateTemp();
 	// Its own process group, as a shell gives a foreground job: a signal to -pid reaches everything it started.
-	const child = spawn(process.execPath, [cliPath, 'demo', ...args], {cwd: temp, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: {...process.env, TMPDIR: temp, HOME: temp}});
+	const child = spawn(process.execPath, [cliPath, 'demo', ...args], {
+		cwd: temp,
+		detached: true,
+		stdio: ['ignore', 'pipe', 'pipe'],
+		env: {...process.env, TMPDIR: temp, HOME: temp},
+	});
 	let output = '';
 	child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
 	child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-	const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => child.on('exit', (code, signal) => resolve({code, signal})));
+	const exit = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) =>
+		child.on('exit', (code, signal) => resolve({code, signal})),
+	);
 	return {temp, child, output: () => output, exit};
 }
 
@@ -48,7 +55,8 @@ function startDemo(args: string[] = ['--keep']): DemoRun {
 async function waitFor(what: string, ready: () => boolean, run?: DemoRun, timeoutMs = 240_000): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	while (!ready()) {
-		if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}.${run ? `\nOutput so far:\n${run.output()}` : ''}`);
+		if (Date.now() > deadline)
+			throw new Error(`Timed out waiting for ${what}.${run ? `\nOutput so far:\n${run.output()}` : ''}`);
 		await new Promise((resolve) => setTimeout(resolve, 20));
 	}
 }
@@ -133,7 +141,11 @@ test(
 		expect(command).not.toMatch(/^pgconvoy /);
 		// As a newcomer would paste it: a POSIX shell, another directory, nothing installed globally.
 		const elsewhere = privateTemp();
-		const tried = spawnSync('sh', ['-c', command], {cwd: elsewhere, encoding: 'utf8', env: {...process.env, PATH: process.env.PATH}});
+		const tried = spawnSync('sh', ['-c', command], {
+			cwd: elsewhere,
+			encoding: 'utf8',
+			env: {...process.env, PATH: process.env.PATH},
+		});
 		expect(tried.status, `${tried.stdout}${tried.stderr}`).toBe(0);
 		expect(`${tried.stdout}${tried.stderr}`).toMatch(/demo-local|systeme_intelligent/);
 		ctrlC(run);

@@ -16,7 +16,17 @@ import {seedSchool} from '../../source/sample/school-data.js';
 import {divergeTarget} from '../../source/sample/school-divergence.js';
 import {freshDatabase, type TestDatabase} from '../support/databases.js';
 import {databaseChecksums, expectedCounts, tableColumns, tableRows} from '../support/oracle.js';
-import {history, joinedScreen, killTerminals, overwideLines, screen, send, sendTogether, startCli, waitForScreen} from '../support/terminal.js';
+import {
+	history,
+	joinedScreen,
+	killTerminals,
+	overwideLines,
+	screen,
+	send,
+	sendTogether,
+	startCli,
+	waitForScreen,
+} from '../support/terminal.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const screensDir = join(root, 'test/e2e/screens');
@@ -28,7 +38,8 @@ function saveScreen(name: string, text: string): void {
 }
 
 type Size = {columns: number; rows: number};
-const startWizard = (name: string, env: Record<string, string>, cwd: string, size?: Size) => startCli(name, [], env, cwd, size);
+const startWizard = (name: string, env: Record<string, string>, cwd: string, size?: Size) =>
+	startCli(name, [], env, cwd, size);
 
 /** Tests wait on states (screens, locks), so a slow machine only makes them slower: this is a safety net for a hang. */
 const hang = 600_000;
@@ -39,15 +50,21 @@ const hang = 600_000;
  */
 const gateId = 4242;
 async function gate(client: pg.Client, table: string): Promise<void> {
-	await client.query(`CREATE OR REPLACE FUNCTION public.e2e_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock_shared(${gateId}); RETURN NULL; END $$`);
-	await client.query(`CREATE TRIGGER e2e_gate BEFORE INSERT OR UPDATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION public.e2e_gate()`);
+	await client.query(
+		`CREATE OR REPLACE FUNCTION public.e2e_gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_catalog.pg_advisory_xact_lock_shared(${gateId}); RETURN NULL; END $$`,
+	);
+	await client.query(
+		`CREATE TRIGGER e2e_gate BEFORE INSERT OR UPDATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION public.e2e_gate()`,
+	);
 	await client.query(`SELECT pg_catalog.pg_advisory_lock(${gateId})`);
 }
 
 /** Until the apply waits at the gate: a state of the server, not a guess at how long the work before it takes. */
 async function waitAtGate(client: pg.Client): Promise<void> {
 	for (;;) {
-		const waiting = await client.query(`SELECT count(*)::int AS n FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND objid = ${gateId} AND NOT granted`);
+		const waiting = await client.query(
+			`SELECT count(*)::int AS n FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND objid = ${gateId} AND NOT granted`,
+		);
 		if (waiting.rows[0].n > 0) return;
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
@@ -96,7 +113,11 @@ afterEach(async () => {
 	rmSync(workDir, {recursive: true, force: true});
 });
 
-const env = () => ({DATABASE_URL_LOCAL: source.url, DATABASE_URL_PROD: targetUrl, PGCONVOY_CONFIG_DIR: join(workDir, 'config')});
+const env = () => ({
+	DATABASE_URL_LOCAL: source.url,
+	DATABASE_URL_PROD: targetUrl,
+	PGCONVOY_CONFIG_DIR: join(workDir, 'config'),
+});
 
 /** Starts the wizard and takes the env-detected source and target (DATABASE_URL_LOCAL is not offered as a target, so DATABASE_URL_PROD comes first). */
 async function startAtTables(name: string, tablesLine: string, size?: Size): Promise<string> {
@@ -125,8 +146,18 @@ describe('the wizard in a real terminal', () => {
 			}
 			await divergeTarget(target, {seed: 9});
 			const expected: Record<string, {insert: number; update: number}> = {};
-			for (const table of chosen) expected[table] = await expectedCounts(source.client, target, `public.${table}`, schoolKeys[table], await tableColumns(target, `public.${table}`), 'upsert');
-			const others = schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`);
+			for (const table of chosen)
+				expected[table] = await expectedCounts(
+					source.client,
+					target,
+					`public.${table}`,
+					schoolKeys[table],
+					await tableColumns(target, `public.${table}`),
+					'upsert',
+				);
+			const others = schoolTables
+				.filter((table) => !(chosen as readonly string[]).includes(table))
+				.map((table) => `public.${table}`);
 			const othersBefore = await databaseChecksums(target, others);
 
 			const session = await startAtTables('upsert', '14 of 14 tables selected');
@@ -147,19 +178,31 @@ describe('the wizard in a real terminal', () => {
 			const preview = await waitForScreen(session, '✓ Counted 3 tables');
 			saveScreen('preview', preview);
 			const sum = (field: 'insert' | 'update') => chosen.reduce((total, table) => total + expected[table]![field], 0);
-			expect(preview).toMatch(new RegExp(`total\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`));
+			expect(preview).toMatch(
+				new RegExp(`total\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`),
+			);
 			await send(session, 'Enter');
 			const confirm = await waitForScreen(session, 'Write these changes now?');
 			saveScreen('confirm', confirm);
-			expect(confirm).toContain(`Insert ${sum('insert').toLocaleString('en-US')}, update ${sum('update').toLocaleString('en-US')}, delete 0 rows in 3 tables of ${target.database} on 127.0.0.1.`);
+			expect(confirm).toContain(
+				`Insert ${sum('insert').toLocaleString('en-US')}, update ${sum('update').toLocaleString('en-US')}, delete 0 rows in 3 tables of ${target.database} on 127.0.0.1.`,
+			);
 			await send(session, 'y');
 			const summary = await waitForScreen(session, '✓ Committed');
 			saveScreen('summary', summary);
 			for (const table of chosen) {
 				const {insert, update} = expected[table]!;
-				expect(summary).toMatch(new RegExp(`public\\.${table}\\s+${insert.toLocaleString('en-US')}\\s+${update.toLocaleString('en-US')}\\s+[\\d,]+\\s+0\\s`));
+				expect(summary).toMatch(
+					new RegExp(
+						`public\\.${table}\\s+${insert.toLocaleString('en-US')}\\s+${update.toLocaleString('en-US')}\\s+[\\d,]+\\s+0\\s`,
+					),
+				);
 			}
-			expect(summary).toMatch(new RegExp(`total \\(3 tables\\)\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`));
+			expect(summary).toMatch(
+				new RegExp(
+					`total \\(3 tables\\)\\s+${sum('insert').toLocaleString('en-US')}\\s+${sum('update').toLocaleString('en-US')}\\s`,
+				),
+			);
 			await send(session, 'q');
 			await waitForScreen(session, 'EXIT:0');
 
@@ -180,7 +223,8 @@ describe('the wizard in a real terminal', () => {
 		'Ctrl-C during the apply asks, then cancels and rolls back: the target is unchanged and the exit code is 130',
 		async () => {
 			const schema = `CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL, payload jsonb, at timestamptz NOT NULL);`;
-			const rows = (count: number) => `INSERT INTO public.events SELECT g, 'kind ' || (g % 7), jsonb_build_object('n', g, 'pad', repeat('p', 80)), '2024-01-01' FROM generate_series(1, ${count}) g;`;
+			const rows = (count: number) =>
+				`INSERT INTO public.events SELECT g, 'kind ' || (g % 7), jsonb_build_object('n', g, 'pad', repeat('p', 80)), '2024-01-01' FROM generate_series(1, ${count}) g;`;
 			await source.client.query(schema + rows(20_000) + 'ANALYZE public.events;');
 			await target.query(schema + rows(16_000) + 'ANALYZE public.events;');
 			const before = await databaseChecksums(target, ['public.events']);
@@ -212,7 +256,10 @@ describe('the wizard in a real terminal', () => {
 			await waitForScreen(session, 'EXIT:130');
 
 			expect(await databaseChecksums(target, ['public.events'])).toEqual(before);
-			const leftovers = await target.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgconvoy' AND datname = $1`, [target.database]);
+			const leftovers = await target.query(
+				`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgconvoy' AND datname = $1`,
+				[target.database],
+			);
 			expect(leftovers.rows[0].n).toBe(0);
 		},
 		hang,
@@ -265,7 +312,8 @@ describe('the wizard in a real terminal', () => {
 			expect([...seen].sort()).toEqual([...schoolTables].sort());
 			// The finished lines stay whole in the scrollback too.
 			const scrollback = history(session);
-			for (const line of scrollback.split('\n').filter((text) => text.startsWith('✓ public.'))) expect([...line.trimEnd()].length, line).toBeLessThanOrEqual(size.columns);
+			for (const line of scrollback.split('\n').filter((text) => text.startsWith('✓ public.')))
+				expect([...line.trimEnd()].length, line).toBeLessThanOrEqual(size.columns);
 			await send(session, 'q');
 			await waitForScreen(session, 'EXIT:0');
 			for (const table of schoolTables) {
@@ -310,7 +358,8 @@ describe('the wizard in a real terminal', () => {
 			expectFits(session, size, 'tables');
 			// jj in one chunk: the cursor moves two lines down, to the third table listed.
 			sendTogether(session, '-l', 'jj');
-			const cursorAt = (text: string) => [...text.matchAll(/^(›| ) \[x\] public\.\w+/gm)].findIndex((line) => line[1] === '›');
+			const cursorAt = (text: string) =>
+				[...text.matchAll(/^(›| ) \[x\] public\.\w+/gm)].findIndex((line) => line[1] === '›');
 			// Reaching the third line is the state; if a key were lost it would stop on the second (the safety net then fails it).
 			await waitForScreen(session, (text) => cursorAt(text) === 2, 30_000);
 			sendTogether(session, 'Enter');
@@ -343,10 +392,17 @@ describe('the wizard in a real terminal', () => {
 		'headless on a terminal: a progress line on stderr while a table is written, erased before the result; none with --json',
 		async () => {
 			const schema = `CREATE TABLE public.events (id bigint PRIMARY KEY, kind text NOT NULL);`;
-			await source.client.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 4000) g; ANALYZE public.events;`);
-			await target.query(schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 3000) g; ANALYZE public.events;`);
+			await source.client.query(
+				schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 4000) g; ANALYZE public.events;`,
+			);
+			await target.query(
+				schema + `INSERT INTO public.events SELECT g, 'k' || g FROM generate_series(1, 3000) g; ANALYZE public.events;`,
+			);
 			await gate(target, 'public.events');
-			const session = startCli('headless', ['sync', '--yes', '--mode', 'upsert'], env(), workDir, {columns: 80, rows: 24});
+			const session = startCli('headless', ['sync', '--yes', '--mode', 'upsert'], env(), workDir, {
+				columns: 80,
+				rows: 24,
+			});
 			await waitAtGate(target);
 			// The line names the table and its phase while the write waits; the plain lines are above it.
 			const working = await waitForScreen(session, /public\.events · (comparing|copying|merging|writing)/);
@@ -362,7 +418,10 @@ describe('the wizard in a real terminal', () => {
 
 			await target.query('DELETE FROM public.events WHERE id > 3000');
 			await target.query(`SELECT pg_catalog.pg_advisory_lock(${gateId})`);
-			const json = startCli('headless-json', ['sync', '--yes', '--mode', 'upsert', '--json'], env(), workDir, {columns: 80, rows: 24});
+			const json = startCli('headless-json', ['sync', '--yes', '--mode', 'upsert', '--json'], env(), workDir, {
+				columns: 80,
+				rows: 24,
+			});
 			await waitAtGate(target);
 			// An absence: held at the gate for a few of the line's one-second intervals, nothing may show.
 			// (A slower machine can only make this check stricter, never fail it wrongly.)

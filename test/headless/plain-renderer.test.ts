@@ -3,7 +3,17 @@ import type {SyncResult, TableCounts} from '../../source/core/events.js';
 import {UserError} from '../../source/core/errors.js';
 import {createPlainRenderer} from '../../source/headless/plain-renderer.js';
 
-const counts = (table: string, insert: number, update: number, skip: number) => ({table, insert, update, skip, delete: 0, differing: update, sourceRows: insert + update + skip, targetRows: update + skip}) as TableCounts;
+const counts = (table: string, insert: number, update: number, skip: number) =>
+	({
+		table,
+		insert,
+		update,
+		skip,
+		delete: 0,
+		differing: update,
+		sourceRows: insert + update + skip,
+		targetRows: update + skip,
+	}) as TableCounts;
 
 /** Where each number on a line ends: aligned columns end at the same places. */
 const numberEnds = (line: string) => [...line.matchAll(/\d[\d,]*/g)].map((match) => match.index + match[0].length);
@@ -45,7 +55,11 @@ describe('plain output', () => {
 			mode: 'mirror',
 			committed: true,
 			tables: [{table: 'public.a', inserted: 1, updated: 0, skipped: 0, deleted: 1, ms: 5}],
-			cascaded: [{table: 'public.b', constraint: 'b_a_fkey', from: 'public.a', action: 'cascade', rows: 1} as NonNullable<SyncResult['cascaded']>[number]],
+			cascaded: [
+				{table: 'public.b', constraint: 'b_a_fkey', from: 'public.a', action: 'cascade', rows: 1} as NonNullable<
+					SyncResult['cascaded']
+				>[number],
+			],
 			ms: 123_456,
 		};
 		createPlainRenderer((line) => lines.push(line), undefined, undefined).stats(result);
@@ -54,16 +68,30 @@ describe('plain output', () => {
 		expect(new Set(block.map((line) => line.length)).size).toBe(1);
 		expect(lines).toContain('  also deleted: 1 row of public.b (b_a_fkey, from deletes in public.a)');
 		const totals: string[] = [];
-		createPlainRenderer((line) => totals.push(line), undefined, undefined).previewTotals({mode: 'insert', tables: [counts('public.a', 1, 0, 2)], findings: []});
+		createPlainRenderer((line) => totals.push(line), undefined, undefined).previewTotals({
+			mode: 'insert',
+			tables: [counts('public.a', 1, 0, 2)],
+			findings: [],
+		});
 		expect(totals).toEqual(['Would insert 1 row, update 0 rows, skip 2 rows, delete 0 rows in 1 table.']);
 	});
 
 	test('server text with line breaks or control characters stays on its own line', () => {
 		const lines: string[] = [];
 		const plain = createPlainRenderer((line) => lines.push(line), undefined, undefined);
-		plain.error(new UserError('apply-failed', 'The target refused the write: duplicate key\nDETAIL:  Key (id)=(1) already exists.\r\n\u001b[2J', 'Check\tthe target.'));
+		plain.error(
+			new UserError(
+				'apply-failed',
+				'The target refused the write: duplicate key\nDETAIL:  Key (id)=(1) already exists.\r\n\u001b[2J',
+				'Check\tthe target.',
+			),
+		);
 		plain.findings([{severity: 'warning', code: 'x', message: 'A lock holder runs: UPDATE t\n  SET a = 1'}]);
-		expect(lines).toEqual(['✗ The target refused the write: duplicate key DETAIL:  Key (id)=(1) already exists. [2J', '  → Check the target.', '! warning: A lock holder runs: UPDATE t SET a = 1']);
+		expect(lines).toEqual([
+			'✗ The target refused the write: duplicate key DETAIL:  Key (id)=(1) already exists. [2J',
+			'  → Check the target.',
+			'! warning: A lock holder runs: UPDATE t SET a = 1',
+		]);
 		for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f]/);
 	});
 });

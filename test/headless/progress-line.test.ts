@@ -24,16 +24,32 @@ describe('headless progress line', () => {
 		const plain = createPlainRenderer((line) => lines.push(line), progress);
 		plain.event({type: 'apply-started', tables: ['public.users', 'public.qcms']});
 		plain.event({type: 'apply-table-started', table: 'public.users', rowsToWrite: 2_000_000});
-		plain.event({type: 'apply-table-activity', table: 'public.users', phase: 'copying', done: 500_000, total: 2_000_000});
+		plain.event({
+			type: 'apply-table-activity',
+			table: 'public.users',
+			phase: 'copying',
+			done: 500_000,
+			total: 2_000_000,
+		});
 		const line = await drawn(err, (text) => text.includes('copying'));
-		expect(line).toMatch(/^\r\u001B\[2Kpublic\.users · copying 500,000 \/ 2,000,000 rows \(25%\) · (– |[\d,]+ )rows\/s · 0 of 2 tables · /);
+		expect(line).toMatch(
+			/^\r\u001B\[2Kpublic\.users · copying 500,000 \/ 2,000,000 rows \(25%\) · (– |[\d,]+ )rows\/s · 0 of 2 tables · /,
+		);
 		expect(line).not.toContain('\n');
 		const before = err.written.length;
-		plain.event({type: 'apply-table-finished', result: {table: 'public.users', inserted: 2_000_000, updated: 0, skipped: 0, deleted: 0, ms: 5000}});
+		plain.event({
+			type: 'apply-table-finished',
+			result: {table: 'public.users', inserted: 2_000_000, updated: 0, skipped: 0, deleted: 0, ms: 5000},
+		});
 		// The line is erased before the table's ✓ line is written.
 		expect(err.written.slice(before)).toContain('\r\u001B[2K');
 		expect(lines.at(-1)).toMatch(/^✓ public\.users/);
-		plain.stats({mode: 'insert', committed: true, tables: [{table: 'public.users', inserted: 2_000_000, updated: 0, skipped: 0, deleted: 0, ms: 5000}], ms: 5100});
+		plain.stats({
+			mode: 'insert',
+			committed: true,
+			tables: [{table: 'public.users', inserted: 2_000_000, updated: 0, skipped: 0, deleted: 0, ms: 5000}],
+			ms: 5100,
+		});
 		const after = err.written.length;
 		await new Promise((resolve) => setTimeout(resolve, 50));
 		expect(err.written.length).toBe(after);
@@ -56,7 +72,9 @@ describe('headless progress line', () => {
 		const progress = createProgressLine(err, {intervalMs: 10});
 		progress.event({type: 'preview-table-started', table: 'public.resultats'});
 		progress.event({type: 'preview-table-progress', table: 'public.resultats', keysRead: 300, keysEstimated: 1200});
-		expect(await drawn(err, (text) => text.includes('comparing'))).toMatch(/public\.resultats · comparing 300 keys \(25%\)/);
+		expect(await drawn(err, (text) => text.includes('comparing'))).toMatch(
+			/public\.resultats · comparing 300 keys \(25%\)/,
+		);
 		progress.stop();
 	});
 
@@ -64,7 +82,13 @@ describe('headless progress line', () => {
 		const err = stream(true, 40);
 		const progress = createProgressLine(err, {intervalMs: 10});
 		progress.event({type: 'apply-started', tables: ['public.a_very_long_table_name_indeed']});
-		progress.event({type: 'apply-table-activity', table: 'public.a_very_long_table_name_indeed', phase: 'comparing', done: 1, total: 2});
+		progress.event({
+			type: 'apply-table-activity',
+			table: 'public.a_very_long_table_name_indeed',
+			phase: 'comparing',
+			done: 1,
+			total: 2,
+		});
 		const line = await drawn(err, (text) => text.includes('public.'));
 		expect(line.replace('\r\u001B[2K', '').length).toBeLessThanOrEqual(39);
 		progress.stop();
@@ -84,7 +108,12 @@ describe('headless progress line', () => {
 
 	test('plain stats: counts right-aligned in one column', () => {
 		const lines: string[] = [];
-		createPlainRenderer((line) => lines.push(line)).stats({mode: 'insert', committed: true, tables: [{table: 'public.users', inserted: 1_200_000, updated: 37, skipped: 5, deleted: 0, ms: 5000}], ms: 5100});
+		createPlainRenderer((line) => lines.push(line)).stats({
+			mode: 'insert',
+			committed: true,
+			tables: [{table: 'public.users', inserted: 1_200_000, updated: 37, skipped: 5, deleted: 0, ms: 5000}],
+			ms: 5100,
+		});
 		const counts = lines.filter((line) => /^ {2}(tables|rows|errors)/.test(line));
 		expect(new Set(counts.map((line) => line.length)).size).toBe(1);
 		expect(lines).toContain('  rows inserted     1,200,000');
@@ -94,7 +123,8 @@ describe('headless progress line', () => {
 
 describe('plain findings', () => {
 	test('on a terminal a long finding wraps between words, every further line indented under its text; piped, one line', () => {
-		const message = 'Triggers on the target table public.classes will fire for every written row: audit_classes, notify_teachers.';
+		const message =
+			'Triggers on the target table public.classes will fire for every written row: audit_classes, notify_teachers.';
 		const hint = 'Disable them on the target first if they must not fire, or accept that they run once per row.';
 		const finding = {table: 'public.classes', severity: 'warning' as const, code: 'target-triggers', message, hint};
 		const wrapped: string[] = [];

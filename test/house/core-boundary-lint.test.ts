@@ -27,7 +27,16 @@ function lintImport(path: string, specifier: string): {code: number | null; outp
 	return {code: run.status, output: `${run.stdout}${run.stderr}`};
 }
 
-test.each(['ink', 'ink-spinner', 'ink/build/render.js', 'react', 'react/jsx-runtime', '../../ui/state.js', '../ui/format.js', '../../headless/plain-renderer.js'])('source/core importing %s fails the lint, naming the boundary', (specifier) => {
+test.each([
+	'ink',
+	'ink-spinner',
+	'ink/build/render.js',
+	'react',
+	'react/jsx-runtime',
+	'../../ui/state.js',
+	'../ui/format.js',
+	'../../headless/plain-renderer.js',
+])('source/core importing %s fails the lint, naming the boundary', (specifier) => {
 	const {code, output} = lintImport('source/core/diff/probe.ts', specifier);
 	expect(code, output).not.toBe(0);
 	expect(output).toContain('lint/style/noRestrictedImports');

@@ -14,7 +14,11 @@ export interface CommandRun {
  * Runs `pgconvoy profile ...` in-process with captured output. With `answers`, it acts as a terminal:
  * each answer is typed once its prompt text has appeared on stderr, as a person would.
  */
-export async function runProfile(args: string[], env: NodeJS.ProcessEnv, answers?: Array<[prompt: string, answer: string]>): Promise<CommandRun> {
+export async function runProfile(
+	args: string[],
+	env: NodeJS.ProcessEnv,
+	answers?: Array<[prompt: string, answer: string]>,
+): Promise<CommandRun> {
 	const stdout = new PassThrough();
 	const stderr = new PassThrough();
 	const stdin = new PassThrough();
@@ -32,7 +36,13 @@ export async function runProfile(args: string[], env: NodeJS.ProcessEnv, answers
 			setImmediate(() => stdin.write(next[1] + '\n'));
 		}
 	});
-	const code = await runProfileCommand(args, {stdout, stderr, stdin: stdin as unknown as NodeJS.ReadStream, isTTY: answers !== undefined, env});
+	const code = await runProfileCommand(args, {
+		stdout,
+		stderr,
+		stdin: stdin as unknown as NodeJS.ReadStream,
+		isTTY: answers !== undefined,
+		env,
+	});
 	return {code, stdout: out, stderr: err};
 }
 

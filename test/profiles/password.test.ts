@@ -2,7 +2,13 @@ import {chmodSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {Endpoint, PasswordSource} from '../../source/core/connection/endpoint.js';
-import {defaultPgpassFile, findPgpassPassword, pgPasswordOption, readableByOthers, resolvePassword} from '../../source/core/connection/password.js';
+import {
+	defaultPgpassFile,
+	findPgpassPassword,
+	pgPasswordOption,
+	readableByOthers,
+	resolvePassword,
+} from '../../source/core/connection/password.js';
 import {UserError} from '../../source/core/errors.js';
 import {tempDir} from './helpers.js';
 
@@ -18,7 +24,11 @@ const base: Endpoint = {
 	profileName: 'shop',
 };
 
-const endpoint = (passwordSource: PasswordSource, password?: string): Endpoint => ({...base, passwordSource, ...(password ? {password} : {})});
+const endpoint = (passwordSource: PasswordSource, password?: string): Endpoint => ({
+	...base,
+	passwordSource,
+	...(password ? {password} : {}),
+});
 
 async function refusal(promise: Promise<unknown>): Promise<UserError> {
 	const error = await promise.then(
@@ -99,14 +109,19 @@ describe('resolvePassword', () => {
 		writeFileSync(file, 'db.example.com:5432:shop:app:right\n');
 		chmodSync(file, 0o666);
 		expect((await resolvePassword(endpoint({kind: 'pgpass', file}), {platform: 'win32'})).password).toBe('right');
-		for (const platform of ['linux', 'darwin'] as const) expect((await refusal(resolvePassword(endpoint({kind: 'pgpass', file}), {platform}))).hint).toBe(`chmod 600 ${file}`);
+		for (const platform of ['linux', 'darwin'] as const)
+			expect((await refusal(resolvePassword(endpoint({kind: 'pgpass', file}), {platform}))).hint).toBe(
+				`chmod 600 ${file}`,
+			);
 		expect(readableByOthers(0o100666, 'win32')).toBe(false);
 		expect(readableByOthers(0o100600, 'linux')).toBe(false);
 		expect(readableByOthers(0o100640, 'darwin')).toBe(true);
 	});
 
 	it("looks for libpq's default pgpass file where libpq does on each platform", () => {
-		expect(defaultPgpassFile('win32', {APPDATA: 'C:\\Users\\ana\\AppData\\Roaming'})).toBe('C:\\Users\\ana\\AppData\\Roaming\\postgresql\\pgpass.conf');
+		expect(defaultPgpassFile('win32', {APPDATA: 'C:\\Users\\ana\\AppData\\Roaming'})).toBe(
+			'C:\\Users\\ana\\AppData\\Roaming\\postgresql\\pgpass.conf',
+		);
 		expect(defaultPgpassFile('linux', {})).toMatch(/\/\.pgpass$/);
 		expect(defaultPgpassFile('darwin', {})).toMatch(/\/\.pgpass$/);
 	});
@@ -141,7 +156,12 @@ describe('findPgpassPassword', () => {
 	});
 
 	it('ignores comments, blank lines and CRLF endings; an empty password counts as none', () => {
-		expect(findPgpassPassword('# db.example.com:5432:shop:app:commented\r\n\r\ndb.example.com:5432:shop:app:crlf\r\n', target)).toBe('crlf');
+		expect(
+			findPgpassPassword(
+				'# db.example.com:5432:shop:app:commented\r\n\r\ndb.example.com:5432:shop:app:crlf\r\n',
+				target,
+			),
+		).toBe('crlf');
 		expect(findPgpassPassword('db.example.com:5432:shop:app:\n*:*:*:*:later\n', target)).toBeUndefined();
 	});
 

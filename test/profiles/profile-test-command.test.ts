@@ -39,10 +39,13 @@ describe('profile test against a real server', () => {
 	});
 	afterEach(() => dir.remove());
 
-	const url = (user: string, password: string) => `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${cluster.host}:${cluster.port}/shop`;
+	const url = (user: string, password: string) =>
+		`postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${cluster.host}:${cluster.port}/shop`;
 
 	it('connects, prints the server version, database size and whether the role can write', async () => {
-		expect((await runProfile(['add', 'local', '--url', url(cluster.user, cluster.password), '--save-password'], env)).code).toBe(0);
+		expect(
+			(await runProfile(['add', 'local', '--url', url(cluster.user, cluster.password), '--save-password'], env)).code,
+		).toBe(0);
 		const run = await runProfile(['test', 'local'], env);
 		expect(run.stderr).toBe('');
 		expect(run.code).toBe(0);
@@ -62,7 +65,9 @@ describe('profile test against a real server', () => {
 	});
 
 	it('reports INSERT grants honestly for a limited role, with the password from env:VAR', async () => {
-		expect((await runProfile(['add', 'reader', '--url', url('reader', ''), '--password-env', 'READER_PW'], env)).code).toBe(0);
+		expect(
+			(await runProfile(['add', 'reader', '--url', url('reader', ''), '--password-env', 'READER_PW'], env)).code,
+		).toBe(0);
 		const run = await runProfile(['test', 'reader'], {...env, READER_PW: appPassword});
 		expect(run.code).toBe(0);
 		expect(run.stdout).toContain('role        reader\n');
@@ -95,7 +100,10 @@ describe('profile test against a real server', () => {
 
 	it('uses a 0600 pgpass file and refuses a 0644 one with the chmod hint', async () => {
 		const pgpass = join(dir.path, 'pgpass');
-		writeFileSync(pgpass, `${cluster.host}:${cluster.port}:*:${cluster.user}:${cluster.password.replaceAll(':', '\\:')}\n`);
+		writeFileSync(
+			pgpass,
+			`${cluster.host}:${cluster.port}:*:${cluster.user}:${cluster.password.replaceAll(':', '\\:')}\n`,
+		);
 		chmodSync(pgpass, 0o644);
 		await runProfile(['add', 'viapgpass', '--url', url(cluster.user, ''), '--pgpass-file', pgpass], env);
 		const refused = await runProfile(['test', 'viapgpass'], env);

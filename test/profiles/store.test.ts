@@ -67,19 +67,31 @@ describe('profile store', () => {
 		store.saveProfile('kept', {...profile, passwordSource: {kind: 'prompt'}, password: secret}, {savePassword: false});
 		expect(grepFiles(dir.path, secret)).toEqual([]);
 		expect(store.getProfile('kept')).not.toHaveProperty('password');
-		const saved = store.saveProfile('stored', {...profile, passwordSource: {kind: 'prompt'}, password: secret}, {savePassword: true});
+		const saved = store.saveProfile(
+			'stored',
+			{...profile, passwordSource: {kind: 'prompt'}, password: secret},
+			{savePassword: true},
+		);
 		expect(saved.passwordSource).toEqual({kind: 'stored'});
 		expect(grepFiles(dir.path, secret)).toEqual([store.file]);
 		expect(profileToEndpoint('stored', saved, 'profile "stored"').password).toBe(secret);
-		expect(thrown(() => store.saveProfile('x', {...profile, passwordSource: {kind: 'stored'}}, {savePassword: false})).hint).toContain('--save-password');
-		expect(thrown(() => store.saveProfile('x', profile, {savePassword: true})).message).toContain('no password to save');
+		expect(
+			thrown(() => store.saveProfile('x', {...profile, passwordSource: {kind: 'stored'}}, {savePassword: false})).hint,
+		).toContain('--save-password');
+		expect(thrown(() => store.saveProfile('x', profile, {savePassword: true})).message).toContain(
+			'no password to save',
+		);
 	});
 
 	it('refuses a profile file readable by others, with the exact chmod to run', () => {
 		const store = openProfileStore({env});
 		store.saveProfile('shop', profile, {savePassword: false});
 		chmodSync(store.file, 0o644);
-		for (const use of [() => openProfileStore({env}).listProfiles(), () => openProfileStore({env}).getProfile('shop'), () => resolveEndpointArgument('shop', '--to', openProfileStore({env}))]) {
+		for (const use of [
+			() => openProfileStore({env}).listProfiles(),
+			() => openProfileStore({env}).getProfile('shop'),
+			() => resolveEndpointArgument('shop', '--to', openProfileStore({env})),
+		]) {
 			const error = thrown(use);
 			expect(error.code).toBe('config');
 			expect(error.exitCode).toBe(2);
@@ -97,8 +109,12 @@ describe('profile store', () => {
 		store.saveProfile('shop', profile, {savePassword: false});
 		chmodSync(store.file, 0o666);
 		expect(openProfileStore({env, platform: 'win32'}).getProfile('shop')).toEqual(profile);
-		expect(thrown(() => openProfileStore({env, platform: 'linux'}).getProfile('shop')).hint).toBe(`chmod 600 ${store.file}`);
-		expect(thrown(() => openProfileStore({env, platform: 'darwin'}).getProfile('shop')).hint).toBe(`chmod 600 ${store.file}`);
+		expect(thrown(() => openProfileStore({env, platform: 'linux'}).getProfile('shop')).hint).toBe(
+			`chmod 600 ${store.file}`,
+		);
+		expect(thrown(() => openProfileStore({env, platform: 'darwin'}).getProfile('shop')).hint).toBe(
+			`chmod 600 ${store.file}`,
+		);
 	});
 
 	it('refuses an incomplete hand-edited profile instead of filling gaps from PG* variables', () => {
@@ -106,7 +122,9 @@ describe('profile store', () => {
 		store.saveProfile('shop', profile, {savePassword: false});
 		const {database: _database, ...withoutDatabase} = profile;
 		writeFileSync(store.file, JSON.stringify({profiles: {shop: withoutDatabase}}), {mode: 0o600});
-		const error = thrown(() => resolveEndpointArgument('shop', '--to', openProfileStore({env: {...env, PGDATABASE: 'prod_like'}})));
+		const error = thrown(() =>
+			resolveEndpointArgument('shop', '--to', openProfileStore({env: {...env, PGDATABASE: 'prod_like'}})),
+		);
 		expect(error.code).toBe('config');
 		expect(error.message).toContain('has no database');
 		writeFileSync(store.file, JSON.stringify({profiles: {shop: {...profile, sslmode: undefined}}}), {mode: 0o600});
@@ -134,23 +152,68 @@ describe('resolveEndpointArgument', () => {
 
 	it('treats values with :// as URLs and everything else as profile names', () => {
 		const store = openProfileStore({env});
-		store.saveProfile('local', {host: 'localhost', port: 5433, database: 'dev', user: 'me', sslmode: 'disable', production: false, passwordSource: {kind: 'none'}}, {savePassword: false});
+		store.saveProfile(
+			'local',
+			{
+				host: 'localhost',
+				port: 5433,
+				database: 'dev',
+				user: 'me',
+				sslmode: 'disable',
+				production: false,
+				passwordSource: {kind: 'none'},
+			},
+			{savePassword: false},
+		);
 		expect(resolveEndpointArgument('postgres://u@h/db', '--from', store)).toMatchObject({host: 'h', origin: '--from'});
-		expect(resolveEndpointArgument('local', '--from', store)).toMatchObject({host: 'localhost', port: 5433, database: 'dev', origin: 'profile "local"', profileName: 'local', production: false});
+		expect(resolveEndpointArgument('local', '--from', store)).toMatchObject({
+			host: 'localhost',
+			port: 5433,
+			database: 'dev',
+			origin: 'profile "local"',
+			profileName: 'local',
+			production: false,
+		});
 	});
 
 	it('names the saved profiles when the name is unknown', () => {
 		const store = openProfileStore({env});
 		expect(thrown(() => resolveEndpointArgument('prod', '--to', store)).message).toContain('no profiles are saved yet');
-		store.saveProfile('staging', {host: 'h', port: 5432, database: 'd', user: 'u', sslmode: 'require', production: false, passwordSource: {kind: 'prompt'}}, {savePassword: false});
-		store.saveProfile('dev', {host: 'h', port: 5432, database: 'd', user: 'u', sslmode: 'require', production: false, passwordSource: {kind: 'prompt'}}, {savePassword: false});
+		store.saveProfile(
+			'staging',
+			{
+				host: 'h',
+				port: 5432,
+				database: 'd',
+				user: 'u',
+				sslmode: 'require',
+				production: false,
+				passwordSource: {kind: 'prompt'},
+			},
+			{savePassword: false},
+		);
+		store.saveProfile(
+			'dev',
+			{
+				host: 'h',
+				port: 5432,
+				database: 'd',
+				user: 'u',
+				sslmode: 'require',
+				production: false,
+				passwordSource: {kind: 'prompt'},
+			},
+			{savePassword: false},
+		);
 		const error = thrown(() => resolveEndpointArgument('prod', '--to', store));
 		expect(error.code).toBe('config');
 		expect(error.message).toBe('--to: there is no profile named "prod" (saved profiles: dev, staging).');
 	});
 
 	it('does not echo a mistyped URL, which may hold a password', () => {
-		const error = thrown(() => resolveEndpointArgument(`postgres:/app:${secret}@h/db`, '--to', openProfileStore({env})));
+		const error = thrown(() =>
+			resolveEndpointArgument(`postgres:/app:${secret}@h/db`, '--to', openProfileStore({env})),
+		);
 		expect(error.code).toBe('usage');
 		expect(`${error.message}${error.hint}`).not.toContain(secret);
 	});
@@ -166,7 +229,16 @@ describe('profile add / list / show / remove', () => {
 	afterEach(() => dir.remove());
 
 	it('imports a URL, prints what it parsed redacted, and does not store the password without --save-password', async () => {
-		const run = await runProfile(['add', 'prod', '--url', `postgres://app:${encodedSecret}@db.example.com:6543/shop?sslmode=verify-full`, '--production'], env);
+		const run = await runProfile(
+			[
+				'add',
+				'prod',
+				'--url',
+				`postgres://app:${encodedSecret}@db.example.com:6543/shop?sslmode=verify-full`,
+				'--production',
+			],
+			env,
+		);
 		expect(run.code).toBe(0);
 		expect(run.stdout).toContain('Parsed postgres://app:***@db.example.com:6543/shop?sslmode=verify-full');
 		expect(run.stdout).toContain('Saved profile "prod": app@db.example.com:6543/shop');
@@ -187,7 +259,10 @@ describe('profile add / list / show / remove', () => {
 	});
 
 	it('stores the password with --save-password only, with a warning, and never lists or shows it', async () => {
-		const run = await runProfile(['add', 'prod', '--url', `postgres://app:${encodedSecret}@db.example.com/shop`, '--save-password'], env);
+		const run = await runProfile(
+			['add', 'prod', '--url', `postgres://app:${encodedSecret}@db.example.com/shop`, '--save-password'],
+			env,
+		);
 		expect(run.code).toBe(0);
 		expect(run.stderr).toContain('stored in plain text');
 		expect(run.stderr).toContain('0600');
@@ -205,21 +280,80 @@ describe('profile add / list / show / remove', () => {
 	});
 
 	it('builds a profile from flags, with the password source given by name', async () => {
-		const run = await runProfile(['add', 'dev', '--host', 'localhost', '--port', '5433', '--database', 'app', '--user', 'me', '--password-env', 'DEV_PW'], env);
+		const run = await runProfile(
+			[
+				'add',
+				'dev',
+				'--host',
+				'localhost',
+				'--port',
+				'5433',
+				'--database',
+				'app',
+				'--user',
+				'me',
+				'--password-env',
+				'DEV_PW',
+			],
+			env,
+		);
 		expect(run.code).toBe(0);
-		expect(openProfileStore({env}).getProfile('dev')).toEqual({host: 'localhost', port: 5433, database: 'app', user: 'me', sslmode: 'disable', production: false, passwordSource: {kind: 'env', variable: 'DEV_PW'}});
-		const pgpass = await runProfile(['add', 'remote', '--host', 'db.example.com', '--database', 'app', '--user', 'me', '--pgpass-file', '/secure/pgpass', '--sslmode', 'require'], env);
+		expect(openProfileStore({env}).getProfile('dev')).toEqual({
+			host: 'localhost',
+			port: 5433,
+			database: 'app',
+			user: 'me',
+			sslmode: 'disable',
+			production: false,
+			passwordSource: {kind: 'env', variable: 'DEV_PW'},
+		});
+		const pgpass = await runProfile(
+			[
+				'add',
+				'remote',
+				'--host',
+				'db.example.com',
+				'--database',
+				'app',
+				'--user',
+				'me',
+				'--pgpass-file',
+				'/secure/pgpass',
+				'--sslmode',
+				'require',
+			],
+			env,
+		);
 		expect(pgpass.code).toBe(0);
 		expect(pgpass.stderr).toContain('does not verify');
-		expect(openProfileStore({env}).getProfile('remote')).toMatchObject({sslmode: 'require', passwordSource: {kind: 'pgpass', file: '/secure/pgpass'}});
+		expect(openProfileStore({env}).getProfile('remote')).toMatchObject({
+			sslmode: 'require',
+			passwordSource: {kind: 'pgpass', file: '/secure/pgpass'},
+		});
 	});
 
 	it('lists profiles as an aligned table with the production badge', async () => {
 		await runProfile(['add', 'dev', '--url', 'postgres://me@localhost/app'], env);
-		await runProfile(['add', 'production-db', '--url', 'postgres://app@db.example.com:6543/shop?sslmode=verify-full', '--production', '--password-env', 'PROD_PW'], env);
+		await runProfile(
+			[
+				'add',
+				'production-db',
+				'--url',
+				'postgres://app@db.example.com:6543/shop?sslmode=verify-full',
+				'--production',
+				'--password-env',
+				'PROD_PW',
+			],
+			env,
+		);
 		const run = await runProfile(['list'], env);
 		expect(run.code).toBe(0);
-		expect(run.stdout.split('\n')).toEqual(['NAME           CONNECTION                    SSLMODE      PASSWORD', 'dev            me@localhost:5432/app         disable      prompt', 'production-db  app@db.example.com:6543/shop  verify-full  env:PROD_PW  PRODUCTION', '']);
+		expect(run.stdout.split('\n')).toEqual([
+			'NAME           CONNECTION                    SSLMODE      PASSWORD',
+			'dev            me@localhost:5432/app         disable      prompt',
+			'production-db  app@db.example.com:6543/shop  verify-full  env:PROD_PW  PRODUCTION',
+			'',
+		]);
 	});
 
 	it('shows and removes a profile; unknown names list the existing ones', async () => {
@@ -246,27 +380,50 @@ describe('profile add / list / show / remove', () => {
 			['Production database?', 'y'],
 		]);
 		expect(run.code, run.stderr).toBe(0);
-		expect(openProfileStore({env}).getProfile('dev')).toEqual({host: 'localhost', port: 5433, database: 'app', user: 'me', sslmode: 'disable', production: true, passwordSource: {kind: 'env', variable: 'DEV_PW'}});
+		expect(openProfileStore({env}).getProfile('dev')).toEqual({
+			host: 'localhost',
+			port: 5433,
+			database: 'app',
+			user: 'me',
+			sslmode: 'disable',
+			production: true,
+			passwordSource: {kind: 'env', variable: 'DEV_PW'},
+		});
 	});
 
 	it('on a terminal, --save-password asks for the password without echoing it', async () => {
-		const run = await runProfile(['add', 'dev', '--host', 'localhost', '--database', 'app', '--user', 'me', '--save-password'], env, [['Password for me@localhost:5432/app: ', secret]]);
+		const run = await runProfile(
+			['add', 'dev', '--host', 'localhost', '--database', 'app', '--user', 'me', '--save-password'],
+			env,
+			[['Password for me@localhost:5432/app: ', secret]],
+		);
 		expect(run.code, run.stderr).toBe(0);
 		expect(run.stdout + run.stderr).not.toContain(secret);
-		expect(openProfileStore({env}).getProfile('dev')).toMatchObject({passwordSource: {kind: 'stored'}, password: secret});
+		expect(openProfileStore({env}).getProfile('dev')).toMatchObject({
+			passwordSource: {kind: 'stored'},
+			password: secret,
+		});
 	});
 
 	it('the form can choose a stored password, then asks for it masked', async () => {
-		const run = await runProfile(['add', 'dev', '--host', 'db.example.com', '--user', 'me', '--sslmode', 'verify-full', '--production'], env, [
-			['Port [5432]: ', ''],
-			['Database: ', 'app'],
-			['Password source', 'stored'],
-			['Password for me@db.example.com:5432/app: ', secret],
-		]);
+		const run = await runProfile(
+			['add', 'dev', '--host', 'db.example.com', '--user', 'me', '--sslmode', 'verify-full', '--production'],
+			env,
+			[
+				['Port [5432]: ', ''],
+				['Database: ', 'app'],
+				['Password source', 'stored'],
+				['Password for me@db.example.com:5432/app: ', secret],
+			],
+		);
 		expect(run.code, run.stderr).toBe(0);
 		expect(run.stderr).toContain('stored in plain text');
 		expect(run.stdout + run.stderr).not.toContain(secret);
-		expect(openProfileStore({env}).getProfile('dev')).toMatchObject({production: true, passwordSource: {kind: 'stored'}, password: secret});
+		expect(openProfileStore({env}).getProfile('dev')).toMatchObject({
+			production: true,
+			passwordSource: {kind: 'stored'},
+			password: secret,
+		});
 	});
 
 	it('refuses usage mistakes with exit code 2 and a hint', async () => {
@@ -275,7 +432,10 @@ describe('profile add / list / show / remove', () => {
 			[['add', 'x', '--host', 'h'], 'missing --database, --user'],
 			[['add', 'x', '--url', 'postgres://u@h/db', '--password-env', 'A', '--pgpass'], 'Choose one password source'],
 			[['add', 'x', '--url', 'postgres://u@h/db', '--save-password'], '--save-password needs a password'],
-			[['add', 'x', '--url', 'postgres://u@h/db', '--password=hunter2'], 'does not take a password as a command-line argument'],
+			[
+				['add', 'x', '--url', 'postgres://u@h/db', '--password=hunter2'],
+				'does not take a password as a command-line argument',
+			],
 			[['add', 'x', '--url', 'postgres://u@h/db', '--sslmode', 'no-verify'], 'Unknown sslmode'],
 			[['add', 'x', '--url', 'postgres://u@h/db', '--bogus'], 'Unknown option --bogus.'],
 			[['add', 'x', '--url', 'postgres://u@h/db', '--pasword-env', 'X'], 'Did you mean --password-env?'],
@@ -339,7 +499,9 @@ describe('profile add / list / show / remove', () => {
 		expect((await runProfile(['remove', 'nope'], env)).stderr).toContain('→ pgconvoy profile list shows them.');
 		// Where a profile is used (--from, --to), saving it is a fair suggestion, as a command that runs.
 		const error = thrown(() => resolveEndpointArgument('prd', '--to', openProfileStore({env})));
-		expect(error.hint).toBe('Did you mean "prod"? pgconvoy profile list shows them. To save it: pgconvoy profile add prd (on a terminal, a form asks its fields), or give a URL (it must contain ://).');
+		expect(error.hint).toBe(
+			'Did you mean "prod"? pgconvoy profile list shows them. To save it: pgconvoy profile add prd (on a terminal, a form asks its fields), or give a URL (it must contain ://).',
+		);
 	});
 
 	it('with no profiles saved, a wrong name on show, remove or test never suggests adding that name', async () => {
@@ -353,7 +515,10 @@ describe('profile add / list / show / remove', () => {
 	});
 
 	it('a password hint for a saved profile gives whole commands that run as printed and keep every field', async () => {
-		await runProfile(['add', 'prod2', '--url', 'postgres://app@db.example.com:6543/shop', '--sslmode', 'require', '--production'], env);
+		await runProfile(
+			['add', 'prod2', '--url', 'postgres://app@db.example.com:6543/shop', '--sslmode', 'require', '--production'],
+			env,
+		);
 		const endpoint = profileToEndpoint('prod2', openProfileStore({env}).getProfile('prod2')!, 'profile "prod2"');
 		const refusal = await resolvePassword(endpoint, {env: {}}).then(
 			() => undefined,
@@ -368,13 +533,24 @@ describe('profile add / list / show / remove', () => {
 			const [profileCommand, ...args] = printed[index].split(' ');
 			expect(profileCommand).toBe('profile');
 			expect((await runProfile(args, env)).code).toBe(0);
-			expect(openProfileStore({env}).getProfile('prod2')).toMatchObject({host: 'db.example.com', port: 6543, database: 'shop', user: 'app', sslmode: 'require', production: true, passwordSource: {kind}});
+			expect(openProfileStore({env}).getProfile('prod2')).toMatchObject({
+				host: 'db.example.com',
+				port: 6543,
+				database: 'shop',
+				user: 'app',
+				sslmode: 'require',
+				production: true,
+				passwordSource: {kind},
+			});
 		}
 	});
 
 	it('a password typed in --url: says it is in the shell history and how to avoid that, saved or not', async () => {
 		for (const extra of [[], ['--save-password']]) {
-			const run = await runProfile(['add', `p${extra.length}`, '--url', `postgres://app:${encodedSecret}@db.example.com/shop`, ...extra], env);
+			const run = await runProfile(
+				['add', `p${extra.length}`, '--url', `postgres://app:${encodedSecret}@db.example.com/shop`, ...extra],
+				env,
+			);
 			expect(run.code).toBe(0);
 			expect(run.stderr).toContain('The password you put in --url is now in your shell history.');
 			expect(run.stderr).toContain('history -d N');
@@ -384,11 +560,24 @@ describe('profile add / list / show / remove', () => {
 			const block = run.stderr.slice(run.stderr.indexOf('⚠ The password you put')).split('\n⚠')[0];
 			for (const line of block.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
 		}
-		expect((await runProfile(['add', 'nopw', '--url', 'postgres://app@db.example.com/shop'], env)).stderr).not.toContain('shell history');
+		expect(
+			(await runProfile(['add', 'nopw', '--url', 'postgres://app@db.example.com/shop'], env)).stderr,
+		).not.toContain('shell history');
 	});
 
 	it('help for profile and each of its commands exits 0, on stdout', async () => {
-		for (const args of [['--help'], ['-h'], ['help'], ['help', 'add'], ['add', '--help'], ['add', 'x', '--bogus', '-h'], ['ls', '--help'], ['show', '-h'], ['remove', '--help'], ['test', '--help']]) {
+		for (const args of [
+			['--help'],
+			['-h'],
+			['help'],
+			['help', 'add'],
+			['add', '--help'],
+			['add', 'x', '--bogus', '-h'],
+			['ls', '--help'],
+			['show', '-h'],
+			['remove', '--help'],
+			['test', '--help'],
+		]) {
 			const run = await runProfile(args, env);
 			expect(run.code, args.join(' ')).toBe(0);
 			expect(run.stdout, args.join(' ')).toMatch(/^Usage: pgconvoy profile/);

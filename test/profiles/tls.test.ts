@@ -56,7 +56,9 @@ describe('sslAttempts (libpq meanings)', () => {
 	it('refuses verify-ca without a CA file, and an unreadable sslrootcert', () => {
 		expect(() => sslAttempts(endpoint('verify-ca'))).toThrow(UserError);
 		expect(() => sslAttempts(endpoint('verify-ca', {sslrootcert: 'system'}))).toThrow(/needs sslrootcert/);
-		expect(() => sslAttempts(endpoint('verify-full', {sslrootcert: join(dir.path, 'missing.pem')}))).toThrow(/Cannot read sslrootcert .*ENOENT/);
+		expect(() => sslAttempts(endpoint('verify-full', {sslrootcert: join(dir.path, 'missing.pem')}))).toThrow(
+			/Cannot read sslrootcert .*ENOENT/,
+		);
 	});
 });
 
@@ -77,10 +79,66 @@ function hasOpenssl(): boolean {
 function makeCertificates(dir: string): {ca: string; otherCa: string; cert: string; key: string} {
 	const config = join(dir, 'san.cnf');
 	writeFileSync(config, 'subjectAltName=DNS:localhost\n');
-	openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=pgconvoy test CA'], dir);
-	openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=other CA'], dir);
-	openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'], dir);
-	openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', config], dir);
+	openssl(
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			'ca.key',
+			'-out',
+			'ca.pem',
+			'-days',
+			'2',
+			'-subj',
+			'/CN=pgconvoy test CA',
+		],
+		dir,
+	);
+	openssl(
+		[
+			'req',
+			'-x509',
+			'-newkey',
+			'rsa:2048',
+			'-nodes',
+			'-keyout',
+			'other.key',
+			'-out',
+			'other.pem',
+			'-days',
+			'2',
+			'-subj',
+			'/CN=other CA',
+		],
+		dir,
+	);
+	openssl(
+		['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost'],
+		dir,
+	);
+	openssl(
+		[
+			'x509',
+			'-req',
+			'-in',
+			'server.csr',
+			'-CA',
+			'ca.pem',
+			'-CAkey',
+			'ca.key',
+			'-CAcreateserial',
+			'-out',
+			'server.pem',
+			'-days',
+			'2',
+			'-extfile',
+			config,
+		],
+		dir,
+	);
 	const key = join(dir, 'server.key');
 	chmodSync(key, 0o600);
 	// As root the server runs as the postgres OS user, which must own its key.
@@ -116,8 +174,33 @@ describe.skipIf(!hasOpenssl())('TLS against a server with a private-CA certifica
 	}, 60_000);
 
 	/** Saves a profile and runs `profile test` on it, with `processEnv` set in the real environment meanwhile. */
-	async function check(name: string, host: string, sslmode: SslMode, sslrootcert?: string, processEnv: NodeJS.ProcessEnv = {}) {
-		const add = await runProfile(['add', name, '--host', host, '--port', String(cluster.port), '--database', 'postgres', '--user', cluster.user, '--sslmode', sslmode, ...(sslrootcert ? ['--sslrootcert', sslrootcert] : []), '--password-env', 'DB_PW'], env);
+	async function check(
+		name: string,
+		host: string,
+		sslmode: SslMode,
+		sslrootcert?: string,
+		processEnv: NodeJS.ProcessEnv = {},
+	) {
+		const add = await runProfile(
+			[
+				'add',
+				name,
+				'--host',
+				host,
+				'--port',
+				String(cluster.port),
+				'--database',
+				'postgres',
+				'--user',
+				cluster.user,
+				'--sslmode',
+				sslmode,
+				...(sslrootcert ? ['--sslrootcert', sslrootcert] : []),
+				'--password-env',
+				'DB_PW',
+			],
+			env,
+		);
 		expect(add.code, add.stderr).toBe(0);
 		const saved = {...process.env};
 		Object.assign(process.env, processEnv);

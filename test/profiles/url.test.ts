@@ -14,7 +14,10 @@ function parseError(url: string): UserError {
 
 describe('parseConnectionUrl', () => {
 	it('parses every field of a postgresql:// URL', () => {
-		const endpoint = parseConnectionUrl('postgresql://app:secret@db.example.com:6543/shop?sslmode=verify-full&sslrootcert=/etc/ca.pem', '--to');
+		const endpoint = parseConnectionUrl(
+			'postgresql://app:secret@db.example.com:6543/shop?sslmode=verify-full&sslrootcert=/etc/ca.pem',
+			'--to',
+		);
 		expect(endpoint).toEqual({
 			host: 'db.example.com',
 			port: 6543,
@@ -31,7 +34,13 @@ describe('parseConnectionUrl', () => {
 
 	it('accepts postgres:// and defaults the port to 5432', () => {
 		const endpoint = parseConnectionUrl('postgres://root@localhost/systeme_intelligent', 'DATABASE_URL_LOCAL');
-		expect(endpoint).toMatchObject({host: 'localhost', port: 5432, user: 'root', database: 'systeme_intelligent', origin: 'DATABASE_URL_LOCAL'});
+		expect(endpoint).toMatchObject({
+			host: 'localhost',
+			port: 5432,
+			user: 'root',
+			database: 'systeme_intelligent',
+			origin: 'DATABASE_URL_LOCAL',
+		});
 	});
 
 	it('without a password in the URL, the password source is prompt', () => {
@@ -57,33 +66,63 @@ describe('parseConnectionUrl', () => {
 	});
 
 	it('parses a bracketed IPv6 host with and without a port', () => {
-		expect(parseConnectionUrl('postgres://u:p@[::1]:5433/db', '--to')).toMatchObject({host: '::1', port: 5433, sslmode: 'disable'});
-		expect(parseConnectionUrl('postgres://u@[2001:db8::7]/db', '--to')).toMatchObject({host: '2001:db8::7', port: 5432, sslmode: 'prefer'});
+		expect(parseConnectionUrl('postgres://u:p@[::1]:5433/db', '--to')).toMatchObject({
+			host: '::1',
+			port: 5433,
+			sslmode: 'disable',
+		});
+		expect(parseConnectionUrl('postgres://u@[2001:db8::7]/db', '--to')).toMatchObject({
+			host: '2001:db8::7',
+			port: 5432,
+			sslmode: 'prefer',
+		});
 		expect(parseError('postgres://u@2001:db8::7/db').hint).toContain('[::1]');
 	});
 
 	it('defaults sslmode to disable for local hosts and sockets, prefer for remote ones', () => {
 		expect(parseConnectionUrl('postgres://u@localhost/db', 'x').sslmode).toBe('disable');
 		expect(parseConnectionUrl('postgres://u@127.0.0.1/db', 'x').sslmode).toBe('disable');
-		expect(parseConnectionUrl('postgres://u@%2Fvar%2Frun%2Fpostgresql/db', 'x')).toMatchObject({host: '/var/run/postgresql', sslmode: 'disable'});
+		expect(parseConnectionUrl('postgres://u@%2Fvar%2Frun%2Fpostgresql/db', 'x')).toMatchObject({
+			host: '/var/run/postgresql',
+			sslmode: 'disable',
+		});
 		expect(parseConnectionUrl('postgres://u@/db?host=/tmp', 'x')).toMatchObject({host: '/tmp', sslmode: 'disable'});
 		expect(parseConnectionUrl('postgres://u@db.example.com/db', 'x').sslmode).toBe('prefer');
 		expect(parseConnectionUrl('postgres://u@db.example.com/db?sslmode=require', 'x').sslmode).toBe('require');
 	});
 
 	it('accepts libpq query parameters for user, password, dbname and port', () => {
-		const endpoint = parseConnectionUrl('postgresql://db.example.com?user=app&password=a%26b&dbname=shop&port=7000&application_name=x', 'x');
-		expect(endpoint).toMatchObject({host: 'db.example.com', user: 'app', password: 'a&b', database: 'shop', port: 7000, passwordSource: {kind: 'url'}});
+		const endpoint = parseConnectionUrl(
+			'postgresql://db.example.com?user=app&password=a%26b&dbname=shop&port=7000&application_name=x',
+			'x',
+		);
+		expect(endpoint).toMatchObject({
+			host: 'db.example.com',
+			user: 'app',
+			password: 'a&b',
+			database: 'shop',
+			port: 7000,
+			passwordSource: {kind: 'url'},
+		});
 	});
 
 	it('refuses a URL missing the user, the database or the host, without reading PG* variables', () => {
 		const saved = {...process.env};
 		Object.assign(process.env, {PGUSER: 'envuser', PGDATABASE: 'envdb', PGHOST: 'envhost'});
 		try {
-			expect(parseError('postgres://localhost/db')).toMatchObject({code: 'config', message: expect.stringContaining('no user')});
-			expect(parseError('postgres://u@localhost')).toMatchObject({code: 'config', message: expect.stringContaining('no database')});
+			expect(parseError('postgres://localhost/db')).toMatchObject({
+				code: 'config',
+				message: expect.stringContaining('no user'),
+			});
+			expect(parseError('postgres://u@localhost')).toMatchObject({
+				code: 'config',
+				message: expect.stringContaining('no database'),
+			});
 			expect(parseError('postgres://u@localhost/')).toMatchObject({code: 'config'});
-			expect(parseError('postgres://u@/db')).toMatchObject({code: 'config', message: expect.stringContaining('no host')});
+			expect(parseError('postgres://u@/db')).toMatchObject({
+				code: 'config',
+				message: expect.stringContaining('no host'),
+			});
 			expect(parseError('postgres://u@/db').hint).toContain('PGHOST is not used');
 		} finally {
 			process.env = saved;
@@ -112,7 +151,9 @@ describe('parseConnectionUrl', () => {
 
 describe('redactUrl', () => {
 	it('replaces the password of a URL in arbitrary text', () => {
-		expect(redactUrl('cannot reach postgres://app:s3cret@db:5432/shop now')).toBe('cannot reach postgres://app:***@db:5432/shop now');
+		expect(redactUrl('cannot reach postgres://app:s3cret@db:5432/shop now')).toBe(
+			'cannot reach postgres://app:***@db:5432/shop now',
+		);
 		expect(redactUrl('postgresql://app:s3cret@db/shop')).toBe('postgresql://app:***@db/shop');
 		expect(redactUrl('POSTGRES://app:s3cret@db/shop')).toBe('POSTGRES://app:***@db/shop');
 	});

@@ -13,7 +13,10 @@ export interface CliRun {
 /** The built CLI as a script runs it: stdin a closed pipe, not a terminal, and no PG* variables inherited. */
 export function runBuiltCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
 	return new Promise((resolve) => {
-		const child = spawn(process.execPath, [cliPath, ...args], {env: {PATH: process.env.PATH, ...env}, stdio: ['pipe', 'pipe', 'pipe']});
+		const child = spawn(process.execPath, [cliPath, ...args], {
+			env: {PATH: process.env.PATH, ...env},
+			stdio: ['pipe', 'pipe', 'pipe'],
+		});
 		let stdout = '';
 		let stderr = '';
 		child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -17,7 +17,13 @@ const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** A plain superuser session on the cluster's `postgres` database, for what the tests set up around pgconvoy. */
 export async function admin<T>(cluster: ClusterInfo, work: (client: pg.Client) => Promise<T>): Promise<T> {
-	const client = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: 'postgres'});
+	const client = new pg.Client({
+		host: cluster.host,
+		port: cluster.port,
+		user: cluster.user,
+		password: cluster.password,
+		database: 'postgres',
+	});
 	await client.connect();
 	try {
 		return await work(client);
@@ -34,7 +40,13 @@ export function clusterInfo(version: '18' | '15' = '18'): ClusterInfo | null {
 export async function freshDatabase(label: string, cluster: ClusterInfo = inject('pg18')): Promise<TestDatabase> {
 	const name = `${label}_${randomBytes(4).toString('hex')}`;
 	await admin(cluster, (client) => client.query(`CREATE DATABASE ${quote(name)} TEMPLATE template0 ENCODING 'UTF8'`));
-	const client = new pg.Client({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, database: name});
+	const client = new pg.Client({
+		host: cluster.host,
+		port: cluster.port,
+		user: cluster.user,
+		password: cluster.password,
+		database: name,
+	});
 	await client.connect();
 	const endpoint: Endpoint = {
 		host: cluster.host,
@@ -71,7 +83,10 @@ export function poolerInfo(): PoolerInfo | null {
 }
 
 /** The same database reached through the pooler: what pgconvoy is given when production sits behind PgBouncer. */
-export function throughPooler(db: TestDatabase, pooler: PoolerInfo | null = poolerInfo()): {endpoint: Endpoint; url: string} {
+export function throughPooler(
+	db: TestDatabase,
+	pooler: PoolerInfo | null = poolerInfo(),
+): {endpoint: Endpoint; url: string} {
 	if (!pooler) throw new Error('No PgBouncer in this run (apt-get install pgbouncer).');
 	const {user, password} = db.endpoint;
 	return {

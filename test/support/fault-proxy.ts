@@ -151,7 +151,12 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 				if (pending.length - offset < 1 + length) break;
 				const type = String.fromCharCode(pending[offset]!);
 				const end = offset + 1 + length;
-				if (armed && type === 'Q' && length < 64 && /^\s*commit\s*;?\s*$/i.test(pending.subarray(offset + 5, end - 1).toString('utf8'))) {
+				if (
+					armed &&
+					type === 'Q' &&
+					length < 64 &&
+					/^\s*commit\s*;?\s*$/i.test(pending.subarray(offset + 5, end - 1).toString('utf8'))
+				) {
 					send(pending.subarray(start, offset));
 					catchCommit(Buffer.from(pending.subarray(offset, end)));
 					start = end;
@@ -175,7 +180,8 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 		host,
 		port,
 		endpoint: (target) => ({...target, host, port, origin: `${target.origin} via a fault proxy`}),
-		url: (target) => `postgresql://${encodeURIComponent(target.user)}:${encodeURIComponent(target.password ?? '')}@${host}:${port}/${encodeURIComponent(target.database)}?sslmode=disable`,
+		url: (target) =>
+			`postgresql://${encodeURIComponent(target.user)}:${encodeURIComponent(target.password ?? '')}@${host}:${port}/${encodeURIComponent(target.database)}?sslmode=disable`,
 		arm(fault) {
 			return new Promise<void>((caught) => {
 				armed = {fault, caught};

@@ -29,18 +29,31 @@ declare module 'vitest' {
 	}
 }
 
-const describe = (cluster: EmbeddedCluster): ClusterInfo => ({host: cluster.host, port: cluster.port, user: cluster.user, password: cluster.password, version: cluster.version});
+const describe = (cluster: EmbeddedCluster): ClusterInfo => ({
+	host: cluster.host,
+	port: cluster.port,
+	user: cluster.user,
+	password: cluster.password,
+	version: cluster.version,
+});
 
 export default async function setup(project: TestProject) {
 	// The e2e tests run the built CLI (dist/cli.js), as users do; tsc takes about a second. Type errors
 	// are `npm run typecheck`'s to report (CI runs it): tsc still emits, so the behaviour tests run.
 	try {
-		execFileSync(process.execPath, [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.json'], {cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: 'pipe'});
+		execFileSync(
+			process.execPath,
+			[fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-p', 'tsconfig.json'],
+			{cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: 'pipe'},
+		);
 	} catch (error) {
-		console.warn(`tsc reported errors (dist was still built):\n${(error as {stdout?: Buffer}).stdout?.toString() ?? error}`);
+		console.warn(
+			`tsc reported errors (dist was still built):\n${(error as {stdout?: Buffer}).stdout?.toString() ?? error}`,
+		);
 	}
 	// PgBouncer is optional like pg15, but CI installs it (.ci/run), so there its absence fails the run.
-	if (!pgbouncerBinary() && process.env.CI === 'true') throw new Error('pgbouncer is not installed: CI runs the pooler tests (.ci/run installs it with apt-get).');
+	if (!pgbouncerBinary() && process.env.CI === 'true')
+		throw new Error('pgbouncer is not installed: CI runs the pooler tests (.ci/run installs it with apt-get).');
 	const clusters: EmbeddedCluster[] = [];
 	const pg18 = await startCluster();
 	clusters.push(pg18);
@@ -59,7 +72,13 @@ export default async function setup(project: TestProject) {
 			await Promise.all(clusters.map((cluster) => cluster.stop()));
 			throw error;
 		});
-		project.provide('pgbouncer', {host: pooler.host, port: pooler.port, version: pooler.version, poolSize, logFile: pooler.logFile});
+		project.provide('pgbouncer', {
+			host: pooler.host,
+			port: pooler.port,
+			version: pooler.version,
+			poolSize,
+			logFile: pooler.logFile,
+		});
 	} else {
 		project.provide('pgbouncer', null);
 	}

@@ -46,7 +46,9 @@ function rowJson(columns?: string[]): string {
 }
 
 function keyJson(keyColumns: string[]): string {
-	return keyColumns.length === 0 ? `''` : `json_build_array(${keyColumns.map((column) => `t.${quoteIdent(column)}`).join(', ')})::text`;
+	return keyColumns.length === 0
+		? `''`
+		: `json_build_array(${keyColumns.map((column) => `t.${quoteIdent(column)}`).join(', ')})::text`;
 }
 
 /**
@@ -54,20 +56,45 @@ function keyJson(keyColumns: string[]): string {
  * oracle reads so two sessions (or two servers) render equal values identically, then put them back.
  */
 async function withPinnedSettings<T>(client: Client, work: () => Promise<T>): Promise<T> {
-	const pinned: Record<string, string> = {TimeZone: 'UTC', extra_float_digits: '3', IntervalStyle: 'postgres', DateStyle: 'ISO, MDY'};
+	const pinned: Record<string, string> = {
+		TimeZone: 'UTC',
+		extra_float_digits: '3',
+		IntervalStyle: 'postgres',
+		DateStyle: 'ISO, MDY',
+	};
 	const names = Object.keys(pinned);
-	const previous = (await client.query<{name: string; setting: string}>(`SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`, [names])).rows;
-	await client.query(`SELECT set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)`, [names, Object.values(pinned)]);
+	const previous = (
+		await client.query<{name: string; setting: string}>(
+			`SELECT name, current_setting(name) AS setting FROM unnest($1::text[]) AS name`,
+			[names],
+		)
+	).rows;
+	await client.query(`SELECT set_config(name, value, false) FROM unnest($1::text[], $2::text[]) AS s(name, value)`, [
+		names,
+		Object.values(pinned),
+	]);
 	try {
 		return await work();
 	} finally {
-		await client.query(`SELECT set_config(name, setting, false) FROM unnest($1::text[], $2::text[]) AS s(name, setting)`, [previous.map((row) => row.name), previous.map((row) => row.setting)]);
+		await client.query(
+			`SELECT set_config(name, setting, false) FROM unnest($1::text[], $2::text[]) AS s(name, setting)`,
+			[previous.map((row) => row.name), previous.map((row) => row.setting)],
+		);
 	}
 }
 
 /** Every row as JSON text (of `columns`, default all), keyed by the JSON text of its key. */
-export async function tableRows(client: Client, table: TableRef, keyColumns: string[], columns?: string[]): Promise<Map<string, string>> {
-	const {rows} = await withPinnedSettings(client, () => client.query<{k: string; v: string}>(`SELECT ${keyJson(keyColumns)} AS k, ${rowJson(columns)} AS v FROM ${qualified(table)} t`));
+export async function tableRows(
+	client: Client,
+	table: TableRef,
+	keyColumns: string[],
+	columns?: string[],
+): Promise<Map<string, string>> {
+	const {rows} = await withPinnedSettings(client, () =>
+		client.query<{k: string; v: string}>(
+			`SELECT ${keyJson(keyColumns)} AS k, ${rowJson(columns)} AS v FROM ${qualified(table)} t`,
+		),
+	);
 	const byKey = new Map<string, string>();
 	for (const row of rows) {
 		if (byKey.has(row.k)) throw new Error(`oracle: duplicate key ${row.k} in ${qualified(table)}`);
@@ -77,7 +104,11 @@ export async function tableRows(client: Client, table: TableRef, keyColumns: str
 }
 
 /** Column names in table order; generated columns left out unless asked for (a sync never writes them). */
-export async function tableColumns(client: Client, table: TableRef, options: {includeGenerated?: boolean} = {}): Promise<string[]> {
+export async function tableColumns(
+	client: Client,
+	table: TableRef,
+	options: {includeGenerated?: boolean} = {},
+): Promise<string[]> {
 	const {schema, name} = tableParts(table);
 	const {rows} = await client.query<{attname: string}>(
 		`SELECT a.attname FROM pg_catalog.pg_attribute a
@@ -95,7 +126,14 @@ export async function tableColumns(client: Client, table: TableRef, options: {in
  * not generated. Without `mode`, raw set sizes (skip = every key in both, update = differing);
  * with a mode, shaped as DESIGN §3: insert mode updates nothing, only mirror deletes, skip = both − update.
  */
-export async function expectedCounts(sourceClient: Client, targetClient: Client, table: TableRef, keyColumns: string[], columns: string[], mode?: SyncMode): Promise<ExpectedCounts> {
+export async function expectedCounts(
+	sourceClient: Client,
+	targetClient: Client,
+	table: TableRef,
+	keyColumns: string[],
+	columns: string[],
+	mode?: SyncMode,
+): Promise<ExpectedCounts> {
 	const source = await tableRows(sourceClient, table, keyColumns, columns);
 	const target = await tableRows(targetClient, table, keyColumns, columns);
 	let insert = 0;
@@ -116,7 +154,12 @@ export async function expectedCounts(sourceClient: Client, targetClient: Client,
 }
 
 /** md5 of every row (`columns`, default all) as JSON text, in key order; '' rows → md5 of ''. */
-export async function tableChecksum(client: Client, table: TableRef, keyColumns: string[], columns?: string[]): Promise<string> {
+export async function tableChecksum(
+	client: Client,
+	table: TableRef,
+	keyColumns: string[],
+	columns?: string[],
+): Promise<string> {
 	// Byte order (COLLATE "C") of the key's JSON text, then of the row: independent of the database's collation.
 	const {rows} = await withPinnedSettings(client, () =>
 		client.query<{checksum: string}>(

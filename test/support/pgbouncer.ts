@@ -32,7 +32,8 @@ export interface PgBouncer {
 
 /** The pgbouncer binary (Debian puts it in /usr/sbin, often not on a non-root PATH), if installed. */
 export function pgbouncerBinary(): string | undefined {
-	for (const candidate of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer']) if (existsSync(candidate)) return candidate;
+	for (const candidate of ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer', '/usr/local/bin/pgbouncer'])
+		if (existsSync(candidate)) return candidate;
 	try {
 		const found = execFileSync('sh', ['-c', 'command -v pgbouncer'], {encoding: 'utf8'}).trim();
 		return found || undefined;
@@ -53,7 +54,8 @@ function runAsUser(): {name: string; uid: number; gid: number} | undefined {
 	const line = readFileSync('/etc/passwd', 'utf8')
 		.split('\n')
 		.find((entry) => entry.startsWith('postgres:'));
-	if (!line) throw new Error('PgBouncer will not run as root: it needs a `postgres` OS user to switch to (useradd postgres).');
+	if (!line)
+		throw new Error('PgBouncer will not run as root: it needs a `postgres` OS user to switch to (useradd postgres).');
 	const [, , uid, gid] = line.split(':');
 	return {name: 'postgres', uid: Number(uid), gid: Number(gid)};
 }
@@ -112,7 +114,8 @@ function track(child: ChildProcess, dir: string): void {
 
 function exited(child: ChildProcess): Promise<string> {
 	return new Promise((resolve) => {
-		if (child.exitCode !== null || child.signalCode !== null) resolve(`exited with ${child.exitCode ?? child.signalCode}`);
+		if (child.exitCode !== null || child.signalCode !== null)
+			resolve(`exited with ${child.exitCode ?? child.signalCode}`);
 		else child.once('exit', (code, signal) => resolve(`exited with ${code ?? signal}`));
 		child.once('error', (error) => resolve(`could not start: ${error.message}`));
 	});
@@ -126,7 +129,13 @@ async function waitUntilServing(child: ChildProcess, port: number, server: Poole
 	void exited(child).then((why) => (gone = why));
 	for (;;) {
 		if (gone) throw new Error(`pgbouncer ${gone}`);
-		const client = new pg.Client({host: '127.0.0.1', port, user: server.user, password: server.password, database: 'postgres'});
+		const client = new pg.Client({
+			host: '127.0.0.1',
+			port,
+			user: server.user,
+			password: server.password,
+			database: 'postgres',
+		});
 		client.on('error', () => {});
 		try {
 			await client.connect();

@@ -18,18 +18,38 @@ export async function loadSchool(source: TestDatabase, target: TestDatabase): Pr
 }
 
 /** What the oracle says each table's preview must be, computed without the engine (over the admin clients). */
-export async function oracleCounts(source: TestDatabase, target: TestDatabase, mode: SyncMode): Promise<Record<string, ExpectedCounts>> {
+export async function oracleCounts(
+	source: TestDatabase,
+	target: TestDatabase,
+	mode: SyncMode,
+): Promise<Record<string, ExpectedCounts>> {
 	const counts: Record<string, ExpectedCounts> = {};
 	for (const table of schoolTables) {
 		const columns = await tableColumns(target.client, qualified(table));
-		counts[qualified(table)] = await expectedCounts(source.client, target.client, qualified(table), schoolKeys[table], columns, mode);
+		counts[qualified(table)] = await expectedCounts(
+			source.client,
+			target.client,
+			qualified(table),
+			schoolKeys[table],
+			columns,
+			mode,
+		);
 	}
 	return counts;
 }
 
 /** Every school table's checksum; with `includeGenerated`, generated columns too (byte-identical contents). */
-export async function schoolChecksums(db: TestDatabase, options: {includeGenerated?: boolean} = {}): Promise<Record<string, string>> {
+export async function schoolChecksums(
+	db: TestDatabase,
+	options: {includeGenerated?: boolean} = {},
+): Promise<Record<string, string>> {
 	const sums: Record<string, string> = {};
-	for (const table of schoolTables) sums[table] = await tableChecksum(db.client, qualified(table), schoolKeys[table], await tableColumns(db.client, qualified(table), options.includeGenerated ? {includeGenerated: true} : undefined));
+	for (const table of schoolTables)
+		sums[table] = await tableChecksum(
+			db.client,
+			qualified(table),
+			schoolKeys[table],
+			await tableColumns(db.client, qualified(table), options.includeGenerated ? {includeGenerated: true} : undefined),
+		);
 	return sums;
 }

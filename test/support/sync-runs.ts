@@ -76,7 +76,11 @@ export async function syncOnce(source: Endpoint, target: Endpoint, options: Sync
 }
 
 /** Only the dry run: plan and preview. */
-export async function previewOnce(source: Endpoint, target: Endpoint, options: SyncRunOptions = {}): Promise<{plan: SyncPlan; preview: PreviewResult}> {
+export async function previewOnce(
+	source: Endpoint,
+	target: Endpoint,
+	options: SyncRunOptions = {},
+): Promise<{plan: SyncPlan; preview: PreviewResult}> {
 	const {tables = [], schemas = ['public'], ...syncOptions} = options;
 	const session = await SyncSession.open(source, target, {schemas, allSchemas: false});
 	try {
@@ -93,15 +97,26 @@ export interface Counts {
 	delete: number;
 }
 
-export const previewCounts = (preview: PreviewResult): Record<string, Counts> => Object.fromEntries(preview.tables.map((table) => [table.table, {insert: table.insert, update: table.update, delete: table.delete}]));
+export const previewCounts = (preview: PreviewResult): Record<string, Counts> =>
+	Object.fromEntries(
+		preview.tables.map((table) => [table.table, {insert: table.insert, update: table.update, delete: table.delete}]),
+	);
 
-export const appliedCounts = (result: SyncResult): Record<string, Counts> => Object.fromEntries(result.tables.map((table) => [table.table, {insert: table.inserted, update: table.updated, delete: table.deleted}]));
+export const appliedCounts = (result: SyncResult): Record<string, Counts> =>
+	Object.fromEntries(
+		result.tables.map((table) => [table.table, {insert: table.inserted, update: table.updated, delete: table.deleted}]),
+	);
 
 /**
  * One sync that must work: no blocking finding, committed, applied counts = previewed counts = `expected`
  * (per table, for the tables given), and an immediate second run previews and writes nothing.
  */
-export async function syncExactly(source: Endpoint, target: Endpoint, options: SyncRunOptions, expected: Record<string, Counts>): Promise<SyncRun> {
+export async function syncExactly(
+	source: Endpoint,
+	target: Endpoint,
+	options: SyncRunOptions,
+	expected: Record<string, Counts>,
+): Promise<SyncRun> {
 	const run = await syncOnce(source, target, options);
 	expect(
 		run.plan.findings.filter((finding) => finding.severity === 'blocking'),
@@ -116,14 +131,28 @@ export async function syncExactly(source: Endpoint, target: Endpoint, options: S
 	}
 	expect(applied, 'applied = previewed for every table').toEqual(previewed);
 	const again = await syncOnce(source, target, options);
-	for (const table of again.preview.tables) expect([table.table, table.insert, table.update, table.delete], 'second run previews nothing').toEqual([table.table, 0, 0, 0]);
-	for (const table of again.result.tables) expect([table.table, table.inserted, table.updated, table.deleted], 'second run writes nothing').toEqual([table.table, 0, 0, 0]);
+	for (const table of again.preview.tables)
+		expect([table.table, table.insert, table.update, table.delete], 'second run previews nothing').toEqual([
+			table.table,
+			0,
+			0,
+			0,
+		]);
+	for (const table of again.result.tables)
+		expect([table.table, table.inserted, table.updated, table.deleted], 'second run writes nothing').toEqual([
+			table.table,
+			0,
+			0,
+			0,
+		]);
 	return run;
 }
 
 /** Rows of `sql` (run on both sides with the same pinned formatting) as plain objects. */
 export async function rowsOf(client: pg.Client, sql: string): Promise<Record<string, unknown>[]> {
-	await client.query(`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3`);
+	await client.query(
+		`SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3`,
+	);
 	return (await client.query(sql)).rows;
 }
 
@@ -140,12 +169,17 @@ export interface TestRole {
 export async function createRole(prefix: string, cluster: ClusterInfo = inject('pg18')): Promise<TestRole> {
 	const name = `${prefix}_${randomBytes(4).toString('hex')}`;
 	const password = `pw-${randomBytes(6).toString('hex')}`;
-	await admin(cluster, (client) => client.query(`CREATE ROLE ${quoteIdent(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '${password}'`));
+	await admin(cluster, (client) =>
+		client.query(
+			`CREATE ROLE ${quoteIdent(name)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '${password}'`,
+		),
+	);
 	return {
 		name,
 		password,
 		endpoint: (db) => ({...db.endpoint, user: name, password, origin: `test role ${name}`}),
-		url: (db) => `postgresql://${encodeURIComponent(name)}:${encodeURIComponent(password)}@${db.endpoint.host}:${db.endpoint.port}/${encodeURIComponent(db.name)}?sslmode=disable`,
+		url: (db) =>
+			`postgresql://${encodeURIComponent(name)}:${encodeURIComponent(password)}@${db.endpoint.host}:${db.endpoint.port}/${encodeURIComponent(db.name)}?sslmode=disable`,
 		async drop(databases) {
 			for (const db of databases) await db.client.query(`DROP OWNED BY ${quoteIdent(name)}`).catch(() => {});
 			await admin(cluster, (client) => client.query(`DROP ROLE IF EXISTS ${quoteIdent(name)}`));
@@ -158,9 +192,16 @@ export async function createRole(prefix: string, cluster: ClusterInfo = inject('
  * (taken away from PUBLIC first), USAGE on the schemas, SELECT/INSERT/UPDATE/DELETE on their tables,
  * USAGE/UPDATE on their sequences (`sequencePrivileges` narrows that).
  */
-export async function grantApplicationRole(db: TestDatabase, role: string, options: {schemas?: string[]; sequencePrivileges?: string; tablePrivileges?: string} = {}): Promise<void> {
+export async function grantApplicationRole(
+	db: TestDatabase,
+	role: string,
+	options: {schemas?: string[]; sequencePrivileges?: string; tablePrivileges?: string} = {},
+): Promise<void> {
 	const who = quoteIdent(role);
-	const statements = [`REVOKE ALL ON DATABASE ${quoteIdent(db.name)} FROM PUBLIC`, `GRANT CONNECT, TEMP ON DATABASE ${quoteIdent(db.name)} TO ${who}`];
+	const statements = [
+		`REVOKE ALL ON DATABASE ${quoteIdent(db.name)} FROM PUBLIC`,
+		`GRANT CONNECT, TEMP ON DATABASE ${quoteIdent(db.name)} TO ${who}`,
+	];
 	for (const schema of options.schemas ?? ['public']) {
 		statements.push(
 			`GRANT USAGE ON SCHEMA ${quoteIdent(schema)} TO ${who}`,
@@ -176,7 +217,13 @@ export async function journalCli(command: 'history' | 'undo', args: string[], en
 	const {runHistory, runUndo} = await import('../../source/commands/journal-commands.js');
 	let stdout = '';
 	let stderr = '';
-	const io = {stdout: (text: string) => (stdout += text), stderr: (text: string) => (stderr += text), stdinIsTTY: false, env: {PGCONVOY_CONFIG_DIR: testConfigDirectory, ...env}, cwd: '/nonexistent-dir-without-dotenv'};
+	const io = {
+		stdout: (text: string) => (stdout += text),
+		stderr: (text: string) => (stderr += text),
+		stdinIsTTY: false,
+		env: {PGCONVOY_CONFIG_DIR: testConfigDirectory, ...env},
+		cwd: '/nonexistent-dir-without-dotenv',
+	};
 	let code: number;
 	try {
 		code = await (command === 'history' ? runHistory(args, io) : runUndo(args, io));

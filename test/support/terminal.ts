@@ -42,14 +42,24 @@ export function overwideLines(session: string, columns: number): string[] {
  * and fails as soon as the CLI has exited without showing it (the shell prints EXIT:<code>). The
  * deadline is only a safety net for a hung process, far beyond any machine's slowness.
  */
-export async function waitForScreen(session: string, expected: string | RegExp | ((text: string) => boolean), safetyMs = 600_000): Promise<string> {
+export async function waitForScreen(
+	session: string,
+	expected: string | RegExp | ((text: string) => boolean),
+	safetyMs = 600_000,
+): Promise<string> {
 	const deadline = Date.now() + safetyMs;
-	const matches = (text: string) => (typeof expected === 'function' ? expected(text) : typeof expected === 'string' ? text.includes(expected) : expected.test(text));
+	const matches = (text: string) =>
+		typeof expected === 'function'
+			? expected(text)
+			: typeof expected === 'string'
+				? text.includes(expected)
+				: expected.test(text);
 	for (;;) {
 		const text = screen(session);
 		if (matches(text)) return text;
 		if (/^EXIT:\d+$/m.test(text)) throw new Error(`The CLI exited before showing ${String(expected)}:\n${text}`);
-		if (Date.now() > deadline) throw new Error(`Still no ${String(expected)} in the terminal after ${safetyMs / 1000} s:\n${text}`);
+		if (Date.now() > deadline)
+			throw new Error(`Still no ${String(expected)} in the terminal after ${safetyMs / 1000} s:\n${text}`);
 		await new Promise((resolve) => setTimeout(resolve, 100));
 	}
 }
@@ -62,18 +72,38 @@ export function sendTogether(session: string, ...keys: string[]): void {
 /** Keys (tmux key names or literal text), each followed by a moment for the app to redraw and re-arm its input. */
 export async function send(session: string, ...keys: string[]): Promise<void> {
 	for (const key of keys) {
-		if (key.length > 1 && !/^(Enter|Escape|Space|Up|Down|Left|Right|BSpace|C-c)$/.test(key)) tmux('send-keys', '-t', session, '-l', key);
+		if (key.length > 1 && !/^(Enter|Escape|Space|Up|Down|Left|Right|BSpace|C-c)$/.test(key))
+			tmux('send-keys', '-t', session, '-l', key);
 		else tmux('send-keys', '-t', session, key);
 		await new Promise((resolve) => setTimeout(resolve, 150));
 	}
 }
 
 /** Runs the built CLI in a detached terminal (100×40 unless told); the shell then prints `EXIT:<code>` and keeps the pane. */
-export function startCli(name: string, args: string[], env: Record<string, string>, cwd: string, size: {columns: number; rows: number} = {columns: 100, rows: 40}): string {
+export function startCli(
+	name: string,
+	args: string[],
+	env: Record<string, string>,
+	cwd: string,
+	size: {columns: number; rows: number} = {columns: 100, rows: 40},
+): string {
 	const session = `${name}-${process.pid}`;
 	const exports = Object.entries(env).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
 	const command = [process.execPath, cliPath, ...args].map((part) => `'${part.replaceAll("'", "'\\''")}'`).join(' ');
-	tmux('new-session', '-d', '-x', String(size.columns), '-y', String(size.rows), '-s', session, '-c', cwd, ...exports, `${command}; echo "EXIT:$?"; sleep 600`);
+	tmux(
+		'new-session',
+		'-d',
+		'-x',
+		String(size.columns),
+		'-y',
+		String(size.rows),
+		'-s',
+		session,
+		'-c',
+		cwd,
+		...exports,
+		`${command}; echo "EXIT:$?"; sleep 600`,
+	);
 	return session;
 }
 

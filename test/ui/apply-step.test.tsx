@@ -4,7 +4,19 @@ import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
 import {DriftError} from '../../source/core/apply/apply-sync.js';
-import {counts, fakeServices, fakeSession, frameText, keys, plan, press, renderApp, stateAt, tableResult, waitFor} from './helpers.js';
+import {
+	counts,
+	fakeServices,
+	fakeSession,
+	frameText,
+	keys,
+	plan,
+	press,
+	renderApp,
+	stateAt,
+	tableResult,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
@@ -12,9 +24,16 @@ afterEach(() => cleanup());
 const tables = ['public.niveaux', 'public.users'];
 const preview = {
 	plan: plan(tables),
-	result: {mode: 'upsert' as const, tables: [counts('public.niveaux', {insert: 10}), counts('public.users', {insert: 900, update: 100, skip: 5})], findings: []},
+	result: {
+		mode: 'upsert' as const,
+		tables: [counts('public.niveaux', {insert: 10}), counts('public.users', {insert: 900, update: 100, skip: 5})],
+		findings: [],
+	},
 };
-const applying = (session = fakeSession()) => ({session, initial: stateAt({name: 'apply', abort: 'no'}, {session, selected: tables, preview})});
+const applying = (session = fakeSession()) => ({
+	session,
+	initial: stateAt({name: 'apply', abort: 'no'}, {session, selected: tables, preview}),
+});
 
 describe('apply step', () => {
 	test('a bar for the table being written and an overall bar with rows/s and elapsed time; finished tables stay above', async () => {
@@ -43,10 +62,21 @@ describe('apply step', () => {
 		expect(midway.indexOf('✓ public.niveaux')).toBeLessThan(midway.indexOf('pgconvoy'));
 		run.emit({type: 'apply-table-progress', table: 'public.users', rowsWritten: 1000, rowsToWrite: 1000});
 		expect(await waitFor(app, 'merging')).toMatch(/1,000 \/ 1,000 rows · merging/);
-		run.emit({type: 'apply-table-finished', result: tableResult('public.users', {inserted: 900, updated: 100, skipped: 5, ms: 300})});
+		run.emit({
+			type: 'apply-table-finished',
+			result: tableResult('public.users', {inserted: 900, updated: 100, skipped: 5, ms: 300}),
+		});
 		run.emit({type: 'apply-phase', phase: 'committing'});
 		expect(await waitFor(app, 'Committing…')).toMatch(/Overall 1,010 \/ 1,010 rows/);
-		run.resolve({mode: 'upsert', committed: true, tables: [tableResult('public.niveaux', {inserted: 10, ms: 12}), tableResult('public.users', {inserted: 900, updated: 100, skipped: 5, ms: 300})], ms: 420});
+		run.resolve({
+			mode: 'upsert',
+			committed: true,
+			tables: [
+				tableResult('public.niveaux', {inserted: 10, ms: 12}),
+				tableResult('public.users', {inserted: 900, updated: 100, skipped: 5, ms: 300}),
+			],
+			ms: 420,
+		});
 		expect(await waitFor(app, 'Step 8/8 · Summary')).toContain('✓ Committed in 420 ms');
 		app.unmount();
 	});
@@ -55,7 +85,10 @@ describe('apply step', () => {
 		const {session, initial} = applying();
 		const app = await renderApp({services: fakeServices(), initial});
 		const run = await session.nextApply();
-		const results = [tableResult('public.niveaux', {inserted: 10}), tableResult('public.users', {inserted: 900, updated: 100})];
+		const results = [
+			tableResult('public.niveaux', {inserted: 10}),
+			tableResult('public.users', {inserted: 900, updated: 100}),
+		];
 		for (const result of results) run.emit({type: 'apply-table-finished', result});
 		run.resolve({mode: 'upsert', committed: true, tables: results, ms: 20});
 		const summary = await waitFor(app, '✓ Committed');
@@ -72,7 +105,9 @@ describe('apply step', () => {
 		await waitFor(app, 'public.users');
 		await press(app, keys.ctrlC);
 		const asking = await waitFor(app, 'Abort the sync?');
-		expect(asking).toMatch(/Abort the sync\? Everything written so far is rolled back; the target stays\s+unchanged\. \(y\/N\)/);
+		expect(asking).toMatch(
+			/Abort the sync\? Everything written so far is rolled back; the target stays\s+unchanged\. \(y\/N\)/,
+		);
 		expect(asking).toMatch(/y abort and roll back\s+n keep going/);
 		await press(app, 'n');
 		await waitFor(app, (frame) => !frame.includes('Abort the sync?'));
@@ -83,7 +118,9 @@ describe('apply step', () => {
 		await press(app, keys.ctrlC, 'y');
 		expect(await waitFor(app, 'rolling back')).toContain('* Cancelling and rolling back…');
 		expect(run.signal?.aborted).toBe(true);
-		run.reject(new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.'));
+		run.reject(
+			new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.'),
+		);
 		const summary = await waitFor(app, 'Rolled back');
 		expect(summary).toContain('↺ Rolled back: nothing was written to prod_db on prod_db.example.com.');
 		expect(summary).toContain('✗ Interrupted: the sync was cancelled and rolled back; the target is unchanged.');
@@ -112,8 +149,14 @@ describe('apply step', () => {
 		const again = await session.nextPreview();
 		const frame = await waitFor(app, 'changed since the preview');
 		expect(frame).toContain('Step 5/8 · Preview');
-		expect(frame).toMatch(/↺ The data changed since the preview, so nothing was written \(rolled back\)\. These are fresh counts:\s+check them and confirm again\./);
-		again.resolve({mode: 'upsert', tables: [counts('public.niveaux', {insert: 10}), counts('public.users', {insert: 950, update: 100})], findings: []});
+		expect(frame).toMatch(
+			/↺ The data changed since the preview, so nothing was written \(rolled back\)\. These are fresh counts:\s+check them and confirm again\./,
+		);
+		again.resolve({
+			mode: 'upsert',
+			tables: [counts('public.niveaux', {insert: 10}), counts('public.users', {insert: 950, update: 100})],
+			findings: [],
+		});
 		expect(await waitFor(app, '✓ Counted')).toMatch(/total\s+960\s+100/);
 		await press(app, keys.enter);
 		expect(await waitFor(app, 'Confirm')).toContain('Insert 960, update 100');
@@ -125,7 +168,13 @@ describe('apply step', () => {
 		const app = await renderApp({services: fakeServices(), initial});
 		const run = await session.nextApply();
 		run.emit({type: 'apply-table-finished', result: tableResult('public.niveaux', {inserted: 10})});
-		run.reject(new UserError('apply-failed', 'public.users: duplicate key value violates unique constraint "users_email_key" (email)=(a@b.c).', 'Fix the duplicate on the target, then run again.'));
+		run.reject(
+			new UserError(
+				'apply-failed',
+				'public.users: duplicate key value violates unique constraint "users_email_key" (email)=(a@b.c).',
+				'Fix the duplicate on the target, then run again.',
+			),
+		);
 		const frame = await waitFor(app, 'Rolled back');
 		expect(frame).toContain('✗ public.users: duplicate key value violates unique constraint');
 		expect(frame).toContain('→ Fix the duplicate on the target, then run again.');

@@ -4,7 +4,19 @@ import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {initialState} from '../../source/ui/state.js';
 import {plainKey, splitKeys} from '../../source/ui/keys/split-keys.js';
-import {endpoint, fakeServices, fakeSession, frameText, keys, options, press, renderApp, settle, stateAt, waitFor} from './helpers.js';
+import {
+	endpoint,
+	fakeServices,
+	fakeSession,
+	frameText,
+	keys,
+	options,
+	press,
+	renderApp,
+	settle,
+	stateAt,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
@@ -48,7 +60,13 @@ describe('keys that arrive together are each handled, in order', () => {
 	});
 
 	test('Step 1: Down Down Down as one chunk moves three times (and jj twice)', async () => {
-		const services = fakeServices({candidates: ['a', 'b', 'c', 'd', 'e'].map((name) => ({key: name, label: `profile ${name}`, endpoint: endpoint(`${name}_db`)}))});
+		const services = fakeServices({
+			candidates: ['a', 'b', 'c', 'd', 'e'].map((name) => ({
+				key: name,
+				label: `profile ${name}`,
+				endpoint: endpoint(`${name}_db`),
+			})),
+		});
 		const app = await renderApp({services, initial: initialState({options})});
 		await waitFor(app, 'Where do the rows come from?');
 		await chunk(app, '\u001B[B\u001B[B\u001B[B');
@@ -61,7 +79,10 @@ describe('keys that arrive together are each handled, in order', () => {
 	});
 
 	test('tables: jj moves twice, two spaces toggle twice, aa toggles all twice', async () => {
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {selected: []})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {selected: []}),
+		});
 		await waitFor(app, '0 of 4 tables selected');
 		await chunk(app, 'jj');
 		await waitFor(app, /› \[ \] public\.classes/);
@@ -74,13 +95,21 @@ describe('keys that arrive together are each handled, in order', () => {
 		// Twice: off, then on again (ignored, nothing would pass through 0; once, it would stay at 0).
 		const before = app.frames.length;
 		await chunk(app, 'aa');
-		await waitFor(app, (frame) => frame.includes('4 of 4 tables selected') && app.frames.slice(before).some((seen) => seen.includes('0 of 4 tables selected')));
+		await waitFor(
+			app,
+			(frame) =>
+				frame.includes('4 of 4 tables selected') &&
+				app.frames.slice(before).some((seen) => seen.includes('0 of 4 tables selected')),
+		);
 		app.unmount();
 	});
 
 	test('mode: Down Down Enter in one chunk picks mirror', async () => {
 		const session = fakeSession();
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'mode'}, {session, mode: undefined})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'mode'}, {session, mode: undefined}),
+		});
 		await waitFor(app, 'How should rows be written?');
 		await chunk(app, keys.down, keys.down, keys.enter);
 		await waitFor(app, 'mirror mode');
@@ -106,7 +135,10 @@ describe('keys that arrive together are each handled, in order', () => {
 	});
 
 	test('Esc with a filter clears the filter first, typing or kept; a second Esc leaves the step', async () => {
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}),
+		});
 		await waitFor(app, 'tables selected');
 		await chunk(app, '/', 'u', 's', keys.enter);
 		await waitFor(app, /1 of 5 match/);

@@ -29,8 +29,17 @@ describe('numbers read right', () => {
 
 	test('sentences: the noun agrees with its count', () => {
 		const preview = {mode: 'mirror' as const, tables: [counts('public.users', {insert: 3, delete: 1})], findings: []};
-		expect(changeSentence(preview, {database: 'db', host: 'h'})).toBe('insert 3, update 0, delete 1 row in 1 table of db on h');
-		expect(resultSentence({mode: 'insert', tables: [tableResult('public.users', {inserted: 2})], findings: [], ms: 5} as never)).toContain('deleted 0 rows in 1 table');
+		expect(changeSentence(preview, {database: 'db', host: 'h'})).toBe(
+			'insert 3, update 0, delete 1 row in 1 table of db on h',
+		);
+		expect(
+			resultSentence({
+				mode: 'insert',
+				tables: [tableResult('public.users', {inserted: 2})],
+				findings: [],
+				ms: 5,
+			} as never),
+		).toContain('deleted 0 rows in 1 table');
 	});
 
 	test('insert mode: "1 row differs", "2 rows differ"', async () => {
@@ -38,8 +47,18 @@ describe('numbers read right', () => {
 			[1, '1 row differs but insert mode'],
 			[2, '2 rows differ but insert mode'],
 		] as const) {
-			const result = {mode: 'insert' as const, tables: [counts('public.users', {insert: 5, skip: 20, differing})], findings: []};
-			const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {mode: 'insert', preview: {plan: plan(['public.users'], 'insert'), result}})});
+			const result = {
+				mode: 'insert' as const,
+				tables: [counts('public.users', {insert: 5, skip: 20, differing})],
+				findings: [],
+			};
+			const app = await renderApp({
+				services: fakeServices(),
+				initial: stateAt(
+					{name: 'preview', run: 0},
+					{mode: 'insert', preview: {plan: plan(['public.users'], 'insert'), result}},
+				),
+			});
 			expect(await waitFor(app, 'differ')).toContain(text);
 			app.unmount();
 		}
@@ -58,12 +77,20 @@ describe('a big table being staged and merged', () => {
 		const tables = ['public.niveaux'];
 		const session = fakeSession();
 		const expected = {mode: 'upsert' as const, tables: [counts('public.niveaux', {update: 600_000})], findings: []};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'apply', abort: 'no'}, {session, mode: 'upsert', selected: tables, preview: {plan: plan(tables, 'upsert'), result: expected}})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt(
+				{name: 'apply', abort: 'no'},
+				{session, mode: 'upsert', selected: tables, preview: {plan: plan(tables, 'upsert'), result: expected}},
+			),
+		});
 		const run = await session.nextApply();
 		run.emit({type: 'apply-started', tables});
 		run.emit({type: 'apply-table-started', table: 'public.niveaux', rowsToWrite: 600_000});
 		run.emit({type: 'apply-table-activity', table: 'public.niveaux', phase: 'copying', done: 600_000, total: 600_000});
-		expect(await waitFor(app, 'copying 600,000 / 600,000 rows')).toMatch(/Overall 0 \/ 600,000 rows · [^\n]*\n\s+█+░+ 50%/);
+		expect(await waitFor(app, 'copying 600,000 / 600,000 rows')).toMatch(
+			/Overall 0 \/ 600,000 rows · [^\n]*\n\s+█+░+ 50%/,
+		);
 		run.emit({type: 'apply-table-activity', table: 'public.niveaux', phase: 'merging', done: 1, total: 3});
 		const merging = await waitFor(app, 'merging 1 / 3 statements');
 		expect(merging).not.toMatch(/statements?\/s/);
@@ -76,7 +103,13 @@ describe('a big table being staged and merged', () => {
 		const tables = ['public.users'];
 		const session = fakeSession();
 		const expected = {mode: 'insert' as const, tables: [counts('public.users', {insert: 2})], findings: []};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'apply', abort: 'no'}, {session, mode: 'insert', selected: tables, preview: {plan: plan(tables, 'insert'), result: expected}})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt(
+				{name: 'apply', abort: 'no'},
+				{session, mode: 'insert', selected: tables, preview: {plan: plan(tables, 'insert'), result: expected}},
+			),
+		});
 		const run = await session.nextApply();
 		run.emit({type: 'apply-started', tables});
 		run.emit({type: 'apply-table-finished', result: tableResult('public.users', {inserted: 2})});

@@ -4,12 +4,30 @@ import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
 import {initialState} from '../../source/ui/state.js';
-import {allFrames, endpoint, fakeServices, frameText, keys, options, press, renderApp, stateAt, summary, type, waitFor} from './helpers.js';
+import {
+	allFrames,
+	endpoint,
+	fakeServices,
+	frameText,
+	keys,
+	options,
+	press,
+	renderApp,
+	stateAt,
+	summary,
+	type,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
 
-const prodProfile = endpoint('school', {host: 'db.example.com', production: true, origin: 'profile "prod"', profileName: 'prod'});
+const prodProfile = endpoint('school', {
+	host: 'db.example.com',
+	production: true,
+	origin: 'profile "prod"',
+	profileName: 'prod',
+});
 
 describe('source and target steps', () => {
 	test('lists profiles first with the PRODUCTION badge, then the env URLs; enter connects and shows the database', async () => {
@@ -17,8 +35,17 @@ describe('source and target steps', () => {
 		const services = fakeServices({
 			candidates: [
 				{key: 'profile:prod', label: 'profile prod', endpoint: prodProfile},
-				{key: 'env:DATABASE_URL_LOCAL', label: 'DATABASE_URL_LOCAL', sourceDefault: true, endpoint: endpoint('local_db', {host: 'localhost'})},
-				{key: 'env:DATABASE_URL_PROD', label: 'DATABASE_URL_PROD', error: new UserError('config', 'DATABASE_URL_PROD: not a PostgreSQL URL.')},
+				{
+					key: 'env:DATABASE_URL_LOCAL',
+					label: 'DATABASE_URL_LOCAL',
+					sourceDefault: true,
+					endpoint: endpoint('local_db', {host: 'localhost'}),
+				},
+				{
+					key: 'env:DATABASE_URL_PROD',
+					label: 'DATABASE_URL_PROD',
+					error: new UserError('config', 'DATABASE_URL_PROD: not a PostgreSQL URL.'),
+				},
 			],
 			inspect: async (value) => {
 				await new Promise<void>((resolve) => (release = resolve));
@@ -35,7 +62,9 @@ describe('source and target steps', () => {
 		expect(list).toMatch(/↑↓ move\s+enter connect\s+q quit/);
 
 		await press(app, keys.down, keys.enter);
-		expect(await waitFor(app, 'Connecting to')).toMatch(/\* Connecting to app@localhost:5432\/local_db \(test local_db\)…/);
+		expect(await waitFor(app, 'Connecting to')).toMatch(
+			/\* Connecting to app@localhost:5432\/local_db \(test local_db\)…/,
+		);
 		release();
 		const connected = await waitFor(app, 'Connected');
 		expect(connected).toContain('✓ Connected to the source app@localhost:5432/local_db');
@@ -63,7 +92,11 @@ describe('source and target steps', () => {
 		const services = fakeServices({
 			parseEndpoint: (value) => {
 				const withPassword = value.includes(':' + secret + '@');
-				return endpoint('typed_db', {host: 'db.internal', passwordSource: withPassword ? {kind: 'url'} : {kind: 'prompt'}, password: withPassword ? secret : undefined});
+				return endpoint('typed_db', {
+					host: 'db.internal',
+					passwordSource: withPassword ? {kind: 'url'} : {kind: 'prompt'},
+					password: withPassword ? secret : undefined,
+				});
 			},
 		});
 		const app = await renderApp({services, initial: initialState({options})});
@@ -112,7 +145,12 @@ describe('source and target steps', () => {
 		const services = fakeServices({
 			inspect: async (value) => {
 				attempts++;
-				if (attempts === 1) throw new UserError('connection', 'Cannot reach localhost:5432 (connection refused).', 'Is the server running?');
+				if (attempts === 1)
+					throw new UserError(
+						'connection',
+						'Cannot reach localhost:5432 (connection refused).',
+						'Is the server running?',
+					);
 				return summary(value.database);
 			},
 		});
@@ -139,7 +177,10 @@ describe('source and target steps', () => {
 			],
 			parseEndpoint: () => source,
 		});
-		const app = await renderApp({services, initial: stateAt({name: 'target', phase: {kind: 'choose'}}, {target: undefined})});
+		const app = await renderApp({
+			services,
+			initial: stateAt({name: 'target', phase: {kind: 'choose'}}, {target: undefined}),
+		});
 		const list = await waitFor(app, 'Where should they go?');
 		expect(list).not.toContain('profile local');
 		await press(app, keys.down, keys.enter);
@@ -172,8 +213,13 @@ describe('source and target steps', () => {
 	});
 
 	test('a production target shows the red badge in the header on every later step', async () => {
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'mode'}, {target: {endpoint: prodProfile, summary: summary('school')}})});
-		expect(frameText(app)).toMatch(/pgconvoy app@localhost:5432\/local_db → prod \(db\.example\.com:5432\/school\)\s+PRODUCTION/);
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'mode'}, {target: {endpoint: prodProfile, summary: summary('school')}}),
+		});
+		expect(frameText(app)).toMatch(
+			/pgconvoy app@localhost:5432\/local_db → prod \(db\.example\.com:5432\/school\)\s+PRODUCTION/,
+		);
 		app.unmount();
 	});
 

@@ -45,9 +45,17 @@ describe('formatting for the wizard', () => {
 	});
 
 	test('the confirmation sentence', () => {
-		const preview = {mode: 'mirror' as const, tables: [counts('a', {insert: 1200, update: 30, delete: 2}), counts('b', {insert: 4, update: 7})], findings: []};
-		expect(changeSentence(preview, {database: 'systeme_intelligent', host: 'db.example.com'})).toBe('insert 1,204, update 37, delete 2 rows in 2 tables of systeme_intelligent on db.example.com');
-		expect(changeSentence({...preview, tables: [counts('a')]}, {database: 'x', host: 'h'})).toBe('insert 0, update 0, delete 0 rows in 1 table of x on h');
+		const preview = {
+			mode: 'mirror' as const,
+			tables: [counts('a', {insert: 1200, update: 30, delete: 2}), counts('b', {insert: 4, update: 7})],
+			findings: [],
+		};
+		expect(changeSentence(preview, {database: 'systeme_intelligent', host: 'db.example.com'})).toBe(
+			'insert 1,204, update 37, delete 2 rows in 2 tables of systeme_intelligent on db.example.com',
+		);
+		expect(changeSentence({...preview, tables: [counts('a')]}, {database: 'x', host: 'h'})).toBe(
+			'insert 0, update 0, delete 0 rows in 1 table of x on h',
+		);
 	});
 
 	test('visibleWindow keeps the cursor in view', () => {
@@ -61,7 +69,12 @@ describe('formatting for the wizard', () => {
 		const columns = [{header: 'inserted', short: 'ins'}, {header: 'updated', short: 'upd'}, {header: 'time'}];
 		const rows = [{key: 'a', name: 'public.a_rather_long_table_name', cells: ['1,234,567', '0', '1.5 s']}];
 		const name = 'public.a_rather_long_table_name'.length;
-		expect(layoutColumns({columns, rows, width: 100})).toEqual({headers: ['inserted', 'updated', 'time'], widths: [11, 9, 7], nameWidth: name + 1, stacked: false});
+		expect(layoutColumns({columns, rows, width: 100})).toEqual({
+			headers: ['inserted', 'updated', 'time'],
+			widths: [11, 9, 7],
+			nameWidth: name + 1,
+			stacked: false,
+		});
 		// 2 + 11 + 9 + 7 = 29 columns of numbers: the name needs 32 more.
 		expect(layoutColumns({columns, rows, width: 61}).stacked).toBe(false);
 		const short = layoutColumns({columns, rows, width: 59});

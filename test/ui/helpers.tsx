@@ -39,8 +39,17 @@ export function allFrames(instance: Instance): string {
 	return instance.frames.map((frame) => stripVTControlCharacters(frame)).join('\n');
 }
 
-export async function waitFor(instance: Instance, expected: string | RegExp | ((frame: string) => boolean), timeoutMs = 4000): Promise<string> {
-	const matches = (frame: string) => (typeof expected === 'function' ? expected(frame) : typeof expected === 'string' ? frame.includes(expected) : expected.test(frame));
+export async function waitFor(
+	instance: Instance,
+	expected: string | RegExp | ((frame: string) => boolean),
+	timeoutMs = 4000,
+): Promise<string> {
+	const matches = (frame: string) =>
+		typeof expected === 'function'
+			? expected(frame)
+			: typeof expected === 'string'
+				? frame.includes(expected)
+				: expected.test(frame);
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
 		const frame = frameText(instance);
@@ -67,9 +76,14 @@ export async function type(instance: Instance, text: string): Promise<void> {
 }
 
 /** Renders the app at a terminal size (ink-testing-library's fake stdout is 100 columns with no rows). */
-export async function renderApp(props: {services: WizardServices; initial: WizardState; onExit?: (code: number) => void}, size: {columns?: number; rows?: number} = {}) {
+export async function renderApp(
+	props: {services: WizardServices; initial: WizardState; onExit?: (code: number) => void},
+	size: {columns?: number; rows?: number} = {},
+) {
 	const exits: number[] = [];
-	const instance = render(<App services={props.services} initial={props.initial} onExit={props.onExit ?? ((code) => exits.push(code))} />);
+	const instance = render(
+		<App services={props.services} initial={props.initial} onExit={props.onExit ?? ((code) => exits.push(code))} />,
+	);
 	if (size.columns !== undefined || size.rows !== undefined) {
 		Object.defineProperties(instance.stdout, {
 			columns: {value: size.columns ?? 100, configurable: true},
@@ -81,7 +95,14 @@ export async function renderApp(props: {services: WizardServices; initial: Wizar
 	return Object.assign(instance, {exits});
 }
 
-export const options: Omit<SyncOptions, 'mode'> = {maxDeleteRatio: 0.5, allowEmptySource: false, allowCascade: false, keys: {}, lockTimeoutMs: 5000, statementTimeoutMs: 0};
+export const options: Omit<SyncOptions, 'mode'> = {
+	maxDeleteRatio: 0.5,
+	allowEmptySource: false,
+	allowCascade: false,
+	keys: {},
+	lockTimeoutMs: 5000,
+	statementTimeoutMs: 0,
+};
 
 export function endpoint(database: string, fields: Partial<Endpoint> = {}): Endpoint {
 	return {
@@ -98,14 +119,24 @@ export function endpoint(database: string, fields: Partial<Endpoint> = {}): Endp
 	};
 }
 
-export const summary = (database: string): DatabaseSummary => ({serverVersion: '18.1', database, sizeBytes: 12 * 1024 * 1024, tableCount: 4});
+export const summary = (database: string): DatabaseSummary => ({
+	serverVersion: '18.1',
+	database,
+	sizeBytes: 12 * 1024 * 1024,
+	tableCount: 4,
+});
 
 export const schoolTables: TableChoice[] = [
 	{id: 'public.niveaux', estimatedRows: 12, parents: []},
 	{id: 'public.users', estimatedRows: 2200, parents: []},
 	{id: 'public.classes', estimatedRows: 40, parents: ['public.niveaux', 'public.users']},
 	{id: 'public.qcms', estimatedRows: 300, parents: ['public.users']},
-	{id: 'public.legacy_notes', estimatedRows: 90, parents: [], unavailable: 'missing on the target: run your migrations on both databases'},
+	{
+		id: 'public.legacy_notes',
+		estimatedRows: 90,
+		parents: [],
+		unavailable: 'missing on the target: run your migrations on both databases',
+	},
 ];
 
 export function counts(table: string, fields: Partial<TableCounts> = {}): TableCounts {
@@ -116,8 +147,18 @@ export function tableResult(table: string, fields: Partial<TableResult> = {}): T
 	return {table, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 5, ...fields};
 }
 
-export function plan(tables: string[], mode: SyncPlan['options']['mode'] = 'upsert', findings: Finding[] = []): SyncPlan {
-	return {options: {...options, mode}, tables: tables.map((id) => ({id}) as SyncPlan['tables'][number]), deferredConstraints: [], findings, hashMethod: 'record'};
+export function plan(
+	tables: string[],
+	mode: SyncPlan['options']['mode'] = 'upsert',
+	findings: Finding[] = [],
+): SyncPlan {
+	return {
+		options: {...options, mode},
+		tables: tables.map((id) => ({id}) as SyncPlan['tables'][number]),
+		deferredConstraints: [],
+		findings,
+		hashMethod: 'record',
+	};
 }
 
 /** A preview or apply that the test drives: it emits what the test says, when the test says. */
@@ -134,7 +175,13 @@ function scripted<T>() {
 	const control = {} as Scripted<T>;
 	const run = (listeners: {onEvent?: (event: SyncEvent) => void; signal?: AbortSignal}) =>
 		new Promise<T>((resolve, reject) => {
-			Object.assign(control, {emit: (event: SyncEvent) => listeners.onEvent?.(event), resolve, reject, signal: listeners.signal, listeners});
+			Object.assign(control, {
+				emit: (event: SyncEvent) => listeners.onEvent?.(event),
+				resolve,
+				reject,
+				signal: listeners.signal,
+				listeners,
+			});
 		});
 	return {control, run};
 }
@@ -150,7 +197,11 @@ export interface FakeSession extends WizardSession {
 	nextApply(): Promise<Scripted<SyncResult>>;
 }
 
-export function fakeSession(tables: TableChoice[] = schoolTables, planFor: (selected: string[], mode: SyncPlan['options']['mode']) => SyncPlan = (selected, mode) => plan(selected, mode)): FakeSession {
+export function fakeSession(
+	tables: TableChoice[] = schoolTables,
+	planFor: (selected: string[], mode: SyncPlan['options']['mode']) => SyncPlan = (selected, mode) =>
+		plan(selected, mode),
+): FakeSession {
 	const waiting = {previews: [] as Array<() => void>, applies: [] as Array<() => void>};
 	const taken = {previews: 0, applies: 0};
 	/** The next run not handed to the test yet, as soon as the wizard has started it. */
@@ -158,7 +209,10 @@ export function fakeSession(tables: TableChoice[] = schoolTables, planFor: (sele
 		while (session[kind].length <= taken[kind]) await new Promise<void>((resolve) => waiting[kind].push(resolve));
 		return session[kind][taken[kind]++]!;
 	};
-	const start = <T,>(kind: 'previews' | 'applies', listeners: {onEvent?: (event: SyncEvent) => void; signal?: AbortSignal}) => {
+	const start = <T,>(
+		kind: 'previews' | 'applies',
+		listeners: {onEvent?: (event: SyncEvent) => void; signal?: AbortSignal},
+	) => {
 		const {control, run} = scripted<T>();
 		const result = run(listeners);
 		(session[kind] as Array<Scripted<T>>).push(control);
@@ -191,14 +245,25 @@ export interface FakeServices extends WizardServices {
 	saved: unknown[];
 }
 
-export function fakeServices(overrides: Partial<WizardServices> & {candidates?: EndpointCandidate[]; session?: WizardSession} = {}): FakeServices {
+export function fakeServices(
+	overrides: Partial<WizardServices> & {candidates?: EndpointCandidate[]; session?: WizardSession} = {},
+): FakeServices {
 	const services: FakeServices = {
 		inspected: [],
 		saved: [],
 		endpointCandidates: () =>
 			overrides.candidates ?? [
-				{key: 'env:DATABASE_URL_LOCAL', label: 'DATABASE_URL_LOCAL', sourceDefault: true, endpoint: endpoint('local_db', {host: 'localhost', origin: 'DATABASE_URL_LOCAL'})},
-				{key: 'env:DATABASE_URL_PROD', label: 'DATABASE_URL_PROD', endpoint: endpoint('prod_db', {origin: 'DATABASE_URL_PROD'})},
+				{
+					key: 'env:DATABASE_URL_LOCAL',
+					label: 'DATABASE_URL_LOCAL',
+					sourceDefault: true,
+					endpoint: endpoint('local_db', {host: 'localhost', origin: 'DATABASE_URL_LOCAL'}),
+				},
+				{
+					key: 'env:DATABASE_URL_PROD',
+					label: 'DATABASE_URL_PROD',
+					endpoint: endpoint('prod_db', {origin: 'DATABASE_URL_PROD'}),
+				},
 			],
 		parseEndpoint: () => {
 			throw new UserError('config', 'not a PostgreSQL URL.');

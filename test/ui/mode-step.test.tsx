@@ -14,7 +14,9 @@ describe('mode step', () => {
 		expect(frame).toContain('Step 4/8 · Mode');
 		expect(frame).toMatch(/ {2}insert\s+add the rows missing on the target; rows already there are left as they are/);
 		expect(frame).toMatch(/❯ upsert\s+add missing rows and update the rows whose content differs; never deletes/);
-		expect(frame).toMatch(/ {2}mirror\s+make the target match: add, update, and delete rows the source does not have \(guarded\)/);
+		expect(frame).toMatch(
+			/ {2}mirror\s+make the target match: add, update, and delete rows the source does not have \(guarded\)/,
+		);
 		expect(frame).toMatch(/↑↓ move\s+enter preview\s+esc back\s+q quit/);
 		app.unmount();
 	});

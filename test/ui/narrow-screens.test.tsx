@@ -6,7 +6,22 @@ import {UserError} from '../../source/core/errors.js';
 import type {TableChoice} from '../../source/core/sync-session.js';
 import {schoolTables} from '../../source/sample/school-schema.js';
 import {initialState, type Step, type WizardContext} from '../../source/ui/state.js';
-import {counts, endpoint, fakeServices, fakeSession, frameText, keys, options, plan, press, renderApp, stateAt, summary, tableResult, waitFor} from './helpers.js';
+import {
+	counts,
+	endpoint,
+	fakeServices,
+	fakeSession,
+	frameText,
+	keys,
+	options,
+	plan,
+	press,
+	renderApp,
+	stateAt,
+	summary,
+	tableResult,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
@@ -18,9 +33,22 @@ const sizes = [
 
 const ids = schoolTables.map((name) => `public.${name}`);
 const choices: TableChoice[] = ids.map((id, index) => ({id, estimatedRows: 1000 * (index + 1), parents: []}));
-const big = (id: string, index: number) => tableResult(id, {inserted: 1_200_000 + index, updated: 37_000, skipped: 900_000, deleted: 0, ms: 47 + index * 1000});
-const production = endpoint('systeme_intelligent', {host: 'db.prod.example.com', production: true, profileName: 'prod'});
-const findings = [{table: 'public.classes', severity: 'warning' as const, code: 'target-triggers', message: 'Triggers on the target table public.classes will fire for every written row: audit_classes.', hint: 'Disable them on the target first if they must not fire.'}];
+const big = (id: string, index: number) =>
+	tableResult(id, {inserted: 1_200_000 + index, updated: 37_000, skipped: 900_000, deleted: 0, ms: 47 + index * 1000});
+const production = endpoint('systeme_intelligent', {
+	host: 'db.prod.example.com',
+	production: true,
+	profileName: 'prod',
+});
+const findings = [
+	{
+		table: 'public.classes',
+		severity: 'warning' as const,
+		code: 'target-triggers',
+		message: 'Triggers on the target table public.classes will fire for every written row: audit_classes.',
+		hint: 'Disable them on the target first if they must not fire.',
+	},
+];
 
 /** Nothing wider than the terminal, and no more lines than it has (the live region must fit). */
 function expectFits(frame: string, size: {columns: number; rows: number}, label: string): void {
@@ -29,7 +57,12 @@ function expectFits(frame: string, size: {columns: number; rows: number}, label:
 }
 
 function context(fields: Partial<WizardContext> = {}): Partial<WizardContext> {
-	return {tables: choices, selected: ids, target: {endpoint: production, summary: summary('systeme_intelligent')}, ...fields};
+	return {
+		tables: choices,
+		selected: ids,
+		target: {endpoint: production, summary: summary('systeme_intelligent')},
+		...fields,
+	};
 }
 
 describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
@@ -37,7 +70,12 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 		const services = fakeServices({
 			candidates: [
 				{key: 'profile:prod', label: 'profile prod', endpoint: production},
-				{key: 'env:DATABASE_URL_LOCAL', label: 'DATABASE_URL_LOCAL', sourceDefault: true, endpoint: endpoint('systeme_intelligent', {host: 'localhost'})},
+				{
+					key: 'env:DATABASE_URL_LOCAL',
+					label: 'DATABASE_URL_LOCAL',
+					sourceDefault: true,
+					endpoint: endpoint('systeme_intelligent', {host: 'localhost'}),
+				},
 			],
 		});
 		const app = await renderApp({services, initial: initialState({options})}, size);
@@ -51,7 +89,24 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 		expect(connected).toContain('enter continue');
 		app.unmount();
 		const failed = await renderApp(
-			{services, initial: {...initialState({options}), step: {name: 'source', phase: {kind: 'failed', error: new UserError('connection', 'Cannot reach localhost:5432 (connection refused).', 'Is the server running? Start it, or check host and port.'), endpoint: endpoint('x')}}}},
+			{
+				services,
+				initial: {
+					...initialState({options}),
+					step: {
+						name: 'source',
+						phase: {
+							kind: 'failed',
+							error: new UserError(
+								'connection',
+								'Cannot reach localhost:5432 (connection refused).',
+								'Is the server running? Start it, or check host and port.',
+							),
+							endpoint: endpoint('x'),
+						},
+					},
+				},
+			},
 			size,
 		);
 		expectFits(await waitFor(failed, 'connection refused'), size, 'failed');
@@ -59,7 +114,13 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 	});
 
 	test('tables, mode, confirm', async () => {
-		const tables = await renderApp({services: fakeServices(), initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, context())}, size);
+		const tables = await renderApp(
+			{
+				services: fakeServices(),
+				initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, context()),
+			},
+			size,
+		);
 		const list = await waitFor(tables, 'tables selected');
 		expectFits(list, size, 'tables');
 		await press(tables, ...ids.map(() => keys.down));
@@ -70,8 +131,18 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 		expectFits(modes, size, 'mode');
 		expect(modes).toContain('mirror');
 		mode.unmount();
-		const preview = {plan: plan(ids, 'upsert', findings), result: {mode: 'upsert' as const, tables: ids.map((id) => counts(id, {insert: 1_200_000, update: 37, skip: 900_000})), findings}};
-		const confirm = await renderApp({services: fakeServices(), initial: stateAt({name: 'confirm', typed: '', mismatch: false}, context({preview}))}, size);
+		const preview = {
+			plan: plan(ids, 'upsert', findings),
+			result: {
+				mode: 'upsert' as const,
+				tables: ids.map((id) => counts(id, {insert: 1_200_000, update: 37, skip: 900_000})),
+				findings,
+			},
+		};
+		const confirm = await renderApp(
+			{services: fakeServices(), initial: stateAt({name: 'confirm', typed: '', mismatch: false}, context({preview}))},
+			size,
+		);
 		const asking = await waitFor(confirm, (frame) => frame.replace(/\s+/g, ' ').includes('Type its database name'));
 		expectFits(asking, size, 'confirm');
 		confirm.unmount();
@@ -79,9 +150,16 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 
 	test('preview: every table reachable by scrolling, numbers whole', async () => {
 		const session = fakeSession(choices, (selected, mode) => plan(selected, mode, findings));
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, context({session}))}, size);
+		const app = await renderApp(
+			{services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, context({session}))},
+			size,
+		);
 		const run = await session.nextPreview();
-		run.resolve({mode: 'upsert', tables: ids.map((id) => counts(id, {insert: 1_200_000, update: 37, skip: 900_000})), findings});
+		run.resolve({
+			mode: 'upsert',
+			tables: ids.map((id) => counts(id, {insert: 1_200_000, update: 37, skip: 900_000})),
+			findings,
+		});
 		const first = await waitFor(app, 'Counted 14 tables');
 		expectFits(first, size, 'preview');
 		expect(first).toContain('1,200,000');
@@ -94,13 +172,32 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 
 	test('apply: finished lines never break inside a value; the live part fits', async () => {
 		const session = fakeSession(choices);
-		const expected = {mode: 'upsert' as const, tables: ids.map((id) => counts(id, {insert: 1_200_000, update: 37_000})), findings: []};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'apply', abort: 'no'}, context({session, preview: {plan: plan(ids), result: expected}}))}, size);
+		const expected = {
+			mode: 'upsert' as const,
+			tables: ids.map((id) => counts(id, {insert: 1_200_000, update: 37_000})),
+			findings: [],
+		};
+		const app = await renderApp(
+			{
+				services: fakeServices(),
+				initial: stateAt(
+					{name: 'apply', abort: 'no'},
+					context({session, preview: {plan: plan(ids), result: expected}}),
+				),
+			},
+			size,
+		);
 		const run = await session.nextApply();
 		run.emit({type: 'apply-started', tables: ids});
 		ids.slice(0, 6).forEach((id, index) => run.emit({type: 'apply-table-finished', result: big(id, index)}));
 		run.emit({type: 'apply-table-started', table: 'public.professeur_matieres', rowsToWrite: 1_237_000});
-		run.emit({type: 'apply-table-activity', table: 'public.professeur_matieres', phase: 'copying', done: 600_000, total: 1_237_000});
+		run.emit({
+			type: 'apply-table-activity',
+			table: 'public.professeur_matieres',
+			phase: 'copying',
+			done: 600_000,
+			total: 1_237_000,
+		});
 		const frame = await waitFor(app, 'copying 600,000 / 1,237,000 rows');
 		const live = frame.slice(frame.indexOf('pgconvoy'));
 		expectFits(live, size, 'apply live');
@@ -122,7 +219,10 @@ describe.each(sizes)('every screen is usable at $columns×$rows', (size) => {
 
 	test('summary: every table reachable by scrolling, names whole, the time column kept', async () => {
 		const result = {mode: 'upsert' as const, committed: true, tables: ids.map(big), ms: 98_000};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, context())}, size);
+		const app = await renderApp(
+			{services: fakeServices(), initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, context())},
+			size,
+		);
 		const top = await waitFor(app, 'Committed');
 		expectFits(top, size, 'summary');
 		expect(top).toContain('public.niveaux');

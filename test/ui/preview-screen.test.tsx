@@ -3,21 +3,40 @@ import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
-import {counts, fakeServices, fakeSession, frameText, keys, plan, press, renderApp, stateAt, tableResult, waitFor} from './helpers.js';
+import {
+	counts,
+	fakeServices,
+	fakeSession,
+	frameText,
+	keys,
+	plan,
+	press,
+	renderApp,
+	stateAt,
+	tableResult,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
 
-const fourteen = Array.from({length: 14}, (_, index) => (index === 9 ? 'public.professeur_matieres' : `public.t${index}`));
+const fourteen = Array.from({length: 14}, (_, index) =>
+	index === 9 ? 'public.professeur_matieres' : `public.t${index}`,
+);
 
 describe('the preview screen', () => {
 	test('a failed preview shows no table as still counting, and stops animating', async () => {
 		const session = fakeSession();
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.niveaux', 'public.users']})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.niveaux', 'public.users']}),
+		});
 		const preview = await session.nextPreview();
 		preview.emit({type: 'preview-table-started', table: 'public.niveaux'});
 		await waitFor(app, 'counting…');
-		preview.reject(new UserError('connection', 'The connection to the target was lost.', 'Check the network and retry.'));
+		preview.reject(
+			new UserError('connection', 'The connection to the target was lost.', 'Check the network and retry.'),
+		);
 		const failed = await waitFor(app, 'The preview failed');
 		expect(failed).not.toContain('counting…');
 		expect(failed).not.toContain('*');
@@ -26,8 +45,18 @@ describe('the preview screen', () => {
 	});
 
 	test('at 60×20 the table takes every line the screen leaves, and its columns stay put while it scrolls', async () => {
-		const result = {mode: 'upsert' as const, tables: fourteen.map((id, index) => counts(id, {insert: index})), findings: []};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {preview: {plan: plan(fourteen), result}})}, {columns: 60, rows: 20});
+		const result = {
+			mode: 'upsert' as const,
+			tables: fourteen.map((id, index) => counts(id, {insert: index})),
+			findings: [],
+		};
+		const app = await renderApp(
+			{
+				services: fakeServices(),
+				initial: stateAt({name: 'preview', run: 0}, {preview: {plan: plan(fourteen), result}}),
+			},
+			{columns: 60, rows: 20},
+		);
 		const top = await waitFor(app, 'Counted 14 tables');
 		// Ink keeps the last line for the cursor: 19 lines are the screen's.
 		expect(top.split('\n')).toHaveLength(19);
@@ -55,8 +84,20 @@ describe('the preview screen', () => {
 	});
 
 	test('the summary table keeps its columns while it scrolls', async () => {
-		const result = {mode: 'insert' as const, committed: true, ms: 924, tables: fourteen.map((id) => tableResult(id, {inserted: 1})), findings: []};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}} as never, {selected: fourteen})}, {columns: 80, rows: 20});
+		const result = {
+			mode: 'insert' as const,
+			committed: true,
+			ms: 924,
+			tables: fourteen.map((id) => tableResult(id, {inserted: 1})),
+			findings: [],
+		};
+		const app = await renderApp(
+			{
+				services: fakeServices(),
+				initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}} as never, {selected: fourteen}),
+			},
+			{columns: 80, rows: 20},
+		);
 		const insertColumn = (frame: string) =>
 			frame
 				.split('\n')
@@ -72,7 +113,10 @@ describe('the preview screen', () => {
 
 describe('the tables step with a kept filter', () => {
 	test('esc is named for what it does: clear the filter, then back', async () => {
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {selected: []})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {selected: []}),
+		});
 		await press(app, '/');
 		await press(app, 'q', 'c', keys.enter);
 		const kept = await waitFor(app, 'esc clear filter');

@@ -3,7 +3,18 @@ import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
-import {counts, fakeServices, fakeSession, frameText, keys, plan, press, renderApp, stateAt, waitFor} from './helpers.js';
+import {
+	counts,
+	fakeServices,
+	fakeSession,
+	frameText,
+	keys,
+	plan,
+	press,
+	renderApp,
+	stateAt,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
@@ -12,8 +23,20 @@ const selected = ['public.niveaux', 'public.users', 'public.classes'];
 
 describe('preview step', () => {
 	test('counts fill in live per table, with a spinner on the one being counted; totals and findings follow', async () => {
-		const session = fakeSession(undefined, (tables, mode) => plan(tables, mode, [{table: 'public.classes', severity: 'warning', code: 'target-triggers', message: 'Triggers on the target table public.classes will fire for every written row: audit.'}]));
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected})});
+		const session = fakeSession(undefined, (tables, mode) =>
+			plan(tables, mode, [
+				{
+					table: 'public.classes',
+					severity: 'warning',
+					code: 'target-triggers',
+					message: 'Triggers on the target table public.classes will fire for every written row: audit.',
+				},
+			]),
+		);
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected}),
+		});
 		const preview = await session.nextPreview();
 		const queued = await waitFor(app, 'queued');
 		expect(queued).toContain('Step 5/8 · Preview · upsert mode');
@@ -21,7 +44,10 @@ describe('preview step', () => {
 		expect(queued).toMatch(/table\s+insert\s+update\s+skip\s+delete/);
 		preview.emit({type: 'preview-table-started', table: 'public.niveaux'});
 		expect(await waitFor(app, 'counting…')).toMatch(/public\.niveaux\s+\* counting…/);
-		preview.emit({type: 'preview-table-finished', counts: counts('public.niveaux', {insert: 2, update: 1, skip: 9, differing: 1})});
+		preview.emit({
+			type: 'preview-table-finished',
+			counts: counts('public.niveaux', {insert: 2, update: 1, skip: 9, differing: 1}),
+		});
 		preview.emit({type: 'preview-table-started', table: 'public.users'});
 		const partial = await waitFor(app, '1 of 3 tables');
 		expect(partial).toMatch(/public\.niveaux\s+2\s+1\s+9\s+0/);
@@ -31,11 +57,18 @@ describe('preview step', () => {
 		// Enter does nothing until the counts are in.
 		await press(app, keys.enter);
 		expect(frameText(app)).toContain('Step 5/8');
-		preview.emit({type: 'preview-table-finished', counts: counts('public.users', {insert: 1200, update: 36, skip: 900, differing: 36})});
+		preview.emit({
+			type: 'preview-table-finished',
+			counts: counts('public.users', {insert: 1200, update: 36, skip: 900, differing: 36}),
+		});
 		preview.emit({type: 'preview-table-finished', counts: counts('public.classes', {skip: 40})});
 		preview.resolve({
 			mode: 'upsert',
-			tables: [counts('public.niveaux', {insert: 2, update: 1, skip: 9}), counts('public.users', {insert: 1200, update: 36, skip: 900}), counts('public.classes', {skip: 40})],
+			tables: [
+				counts('public.niveaux', {insert: 2, update: 1, skip: 9}),
+				counts('public.users', {insert: 1200, update: 36, skip: 900}),
+				counts('public.classes', {skip: 40}),
+			],
 			findings: session.plan({tables: selected, exclude: []}, {mode: 'upsert'} as never).findings,
 		});
 		const done = await waitFor(app, '✓ Counted 3 tables');
@@ -43,7 +76,9 @@ describe('preview step', () => {
 		expect(done).toContain('! Triggers on the target table public.classes will fire for every written row: audit.');
 		expect(done).toMatch(/enter confirm\s+r rehearse \(write, then roll back\)\s+f all findings\s+esc back\s+q quit/);
 		await press(app, keys.enter);
-		expect(await waitFor(app, 'Step 6/8 · Confirm')).toContain('Insert 1,202, update 37, delete 0 rows in 3 tables of prod_db on prod_db.example.com.');
+		expect(await waitFor(app, 'Step 6/8 · Confirm')).toContain(
+			'Insert 1,202, update 37, delete 0 rows in 3 tables of prod_db on prod_db.example.com.',
+		);
 		// Back from the confirmation shows the same counts without counting again.
 		await press(app, keys.escape);
 		await waitFor(app, '✓ Counted 3 tables');
@@ -53,7 +88,10 @@ describe('preview step', () => {
 
 	test('leaving the preview while it counts aborts the run', async () => {
 		const session = fakeSession();
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected}),
+		});
 		const preview = await session.nextPreview();
 		await waitFor(app, 'Counting');
 		await press(app, keys.escape);
@@ -63,23 +101,53 @@ describe('preview step', () => {
 	});
 
 	test('insert mode says how many differing rows it leaves as they are', async () => {
-		const result = {mode: 'insert' as const, tables: [counts('public.users', {insert: 5, skip: 20, differing: 7})], findings: []};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {mode: 'insert', preview: {plan: plan(['public.users'], 'insert'), result}})});
-		expect(await waitFor(app, 'differ')).toContain('7 rows differ but insert mode leaves them as they are (upsert would update them).');
+		const result = {
+			mode: 'insert' as const,
+			tables: [counts('public.users', {insert: 5, skip: 20, differing: 7})],
+			findings: [],
+		};
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt(
+				{name: 'preview', run: 0},
+				{mode: 'insert', preview: {plan: plan(['public.users'], 'insert'), result}},
+			),
+		});
+		expect(await waitFor(app, 'differ')).toContain(
+			'7 rows differ but insert mode leaves them as they are (upsert would update them).',
+		);
 		app.unmount();
 	});
 
 	test('blocking findings stop the flow and say what to do', async () => {
 		const findings = [
-			{table: 'public.users', severity: 'warning' as const, code: 'parent-not-selected', parent: 'public.roles', message: 'public.users references public.roles, which is not selected.'},
-			{table: 'public.notes', severity: 'blocking' as const, code: 'no-key', message: 'Table public.notes has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.', hint: 'Name the columns that identify a row: --key public.notes=col1,col2'},
+			{
+				table: 'public.users',
+				severity: 'warning' as const,
+				code: 'parent-not-selected',
+				parent: 'public.roles',
+				message: 'public.users references public.roles, which is not selected.',
+			},
+			{
+				table: 'public.notes',
+				severity: 'blocking' as const,
+				code: 'no-key',
+				message:
+					'Table public.notes has no primary key or unique index on NOT NULL columns, so its rows cannot be matched.',
+				hint: 'Name the columns that identify a row: --key public.notes=col1,col2',
+			},
 		];
 		const session = fakeSession(undefined, (tables, mode) => plan(tables, mode, findings));
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users']})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users']}),
+		});
 		const frame = await waitFor(app, 'Blocked');
 		expect(frame).toContain('✗ Blocked: nothing can be written until the findings below are fixed.');
 		// Blocking first, with its hint.
-		expect(frame.indexOf('✗ Table public.notes has no primary key')).toBeLessThan(frame.indexOf('! public.users references'));
+		expect(frame.indexOf('✗ Table public.notes has no primary key')).toBeLessThan(
+			frame.indexOf('! public.users references'),
+		);
 		expect(frame).toContain('→ Name the columns that identify a row: --key public.notes=col1,col2');
 		expect(frame).not.toContain('enter confirm');
 		expect(session.previews).toHaveLength(0);
@@ -94,29 +162,50 @@ describe('preview step', () => {
 			severity: 'blocking' as const,
 			code: 'missing-parent',
 			parent: 'public.niveaux',
-			message: 'public.classes: 2 parent values referenced by rows to write are missing in public.niveaux on the target (classes_niveau_id_fkey), e.g. (niveau_id)=(7).',
+			message:
+				'public.classes: 2 parent values referenced by rows to write are missing in public.niveaux on the target (classes_niveau_id_fkey), e.g. (niveau_id)=(7).',
 			hint: 'Add public.niveaux to the tables so its rows go first, or fix those rows in the source.',
 		};
 		const session = fakeSession();
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users', 'public.classes']})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users', 'public.classes']}),
+		});
 		const first = await session.nextPreview();
-		first.resolve({mode: 'upsert', tables: [counts('public.users'), counts('public.classes', {insert: 2})], findings: [finding]});
+		first.resolve({
+			mode: 'upsert',
+			tables: [counts('public.users'), counts('public.classes', {insert: 2})],
+			findings: [finding],
+		});
 		const blocked = await waitFor(app, 'Blocked');
 		expect(blocked).toContain('p adds public.niveaux to the tables and counts again.');
 		expect(blocked).toMatch(/p add parent tables/);
 		await press(app, 'p');
 		const second = await session.nextPreview();
 		expect(await waitFor(app, 'counting again')).toContain('↺ Added public.niveaux to the tables; counting again.');
-		second.resolve({mode: 'upsert', tables: [counts('public.niveaux', {insert: 1}), counts('public.users'), counts('public.classes', {insert: 2})], findings: []});
+		second.resolve({
+			mode: 'upsert',
+			tables: [counts('public.niveaux', {insert: 1}), counts('public.users'), counts('public.classes', {insert: 2})],
+			findings: [],
+		});
 		const counted = await waitFor(app, '✓ Counted');
 		expect(counted).toMatch(/total\s+3\s/);
 		app.unmount();
 	});
 
 	test('f shows every finding with its hint; a failed preview can be retried', async () => {
-		const findings = Array.from({length: 6}, (_, index) => ({table: `public.t${index}`, severity: 'warning' as const, code: 'type-mismatch', message: `Finding number ${index}.`, hint: `Hint ${index}.`}));
+		const findings = Array.from({length: 6}, (_, index) => ({
+			table: `public.t${index}`,
+			severity: 'warning' as const,
+			code: 'type-mismatch',
+			message: `Finding number ${index}.`,
+			hint: `Hint ${index}.`,
+		}));
 		const session = fakeSession(undefined, (tables, mode) => plan(tables, mode, findings));
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users']})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users']}),
+		});
 		const first = await session.nextPreview();
 		first.reject(new UserError('connection', 'The connection to the target was lost.', 'Check the network and retry.'));
 		const failed = await waitFor(app, 'connection to the target was lost');
@@ -137,7 +226,10 @@ describe('preview step', () => {
 
 	test('nothing to change: no confirm (not even a production name to type); esc goes back, q quits', async () => {
 		const session = fakeSession();
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected}),
+		});
 		const preview = await session.nextPreview();
 		preview.resolve({mode: 'upsert', tables: selected.map((table) => counts(table, {skip: 5})), findings: []});
 		const frame = await waitFor(app, 'Nothing to change');
@@ -152,7 +244,10 @@ describe('preview step', () => {
 
 	test('"Counted 1 table", not "1 tables"', async () => {
 		const session = fakeSession();
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users']})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'preview', run: 0}, {session, selected: ['public.users']}),
+		});
 		const preview = await session.nextPreview();
 		expect(await waitFor(app, 'Counting')).toContain('0 of 1 table ');
 		preview.resolve({mode: 'upsert', tables: [counts('public.users', {insert: 1})], findings: []});

@@ -1,7 +1,15 @@
 import {describe, expect, test} from 'vitest';
 import {UserError} from '../../source/core/errors.js';
 import {DriftError} from '../../source/core/apply/apply-sync.js';
-import {acceptsText, initialState, missingParents, resolveTableReferences, wizardReducer, type Action, type WizardState} from '../../source/ui/state.js';
+import {
+	acceptsText,
+	initialState,
+	missingParents,
+	resolveTableReferences,
+	wizardReducer,
+	type Action,
+	type WizardState,
+} from '../../source/ui/state.js';
 import {counts, endpoint, fakeSession, options, plan, schoolTables, stateAt, summary, tableResult} from './helpers.js';
 
 const run = (state: WizardState, ...actions: Action[]) => actions.reduce(wizardReducer, state);
@@ -18,7 +26,12 @@ describe('endpoint steps', () => {
 		state = run(state, {type: 'connected', connected: connected()}, {type: 'next'});
 		expect(state.step).toEqual({name: 'target', phase: {kind: 'choose'}});
 		expect(state.context.source?.endpoint).toBe(local);
-		state = run(state, {type: 'endpoint-chosen', endpoint: prod}, {type: 'connected', connected: connected(prod)}, {type: 'next'});
+		state = run(
+			state,
+			{type: 'endpoint-chosen', endpoint: prod},
+			{type: 'connected', connected: connected(prod)},
+			{type: 'next'},
+		);
 		expect(state.step).toMatchObject({name: 'tables', status: {kind: 'opening'}});
 		expect(state.context.target?.endpoint).toBe(prod);
 	});
@@ -31,21 +44,36 @@ describe('endpoint steps', () => {
 		expect(state.step).toMatchObject({phase: {kind: 'password'}});
 		state = run(state, {type: 'password-entered', password: 'typed'});
 		expect(state.step).toMatchObject({phase: {kind: 'connecting', endpoint: {password: 'typed'}}});
-		state = run(state, {type: 'connect-failed', error: new UserError('auth', 'rejected the password')}, {type: 'retry'});
+		state = run(
+			state,
+			{type: 'connect-failed', error: new UserError('auth', 'rejected the password')},
+			{type: 'retry'},
+		);
 		expect(state.step).toEqual({name: 'source', phase: {kind: 'password', endpoint: prompted}});
 	});
 
 	test('a failed connection retries the same endpoint; esc goes back to the list', () => {
-		const failed = run(initialState({options}), {type: 'endpoint-chosen', endpoint: local}, {type: 'connect-failed', error: new UserError('connection', 'refused')});
+		const failed = run(
+			initialState({options}),
+			{type: 'endpoint-chosen', endpoint: local},
+			{type: 'connect-failed', error: new UserError('connection', 'refused')},
+		);
 		expect(failed.step).toMatchObject({phase: {kind: 'failed', endpoint: local}});
 		expect(run(failed, {type: 'retry'}).step).toMatchObject({phase: {kind: 'connecting', endpoint: local}});
 		expect(run(failed, {type: 'back'}).step).toEqual({name: 'source', phase: {kind: 'choose'}});
 	});
 
 	test('the target may not be the source', () => {
-		const state = run(initialState({options}), {type: 'endpoint-chosen', endpoint: local}, {type: 'connected', connected: connected()}, {type: 'next'}, {type: 'endpoint-chosen', endpoint: {...local, host: '127.0.0.1'}});
+		const state = run(
+			initialState({options}),
+			{type: 'endpoint-chosen', endpoint: local},
+			{type: 'connected', connected: connected()},
+			{type: 'next'},
+			{type: 'endpoint-chosen', endpoint: {...local, host: '127.0.0.1'}},
+		);
 		expect(state.step).toMatchObject({name: 'target', phase: {kind: 'failed'}});
-		if (state.step.name === 'target' && state.step.phase.kind === 'failed') expect(state.step.phase.error.message).toMatch(/target is the source database/);
+		if (state.step.name === 'target' && state.step.phase.kind === 'failed')
+			expect(state.step.phase.error.message).toMatch(/target is the source database/);
 	});
 
 	test('a stale connection result for a step already left is ignored', () => {
@@ -54,8 +82,16 @@ describe('endpoint steps', () => {
 	});
 
 	test('back from the target list returns to the connected source; esc on the source list stays', () => {
-		const atTarget = run(initialState({options}), {type: 'endpoint-chosen', endpoint: local}, {type: 'connected', connected: connected()}, {type: 'next'});
-		expect(run(atTarget, {type: 'back'}).step).toEqual({name: 'source', phase: {kind: 'connected', connected: connected()}});
+		const atTarget = run(
+			initialState({options}),
+			{type: 'endpoint-chosen', endpoint: local},
+			{type: 'connected', connected: connected()},
+			{type: 'next'},
+		);
+		expect(run(atTarget, {type: 'back'}).step).toEqual({
+			name: 'source',
+			phase: {kind: 'connected', connected: connected()},
+		});
 		const start = initialState({options});
 		expect(run(start, {type: 'back'})).toBe(start);
 	});
@@ -63,7 +99,13 @@ describe('endpoint steps', () => {
 
 describe('flags prefill and skip steps', () => {
 	test('--from and --to connect and move on by themselves; --tables and --mode skip to the preview', () => {
-		let state = initialState({source: local, target: prod, tables: ['users', 'public.niveaux'], mode: 'upsert', options});
+		let state = initialState({
+			source: local,
+			target: prod,
+			tables: ['users', 'public.niveaux'],
+			mode: 'upsert',
+			options,
+		});
 		expect(state.step).toEqual({name: 'source', phase: {kind: 'connecting', endpoint: local, advance: true}});
 		state = run(state, {type: 'connected', connected: connected()});
 		expect(state.step).toEqual({name: 'target', phase: {kind: 'connecting', endpoint: prod, advance: true}});
@@ -84,7 +126,12 @@ describe('flags prefill and skip steps', () => {
 
 	test('an unknown table in --tables stops at the tables step and says which', () => {
 		let state = initialState({source: local, target: prod, tables: ['users', 'nope'], options});
-		state = run(state, {type: 'connected', connected: connected()}, {type: 'connected', connected: connected(prod)}, {type: 'session-opened', session: fakeSession(), tables: schoolTables});
+		state = run(
+			state,
+			{type: 'connected', connected: connected()},
+			{type: 'connected', connected: connected(prod)},
+			{type: 'session-opened', session: fakeSession(), tables: schoolTables},
+		);
 		expect(state.step).toMatchObject({name: 'tables', notice: '--tables: not in the source: nope.'});
 		expect(state.context.selected).toEqual(['public.users']);
 	});
@@ -92,13 +139,21 @@ describe('flags prefill and skip steps', () => {
 	test('a --from that cannot be parsed opens on its error; --exclude leaves tables out of the default selection', () => {
 		const error = new UserError('config', '--from: not a PostgreSQL URL.');
 		expect(initialState({source: error, options}).step).toEqual({name: 'source', phase: {kind: 'failed', error}});
-		const state = run(initialState({source: local, target: prod, exclude: ['qcms'], options}), {type: 'connected', connected: connected()}, {type: 'connected', connected: connected(prod)}, {type: 'session-opened', session: fakeSession(), tables: schoolTables});
+		const state = run(
+			initialState({source: local, target: prod, exclude: ['qcms'], options}),
+			{type: 'connected', connected: connected()},
+			{type: 'connected', connected: connected(prod)},
+			{type: 'session-opened', session: fakeSession(), tables: schoolTables},
+		);
 		expect(state.step).toMatchObject({name: 'tables', status: {kind: 'ready'}});
 		expect(state.context.selected).toEqual(['public.niveaux', 'public.users', 'public.classes']);
 	});
 
 	test('a prefilled target equal to the source is refused', () => {
-		const state = run(initialState({source: local, target: {...local}, options}), {type: 'connected', connected: connected()});
+		const state = run(initialState({source: local, target: {...local}, options}), {
+			type: 'connected',
+			connected: connected(),
+		});
 		expect(state.step).toMatchObject({name: 'target', phase: {kind: 'failed'}});
 	});
 });
@@ -119,13 +174,23 @@ describe('tables', () => {
 		const offered = run(ready(), {type: 'toggle-table', table: 'public.classes'});
 		expect(offered.step).toMatchObject({offer: {table: 'public.classes', parents: ['public.niveaux', 'public.users']}});
 		expect(offered.context.selected).toEqual([]);
-		expect(run(offered, {type: 'answer-offer', addParents: true}).context.selected).toEqual(['public.niveaux', 'public.users', 'public.classes']);
+		expect(run(offered, {type: 'answer-offer', addParents: true}).context.selected).toEqual([
+			'public.niveaux',
+			'public.users',
+			'public.classes',
+		]);
 		expect(run(offered, {type: 'answer-offer', addParents: false}).context.selected).toEqual(['public.classes']);
 		const cancelled = run(offered, {type: 'back'});
 		expect(cancelled.step).toMatchObject({name: 'tables'});
 		expect(cancelled.context.selected).toEqual([]);
 		// With its parents selected, no question.
-		expect(run(ready(), {type: 'toggle-all', tables: ['public.niveaux', 'public.users']}, {type: 'toggle-table', table: 'public.classes'}).context.selected).toEqual(['public.niveaux', 'public.users', 'public.classes']);
+		expect(
+			run(
+				ready(),
+				{type: 'toggle-all', tables: ['public.niveaux', 'public.users']},
+				{type: 'toggle-table', table: 'public.classes'},
+			).context.selected,
+		).toEqual(['public.niveaux', 'public.users', 'public.classes']);
 	});
 
 	test('a toggles all shown tables, then none', () => {
@@ -166,13 +231,19 @@ describe('tables', () => {
 
 	test('resolveTableReferences matches bare and qualified names, and quoted ones', () => {
 		const tables = [...schoolTables, {id: 'ventes."Élèves"', estimatedRows: 1, parents: []}];
-		expect(resolveTableReferences(tables, ['users', 'public.qcms', 'ventes."Élèves"', 'Élèves', 'nope'])).toEqual({ids: ['public.users', 'public.qcms', 'ventes."Élèves"', 'ventes."Élèves"'], unknown: ['nope']});
+		expect(resolveTableReferences(tables, ['users', 'public.qcms', 'ventes."Élèves"', 'Élèves', 'nope'])).toEqual({
+			ids: ['public.users', 'public.qcms', 'ventes."Élèves"', 'ventes."Élèves"'],
+			unknown: ['nope'],
+		});
 	});
 });
 
 describe('mode, preview, confirm', () => {
 	test('changing the mode or the selection drops the counted preview; the same mode keeps it', () => {
-		const preview = {plan: plan(['public.users']), result: {mode: 'upsert' as const, tables: [counts('public.users')], findings: []}};
+		const preview = {
+			plan: plan(['public.users']),
+			result: {mode: 'upsert' as const, tables: [counts('public.users')], findings: []},
+		};
 		const state = stateAt({name: 'mode'}, {preview});
 		expect(run(state, {type: 'mode-chosen', mode: 'upsert'}).context.preview).toBe(preview);
 		expect(run(state, {type: 'mode-chosen', mode: 'insert'}).context.preview).toBeUndefined();
@@ -184,15 +255,37 @@ describe('mode, preview, confirm', () => {
 		const result = {mode: 'upsert' as const, tables: [counts('public.users', {insert: 3})], findings: []};
 		const atPreview = stateAt({name: 'preview', run: 0}, {preview: {plan: plan(['public.users']), result}});
 		expect(run(atPreview, {type: 'next'}).step).toEqual({name: 'confirm', typed: '', mismatch: false});
-		const blocked = stateAt({name: 'preview', run: 0}, {preview: {plan: plan([]), result: {...result, findings: [{severity: 'blocking', code: 'no-key', message: 'no key'}]}}});
+		const blocked = stateAt(
+			{name: 'preview', run: 0},
+			{
+				preview: {
+					plan: plan([]),
+					result: {...result, findings: [{severity: 'blocking', code: 'no-key', message: 'no key'}]},
+				},
+			},
+		);
 		expect(run(blocked, {type: 'next'})).toBe(blocked);
 		const counting = stateAt({name: 'preview', run: 0});
 		expect(run(counting, {type: 'next'})).toBe(counting);
 	});
 
 	test('p in the preview adds the parents of tables whose rows lack them, and counts again', () => {
-		const findings = [{table: 'public.classes', severity: 'blocking' as const, code: 'missing-parent', message: 'missing parents', parent: 'public.niveaux'}];
-		const state = stateAt({name: 'preview', run: 2}, {selected: ['public.users', 'public.classes'], preview: {plan: plan(['public.users', 'public.classes']), result: {mode: 'upsert', tables: [], findings}}});
+		const findings = [
+			{
+				table: 'public.classes',
+				severity: 'blocking' as const,
+				code: 'missing-parent',
+				message: 'missing parents',
+				parent: 'public.niveaux',
+			},
+		];
+		const state = stateAt(
+			{name: 'preview', run: 2},
+			{
+				selected: ['public.users', 'public.classes'],
+				preview: {plan: plan(['public.users', 'public.classes']), result: {mode: 'upsert', tables: [], findings}},
+			},
+		);
 		const next = run(state, {type: 'add-parents', parents: ['public.niveaux']});
 		expect(next.context.selected).toEqual(['public.niveaux', 'public.users', 'public.classes']);
 		expect(next.context.preview).toBeUndefined();
@@ -202,7 +295,10 @@ describe('mode, preview, confirm', () => {
 	});
 
 	test('a failed preview can be retried', () => {
-		const failed = run(stateAt({name: 'preview', run: 0}), {type: 'preview-failed', error: new UserError('connection', 'lost')});
+		const failed = run(stateAt({name: 'preview', run: 0}), {
+			type: 'preview-failed',
+			error: new UserError('connection', 'lost'),
+		});
 		expect(failed.step).toMatchObject({error: {message: 'lost'}});
 		expect(run(failed, {type: 'retry'}).step).toEqual({name: 'preview', run: 1});
 	});
@@ -223,7 +319,10 @@ describe('mode, preview, confirm', () => {
 
 	test('--confirm prefills the typed name', () => {
 		const result = {mode: 'upsert' as const, tables: [counts('public.users', {insert: 1})], findings: []};
-		const state = stateAt({name: 'preview', run: 0}, {preview: {plan: plan(['public.users']), result}, prefill: {confirm: 'prod_db'}});
+		const state = stateAt(
+			{name: 'preview', run: 0},
+			{preview: {plan: plan(['public.users']), result}, prefill: {confirm: 'prod_db'}},
+		);
 		expect(run(state, {type: 'next'}).step).toEqual({name: 'confirm', typed: 'prod_db', mismatch: false});
 	});
 });
@@ -244,16 +343,42 @@ describe('apply, summary, exit codes', () => {
 	});
 
 	test('an interrupted apply ends on the summary and exits 130; a failed one 5; a committed one 0', () => {
-		const interrupted = run(applying(), {type: 'apply-failed', error: new UserError('interrupted', 'Interrupted'), written: [tableResult('public.niveaux')]}, {type: 'quit'});
-		expect(interrupted.step).toMatchObject({name: 'summary', outcome: {kind: 'rolled-back', written: [{table: 'public.niveaux'}]}});
+		const interrupted = run(
+			applying(),
+			{
+				type: 'apply-failed',
+				error: new UserError('interrupted', 'Interrupted'),
+				written: [tableResult('public.niveaux')],
+			},
+			{type: 'quit'},
+		);
+		expect(interrupted.step).toMatchObject({
+			name: 'summary',
+			outcome: {kind: 'rolled-back', written: [{table: 'public.niveaux'}]},
+		});
 		expect(interrupted.exit).toBe(130);
-		expect(run(applying(), {type: 'apply-failed', error: new UserError('apply-failed', 'violates'), written: []}, {type: 'quit'}).exit).toBe(5);
-		const result = {mode: 'upsert' as const, committed: true, tables: [tableResult('public.users', {inserted: 3})], ms: 40};
+		expect(
+			run(
+				applying(),
+				{type: 'apply-failed', error: new UserError('apply-failed', 'violates'), written: []},
+				{type: 'quit'},
+			).exit,
+		).toBe(5);
+		const result = {
+			mode: 'upsert' as const,
+			committed: true,
+			tables: [tableResult('public.users', {inserted: 3})],
+			ms: 40,
+		};
 		expect(run(applying(), {type: 'apply-finished', result}, {type: 'quit'}).exit).toBe(0);
 	});
 
 	test('drift returns to a fresh preview with a notice', () => {
-		const state = run(applying(), {type: 'apply-failed', error: new DriftError([counts('public.users', {insert: 9})]), written: []});
+		const state = run(applying(), {
+			type: 'apply-failed',
+			error: new DriftError([counts('public.users', {insert: 9})]),
+			written: [],
+		});
 		expect(state.step).toMatchObject({name: 'preview', notice: expect.stringMatching(/changed since the preview/)});
 		expect(state.context.preview).toBeUndefined();
 	});

@@ -3,7 +3,19 @@ import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
-import {counts, fakeSession, fakeServices, keys, frameText, plan, press, renderApp, stateAt, tableResult, waitFor} from './helpers.js';
+import {
+	counts,
+	fakeSession,
+	fakeServices,
+	keys,
+	frameText,
+	plan,
+	press,
+	renderApp,
+	stateAt,
+	tableResult,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
@@ -11,14 +23,23 @@ afterEach(() => cleanup());
 const result = {
 	mode: 'upsert' as const,
 	committed: true,
-	tables: [tableResult('public.niveaux', {skipped: 12, ms: 3}), tableResult('public.users', {inserted: 1200, updated: 37, skipped: 900, ms: 1500})],
+	tables: [
+		tableResult('public.niveaux', {skipped: 12, ms: 3}),
+		tableResult('public.users', {inserted: 1200, updated: 37, skipped: 900, ms: 1500}),
+	],
 	ms: 1620,
 };
-const preview = {plan: plan(['public.niveaux', 'public.users']), result: {mode: 'upsert' as const, tables: [counts('public.niveaux'), counts('public.users')], findings: []}};
+const preview = {
+	plan: plan(['public.niveaux', 'public.users']),
+	result: {mode: 'upsert' as const, tables: [counts('public.niveaux'), counts('public.users')], findings: []},
+};
 
 describe('summary step', () => {
 	test('per-table counts, totals, duration and the commit', async () => {
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, {preview})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, {preview}),
+		});
 		const frame = await waitFor(app, 'Committed');
 		expect(frame).toContain('Step 8/8 · Summary');
 		expect(frame).toContain('✓ Committed in 1.6 s: prod_db on prod_db.example.com now has these changes.');
@@ -32,12 +53,20 @@ describe('summary step', () => {
 
 	test('s saves the JSON report (without the password) and says where; q quits with 0', async () => {
 		const services = fakeServices();
-		const app = await renderApp({services, initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, {preview})});
+		const app = await renderApp({
+			services,
+			initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, {preview}),
+		});
 		await waitFor(app, 'Committed');
 		await press(app, 's');
 		expect(await waitFor(app, 'Report saved')).toContain('✓ Report saved to pgconvoy-report-test.json');
 		expect(services.saved).toHaveLength(1);
-		expect(services.saved[0]).toMatchObject({mode: 'upsert', dryRun: false, committed: true, totals: {tables: 2, inserted: 1200, updated: 37, skipped: 912, deleted: 0, errors: 0}});
+		expect(services.saved[0]).toMatchObject({
+			mode: 'upsert',
+			dryRun: false,
+			committed: true,
+			totals: {tables: 2, inserted: 1200, updated: 37, skipped: 912, deleted: 0, errors: 0},
+		});
 		expect(JSON.stringify(services.saved[0])).not.toContain('hunter2-secret');
 		await press(app, 'q');
 		expect(app.exits).toEqual([0]);
@@ -56,14 +85,23 @@ describe('summary step', () => {
 		const app = await renderApp({services, initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}})});
 		await waitFor(app, 'Committed');
 		await press(app, 's');
-		expect(await waitFor(app, 'permission denied')).toContain('✗ Cannot write pgconvoy-report.json: permission denied.');
+		expect(await waitFor(app, 'permission denied')).toContain(
+			'✗ Cannot write pgconvoy-report.json: permission denied.',
+		);
 		app.unmount();
 	});
 
 	test('a rolled-back run saves an error report', async () => {
 		const services = fakeServices();
-		const error = new UserError('lock-timeout', 'Timed out waiting for a lock on public.users (held by pid 4242).', 'Retry when that session is done.');
-		const app = await renderApp({services, initial: stateAt({name: 'summary', outcome: {kind: 'rolled-back', error, written: []}})});
+		const error = new UserError(
+			'lock-timeout',
+			'Timed out waiting for a lock on public.users (held by pid 4242).',
+			'Retry when that session is done.',
+		);
+		const app = await renderApp({
+			services,
+			initial: stateAt({name: 'summary', outcome: {kind: 'rolled-back', error, written: []}}),
+		});
 		const frame = await waitFor(app, 'Rolled back');
 		expect(frame).toContain('✗ Timed out waiting for a lock on public.users (held by pid 4242).');
 		expect(frame).not.toContain('total');
@@ -77,10 +115,16 @@ describe('summary step', () => {
 
 	test('a failed apply offers retry (writes the confirmed preview again) and back to the preview (counts again)', async () => {
 		const session = fakeSession();
-		const error = new UserError('lock-timeout', 'Timed out waiting for a lock on public.users (held by pid 4242).', 'Retry when that session is done.');
+		const error = new UserError(
+			'lock-timeout',
+			'Timed out waiting for a lock on public.users (held by pid 4242).',
+			'Retry when that session is done.',
+		);
 		const initial = stateAt({name: 'summary', outcome: {kind: 'rolled-back', error, written: []}}, {session, preview});
 		const app = await renderApp({services: fakeServices(), initial});
-		expect(await waitFor(app, 'Rolled back')).toMatch(/r retry\s+esc back to the preview\s+s save JSON report\s+q\/enter quit/);
+		expect(await waitFor(app, 'Rolled back')).toMatch(
+			/r retry\s+esc back to the preview\s+s save JSON report\s+q\/enter quit/,
+		);
 		await press(app, 'r');
 		await waitFor(app, 'Step 7/8 · Apply');
 		const run = await session.nextApply();
@@ -95,7 +139,10 @@ describe('summary step', () => {
 
 	test('the saved report names its full path', async () => {
 		const services = fakeServices({saveReport: async () => '/home/me/work/pgconvoy-report-20261130-120000.json'});
-		const app = await renderApp({services, initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, {preview})}, {columns: 60, rows: 20});
+		const app = await renderApp(
+			{services, initial: stateAt({name: 'summary', outcome: {kind: 'committed', result}}, {preview})},
+			{columns: 60, rows: 20},
+		);
 		await waitFor(app, 'Committed');
 		await press(app, 's');
 		const frame = await waitFor(app, 'Report saved');

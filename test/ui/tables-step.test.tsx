@@ -9,14 +9,21 @@ import {fakeServices, fakeSession, frameText, keys, press, renderApp, stateAt, t
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
 
-const ready = (selected: string[] = []) => stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {selected});
+const ready = (selected: string[] = []) =>
+	stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {selected});
 
 describe('tables step', () => {
 	test('opening the session shows a spinner, then every table with estimated rows, all available ones selected', async () => {
 		let open!: () => void;
 		const session = fakeSession();
 		const services = fakeServices({openSession: () => new Promise((resolve) => (open = () => resolve(session)))});
-		const app = await renderApp({services, initial: stateAt({name: 'tables', status: {kind: 'opening'}, filter: '', filtering: false}, {session: undefined, tables: undefined, selected: []})});
+		const app = await renderApp({
+			services,
+			initial: stateAt(
+				{name: 'tables', status: {kind: 'opening'}, filter: '', filtering: false},
+				{session: undefined, tables: undefined, selected: []},
+			),
+		});
 		expect(await waitFor(app, 'Reading the tables')).toContain('* Reading the tables of both databases…');
 		open();
 		const frame = await waitFor(app, 'tables selected');
@@ -34,11 +41,22 @@ describe('tables step', () => {
 		const services = fakeServices({
 			openSession: async () => {
 				attempts++;
-				if (attempts === 1) throw new UserError('config', 'The source and the target are the same database (x), reached by two names.', 'Pick two different databases.');
+				if (attempts === 1)
+					throw new UserError(
+						'config',
+						'The source and the target are the same database (x), reached by two names.',
+						'Pick two different databases.',
+					);
 				return fakeSession();
 			},
 		});
-		const app = await renderApp({services, initial: stateAt({name: 'tables', status: {kind: 'opening'}, filter: '', filtering: false}, {session: undefined, tables: undefined})});
+		const app = await renderApp({
+			services,
+			initial: stateAt(
+				{name: 'tables', status: {kind: 'opening'}, filter: '', filtering: false},
+				{session: undefined, tables: undefined},
+			),
+		});
 		expect(await waitFor(app, 'reached by two names')).toContain('→ Pick two different databases.');
 		await press(app, 'r');
 		await waitFor(app, 'tables selected');
@@ -111,8 +129,21 @@ describe('tables step', () => {
 	});
 
 	test('a long list scrolls in a window that fits the terminal', async () => {
-		const tables: TableChoice[] = Array.from({length: 40}, (_, index) => ({id: `public.t${String(index).padStart(2, '0')}`, estimatedRows: index, parents: []}));
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {tables, selected: []})}, {columns: 80, rows: 24});
+		const tables: TableChoice[] = Array.from({length: 40}, (_, index) => ({
+			id: `public.t${String(index).padStart(2, '0')}`,
+			estimatedRows: index,
+			parents: [],
+		}));
+		const app = await renderApp(
+			{
+				services: fakeServices(),
+				initial: stateAt(
+					{name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false},
+					{tables, selected: []},
+				),
+			},
+			{columns: 80, rows: 24},
+		);
 		const top = await waitFor(app, 'public.t00');
 		expect(top).toContain('↓');
 		expect(top).not.toContain('public.t39');
@@ -126,7 +157,13 @@ describe('tables step', () => {
 
 	test('one table reads "1 of 1 table selected", not "1 tables"', async () => {
 		const tables = [{id: 'public.events', estimatedRows: 10, parents: []}];
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false}, {tables, selected: ['public.events']})});
+		const app = await renderApp({
+			services: fakeServices(),
+			initial: stateAt(
+				{name: 'tables', status: {kind: 'ready'}, filter: '', filtering: false},
+				{tables, selected: ['public.events']},
+			),
+		});
 		expect(await waitFor(app, 'selected')).toContain('1 of 1 table selected');
 		app.unmount();
 	});

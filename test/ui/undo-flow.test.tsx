@@ -7,7 +7,20 @@ import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import type {JournalEntry, JournalRun} from '../../source/core/journal/journal-format.js';
 import type {UndoPreview, UndoResult} from '../../source/core/journal/undo-run.js';
 import type {SyncResult} from '../../source/core/events.js';
-import {allFrames, endpoint, fakeServices, frameText, keys, press, renderApp, stateAt, summary, tableResult, type, waitFor} from './helpers.js';
+import {
+	allFrames,
+	endpoint,
+	fakeServices,
+	frameText,
+	keys,
+	press,
+	renderApp,
+	stateAt,
+	summary,
+	tableResult,
+	type,
+	waitFor,
+} from './helpers.js';
 
 vi.mock('ink-spinner', () => ({default: () => <Text>*</Text>}));
 afterEach(() => cleanup());
@@ -29,7 +42,13 @@ function journalRun(id: string, fields: Partial<JournalRun> = {}): JournalRun {
 	};
 }
 
-const journaled: SyncResult = {mode: 'upsert', committed: true, tables: [tableResult('public.users', {inserted: 3, updated: 5})], ms: 120, journal: {id: '20261130-161502-3f9a', file: '/config/journal/20261130-161502-3f9a.journal'}};
+const journaled: SyncResult = {
+	mode: 'upsert',
+	committed: true,
+	tables: [tableResult('public.users', {inserted: 3, updated: 5})],
+	ms: 120,
+	journal: {id: '20261130-161502-3f9a', file: '/config/journal/20261130-161502-3f9a.journal'},
+};
 
 function undoPreview(fields: Partial<UndoPreview> = {}): UndoPreview {
 	return {
@@ -45,7 +64,10 @@ function undoPreview(fields: Partial<UndoPreview> = {}): UndoPreview {
 
 /** Services whose undo the test resolves; every call is recorded. */
 function undoServices(preview: UndoPreview, undo: (target: Endpoint, id: string) => Promise<UndoResult>) {
-	const calls = {previews: [] as Array<{target: Endpoint; id: string}>, undos: [] as Array<{target: Endpoint; id: string}>};
+	const calls = {
+		previews: [] as Array<{target: Endpoint; id: string}>,
+		undos: [] as Array<{target: Endpoint; id: string}>,
+	};
 	const services = fakeServices({
 		previewUndo: async (target, id) => {
 			calls.previews.push({target, id});
@@ -64,7 +86,12 @@ const summaryOf = (result: SyncResult) => ({name: 'summary' as const, outcome: {
 describe('undo from the summary', () => {
 	test('u shows the undo preview per table, y undoes in one transaction and shows the outcome', async () => {
 		const preview = undoPreview();
-		const {services, calls} = undoServices(preview, async () => ({...preview, committed: true, journal: {id: '20261130-161540-77aa', file: '/j'}, ms: 40}));
+		const {services, calls} = undoServices(preview, async () => ({
+			...preview,
+			committed: true,
+			journal: {id: '20261130-161540-77aa', file: '/j'},
+			ms: 40,
+		}));
 		const app = await renderApp({services, initial: stateAt(summaryOf(journaled))}, {columns: 100, rows: 30});
 		const before = await waitFor(app, 'Committed');
 		expect(before).toContain('Journaled as run 20261130-161502-3f9a: u takes it back.');
@@ -75,11 +102,15 @@ describe('undo from the summary', () => {
 		expect(shown).toMatch(/public\.niveaux\s+delete 0\s+restore 2\s+re-insert 0/);
 		expect(shown).toMatch(/public\.users\s+delete 3\s+restore 5\s+re-insert 1/);
 		expect(shown).toContain('total: delete 3 · restore 7 · re-insert 1');
-		expect(calls.previews).toEqual([{target: expect.objectContaining({database: 'prod_db'}), id: '20261130-161502-3f9a'}]);
+		expect(calls.previews).toEqual([
+			{target: expect.objectContaining({database: 'prod_db'}), id: '20261130-161502-3f9a'},
+		]);
 		expect(calls.undos).toEqual([]);
 		await press(app, 'y');
 		const done = await waitFor(app, 'undone:');
-		expect(done).toContain('✓ Run 20261130-161502-3f9a undone: 3 rows deleted, 7 restored, 1 re-inserted, in one transaction.');
+		expect(done).toContain(
+			'✓ Run 20261130-161502-3f9a undone: 3 rows deleted, 7 restored, 1 re-inserted, in one transaction.',
+		);
 		expect(done).toContain('This undo is journaled as 20261130-161540-77aa');
 		expect(calls.undos).toHaveLength(1);
 		expect(calls.undos[0]!.id).toBe('20261130-161502-3f9a');
@@ -114,10 +145,15 @@ describe('undo from the summary', () => {
 		const preview = undoPreview();
 		const {services, calls} = undoServices(preview, async () => ({...preview, committed: true, ms: 40}));
 		const prod = {endpoint: endpoint('prod_db', {production: true}), summary: summary('prod_db')};
-		const app = await renderApp({services, initial: stateAt(summaryOf(journaled), {target: prod})}, {columns: 100, rows: 30});
+		const app = await renderApp(
+			{services, initial: stateAt(summaryOf(journaled), {target: prod})},
+			{columns: 100, rows: 30},
+		);
 		await waitFor(app, 'Committed');
 		await press(app, 'u');
-		expect(await waitFor(app, 'Type its database name')).toContain('The target is tagged production. Type its database name (prod_db) to undo:');
+		expect(await waitFor(app, 'Type its database name')).toContain(
+			'The target is tagged production. Type its database name (prod_db) to undo:',
+		);
 		// y and q are letters of a name here, not keys.
 		await type(app, 'yq');
 		await press(app, keys.enter);
@@ -161,7 +197,12 @@ describe('undo from the summary', () => {
 
 	test('a failed undo shows the error with its hint (not the flag hint); esc goes back to the summary', async () => {
 		const {services} = undoServices(undoPreview(), async () => {
-			throw new UserError('blocked', 'Deleting the rows the run inserted would reach rows added since.', 'Remove or re-point those rows first, then undo.', {flagHint: 'add --force'});
+			throw new UserError(
+				'blocked',
+				'Deleting the rows the run inserted would reach rows added since.',
+				'Remove or re-point those rows first, then undo.',
+				{flagHint: 'add --force'},
+			);
 		});
 		const app = await renderApp({services, initial: stateAt(summaryOf(journaled))}, {columns: 100, rows: 30});
 		await waitFor(app, 'Committed');
@@ -194,30 +235,69 @@ describe('undo from the summary', () => {
 });
 
 describe('history of the chosen target', () => {
-	const entry = (run: JournalRun, state: JournalEntry['state'] = 'committed'): JournalEntry => ({run, state, file: `/j/${run.id}`, bytes: 100});
-	const table = {relation: 'public.users', partitioned: false, cascaded: false, columns: [], key: ['id'], keyEquality: ['='], identityAlways: []};
+	const entry = (run: JournalRun, state: JournalEntry['state'] = 'committed'): JournalEntry => ({
+		run,
+		state,
+		file: `/j/${run.id}`,
+		bytes: 100,
+	});
+	const table = {
+		relation: 'public.users',
+		partitioned: false,
+		cascaded: false,
+		columns: [],
+		key: ['id'],
+		keyEquality: ['='],
+		identityAlways: [],
+	};
 
 	test('h on the connected target lists its runs newest first, with what each can still do; h hides them', async () => {
-		const newest = entry(journalRun('20261130-170000-bbbb', {kind: 'undo', mode: 'undo', undoes: '20261130-160000-aaaa', startedAt: '2026-11-30T17:00:00.000Z', tables: [{...table, id: 'public.users', inserted: 0, updated: 4, deleted: 0}]}));
-		const older = entry(journalRun('20261130-160000-aaaa', {startedAt: '2026-11-30T16:00:00.000Z', tables: [{...table, id: 'public.users', inserted: 12, updated: 4, deleted: 1}]}));
+		const newest = entry(
+			journalRun('20261130-170000-bbbb', {
+				kind: 'undo',
+				mode: 'undo',
+				undoes: '20261130-160000-aaaa',
+				startedAt: '2026-11-30T17:00:00.000Z',
+				tables: [{...table, id: 'public.users', inserted: 0, updated: 4, deleted: 0}],
+			}),
+		);
+		const older = entry(
+			journalRun('20261130-160000-aaaa', {
+				startedAt: '2026-11-30T16:00:00.000Z',
+				tables: [{...table, id: 'public.users', inserted: 12, updated: 4, deleted: 1}],
+			}),
+		);
 		const asked: Endpoint[] = [];
 		const services = fakeServices({
 			history: async (target) => {
 				asked.push(target);
-				return {entries: [newest, older], undone: new Map([['20261130-160000-aaaa', '20261130-170000-bbbb']]), settled: {committed: ['20261130-150000-cccc'], discarded: [], pending: []}};
+				return {
+					entries: [newest, older],
+					undone: new Map([['20261130-160000-aaaa', '20261130-170000-bbbb']]),
+					settled: {committed: ['20261130-150000-cccc'], discarded: [], pending: []},
+				};
 			},
 		});
 		const connected = {endpoint: endpoint('prod_db'), summary: summary('prod_db')};
-		const app = await renderApp({services, initial: stateAt({name: 'target', phase: {kind: 'connected', connected}})}, {columns: 120, rows: 30});
+		const app = await renderApp(
+			{services, initial: stateAt({name: 'target', phase: {kind: 'connected', connected}})},
+			{columns: 120, rows: 30},
+		);
 		expect(await waitFor(app, 'Connected to the target')).toContain('h history of past syncs');
 		await press(app, 'h');
 		const shown = await waitFor(app, '20261130-160000-aaaa  ');
 		expect(asked.map((target) => target.database)).toEqual(['prod_db']);
 		expect(shown).toMatch(/run\s+when \(UTC\)\s+what\s+undo\s+\+ins ~upd -del/);
 		expect(shown.indexOf('20261130-170000-bbbb')).toBeLessThan(shown.indexOf('20261130-160000-aaaa  '));
-		expect(shown).toMatch(/20261130-170000-bbbb\s+2026-11-30 17:00:00\s+undo of 20261130-160000-aaaa\s+not undone\s+\+0 ~4 -0/);
-		expect(shown).toMatch(/20261130-160000-aaaa\s+2026-11-30 16:00:00\s+upsert\s+undone by 20261130-170000-bbbb\s+\+12/);
-		expect(shown).toContain('Run 20261130-150000-cccc was left pending; the target says it committed: it can be undone.');
+		expect(shown).toMatch(
+			/20261130-170000-bbbb\s+2026-11-30 17:00:00\s+undo of 20261130-160000-aaaa\s+not undone\s+\+0 ~4 -0/,
+		);
+		expect(shown).toMatch(
+			/20261130-160000-aaaa\s+2026-11-30 16:00:00\s+upsert\s+undone by 20261130-170000-bbbb\s+\+12/,
+		);
+		expect(shown).toContain(
+			'Run 20261130-150000-cccc was left pending; the target says it committed: it can be undone.',
+		);
 		await press(app, 'h');
 		await waitFor(app, (frame) => !frame.includes('20261130-160000-aaaa'));
 		// Esc first hides the history, then chooses another target.
@@ -231,7 +311,10 @@ describe('history of the chosen target', () => {
 
 	test('a target without journals says so; a history that cannot be read shows why', async () => {
 		const connected = {endpoint: endpoint('prod_db'), summary: summary('prod_db')};
-		const empty = await renderApp({services: fakeServices(), initial: stateAt({name: 'target', phase: {kind: 'connected', connected}})}, {columns: 100, rows: 30});
+		const empty = await renderApp(
+			{services: fakeServices(), initial: stateAt({name: 'target', phase: {kind: 'connected', connected}})},
+			{columns: 100, rows: 30},
+		);
 		await waitFor(empty, 'Connected to the target');
 		await press(empty, 'h');
 		await waitFor(empty, 'No journaled syncs of this target on this machine yet');
@@ -241,7 +324,10 @@ describe('history of the chosen target', () => {
 				throw new UserError('connection', 'Could not connect to prod_db.example.com:5432.', 'Check the host and port.');
 			},
 		});
-		const failing = await renderApp({services, initial: stateAt({name: 'target', phase: {kind: 'connected', connected}})}, {columns: 100, rows: 30});
+		const failing = await renderApp(
+			{services, initial: stateAt({name: 'target', phase: {kind: 'connected', connected}})},
+			{columns: 100, rows: 30},
+		);
 		await waitFor(failing, 'Connected to the target');
 		await press(failing, 'h');
 		expect(await waitFor(failing, 'Could not connect')).toContain('→ Check the host and port.');
@@ -250,7 +336,10 @@ describe('history of the chosen target', () => {
 
 	test('the source step has no history key', async () => {
 		const connected = {endpoint: endpoint('local_db'), summary: summary('local_db')};
-		const app = await renderApp({services: fakeServices(), initial: stateAt({name: 'source', phase: {kind: 'connected', connected}})}, {columns: 100, rows: 30});
+		const app = await renderApp(
+			{services: fakeServices(), initial: stateAt({name: 'source', phase: {kind: 'connected', connected}})},
+			{columns: 100, rows: 30},
+		);
 		expect(await waitFor(app, 'Connected to the source')).not.toContain('history');
 		app.unmount();
 	});

@@ -20,12 +20,18 @@ describe('the wizard on real databases', () => {
 	test('env source, typed target URL with a masked password, tables with their parents, upsert, confirm: the target gets exactly the rows', async () => {
 		const targetUrlWithoutPassword = school.pair.target.url.replace(`:${school.pair.target.endpoint.password}@`, '@');
 		const env = {DATABASE_URL_LOCAL: school.pair.source.url, PGCONVOY_CONFIG_DIR: join(school.workDir, 'config')};
-		const services = createEngineServices({env, cwd: school.workDir, schemas: {schemas: ['public'], allSchemas: false}});
+		const services = createEngineServices({
+			env,
+			cwd: school.workDir,
+			schemas: {schemas: ['public'], allSchemas: false},
+		});
 		const app = await renderApp({services, initial: initialState({options})}, {columns: 100, rows: 40});
 
 		await waitFor(app, 'Where do the rows come from?');
 		await press(app, keys.enter);
-		expect(await waitFor(app, '✓ Connected to the source', 15_000)).toMatch(/PostgreSQL 18\.\d+ · database source_\w+ · [\d.]+ MB · 14 tables/);
+		expect(await waitFor(app, '✓ Connected to the source', 15_000)).toMatch(
+			/PostgreSQL 18\.\d+ · database source_\w+ · [\d.]+ MB · 14 tables/,
+		);
 		await press(app, keys.enter);
 		await waitFor(app, 'Where should they go?');
 		await press(app, keys.down, keys.enter);
@@ -42,13 +48,22 @@ describe('the wizard on real databases', () => {
 
 		const counts: Record<string, Awaited<ReturnType<typeof expectedCounts>>> = {};
 		for (const table of chosen) {
-			counts[table] = await expectedCounts(school.pair.source.client, school.pair.target.client, `public.${table}`, schoolKeys[table], await tableColumns(school.pair.target.client, `public.${table}`), 'upsert');
+			counts[table] = await expectedCounts(
+				school.pair.source.client,
+				school.pair.target.client,
+				`public.${table}`,
+				schoolKeys[table],
+				await tableColumns(school.pair.target.client, `public.${table}`),
+				'upsert',
+			);
 		}
 		const before = {
 			counts,
 			others: await databaseChecksums(
 				school.pair.target.client,
-				schoolTables.filter((table) => !(chosen as readonly string[]).includes(table)).map((table) => `public.${table}`),
+				schoolTables
+					.filter((table) => !(chosen as readonly string[]).includes(table))
+					.map((table) => `public.${table}`),
 			),
 		};
 
@@ -56,7 +71,9 @@ describe('the wizard on real databases', () => {
 		await press(app, 'a', '/');
 		await type(app, 'qcms');
 		await press(app, keys.enter, keys.space);
-		expect(await waitFor(app, 'Add them too?')).toContain('public.qcms references public.matieres, public.users, which are not selected.');
+		expect(await waitFor(app, 'Add them too?')).toContain(
+			'public.qcms references public.matieres, public.users, which are not selected.',
+		);
 		await press(app, 'y');
 		await waitFor(app, '3 of 14 tables selected');
 		await press(app, keys.enter);
@@ -65,7 +82,11 @@ describe('the wizard on real databases', () => {
 		const preview = await waitFor(app, '✓ Counted 3 tables', 20_000);
 		for (const table of chosen) {
 			const {insert, update, skip} = before.counts[table]!;
-			expect(preview).toMatch(new RegExp(`public\\.${table}\\s+${insert.toLocaleString('en-US')}\\s+${update.toLocaleString('en-US')}\\s+${skip.toLocaleString('en-US')}\\s+0`));
+			expect(preview).toMatch(
+				new RegExp(
+					`public\\.${table}\\s+${insert.toLocaleString('en-US')}\\s+${update.toLocaleString('en-US')}\\s+${skip.toLocaleString('en-US')}\\s+0`,
+				),
+			);
 		}
 		// Parents come first in the plan.
 		expect(preview.indexOf('public.users')).toBeLessThan(preview.indexOf('public.qcms'));
@@ -74,7 +95,11 @@ describe('the wizard on real databases', () => {
 		await press(app, 'y');
 		const summary = await waitFor(app, '✓ Committed', 30_000);
 		const total = (field: 'insert' | 'update') => chosen.reduce((sum, table) => sum + before.counts[table]![field], 0);
-		expect(summary).toMatch(new RegExp(`total \\(3 tables\\)\\s+${total('insert').toLocaleString('en-US')}\\s+${total('update').toLocaleString('en-US')}\\s+`));
+		expect(summary).toMatch(
+			new RegExp(
+				`total \\(3 tables\\)\\s+${total('insert').toLocaleString('en-US')}\\s+${total('update').toLocaleString('en-US')}\\s+`,
+			),
+		);
 
 		// The target now holds every source row of the chosen tables; the other tables are untouched.
 		for (const table of chosen) {
@@ -90,14 +115,20 @@ describe('the wizard on real databases', () => {
 		const saved = (await waitFor(app, 'Report saved to')).replace(/\n/g, '').match(/Report saved to (\S+\.json)/)![1]!;
 		expect(saved).toBe(join(school.workDir, saved.slice(saved.lastIndexOf('/') + 1)));
 		const report = JSON.parse(readFileSync(saved, 'utf8'));
-		expect(report).toMatchObject({mode: 'upsert', committed: true, totals: {tables: 3, inserted: total('insert'), updated: total('update')}});
+		expect(report).toMatchObject({
+			mode: 'upsert',
+			committed: true,
+			totals: {tables: 3, inserted: total('insert'), updated: total('update')},
+		});
 		expect(JSON.stringify(report)).not.toContain(school.pair.target.endpoint.password!);
 
 		// The test cluster's password is "pgconvoy", the app's name: look where a password would show.
 		const frames = allFrames(app);
 		expect(frames).not.toContain(`:${school.pair.source.endpoint.password}@`);
 		expect(frames).toContain('›' + ' ' + '•'.repeat(school.pair.target.endpoint.password!.length));
-		expect(frames.split('\n').filter((line) => line.startsWith('›') && line.includes(school.pair.target.endpoint.password!))).toEqual([]);
+		expect(
+			frames.split('\n').filter((line) => line.startsWith('›') && line.includes(school.pair.target.endpoint.password!)),
+		).toEqual([]);
 		await press(app, 'q');
 		expect(app.exits).toEqual([0]);
 		app.unmount();
@@ -105,8 +136,16 @@ describe('the wizard on real databases', () => {
 	});
 
 	test('rehearse on the preview, then confirm on the rehearsed counts: the rehearsal keeps nothing, the apply writes them', async () => {
-		const env = {DATABASE_URL_LOCAL: school.pair.source.url, DATABASE_URL_PROD: school.pair.target.url, PGCONVOY_CONFIG_DIR: join(school.workDir, 'config')};
-		const services = createEngineServices({env, cwd: school.workDir, schemas: {schemas: ['public'], allSchemas: false}});
+		const env = {
+			DATABASE_URL_LOCAL: school.pair.source.url,
+			DATABASE_URL_PROD: school.pair.target.url,
+			PGCONVOY_CONFIG_DIR: join(school.workDir, 'config'),
+		};
+		const services = createEngineServices({
+			env,
+			cwd: school.workDir,
+			schemas: {schemas: ['public'], allSchemas: false},
+		});
 		const app = await renderApp({services, initial: initialState({options})}, {columns: 100, rows: 40});
 		const all = schoolTables.map((table) => `public.${table}`);
 		const before = await databaseChecksums(school.pair.target.client, all);

@@ -17,8 +17,16 @@ const school = schoolDatabasesPerTest('wizard-undo-db-');
 describe('undo from the wizard on real databases', () => {
 	test('sync every table (upsert), then u and y on the summary: the target holds exactly its rows from before; the sync and its undo are both journaled', async () => {
 		const config = join(school.workDir, 'config');
-		const env = {DATABASE_URL_LOCAL: school.pair.source.url, DATABASE_URL_PROD: school.pair.target.url, PGCONVOY_CONFIG_DIR: config};
-		const services = createEngineServices({env, cwd: school.workDir, schemas: {schemas: ['public'], allSchemas: false}});
+		const env = {
+			DATABASE_URL_LOCAL: school.pair.source.url,
+			DATABASE_URL_PROD: school.pair.target.url,
+			PGCONVOY_CONFIG_DIR: config,
+		};
+		const services = createEngineServices({
+			env,
+			cwd: school.workDir,
+			schemas: {schemas: ['public'], allSchemas: false},
+		});
 		const app = await renderApp({services, initial: initialState({options})}, {columns: 120, rows: 40});
 		const all = schoolTables.map((table) => `public.${table}`);
 		const before = await databaseChecksums(school.pair.target.client, all);

@@ -7,8 +7,10 @@ import {ErrorMessage} from '../../source/ui/components/error-message.js';
 import {FindingsList} from '../../source/ui/components/findings-list.js';
 import {frameText} from './helpers.js';
 
-const longMessage = 'Rolled back: nothing was written to local_db on 127.0.0.1 because another session holds a lock on public.niveaux.';
-const longHint = 'Wait for the other session to finish, or end it (SELECT pg_terminate_backend(7976)), then apply again.';
+const longMessage =
+	'Rolled back: nothing was written to local_db on 127.0.0.1 because another session holds a lock on public.niveaux.';
+const longHint =
+	'Wait for the other session to finish, or end it (SELECT pg_terminate_backend(7976)), then apply again.';
 
 /** Every line after the first of a wrapped block starts at `column`: nothing falls back to column 0. */
 function expectHangingIndent(lines: string[], column: number) {
@@ -32,7 +34,9 @@ describe('wrapped messages and hints keep their indent', () => {
 	});
 
 	test('a finding and its hint wrap under their own text', () => {
-		const findings = [{table: 'public.notes', severity: 'blocking' as const, code: 'no-key', message: longMessage, hint: longHint}];
+		const findings = [
+			{table: 'public.notes', severity: 'blocking' as const, code: 'no-key', message: longMessage, hint: longHint},
+		];
 		const app = render(
 			<Box width={50}>
 				<FindingsList findings={findings} limit={3} />

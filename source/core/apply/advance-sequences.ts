@@ -7,7 +7,9 @@ import {tableOnly} from '../diff/table-diff-sql.js';
 
 /** The written columns fed by a sequence (owned by the column or named in its DEFAULT), integer-typed. */
 export function writtenSequences(plan: TablePlan): ColumnSequence[] {
-	return plan.target.sequences.filter((used) => plan.columns.some((column) => column.name === used.column && column.target.integer));
+	return plan.target.sequences.filter((used) =>
+		plan.columns.some((column) => column.name === used.column && column.target.integer),
+	);
 }
 
 /**
@@ -32,7 +34,10 @@ export async function advanceSequences(target: pg.ClientBase, plans: TablePlan[]
  * sequence's next value (the sequence is behind), none otherwise.
  */
 function behindSql(sequence: string, users: SequenceUser[], extraValue?: string): string {
-	const maxima = [...users.map((user) => `SELECT max(${user.column})::bigint AS value FROM ${user.only ? 'ONLY ' : ''}${user.table}`), ...(extraValue ? [`SELECT (${extraValue})::bigint`] : [])].join(' UNION ALL ');
+	const maxima = [
+		...users.map((user) => `SELECT max(${user.column})::bigint AS value FROM ${user.only ? 'ONLY ' : ''}${user.table}`),
+		...(extraValue ? [`SELECT (${extraValue})::bigint`] : []),
+	].join(' UNION ALL ');
 	return `pg_catalog.pg_sequence s, (SELECT max(value) AS value FROM (${maxima}) u) m
 	  WHERE s.seqrelid = ${quoteLiteral(sequence)}::pg_catalog.regclass AND s.seqincrement > 0 AND m.value IS NOT NULL
 	    AND m.value >= coalesce(pg_catalog.pg_sequence_last_value(s.seqrelid) + s.seqincrement, s.seqstart)`;
@@ -43,12 +48,23 @@ function behindSql(sequence: string, users: SequenceUser[], extraValue?: string)
  * (USAGE without UPDATE), as blocking findings naming the GRANT. A sequence needs moving when the
  * largest value written (the source column's maximum) or already there reaches its next value.
  */
-export async function sequencePrivilegeFindings(source: pg.ClientBase, target: pg.ClientBase, plan: TablePlan, targetRole: string): Promise<Finding[]> {
+export async function sequencePrivilegeFindings(
+	source: pg.ClientBase,
+	target: pg.ClientBase,
+	plan: TablePlan,
+	targetRole: string,
+): Promise<Finding[]> {
 	const findings: Finding[] = [];
 	for (const used of writtenSequences(plan).filter((sequence) => !sequence.canUpdate)) {
-		const sourceMax = (await source.query<{value: string | null}>(`SELECT max(${quoteIdent(used.column)})::text AS value FROM ${tableOnly(plan, 'source')}`)).rows[0]!.value;
+		const sourceMax = (
+			await source.query<{value: string | null}>(
+				`SELECT max(${quoteIdent(used.column)})::text AS value FROM ${tableOnly(plan, 'source')}`,
+			)
+		).rows[0]!.value;
 		const users = await sequenceUsers(target, used.sequence);
-		const behind = await target.query(`SELECT 1 FROM ${behindSql(used.sequence, users, sourceMax === null ? 'NULL' : quoteLiteral(sourceMax))}`);
+		const behind = await target.query(
+			`SELECT 1 FROM ${behindSql(used.sequence, users, sourceMax === null ? 'NULL' : quoteLiteral(sourceMax))}`,
+		);
 		if (behind.rowCount === 0) continue;
 		findings.push({
 			table: plan.id,

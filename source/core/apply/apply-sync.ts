@@ -61,7 +61,11 @@ export interface ApplyContext {
 /** A drift: the counts inside the write transaction differ from the preview the user confirmed. */
 export class DriftError extends UserError {
 	constructor(readonly fresh: TableCounts[]) {
-		super('drift', 'The data changed since the preview: the rows to write inside the sync (their counts, or which keys they are) differ from the ones you confirmed, so nothing was written.', 'Look at the fresh counts and confirm again.');
+		super(
+			'drift',
+			'The data changed since the preview: the rows to write inside the sync (their counts, or which keys they are) differ from the ones you confirmed, so nothing was written.',
+			'Look at the fresh counts and confirm again.',
+		);
 	}
 }
 
@@ -125,7 +129,11 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 		committing = true;
 		onEvent?.({type: 'apply-phase', phase: 'committing'});
 		const budgets = {...defaultCommitBudgets, ...context.commitBudgets};
-		const outcome = await commitAndSettle({client: target, endpoint: context.targetEndpoint, transactionId: transactionId!, backendPid: targetPid!}, budgets, {interrupt: signal, stopWaiting: context.stopWaiting});
+		const outcome = await commitAndSettle(
+			{client: target, endpoint: context.targetEndpoint, transactionId: transactionId!, backendPid: targetPid!},
+			budgets,
+			{interrupt: signal, stopWaiting: context.stopWaiting},
+		);
 		// Unknown: the journal stays pending, and the next run against this target settles it from the xid.
 		if (outcome.status === 'rolled-back') journal?.discard();
 		if (outcome.status !== 'committed') throw commitFailure(outcome, transactionId!, context);
@@ -150,7 +158,12 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
 			journalSkipped = context.journal && !context.rehearse ? await journalUnsupported(target) : undefined;
 			if (context.journal && !context.rehearse && !journalSkipped) {
-				journal = JournalRecorder.open(context.journal, {kind: 'sync', mode: plan.options.mode, targetIdentity: await databaseIdentity(target), transactionId});
+				journal = JournalRecorder.open(context.journal, {
+					kind: 'sync',
+					mode: plan.options.mode,
+					targetIdentity: await databaseIdentity(target),
+					transactionId,
+				});
 			}
 			await lockTargetTables(target, plan.tables);
 			// Old rows are read as they were before this transaction wrote anything (see SnapshotReader).
@@ -160,7 +173,8 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			// Allowed cascades reach tables outside the selection, whose triggers are not known here.
 			triggersInPlay = plan.options.allowCascade || plan.tables.some((table) => table.target.triggers.length > 0);
 			if (journal && triggersInPlay) beforeRun = await SnapshotReader.tryOpen(context.targetEndpoint, target);
-			if (plan.deferredConstraints.length > 0) await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
+			if (plan.deferredConstraints.length > 0)
+				await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
 			onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
 
 			for (const [index, table] of plan.tables.entries()) {
@@ -168,26 +182,49 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 				currentTable = table.id;
 				const tableStarted = performance.now();
 				const expected = context.expected?.tables.find((counts) => counts.table === table.id);
-				const {diff, result, stage} = await writeTable(table, index, context, maxListedKeys, expected, journal && {recorder: journal, beforeRun, afterTriggers: triggersInPlay});
+				const {diff, result, stage} = await writeTable(
+					table,
+					index,
+					context,
+					maxListedKeys,
+					expected,
+					journal && {recorder: journal, beforeRun, afterTriggers: triggersInPlay},
+				);
 				fresh.push(diff.counts);
 				result.ms = Math.round(performance.now() - tableStarted);
 				results.push(result);
-				if (diff.counts.delete > 0 && plan.options.mode === 'mirror') pendingDeletes.push({order: index, plan: table, diff, stage, result});
+				if (diff.counts.delete > 0 && plan.options.mode === 'mirror')
+					pendingDeletes.push({order: index, plan: table, diff, stage, result});
 				else onEvent?.({type: 'apply-table-finished', result});
 			}
 			currentTable = undefined;
 
 			if (context.expected && driftDetected(context.expected, fresh, plan)) throw new DriftError(fresh);
 			const guards = mirrorGuardFindings(plan, fresh);
-			if (guards.length > 0) throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint, {flagHint: guards[0]!.flagHint});
+			if (guards.length > 0)
+				throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint, {
+					flagHint: guards[0]!.flagHint,
+				});
 
 			if (pendingDeletes.length > 0) onEvent?.({type: 'apply-phase', phase: 'deleting'});
 			for (const pending of pendingDeletes.reverse()) {
 				signal?.throwIfAborted();
 				currentTable = pending.plan.id;
 				const deleteStarted = performance.now();
-				cascaded.push(...(await checkDeleteReach(pending, target, new Set(plan.tables.map((table) => table.id)), plan.options.allowCascade, journal)));
-				pending.result.deleted = await deleteRows(pending, target, journal && {recorder: journal, beforeRun, afterTriggers: triggersInPlay});
+				cascaded.push(
+					...(await checkDeleteReach(
+						pending,
+						target,
+						new Set(plan.tables.map((table) => table.id)),
+						plan.options.allowCascade,
+						journal,
+					)),
+				);
+				pending.result.deleted = await deleteRows(
+					pending,
+					target,
+					journal && {recorder: journal, beforeRun, afterTriggers: triggersInPlay},
+				);
 				expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
 				pending.result.ms += Math.round(performance.now() - deleteStarted);
 				onEvent?.({type: 'apply-table-finished', result: pending.result});
@@ -202,7 +239,9 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			});
 			// As the preview would have said: a sequence this role may not set blocks, rather than failing in setval.
 			const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
-			const sequenceFindings = (await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))).flat();
+			const sequenceFindings = (
+				await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))
+			).flat();
 			refuseOn(sequenceFindings);
 			// setval() is not transactional: a rehearsal leaves sequences alone (it cannot take back what defaults consumed).
 			if (!context.rehearse) await advanceSequences(target, written);
@@ -224,10 +263,21 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 			// A session stuck mid-COPY never answers ROLLBACK; closing it (the caller does) rolls back just the same.
 			await Promise.all([settleWithin(target.query('ROLLBACK'), 2000), settleWithin(source.query('ROLLBACK'), 2000)]);
 			if (signal?.aborted) {
-				throw new UserError('interrupted', 'Interrupted: the sync was cancelled and rolled back; the target is unchanged.', undefined, {cause: error});
+				throw new UserError(
+					'interrupted',
+					'Interrupted: the sync was cancelled and rolled back; the target is unchanged.',
+					undefined,
+					{cause: error},
+				);
 			}
 			const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
-			throw serverError(error, {during: 'apply', table: currentTable, mode: plan.options.mode, blockers, roles: {source: context.sourceEndpoint.user, target: context.targetEndpoint.user}});
+			throw serverError(error, {
+				during: 'apply',
+				table: currentTable,
+				mode: plan.options.mode,
+				blockers,
+				roles: {source: context.sourceEndpoint.user, target: context.targetEndpoint.user},
+			});
 		}
 	}
 
@@ -247,17 +297,35 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 	}
 }
 
-async function writeTable(table: TablePlan, index: number, context: ApplyContext, maxListedKeys: number, expected: TableCounts | undefined, journaling: Journaling | undefined) {
+async function writeTable(
+	table: TablePlan,
+	index: number,
+	context: ApplyContext,
+	maxListedKeys: number,
+	expected: TableCounts | undefined,
+	journaling: Journaling | undefined,
+) {
 	const {plan, source, target, onEvent} = context;
 	const journal = journaling?.recorder;
-	const shape = journal ? await journal.table(target, table.id, tableName(table, 'target'), {key: {columns: table.key, equality: table.key.map((name) => equality(table.columns.find((column) => column.name === name)!, 'target'))}}) : undefined;
+	const shape = journal
+		? await journal.table(target, table.id, tableName(table, 'target'), {
+				key: {
+					columns: table.key,
+					equality: table.key.map((name) => equality(table.columns.find((column) => column.name === name)!, 'target')),
+				},
+			})
+		: undefined;
 	/** What the run wrote, as key and fingerprint, for rows of the target read as `t`, read when the writes are done. */
 	/**
 	 * What the run wrote, as key and fingerprint, for rows of the target read as `t`, read when the
 	 * writes are done. Without triggers nothing else writes those rows in this transaction: the key
 	 * suffices, and the undo tells a row changed since by its xmin no longer being this transaction's.
 	 */
-	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') => journal!.defer({table: table.id, kind}, `SELECT ${columnList(shape!.key, 't')}, ${journaling!.afterTriggers ? journal!.fingerprintSql(shape!, 't') : 'NULL::text'} FROM ${from} WHERE ${where}`);
+	const written = (kind: 'inserted' | 'updated', from: string, where = 'true') =>
+		journal!.defer(
+			{table: table.id, kind},
+			`SELECT ${columnList(shape!.key, 't')}, ${journaling!.afterTriggers ? journal!.fingerprintSql(shape!, 't') : 'NULL::text'} FROM ${from} WHERE ${where}`,
+		);
 	/**
 	 * One INSERT or UPDATE from the stage (the table aliased `t`), through the key indexes if `join`
 	 * says so; with a journal, the same statement keeps the keys it wrote (RETURNING). Returns the rows written.
@@ -265,7 +333,13 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const write = async (kind: 'inserted' | 'updated', sql: string, join?: IndexJoin) => {
 		if (journal && !journaling!.afterTriggers) {
 			// Nothing can change the row after this statement: its RETURNING row is what COMMIT keeps.
-			return withIndexJoins(target, join, () => journal.capture(target, {table: table.id, kind}, `${sql} RETURNING ${columnList(shape!.key, 't')}, ${journal.fingerprintSql(shape!, 't')}`));
+			return withIndexJoins(target, join, () =>
+				journal.capture(
+					target,
+					{table: table.id, kind},
+					`${sql} RETURNING ${columnList(shape!.key, 't')}, ${journal.fingerprintSql(shape!, 't')}`,
+				),
+			);
 		}
 		const statement = journal ? (await journal.writtenKeys(target, shape!, kind)).returning(sql) : sql;
 		return (await withIndexJoins(target, join, () => target.query(statement))).rowCount ?? 0;
@@ -273,25 +347,58 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 	const mode = plan.options.mode;
 	const result: TableResult = {table: table.id, inserted: 0, updated: 0, skipped: 0, deleted: 0, ms: 0};
 	const into = tableName(table, 'target');
-	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')}) AS empty`)).rows[0]!.empty as boolean;
+	const targetEmpty = (await target.query(`SELECT NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')}) AS empty`))
+		.rows[0]!.empty as boolean;
 
 	// COPY FROM refuses a table whose rows row-level security checks for this role: those go through INSERT … SELECT.
 	if (targetEmpty && !table.target.rowSecurityActive) {
 		// Everything is an insert (how many is known once copied): COPY straight into the table, no diff and no stage.
-		await refuseForecasts(table, {table: table.id, insert: Math.max(1, expected?.insert ?? 0), update: 0, skip: 0, delete: 0, differing: 0, sourceRows: 1, targetRows: 0}, context);
+		await refuseForecasts(
+			table,
+			{
+				table: table.id,
+				insert: Math.max(1, expected?.insert ?? 0),
+				update: 0,
+				skip: 0,
+				delete: 0,
+				differing: 0,
+				sourceRows: 1,
+				targetRows: 0,
+			},
+			context,
+		);
 		const rowsExpected = expected?.insert ?? table.source.estimatedRows;
 		onEvent?.({type: 'apply-table-started', table: table.id, rowsToWrite: rowsExpected});
 		const copied = await copyRows(table, source, target, into, undefined, undefined, (rows) => {
 			onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done: rows, total: rowsExpected});
-			onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: Math.min(rows, rowsExpected), rowsToWrite: rowsExpected});
+			onEvent?.({
+				type: 'apply-table-progress',
+				table: table.id,
+				rowsWritten: Math.min(rows, rowsExpected),
+				rowsToWrite: rowsExpected,
+			});
 		});
 		expectWritten(table, 'insert', copied.read, copied.written);
 		result.inserted = copied.written;
 		// The table was empty: every row in it now is one this run inserted (a fingerprint of every row of a
 		// bulk load would cost ~1 s per million; see `written`).
 		if (journal) written('inserted', `${tableOnly(table, 'target')} AS t`);
-		const counts: TableCounts = {table: table.id, insert: result.inserted, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: result.inserted, targetRows: 0};
-		onEvent?.({type: 'apply-table-progress', table: table.id, rowsWritten: result.inserted, rowsToWrite: result.inserted});
+		const counts: TableCounts = {
+			table: table.id,
+			insert: result.inserted,
+			update: 0,
+			skip: 0,
+			delete: 0,
+			differing: 0,
+			sourceRows: result.inserted,
+			targetRows: 0,
+		};
+		onEvent?.({
+			type: 'apply-table-progress',
+			table: table.id,
+			rowsWritten: result.inserted,
+			rowsToWrite: result.inserted,
+		});
 		const none = new KeyList([]);
 		return {diff: {counts, insertKeys: none, updateKeys: none, deleteKeys: none, keysListed: true}, result};
 	}
@@ -305,15 +412,32 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			keepKeys: true,
 			maxListedKeys,
 			fingerprintShortcut: false,
-			onKeysRead: (done) => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'comparing', done, total: table.source.estimatedRows + table.target.estimatedRows}),
+			onKeysRead: (done) =>
+				onEvent?.({
+					type: 'apply-table-activity',
+					table: table.id,
+					phase: 'comparing',
+					done,
+					total: table.source.estimatedRows + table.target.estimatedRows,
+				}),
 		}),
 	);
 	const counts = diff.counts;
 	if (expected && tableDrifted(expected, counts, mode)) throw new DriftError([counts]);
-	await refuseForecasts(table, counts, context, diff.keysListed ? () => [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()] : undefined);
+	await refuseForecasts(
+		table,
+		counts,
+		context,
+		diff.keysListed ? () => [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()] : undefined,
+	);
 	if (diff.keysListed && hasSecondaryUnique(table)) {
 		// Refused with the rows' keys, before the unique index refuses with their values.
-		const conflicts = await uniqueConflictFindings(table, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target);
+		const conflicts = await uniqueConflictFindings(
+			table,
+			[...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()],
+			source,
+			target,
+		);
 		refuseOn(conflicts);
 	}
 	result.skipped = counts.skip;
@@ -337,10 +461,19 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		// indexes in step (a merge join), so the table's rows are visited and updated in order.
 		const ordered = keyIndexed(table) && keyIndexed(table, 'source');
 		const keyList = table.key.map((name) => quoteIdent(name)).join(', ');
-		await copyRows(table, source, target, stage, undefined, ordered ? keyList : undefined, (done) => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done, total: counts.sourceRows}));
+		await copyRows(table, source, target, stage, undefined, ordered ? keyList : undefined, (done) =>
+			onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'copying', done, total: counts.sourceRows}),
+		);
 		const statements = (ordered ? 1 : 0) + (counts.insert > 0 ? 1 : 0) + (counts.update > 0 ? 1 : 0);
 		let statementsDone = 0;
-		const merged = () => onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: statementsDone++, total: statements});
+		const merged = () =>
+			onEvent?.({
+				type: 'apply-table-activity',
+				table: table.id,
+				phase: 'merging',
+				done: statementsDone++,
+				total: statements,
+			});
 		merged();
 		if (ordered) {
 			await target.query(`CREATE INDEX ON ${stage} (${keyList}); ANALYZE ${stage}`);
@@ -357,8 +490,16 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 		// Rows it is about to insert, when the update would see them too (a BEFORE trigger may have changed them).
 		const newKeys = counts.insert > 0 && update ? await rememberNewKeys(target, table, stage, index) : undefined;
 		// Read through the snapshot by key while that is a small share of the table; past it, through the UPDATE's own join.
-		const byKey = diff.keysListed && journaling?.beforeRun !== undefined && readByKey(diff.updateKeys.length, counts.targetRows);
-		if (journaling && update) await journalOldRows(journaling, target, table, shape!, byKey ? diff.updateKeys : {stage, hashMethod: plan.hashMethod, join});
+		const byKey =
+			diff.keysListed && journaling?.beforeRun !== undefined && readByKey(diff.updateKeys.length, counts.targetRows);
+		if (journaling && update)
+			await journalOldRows(
+				journaling,
+				target,
+				table,
+				shape!,
+				byKey ? diff.updateKeys : {stage, hashMethod: plan.hashMethod, join},
+			);
 		if (counts.insert > 0) result.inserted = await run('inserted', insertMissingSql(table, stage));
 		progress(result.inserted);
 		if (update) result.updated = await run('updated', exceptNewRows(update, table, newKeys)!);
@@ -389,24 +530,48 @@ async function writeTable(table: TablePlan, index: number, context: ApplyContext
 			const stagedRows = staged.reduce((sum, list) => sum + list.length, 0);
 			const probe = stagedRows <= indexJoinRatio * counts.targetRows && keyIndexed(table);
 			const insert = !direct && diff.insertKeys.length > 0 ? insertMissingSql(table, stage) : undefined;
-			const newKeys = insert && diff.updateKeys.length > 0 ? await rememberNewKeys(target, table, stage, index) : undefined;
-			const update = diff.updateKeys.length > 0 ? exceptNewRows(updateChangedSql(table, stage, plan.hashMethod), table, newKeys) : undefined;
+			const newKeys =
+				insert && diff.updateKeys.length > 0 ? await rememberNewKeys(target, table, stage, index) : undefined;
+			const update =
+				diff.updateKeys.length > 0
+					? exceptNewRows(updateChangedSql(table, stage, plan.hashMethod), table, newKeys)
+					: undefined;
 			const statements = [insert, update].filter(Boolean).length;
 			let statementsDone = 0;
 			const join = probe ? 'probe' : undefined;
 			const run = async (kind: 'inserted' | 'updated', sql: string) => {
-				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: statementsDone, total: statements});
+				onEvent?.({
+					type: 'apply-table-activity',
+					table: table.id,
+					phase: 'merging',
+					done: statementsDone,
+					total: statements,
+				});
 				const done = await write(kind, sql, join);
-				onEvent?.({type: 'apply-table-activity', table: table.id, phase: 'merging', done: ++statementsDone, total: statements});
+				onEvent?.({
+					type: 'apply-table-activity',
+					table: table.id,
+					phase: 'merging',
+					done: ++statementsDone,
+					total: statements,
+				});
 				return done;
 			};
-			if (journaling && update) await journalOldRows(journaling, target, table, shape!, journaling.beforeRun ? diff.updateKeys : {stage, hashMethod: plan.hashMethod, join});
+			if (journaling && update)
+				await journalOldRows(
+					journaling,
+					target,
+					table,
+					shape!,
+					journaling.beforeRun ? diff.updateKeys : {stage, hashMethod: plan.hashMethod, join},
+				);
 			if (insert) result.inserted = await run('inserted', insert);
 			if (update) result.updated = await run('updated', update);
 		}
 		// Rows COPYed straight in cannot be returned: the journal finds them by their listed keys.
 		if (journal && direct && counts.insert > 0) {
-			for (const keys of diff.insertKeys.chunks(keysPerStatement)) written('inserted', `${tableOnly(table, 'target')} AS t`, keyFilter(table, 'target', keys, 't.'));
+			for (const keys of diff.insertKeys.chunks(keysPerStatement))
+				written('inserted', `${tableOnly(table, 'target')} AS t`, keyFilter(table, 'target', keys, 't.'));
 		}
 	}
 	expectWritten(table, 'insert', counts.insert, result.inserted);
@@ -437,7 +602,8 @@ async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Pro
 	// with the GRANT to run (exit 4) if it has rows to write, and nothing is lost if it has none.
 	for (const mode of ['SHARE ROW EXCLUSIVE', 'ROW EXCLUSIVE'] as const) {
 		const chosen = tables.filter((_, index) => modes[index] === mode);
-		if (chosen.length > 0) await target.query(`LOCK TABLE ${chosen.map((table) => tableOnly(table, 'target')).join(', ')} IN ${mode} MODE`);
+		if (chosen.length > 0)
+			await target.query(`LOCK TABLE ${chosen.map((table) => tableOnly(table, 'target')).join(', ')} IN ${mode} MODE`);
 	}
 }
 
@@ -445,7 +611,8 @@ async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Pro
 function refuseOn(findings: Finding[]): void {
 	const refused = findings.filter((finding) => finding.severity === 'blocking');
 	if (refused.length === 0) return;
-	const lines = (pick: (finding: Finding) => string | undefined) => [...new Set(refused.map(pick).filter(Boolean))].join('\n');
+	const lines = (pick: (finding: Finding) => string | undefined) =>
+		[...new Set(refused.map(pick).filter(Boolean))].join('\n');
 	throw new UserError(
 		'blocked',
 		`${lines((finding) => finding.message)} Nothing was written: the transaction was rolled back.`,
@@ -455,14 +622,23 @@ function refuseOn(findings: Finding[]): void {
 }
 
 /** What the preview would have said, for an apply that was not previewed: refuse before writing (exit 4). */
-async function refuseForecasts(table: TablePlan, counts: TableCounts, context: ApplyContext, writeKeys?: () => string[][]): Promise<void> {
+async function refuseForecasts(
+	table: TablePlan,
+	counts: TableCounts,
+	context: ApplyContext,
+	writeKeys?: () => string[][],
+): Promise<void> {
 	if (!context.targetCatalog) return;
-	refuseOn(await writeForecasts(table, counts, context.plan.options.mode, context.targetCatalog, context.source, writeKeys));
+	refuseOn(
+		await writeForecasts(table, counts, context.plan.options.mode, context.targetCatalog, context.source, writeKeys),
+	);
 }
 
 /** That side has a unique index on exactly the key columns: rows can be found, and read in key order, through it. */
 function keyIndexed(table: TablePlan, side: 'source' | 'target' = 'target'): boolean {
-	return table[side].uniqueKeys.some((key) => key.columns.length === table.key.length && key.columns.every((name) => table.key.includes(name)));
+	return table[side].uniqueKeys.some(
+		(key) => key.columns.length === table.key.length && key.columns.every((name) => table.key.includes(name)),
+	);
 }
 
 /**
@@ -474,9 +650,16 @@ function keyIndexed(table: TablePlan, side: 'source' | 'target' = 'target'): boo
  * in step; 1M rows all changed: 4.7 s instead of 6.4 s, 4M: 22 s or less instead of 39 s. The settings are
  * SET LOCAL and put back after the statement; if it fails, the rollback resets them anyway.
  */
-async function withIndexJoins<T>(target: pg.ClientBase, join: IndexJoin | undefined, statement: () => Promise<T>): Promise<T> {
+async function withIndexJoins<T>(
+	target: pg.ClientBase,
+	join: IndexJoin | undefined,
+	statement: () => Promise<T>,
+): Promise<T> {
 	if (!join) return statement();
-	const previous = await setLocal(target, join === 'probe' ? {enable_hashjoin: 'off', enable_mergejoin: 'off'} : {enable_hashjoin: 'off'});
+	const previous = await setLocal(
+		target,
+		join === 'probe' ? {enable_hashjoin: 'off', enable_mergejoin: 'off'} : {enable_hashjoin: 'off'},
+	);
 	const result = await statement();
 	await setLocal(target, previous);
 	return result;
@@ -489,13 +672,27 @@ type IndexJoin = 'probe' | 'merge';
  * the write transaction: a referencing row that would refuse the delete, or a cascade not allowed,
  * refuses the sync (exit 4); allowed cascades are returned, for the result to report.
  */
-async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, selected: Set<string>, allowCascade: boolean, journal: JournalRecorder | undefined): Promise<DeleteReach[]> {
+async function checkDeleteReach(
+	pending: PendingDelete,
+	target: pg.ClientBase,
+	selected: Set<string>,
+	allowCascade: boolean,
+	journal: JournalRecorder | undefined,
+): Promise<DeleteReach[]> {
 	const table = pending.plan;
 	const deleted: RowCondition = pending.stage
-		? (alias) => `NOT EXISTS (SELECT 1 FROM ${pending.stage} s WHERE ${table.key.map((name) => `${alias}.${quoteIdent(name)} = s.${quoteIdent(name)}`).join(' AND ')})`
+		? (alias) =>
+				`NOT EXISTS (SELECT 1 FROM ${pending.stage} s WHERE ${table.key.map((name) => `${alias}.${quoteIdent(name)} = s.${quoteIdent(name)}`).join(' AND ')})`
 		: (alias) => keyFilter(table, 'target', pending.diff.deleteKeys.toArray(), `${alias}.`);
 	const reached: Array<{entry: DeleteReach; relation: string; partitioned: boolean; rows: RowCondition}> = [];
-	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, deleted, selected, 0, (entry, relation, partitioned, rows) => reached.push({entry, relation, partitioned, rows}));
+	const reach = await deleteReach(
+		target,
+		{id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned},
+		deleted,
+		selected,
+		0,
+		(entry, relation, partitioned, rows) => reached.push({entry, relation, partitioned, rows}),
+	);
 	refuseOn(deleteReachFindings(table, pending.diff.counts.delete, reach, allowCascade));
 	// Allowed cascades change rows of tables outside the selection: their old rows go into the journal
 	// before the delete, and rows SET NULL / SET DEFAULT also with what they hold after it.
@@ -524,8 +721,13 @@ async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, s
 			);
 			await journal.capture(target, {table: shape.id, kind: 'before-update'}, `SELECT * FROM ${before}`);
 			if (shape.key.length > 0) {
-				const match = shape.key.map((name, index) => `t.${quoteIdent(name)} ${shape.keyEquality[index]} b.${quoteIdent(name)}`).join(' AND ');
-				journal.defer({table: shape.id, kind: 'updated'}, `SELECT ${columnList(shape.key, 't')}, ${journal.fingerprintSql(shape, 't')} FROM ${scan} AS t JOIN ${before} b ON ${match}`);
+				const match = shape.key
+					.map((name, index) => `t.${quoteIdent(name)} ${shape.keyEquality[index]} b.${quoteIdent(name)}`)
+					.join(' AND ');
+				journal.defer(
+					{table: shape.id, kind: 'updated'},
+					`SELECT ${columnList(shape.key, 't')}, ${journal.fingerprintSql(shape, 't')} FROM ${scan} AS t JOIN ${before} b ON ${match}`,
+				);
 			}
 		}
 	}
@@ -537,16 +739,27 @@ async function checkDeleteReach(pending: PendingDelete, target: pg.ClientBase, s
  * they were before the run (triggers of rows deleted before them may have changed them since);
  * otherwise the DELETE returns them itself (DELETE … RETURNING).
  */
-async function deleteRows(pending: PendingDelete, target: pg.ClientBase, journaling: Journaling | undefined): Promise<number> {
-	const shape = journaling ? await journaling.recorder.table(target, pending.plan.id, tableName(pending.plan, 'target')) : undefined;
+async function deleteRows(
+	pending: PendingDelete,
+	target: pg.ClientBase,
+	journaling: Journaling | undefined,
+): Promise<number> {
+	const shape = journaling
+		? await journaling.recorder.table(target, pending.plan.id, tableName(pending.plan, 'target'))
+		: undefined;
 	const section = {table: pending.plan.id, kind: 'before-delete'} as const;
 	const columns = shape ? columnList(shape.columns.map((column) => column.name)) : '';
 	if (pending.stage) {
 		const sql = deleteMissingFromStageSql(pending.plan, pending.stage);
-		return journaling ? journaling.recorder.capture(target, section, `${sql} RETURNING ${columns}`) : ((await target.query(sql)).rowCount ?? 0);
+		return journaling
+			? journaling.recorder.capture(target, section, `${sql} RETURNING ${columns}`)
+			: ((await target.query(sql)).rowCount ?? 0);
 	}
 	// Through the snapshot by key while that is a small share of the table; past it, DELETE … RETURNING.
-	const byKey = journaling?.beforeRun && readByKey(pending.diff.deleteKeys.length, pending.diff.counts.targetRows) ? journaling.beforeRun : undefined;
+	const byKey =
+		journaling?.beforeRun && readByKey(pending.diff.deleteKeys.length, pending.diff.counts.targetRows)
+			? journaling.beforeRun
+			: undefined;
 	let deleted = 0;
 	for (const keys of pending.diff.deleteKeys.chunks(keysPerStatement)) {
 		const rows = keyFilter(pending.plan, 'target', keys);
@@ -555,7 +768,12 @@ async function deleteRows(pending: PendingDelete, target: pg.ClientBase, journal
 			deleted += await journaling.recorder.capture(target, section, `${sql} RETURNING ${columns}`);
 			continue;
 		}
-		if (byKey) await journaling!.recorder.capture(byKey.client, section, `SELECT ${columns} FROM ${tableOnly(pending.plan, 'target')} WHERE ${rows}`);
+		if (byKey)
+			await journaling!.recorder.capture(
+				byKey.client,
+				section,
+				`SELECT ${columns} FROM ${tableOnly(pending.plan, 'target')} WHERE ${rows}`,
+			);
 		deleted += (await target.query(sql)).rowCount ?? 0;
 	}
 	return deleted;
@@ -581,19 +799,36 @@ const readByKey = (keys: number, tableRows: number) => keys <= Math.max(indexJoi
  * Before the upsert's UPDATE: the rows it will change, into the journal. A key list (see readByKey)
  * is read through the snapshot from before the run; otherwise through the UPDATE's own join.
  */
-async function journalOldRows(journaling: Journaling, target: pg.ClientBase, table: TablePlan, shape: TableShape, rows: KeyList | {stage: string; hashMethod: SyncPlan['hashMethod']; join: IndexJoin | undefined}): Promise<void> {
+async function journalOldRows(
+	journaling: Journaling,
+	target: pg.ClientBase,
+	table: TablePlan,
+	shape: TableShape,
+	rows: KeyList | {stage: string; hashMethod: SyncPlan['hashMethod']; join: IndexJoin | undefined},
+): Promise<void> {
 	const section = {table: table.id, kind: 'before-update'} as const;
 	const columns = columnList(
 		shape.columns.map((column) => column.name),
 		't',
 	);
 	if (rows instanceof KeyList) {
-		for (const keys of rows.chunks(keysPerStatement)) await journaling.recorder.capture(journaling.beforeRun?.client ?? target, section, `SELECT ${columns} FROM ${tableOnly(table, 'target')} AS t WHERE ${keyFilter(table, 'target', keys, 't.')}`);
+		for (const keys of rows.chunks(keysPerStatement))
+			await journaling.recorder.capture(
+				journaling.beforeRun?.client ?? target,
+				section,
+				`SELECT ${columns} FROM ${tableOnly(table, 'target')} AS t WHERE ${keyFilter(table, 'target', keys, 't.')}`,
+			);
 		return;
 	}
 	const changed = changedRowsCondition(table, rows.hashMethod);
 	if (!changed) return;
-	await withIndexJoins(target, rows.join, () => journaling.recorder.capture(target, section, `SELECT ${columns} FROM ${tableOnly(table, 'target')} AS t JOIN ${rows.stage} s ON ${changed}`));
+	await withIndexJoins(target, rows.join, () =>
+		journaling.recorder.capture(
+			target,
+			section,
+			`SELECT ${columns} FROM ${tableOnly(table, 'target')} AS t JOIN ${rows.stage} s ON ${changed}`,
+		),
+	);
 }
 
 /**
@@ -608,7 +843,9 @@ function exceptNewRows(update: string | undefined, table: TablePlan, newKeys: st
 /** The keys the INSERT from the stage is about to add, for the UPDATE after it to leave alone. */
 async function rememberNewKeys(target: pg.ClientBase, table: TablePlan, stage: string, index: number): Promise<string> {
 	const keys = `pg_temp.${quoteIdent(`pgconvoy_new_${index}`)}`;
-	await target.query(`CREATE TEMP TABLE ${keys} ON COMMIT DROP AS SELECT ${columnList(table.key, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')} t WHERE ${keyMatch(table, 't', 's')})`);
+	await target.query(
+		`CREATE TEMP TABLE ${keys} ON COMMIT DROP AS SELECT ${columnList(table.key, 's')} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${tableOnly(table, 'target')} t WHERE ${keyMatch(table, 't', 's')})`,
+	);
 	return keys;
 }
 
@@ -617,8 +854,13 @@ async function rememberNewKeys(target: pg.ClientBase, table: TablePlan, stage: s
  * counts, or (where both have digests) other keys — the same "delete 5" of other rows is drift.
  */
 function tableDrifted(expected: TableCounts, fresh: TableCounts, mode: SyncPlan['options']['mode']): boolean {
-	const compared: Array<'insert' | 'update' | 'delete'> = mode === 'insert' ? ['insert'] : mode === 'upsert' ? ['insert', 'update'] : ['insert', 'update', 'delete'];
-	return compared.some((kind) => expected[kind] !== fresh[kind] || (expected.digests !== undefined && fresh.digests !== undefined && expected.digests[kind] !== fresh.digests[kind]));
+	const compared: Array<'insert' | 'update' | 'delete'> =
+		mode === 'insert' ? ['insert'] : mode === 'upsert' ? ['insert', 'update'] : ['insert', 'update', 'delete'];
+	return compared.some(
+		(kind) =>
+			expected[kind] !== fresh[kind] ||
+			(expected.digests !== undefined && fresh.digests !== undefined && expected.digests[kind] !== fresh.digests[kind]),
+	);
 }
 
 function driftDetected(expected: PreviewResult, fresh: TableCounts[], plan: SyncPlan): boolean {
@@ -639,10 +881,18 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 }
 
 /** What to tell when COMMIT did not commit: the server's refusal, a settled rollback, or an outcome nobody can know yet. */
-function commitFailure(outcome: Exclude<CommitOutcome, {status: 'committed'}>, transactionId: string, context: ApplyContext): UserError {
+function commitFailure(
+	outcome: Exclude<CommitOutcome, {status: 'committed'}>,
+	transactionId: string,
+	context: ApplyContext,
+): UserError {
 	const interrupted = context.signal?.aborted ?? false;
 	if (outcome.status === 'unknown') {
-		const what = context.stopWaiting?.aborted ? "Stopped waiting for COMMIT's outcome" : interrupted ? 'Interrupted during COMMIT, and the target could not be asked' : 'COMMIT was sent but its reply was lost, and the target could not be asked';
+		const what = context.stopWaiting?.aborted
+			? "Stopped waiting for COMMIT's outcome"
+			: interrupted
+				? 'Interrupted during COMMIT, and the target could not be asked'
+				: 'COMMIT was sent but its reply was lost, and the target could not be asked';
 		return new UserError(
 			'outcome-unknown',
 			`${what}: whether transaction ${transactionId} committed is unknown, so the data may or may not be written.`,
@@ -651,6 +901,14 @@ function commitFailure(outcome: Exclude<CommitOutcome, {status: 'committed'}>, t
 		);
 	}
 	if (outcome.refusal) return serverError(outcome.refusal, {during: 'apply', mode: context.plan.options.mode});
-	if (interrupted) return new UserError('interrupted', 'Interrupted during COMMIT: the target confirms the transaction was rolled back, so it is unchanged.');
-	return new UserError('apply-failed', "COMMIT's reply was lost, and the target confirms the transaction was rolled back: nothing was written.", 'Run the sync again.');
+	if (interrupted)
+		return new UserError(
+			'interrupted',
+			'Interrupted during COMMIT: the target confirms the transaction was rolled back, so it is unchanged.',
+		);
+	return new UserError(
+		'apply-failed',
+		"COMMIT's reply was lost, and the target confirms the transaction was rolled back: nothing was written.",
+		'Run the sync again.',
+	);
 }

@@ -1,7 +1,14 @@
 import {Readable} from 'node:stream';
 import type pg from 'pg';
 
-import {copyData, copyDone, isSkippedDuringCopy, takeOverFromPg, type DataHandler, type PgConnection as Connection} from '../connection/copy-protocol.js';
+import {
+	copyData,
+	copyDone,
+	isSkippedDuringCopy,
+	takeOverFromPg,
+	type DataHandler,
+	type PgConnection as Connection,
+} from '../connection/copy-protocol.js';
 
 const empty = Buffer.alloc(0);
 const rowsPerReport = 16_384;

@@ -17,11 +17,24 @@ export interface CopiedRows {
  * Streams source rows into a target table as COPY bytes, never as JS rows. Binary when every column
  * has the same built-in type on both sides (2.4× faster to load), text otherwise (the target parses it).
  */
-export async function copyRows(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, into: string, where?: string, orderBy?: string, onRows?: (rowsRead: number) => void): Promise<CopiedRows> {
+export async function copyRows(
+	plan: TablePlan,
+	source: pg.ClientBase,
+	target: pg.ClientBase,
+	into: string,
+	where?: string,
+	orderBy?: string,
+	onRows?: (rowsRead: number) => void,
+): Promise<CopiedRows> {
 	const binary = plan.columns.every((column) => column.binarySafe);
 	const format = binary ? ' (FORMAT binary)' : '';
 	const columnList = plan.columns.map((column) => quoteIdent(column.name)).join(', ');
-	const reader = source.query(new CopyOutStream(`COPY (SELECT ${columnList} FROM ${tableOnly(plan, 'source')}${where ? ` WHERE ${where}` : ''}${orderBy ? ` ORDER BY ${orderBy}` : ''}) TO STDOUT${format}`, onRows));
+	const reader = source.query(
+		new CopyOutStream(
+			`COPY (SELECT ${columnList} FROM ${tableOnly(plan, 'source')}${where ? ` WHERE ${where}` : ''}${orderBy ? ` ORDER BY ${orderBy}` : ''}) TO STDOUT${format}`,
+			onRows,
+		),
+	);
 	const writer = target.query(copyFrom(`COPY ${into} (${columnList}) FROM STDIN${format}`));
 	// pg re-emits a dropped connection on the stream even after the pipeline gave up on it.
 	reader.on('error', () => {});

@@ -33,7 +33,9 @@ export function keyFilter(plan: TablePlan, side: Side, keys: string[][], alias =
 
 /** `'{"a",NULL}'::type[]`: a typed array literal of text values (NULL for null), for inline use. */
 export function typedArray(values: Array<string | null>, type: string): string {
-	const elements = values.map((value) => (value === null ? 'NULL' : `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`));
+	const elements = values.map((value) =>
+		value === null ? 'NULL' : `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`,
+	);
 	return `${quoteLiteral(`{${elements.join(',')}}`)}::${type}[]`;
 }
 

@@ -47,7 +47,11 @@ export interface CommitSignals {
  * or not, atomically, so ending it turns "in progress" into a definite answer. Unknown only when the
  * server cannot be asked (or `stopWaiting`).
  */
-export async function commitAndSettle(commit: CommitInFlight, budgets: CommitBudgets, signals: CommitSignals = {}): Promise<CommitOutcome> {
+export async function commitAndSettle(
+	commit: CommitInFlight,
+	budgets: CommitBudgets,
+	signals: CommitSignals = {},
+): Promise<CommitOutcome> {
 	const reply = watchReply(commit.client.query('COMMIT'));
 	const interrupted = () => Boolean(signals.interrupt?.aborted || signals.stopWaiting?.aborted);
 	if (!interrupted()) await pause(budgets.replyWaitMs, [signals.interrupt, signals.stopWaiting], reply.done);
@@ -57,7 +61,12 @@ export async function commitAndSettle(commit: CommitInFlight, budgets: CommitBud
 	return settle(commit, budgets.settleMs, reply, signals);
 }
 
-async function settle(commit: CommitInFlight, settleMs: number, reply: WatchedReply, signals: CommitSignals): Promise<CommitOutcome> {
+async function settle(
+	commit: CommitInFlight,
+	settleMs: number,
+	reply: WatchedReply,
+	signals: CommitSignals,
+): Promise<CommitOutcome> {
 	const started = Date.now();
 	const deadline = started + settleMs;
 	let ended = false;
@@ -88,12 +97,18 @@ async function settle(commit: CommitInFlight, settleMs: number, reply: WatchedRe
 		}
 		// Just ended: the backend exits within moments, so look again soon.
 		wait = endNow && ended ? 50 : Math.min(wait * 2, 2000);
-		await pause(Math.min(wait, Math.max(0, deadline - Date.now())), [signals.stopWaiting, signals.interrupt], reply.pending() ? reply.done : undefined);
+		await pause(
+			Math.min(wait, Math.max(0, deadline - Date.now())),
+			[signals.stopWaiting, signals.interrupt],
+			reply.pending() ? reply.done : undefined,
+		);
 	}
 }
 
 async function transactionStatus(client: pg.ClientBase, transactionId: string): Promise<string | null> {
-	return (await client.query<{status: string | null}>('SELECT pg_catalog.txid_status($1::bigint) AS status', [transactionId])).rows[0]!.status;
+	return (
+		await client.query<{status: string | null}>('SELECT pg_catalog.txid_status($1::bigint) AS status', [transactionId])
+	).rows[0]!.status;
 }
 
 /**
@@ -110,7 +125,12 @@ async function endBackend(client: pg.ClientBase, commit: CommitInFlight): Promis
 }
 
 /** One fresh session for `work`, given up (and closed) after `ms` or on `stop`, whatever it was doing. */
-async function askTarget<T>(endpoint: Endpoint, ms: number, stop: AbortSignal | undefined, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function askTarget<T>(
+	endpoint: Endpoint,
+	ms: number,
+	stop: AbortSignal | undefined,
+	work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
 	const opening = openSession(endpoint, 'target');
 	const attempt = opening.then(work);
 	try {
@@ -164,7 +184,8 @@ function watchReply(query: Promise<unknown>): WatchedReply {
 			if (state.ok) return {status: 'committed', settled: false};
 			// ERROR aborts the transaction (after the commit record, the server escalates to PANIC instead).
 			// FATAL (the session ended) or a dropped connection says nothing about the outcome.
-			if ((state.error as {severity?: string}).severity === 'ERROR') return {status: 'rolled-back', refusal: state.error};
+			if ((state.error as {severity?: string}).severity === 'ERROR')
+				return {status: 'rolled-back', refusal: state.error};
 			return undefined;
 		},
 	};

@@ -6,7 +6,10 @@ import {comparedColumn, equality, tableName, tableOnly} from '../diff/table-diff
 export const keyMatch = (plan: TablePlan, left: string, right: string) =>
 	plan.columns
 		.filter((column) => column.key)
-		.map((column) => `${left}.${quoteIdent(column.name)} ${equality(column, 'target')} ${right}.${quoteIdent(column.name)}`)
+		.map(
+			(column) =>
+				`${left}.${quoteIdent(column.name)} ${equality(column, 'target')} ${right}.${quoteIdent(column.name)}`,
+		)
 		.join(' AND ');
 
 /** Inserts the staged rows whose key the target lacks. Runs before the update so updated rows may point at new ones. */
@@ -21,7 +24,11 @@ export function insertMissingSql(plan: TablePlan, stage: string): string {
  * holds the target's types, so both sides of the comparison are the target's), so counts agree.
  * Key columns whose equality is not identity (citext) are set too: 'alice' becomes 'Alice'.
  */
-export function updateChangedSql(plan: TablePlan, stage: string, hashMethod: SyncPlan['hashMethod']): string | undefined {
+export function updateChangedSql(
+	plan: TablePlan,
+	stage: string,
+	hashMethod: SyncPlan['hashMethod'],
+): string | undefined {
 	const changed = changedRowsCondition(plan, hashMethod);
 	if (!changed) return undefined;
 	return `UPDATE ${tableOnly(plan, 'target')} AS t SET ${updatedColumns(plan)
@@ -30,7 +37,8 @@ export function updateChangedSql(plan: TablePlan, stage: string, hashMethod: Syn
 }
 
 /** The columns an update sets: compared ones, and keys whose equality is not identity (citext). */
-const updatedColumns = (plan: TablePlan) => plan.columns.filter((column) => column.compared && (!column.key || !column.target.equalImage));
+const updatedColumns = (plan: TablePlan) =>
+	plan.columns.filter((column) => column.compared && (!column.key || !column.target.equalImage));
 
 /**
  * Table row `t` and stage row `s` have the same key and differ: exactly the rows updateChangedSql
@@ -45,7 +53,12 @@ export function changedRowsCondition(plan: TablePlan, hashMethod: SyncPlan['hash
  * Table row `left` and stage row `right` (same key) differ in a column an update sets, compared in
  * their exact forms; undefined when nothing can differ. The apply's UPDATE and the stage diff share it.
  */
-export function rowsDiffer(plan: TablePlan, hashMethod: SyncPlan['hashMethod'], left: string, right: string): string | undefined {
+export function rowsDiffer(
+	plan: TablePlan,
+	hashMethod: SyncPlan['hashMethod'],
+	left: string,
+	right: string,
+): string | undefined {
 	const values = updatedColumns(plan);
 	if (values.length === 0) return undefined;
 	const leftRow = values.map((column) => comparedColumn(column, `${left}.`, 'target', hashMethod)).join(', ');

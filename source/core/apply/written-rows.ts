@@ -10,11 +10,17 @@ const rolledBack = 'Nothing was written: the transaction was rolled back and the
  * report rows as synced that were not, so the sync rolls back instead, naming the likely cause.
  * Source: PostgreSQL docs, "Row Security Policies" and "Overview of Trigger Behavior".
  */
-export function expectWritten(plan: TablePlan, action: 'insert' | 'update' | 'delete', planned: number, written: number): void {
+export function expectWritten(
+	plan: TablePlan,
+	action: 'insert' | 'update' | 'delete',
+	planned: number,
+	written: number,
+): void {
 	if (written === planned) return;
 	const causes: string[] = [];
 	if (plan.target.rowSecurity) causes.push('row-level security policies on it hide rows from the target role');
-	if (plan.target.triggers.length > 0) causes.push(`a BEFORE trigger (${plan.target.triggers.join(', ')}) returned NULL for some rows`);
+	if (plan.target.triggers.length > 0)
+		causes.push(`a BEFORE trigger (${plan.target.triggers.join(', ')}) returned NULL for some rows`);
 	const cause = causes.length > 0 ? ` Likely: ${causes.join(', or ')}.` : '';
 	throw new UserError(
 		'apply-failed',

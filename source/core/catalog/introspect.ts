@@ -14,7 +14,16 @@ const systemSchemaFilter = `n.nspname NOT IN ('pg_catalog', 'information_schema'
 export async function introspectCatalog(client: pg.ClientBase, selection: SchemaSelection): Promise<Catalog> {
 	const schemaFilter = selection.allSchemas ? systemSchemaFilter : `n.nspname = ANY($1::text[])`;
 	const parameters = selection.allSchemas ? [] : [selection.schemas];
-	const info = await client.query<{database: string; version: string; version_number: string; role: string; temp: boolean; standby: boolean; read_only: string; max_locks: string}>(
+	const info = await client.query<{
+		database: string;
+		version: string;
+		version_number: string;
+		role: string;
+		temp: boolean;
+		standby: boolean;
+		read_only: string;
+		max_locks: string;
+	}>(
 		`SELECT current_database() AS database, current_setting('server_version') AS version, current_setting('server_version_num') AS version_number,
 		        current_user AS role, has_database_privilege(current_database(), 'TEMP') AS temp, pg_is_in_recovery() AS standby,
 		        current_setting('default_transaction_read_only') AS read_only, current_setting('max_locks_per_transaction') AS max_locks`,
@@ -59,7 +68,15 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	const equalImage = await evaluateEqualImage(client, columns.rows);
 
 	const serverVersion = Number(info.rows[0]!.version_number);
-	const keys = await client.query<{table_oid: number; name: string; primary: boolean; columns: string[]; usable: boolean; nulls_not_distinct: boolean; deferrable: boolean}>(
+	const keys = await client.query<{
+		table_oid: number;
+		name: string;
+		primary: boolean;
+		columns: string[];
+		usable: boolean;
+		nulls_not_distinct: boolean;
+		deferrable: boolean;
+	}>(
 		`SELECT i.indrelid AS table_oid, ic.relname AS name, i.indisprimary AS primary,
 		        array(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, position)
 		                JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum ORDER BY k.position)::text[] AS columns,
@@ -99,7 +116,13 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 
 	// Owned by the column (serial: 'a', identity: 'i'; the sequence depends on the column), or named
 	// in its DEFAULT nextval() (the pg_attrdef row depends on the sequence: 'n'), e.g. made by hand or shared.
-	const sequences = await client.query<{table_oid: number; column: string; schema: string; name: string; can_update: boolean}>(
+	const sequences = await client.query<{
+		table_oid: number;
+		column: string;
+		schema: string;
+		name: string;
+		can_update: boolean;
+	}>(
 		`SELECT DISTINCT u.table_oid, a.attname AS column, sn.nspname AS schema, s.relname AS name,
 		        pg_catalog.has_sequence_privilege(s.oid, 'UPDATE') AS can_update
 		   FROM (SELECT d.objid AS sequence_oid, d.refobjid AS table_oid, d.refobjsubid AS attnum
@@ -149,7 +172,11 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		const exactEquality = hasEqualImage(row, equalImage);
 		const comparison: Comparison =
 			// Enums hash by OID, which differs per database; types without an extended hash cannot be hashed natively.
-			exactEquality && row.hashable && row.base_kind !== 'e' ? 'native' : row.send_comparable && row.send_function ? 'send' : 'text';
+			exactEquality && row.hashable && row.base_kind !== 'e'
+				? 'native'
+				: row.send_comparable && row.send_function
+					? 'send'
+					: 'text';
 		const column: Column = {
 			name: row.name,
 			type: row.type,
@@ -178,7 +205,9 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 	for (const row of keys.rows) {
 		const key: UniqueKey = {name: row.name, columns: row.columns, primary: row.primary};
 		if (row.usable) byOid.get(row.table_oid)?.uniqueKeys.push(key);
-		byOid.get(row.table_oid)?.uniqueIndexes.push({...key, nullsNotDistinct: row.nulls_not_distinct, deferrable: row.deferrable});
+		byOid
+			.get(row.table_oid)
+			?.uniqueIndexes.push({...key, nullsNotDistinct: row.nulls_not_distinct, deferrable: row.deferrable});
 	}
 	for (const row of foreignKeys.rows) {
 		byOid.get(row.table_oid)?.foreignKeys.push({
@@ -191,7 +220,9 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		});
 	}
 	for (const row of sequences.rows) {
-		byOid.get(row.table_oid)?.sequences.push({column: row.column, sequence: qualifiedName(row.schema, row.name), canUpdate: row.can_update});
+		byOid
+			.get(row.table_oid)
+			?.sequences.push({column: row.column, sequence: qualifiedName(row.schema, row.name), canUpdate: row.can_update});
 	}
 	for (const row of triggers.rows) byOid.get(row.table_oid)?.triggers.push(row.name);
 
@@ -200,10 +231,19 @@ export async function introspectCatalog(client: pg.ClientBase, selection: Schema
 		database: about.database,
 		role: about.role,
 		canCreateTemp: about.temp,
-		...(about.standby ? {readOnly: 'standby' as const} : about.read_only === 'on' ? {readOnly: 'default_transaction_read_only' as const} : {}),
+		...(about.standby
+			? {readOnly: 'standby' as const}
+			: about.read_only === 'on'
+				? {readOnly: 'default_transaction_read_only' as const}
+				: {}),
 		maxLocksPerTransaction: Number(about.max_locks),
 		lockFootprint: new Map(tables.rows.map((row) => [tableId(row.schema, row.name), row.lock_footprint])),
-		otherRelations: others.rows.map((row) => ({id: tableId(row.schema, row.name), schema: row.schema, name: row.name, relkind: row.kind})),
+		otherRelations: others.rows.map((row) => ({
+			id: tableId(row.schema, row.name),
+			schema: row.schema,
+			name: row.name,
+			relkind: row.kind,
+		})),
 		serverVersion: info.rows[0]!.version,
 		serverVersionNumber: Number(info.rows[0]!.version_number),
 		tables: catalogTables,
@@ -295,7 +335,8 @@ const columnsSql = `
 	        LIMIT 1) eq ON true
 	 ORDER BY c.attrelid, c.attnum`;
 
-const equalImageCall = (row: Pick<ColumnRow, 'equal_image_proc' | 'opclass_type'>) => `${row.equal_image_proc}(${row.opclass_type}::oid)`;
+const equalImageCall = (row: Pick<ColumnRow, 'equal_image_proc' | 'opclass_type'>) =>
+	`${row.equal_image_proc}(${row.opclass_type}::oid)`;
 
 /**
  * What each equal-image support function says. The two built-in ones are known: btequalimage is
@@ -306,7 +347,11 @@ const equalImageCall = (row: Pick<ColumnRow, 'equal_image_proc' | 'opclass_type'
  */
 async function evaluateEqualImage(client: pg.ClientBase, rows: ColumnRow[]): Promise<Map<string, boolean>> {
 	const known = new Set(['pg_catalog.btequalimage', 'pg_catalog.btvarstrequalimage']);
-	const calls = [...new Set(rows.filter((row) => row.equal_image_proc !== null && !known.has(row.equal_image_proc)).map(equalImageCall))];
+	const calls = [
+		...new Set(
+			rows.filter((row) => row.equal_image_proc !== null && !known.has(row.equal_image_proc)).map(equalImageCall),
+		),
+	];
 	const answers = new Map<string, boolean>();
 	for (const call of calls) {
 		await client.query('SAVEPOINT pgconvoy_equal_image');

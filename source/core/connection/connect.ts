@@ -56,11 +56,16 @@ export async function closeSession(client: pg.Client | undefined): Promise<void>
 function tagErrorsWithSide(client: pg.Client, side: SessionRole): void {
 	const query = client.query.bind(client) as (...args: unknown[]) => unknown;
 	const mark = (error: unknown) => {
-		if (error && typeof error === 'object' && !('side' in error)) Object.defineProperty(error, 'side', {value: side, enumerable: false});
+		if (error && typeof error === 'object' && !('side' in error))
+			Object.defineProperty(error, 'side', {value: side, enumerable: false});
 		return error;
 	};
 	(client as unknown as {query: (...args: unknown[]) => unknown}).query = (...args: unknown[]) => {
-		const result = query(...args) as {then?: unknown; catch?: (handler: (error: unknown) => never) => unknown; handleError?: (error: Error, connection: unknown) => void};
+		const result = query(...args) as {
+			then?: unknown;
+			catch?: (handler: (error: unknown) => never) => unknown;
+			handleError?: (error: Error, connection: unknown) => void;
+		};
 		if (typeof result?.then === 'function')
 			return result.catch!((error) => {
 				throw mark(error);
@@ -84,7 +89,8 @@ export function errorSide(error: unknown): SessionRole | undefined {
  * pgconvoy's sessions are. Settings are made per transaction instead (transactions.ts).
  */
 function ignoreEnvironmentStartupParameters(client: pg.Client): void {
-	const parameters = (client as unknown as {connectionParameters: {options?: string; replication?: string}}).connectionParameters;
+	const parameters = (client as unknown as {connectionParameters: {options?: string; replication?: string}})
+		.connectionParameters;
 	parameters.options = undefined;
 	parameters.replication = undefined;
 }

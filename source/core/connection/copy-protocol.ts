@@ -23,13 +23,16 @@ const notificationResponse = 0x41; // 'A'
 
 /** Messages the server may send around or between CopyData that a COPY reader just skips. */
 export function isSkippedDuringCopy(code: number): boolean {
-	return code === copyOutResponse || code === noticeResponse || code === parameterStatus || code === notificationResponse;
+	return (
+		code === copyOutResponse || code === noticeResponse || code === parameterStatus || code === notificationResponse
+	);
 }
 
 /** Takes the socket's bytes away from pg (its one 'data' listener); give them back with the returned handler. */
 export function takeOverFromPg(connection: PgConnection): DataHandler {
 	const listeners = connection.stream.listeners('data') as DataHandler[];
-	if (listeners.length !== 1) throw new Error(`Expected one data listener on the pg connection, found ${listeners.length}.`);
+	if (listeners.length !== 1)
+		throw new Error(`Expected one data listener on the pg connection, found ${listeners.length}.`);
 	const pgDataHandler = listeners[0]!;
 	connection.stream.removeListener('data', pgDataHandler);
 	return pgDataHandler;

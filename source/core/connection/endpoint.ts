@@ -3,7 +3,13 @@ export type SslMode = 'disable' | 'prefer' | 'require' | 'verify-ca' | 'verify-f
 export const sslModes: readonly SslMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
 
 /** Where the password comes from. The secret itself is only ever held in `Endpoint.password`. */
-export type PasswordSource = {kind: 'prompt'} | {kind: 'env'; variable: string} | {kind: 'pgpass'; file?: string} | {kind: 'stored'} | {kind: 'url'} | {kind: 'none'};
+export type PasswordSource =
+	| {kind: 'prompt'}
+	| {kind: 'env'; variable: string}
+	| {kind: 'pgpass'; file?: string}
+	| {kind: 'stored'}
+	| {kind: 'url'}
+	| {kind: 'none'};
 
 export interface Endpoint {
 	host: string;

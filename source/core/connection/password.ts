@@ -38,7 +38,11 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 	switch (source.kind) {
 		case 'url':
 			if (endpoint.password) return withPassword(endpoint.password);
-			throw new UserError('config', `${where}: the URL has no password.`, `Put it in the URL (percent-encoded), or save a profile that gives it ${otherPasswordSources(endpoint)}.`);
+			throw new UserError(
+				'config',
+				`${where}: the URL has no password.`,
+				`Put it in the URL (percent-encoded), or save a profile that gives it ${otherPasswordSources(endpoint)}.`,
+			);
 		case 'stored':
 			if (endpoint.password) return withPassword(endpoint.password);
 			throw new UserError(
@@ -57,15 +61,30 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 		}
 		case 'pgpass': {
 			const platform = io.platform ?? process.platform;
-			return withPassword(passwordFromPgpass(endpoint, source.file ?? defaultPgpassFile(platform, io.env ?? process.env), where, platform));
+			return withPassword(
+				passwordFromPgpass(
+					endpoint,
+					source.file ?? defaultPgpassFile(platform, io.env ?? process.env),
+					where,
+					platform,
+				),
+			);
 		}
 		case 'prompt': {
 			if (!io.promptPassword) {
-				throw new UserError('auth', `${where}: no TTY to ask for the password; use env:VAR or pgpass.`, `Give it ${otherPasswordSources(endpoint)}.`);
+				throw new UserError(
+					'auth',
+					`${where}: no TTY to ask for the password; use env:VAR or pgpass.`,
+					`Give it ${otherPasswordSources(endpoint)}.`,
+				);
 			}
 			const answer = await io.promptPassword(`Password for ${describeEndpoint(endpoint)}: `);
 			if (answer) return withPassword(answer);
-			throw new UserError('auth', `${where}: no password entered.`, 'Type the password, or use the none password source for a server that trusts this user without one.');
+			throw new UserError(
+				'auth',
+				`${where}: no password entered.`,
+				'Type the password, or use the none password source for a server that trusts this user without one.',
+			);
 		}
 		case 'none': {
 			const {password: _ignored, ...withoutPassword} = endpoint;
@@ -102,12 +121,19 @@ function profileNameFor(endpoint: Endpoint): string {
 export function pgPasswordOption(endpoint: Endpoint): () => string {
 	return () => {
 		if (endpoint.password) return endpoint.password;
-		throw new UserError('auth', `${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`, `Give it ${otherPasswordSources(endpoint)}.`);
+		throw new UserError(
+			'auth',
+			`${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`,
+			`Give it ${otherPasswordSources(endpoint)}.`,
+		);
 	};
 }
 
 /** libpq's default password file: ~/.pgpass, or %APPDATA%\postgresql\pgpass.conf on Windows. */
-export function defaultPgpassFile(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultPgpassFile(
+	platform: NodeJS.Platform = process.platform,
+	env: NodeJS.ProcessEnv = process.env,
+): string {
 	if (platform !== 'win32') return path.posix.join(homedir(), '.pgpass');
 	return path.win32.join(env.APPDATA ?? path.win32.join(homedir(), 'AppData', 'Roaming'), 'postgresql', 'pgpass.conf');
 }
@@ -125,15 +151,29 @@ function passwordFromPgpass(endpoint: Endpoint, file: string, where: string, pla
 	let mode: number;
 	try {
 		const stats = statSync(file);
-		if (!stats.isFile()) throw new UserError('config', `${where}: the password file ${file} is not a plain file.`, 'Point --pgpass at a regular file with lines host:port:database:user:password.');
+		if (!stats.isFile())
+			throw new UserError(
+				'config',
+				`${where}: the password file ${file} is not a plain file.`,
+				'Point --pgpass at a regular file with lines host:port:database:user:password.',
+			);
 		mode = stats.mode;
 	} catch (error) {
 		if (error instanceof UserError) throw error;
-		throw new UserError('config', `${where}: cannot read the password file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Create it with a line host:port:database:user:password and chmod 600, or choose another password source.', {cause: error});
+		throw new UserError(
+			'config',
+			`${where}: cannot read the password file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+			'Create it with a line host:port:database:user:password and chmod 600, or choose another password source.',
+			{cause: error},
+		);
 	}
 	// libpq ignores a password file others can read; a profile that relies on one fails instead.
 	if (readableByOthers(mode, platform)) {
-		throw new UserError('config', `${where}: the password file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), so it is not used.`, `chmod 600 ${file}`);
+		throw new UserError(
+			'config',
+			`${where}: the password file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}), so it is not used.`,
+			`chmod 600 ${file}`,
+		);
 	}
 	const password = findPgpassPassword(readFileSync(file, 'utf8'), endpoint);
 	if (password) return password;
@@ -151,7 +191,10 @@ const defaultSocketDirectories = new Set(['/tmp', '/var/run/postgresql', '/run/p
  * matches anything; `\` escapes `:` and `\`; `localhost` also matches the default socket directory.
  * An empty password on the matching line counts as none, as in libpq.
  */
-export function findPgpassPassword(text: string, endpoint: Pick<Endpoint, 'host' | 'port' | 'database' | 'user'>): string | undefined {
+export function findPgpassPassword(
+	text: string,
+	endpoint: Pick<Endpoint, 'host' | 'port' | 'database' | 'user'>,
+): string | undefined {
 	const hosts = defaultSocketDirectories.has(endpoint.host) ? [endpoint.host, 'localhost'] : [endpoint.host];
 	const wanted = [hosts, [String(endpoint.port)], [endpoint.database], [endpoint.user]];
 	for (const rawLine of text.split('\n')) {

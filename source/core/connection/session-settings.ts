@@ -23,7 +23,10 @@ export const comparisonSettings: Readonly<Record<string, string>> = {
  * the source is UTF-8, and the key lists inlined as string literals assume standard conforming
  * strings (a role default of `off` would read their backslashes as escapes).
  */
-export const encodingSettings: Readonly<Record<string, string>> = {client_encoding: 'UTF8', standard_conforming_strings: 'on'};
+export const encodingSettings: Readonly<Record<string, string>> = {
+	client_encoding: 'UTF8',
+	standard_conforming_strings: 'on',
+};
 
 /**
  * Role or database defaults that would end a long sync part-way (`ALTER ROLE app SET
@@ -46,7 +49,10 @@ export function longRunSettings(timeouts: {statementTimeoutMs: number; lockTimeo
  * the startup `options` parameter is refused ("unsupported startup parameter: options"). Names the
  * server does not know are skipped, so one list serves PostgreSQL 13 to 18. Must run inside BEGIN.
  */
-export async function setLocal(client: pg.ClientBase, settings: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+export async function setLocal(
+	client: pg.ClientBase,
+	settings: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
 	const names = Object.keys(settings);
 	const result = await client.query<{name: string; previous: string}>(
 		`SELECT v.name, pg_catalog.current_setting(v.name) AS previous, pg_catalog.set_config(v.name, v.value, true) AS applied

@@ -67,6 +67,11 @@ function readRootCert(endpoint: Endpoint): string {
 		return readFileSync(file, 'utf8');
 	} catch (error) {
 		const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-		throw new UserError('config', `Cannot read sslrootcert ${file} for ${describeEndpoint(endpoint)} (${endpoint.origin}): ${code}.`, 'Point sslrootcert at the PEM file of the CA that signed the server certificate.', {cause: error});
+		throw new UserError(
+			'config',
+			`Cannot read sslrootcert ${file} for ${describeEndpoint(endpoint)} (${endpoint.origin}): ${code}.`,
+			'Point sslrootcert at the PEM file of the CA that signed the server certificate.',
+			{cause: error},
+		);
 	}
 }

@@ -15,11 +15,21 @@ const noTimeouts: Timeouts = {statementTimeoutMs: 0, lockTimeoutMs: 5000};
  * mirror deletes). Returns the backend pid serving the transaction (through a pooler the client's
  * own key is not the server's), for cancelling it.
  */
-export async function beginRead(client: pg.ClientBase, side: 'source' | 'target', timeouts: Timeouts = noTimeouts): Promise<number> {
+export async function beginRead(
+	client: pg.ClientBase,
+	side: 'source' | 'target',
+	timeouts: Timeouts = noTimeouts,
+): Promise<number> {
 	await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 	// --lock-timeout is about the target's locks; a source read waits as any reader would.
-	const limits = side === 'source' ? longRunSettings({statementTimeoutMs: 0, lockTimeoutMs: 0}) : longRunSettings(timeouts);
-	await setLocal(client, {...encodingSettings, ...comparisonSettings, ...limits, ...(side === 'source' ? {row_security: 'off'} : {})});
+	const limits =
+		side === 'source' ? longRunSettings({statementTimeoutMs: 0, lockTimeoutMs: 0}) : longRunSettings(timeouts);
+	await setLocal(client, {
+		...encodingSettings,
+		...comparisonSettings,
+		...limits,
+		...(side === 'source' ? {row_security: 'off'} : {}),
+	});
 	return backendPid(client);
 }
 

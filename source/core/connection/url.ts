@@ -30,7 +30,11 @@ export function isSslMode(value: string): value is SslMode {
 export function parseConnectionUrl(url: string, origin: string): Endpoint {
 	const text = url.trim();
 	if (!schemePattern.test(text)) {
-		throw new UserError('config', `${origin}: not a PostgreSQL URL.`, 'Write it as postgres://user:password@host:5432/database.');
+		throw new UserError(
+			'config',
+			`${origin}: not a PostgreSQL URL.`,
+			'Write it as postgres://user:password@host:5432/database.',
+		);
 	}
 	const rest = text.replace(schemePattern, '');
 	const at = rest.lastIndexOf('@');
@@ -48,7 +52,11 @@ export function parseConnectionUrl(url: string, origin: string): Endpoint {
 		try {
 			return decodeURIComponent(value);
 		} catch {
-			throw new UserError('config', `${origin}: the ${what} in the URL is not valid percent-encoding.`, 'Encode special characters as %XX, e.g. @ as %40, / as %2F, % as %25.');
+			throw new UserError(
+				'config',
+				`${origin}: the ${what} in the URL is not valid percent-encoding.`,
+				'Encode special characters as %XX, e.g. @ as %40, / as %2F, % as %25.',
+			);
 		}
 	};
 
@@ -72,10 +80,18 @@ export function parseConnectionUrl(url: string, origin: string): Endpoint {
 		const value = decode(equals === -1 ? '' : pair.slice(equals + 1), `"${key}" parameter`);
 		if (ignoredParameters.has(key)) continue;
 		if (key === 'service') {
-			throw new UserError('config', `${origin}: service= (pg_service.conf) is not supported.`, 'Give host, port, database and user in the URL, or save them as a profile: pgconvoy profile add <name>.');
+			throw new UserError(
+				'config',
+				`${origin}: service= (pg_service.conf) is not supported.`,
+				'Give host, port, database and user in the URL, or save them as a profile: pgconvoy profile add <name>.',
+			);
 		}
 		if (!understoodParameters.has(key)) {
-			throw new UserError('config', `${origin}: unsupported URL parameter "${key}".`, `Remove it from the URL. pgconvoy understands: ${[...understoodParameters].join(', ')}.`);
+			throw new UserError(
+				'config',
+				`${origin}: unsupported URL parameter "${key}".`,
+				`Remove it from the URL. pgconvoy understands: ${[...understoodParameters].join(', ')}.`,
+			);
 		}
 		switch (key) {
 			case 'host':
@@ -95,7 +111,11 @@ export function parseConnectionUrl(url: string, origin: string): Endpoint {
 				break;
 			case 'sslmode':
 				if (!isSslMode(value)) {
-					throw new UserError('config', `${origin}: unknown sslmode "${value}".`, `Use one of: ${sslModes.join(', ')}.`);
+					throw new UserError(
+						'config',
+						`${origin}: unknown sslmode "${value}".`,
+						`Use one of: ${sslModes.join(', ')}.`,
+					);
 				}
 				sslmode = value;
 				break;
@@ -106,13 +126,25 @@ export function parseConnectionUrl(url: string, origin: string): Endpoint {
 	}
 
 	if (!host) {
-		throw new UserError('config', `${origin}: the URL has no host.`, 'Write the host explicitly, e.g. postgres://user@localhost:5432/database (PGHOST is not used).');
+		throw new UserError(
+			'config',
+			`${origin}: the URL has no host.`,
+			'Write the host explicitly, e.g. postgres://user@localhost:5432/database (PGHOST is not used).',
+		);
 	}
 	if (!user) {
-		throw new UserError('config', `${origin}: the URL has no user name.`, 'Write it before the host: postgres://USER@host:5432/database (PGUSER is not used).');
+		throw new UserError(
+			'config',
+			`${origin}: the URL has no user name.`,
+			'Write it before the host: postgres://USER@host:5432/database (PGUSER is not used).',
+		);
 	}
 	if (!database) {
-		throw new UserError('config', `${origin}: the URL has no database name.`, 'Write it after the host: postgres://user@host:5432/DATABASE (PGDATABASE is not used).');
+		throw new UserError(
+			'config',
+			`${origin}: the URL has no database name.`,
+			'Write it after the host: postgres://user@host:5432/DATABASE (PGDATABASE is not used).',
+		);
 	}
 
 	const hasPassword = password !== undefined && password !== '';
@@ -132,19 +164,37 @@ export function parseConnectionUrl(url: string, origin: string): Endpoint {
 
 function splitHostPort(hostPort: string, origin: string): {host: string; port: number} {
 	if (hostPort.includes(',')) {
-		throw new UserError('config', `${origin}: URLs with several hosts are not supported.`, 'Give the one server to sync with.');
+		throw new UserError(
+			'config',
+			`${origin}: URLs with several hosts are not supported.`,
+			'Give the one server to sync with.',
+		);
 	}
 	if (hostPort.startsWith('[')) {
 		const close = hostPort.indexOf(']');
-		if (close === -1) throw new UserError('config', `${origin}: the IPv6 address in the URL has no closing "]".`, 'Write it as postgres://user@[::1]:5432/database.');
+		if (close === -1)
+			throw new UserError(
+				'config',
+				`${origin}: the IPv6 address in the URL has no closing "]".`,
+				'Write it as postgres://user@[::1]:5432/database.',
+			);
 		const after = hostPort.slice(close + 1);
-		if (after !== '' && !after.startsWith(':')) throw new UserError('config', `${origin}: unexpected text after the IPv6 address.`, 'Write it as postgres://user@[::1]:5432/database.');
+		if (after !== '' && !after.startsWith(':'))
+			throw new UserError(
+				'config',
+				`${origin}: unexpected text after the IPv6 address.`,
+				'Write it as postgres://user@[::1]:5432/database.',
+			);
 		return {host: hostPort.slice(1, close), port: after ? parsePort(after.slice(1), origin) : 5432};
 	}
 	const colon = hostPort.lastIndexOf(':');
 	if (colon === -1) return {host: hostPort, port: 5432};
 	if (hostPort.indexOf(':') !== colon) {
-		throw new UserError('config', `${origin}: an IPv6 address in a URL needs brackets.`, 'Write it as postgres://user@[::1]:5432/database.');
+		throw new UserError(
+			'config',
+			`${origin}: an IPv6 address in a URL needs brackets.`,
+			'Write it as postgres://user@[::1]:5432/database.',
+		);
 	}
 	return {host: hostPort.slice(0, colon), port: parsePort(hostPort.slice(colon + 1), origin)};
 }
@@ -152,7 +202,11 @@ function splitHostPort(hostPort: string, origin: string): {host: string; port: n
 function parsePort(value: string, origin: string): number {
 	const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
 	if (!(port >= 1 && port <= 65_535)) {
-		throw new UserError('config', `${origin}: "${value}" is not a port number.`, 'Use a number from 1 to 65535; PostgreSQL listens on 5432 by default.');
+		throw new UserError(
+			'config',
+			`${origin}: "${value}" is not a port number.`,
+			'Use a number from 1 to 65535; PostgreSQL listens on 5432 by default.',
+		);
 	}
 	return port;
 }

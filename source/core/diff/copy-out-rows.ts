@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import {copyData, copyDone, errorResponse, isSkippedDuringCopy, takeOverFromPg, type DataHandler, type PgConnection as Connection} from '../connection/copy-protocol.js';
+import {
+	copyData,
+	copyDone,
+	errorResponse,
+	isSkippedDuringCopy,
+	takeOverFromPg,
+	type DataHandler,
+	type PgConnection as Connection,
+} from '../connection/copy-protocol.js';
 
 const signature = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
 const empty = Buffer.alloc(0);
@@ -82,7 +90,8 @@ export class CopyOutRows implements pg.Submittable {
 					position = end;
 					continue;
 				}
-				if (fields !== this.fieldCount) throw this.protocolError(`COPY row has ${fields} fields, expected ${this.fieldCount}.`);
+				if (fields !== this.fieldCount)
+					throw this.protocolError(`COPY row has ${fields} fields, expected ${this.fieldCount}.`);
 				const starts = this.fieldStart;
 				const lengths = this.fieldLength;
 				for (let field = 0; field < fields; field++) {
@@ -111,7 +120,8 @@ export class CopyOutRows implements pg.Submittable {
 			// ErrorResponse (or anything unexpected): pg parses it and calls handleError.
 			this.position = position;
 			this.detach();
-			if (code !== errorResponse && !this.failure) this.fail(new Error(`Unexpected message ${String.fromCharCode(code)} during COPY.`));
+			if (code !== errorResponse && !this.failure)
+				this.fail(new Error(`Unexpected message ${String.fromCharCode(code)} during COPY.`));
 			return false;
 		}
 		this.position = position;
@@ -155,7 +165,8 @@ export class CopyOutRows implements pg.Submittable {
 	}
 
 	private readHeader(buffer: Buffer, at: number, end: number): number {
-		if (end - at < 19 || buffer.compare(signature, 0, signature.length, at, at + signature.length) !== 0) throw this.protocolError('Not a binary COPY stream.');
+		if (end - at < 19 || buffer.compare(signature, 0, signature.length, at, at + signature.length) !== 0)
+			throw this.protocolError('Not a binary COPY stream.');
 		this.headerRead = true;
 		return at + 19 + buffer.readUInt32BE(at + 15);
 	}
@@ -237,7 +248,10 @@ export class CopyOutRows implements pg.Submittable {
 		if (!this.attached) return;
 		this.attached = false;
 		const stream = this.connection!.stream;
-		const rest = this.pending.length > 0 ? Buffer.concat([this.buffer.subarray(this.position), ...this.pending]) : this.buffer.subarray(this.position);
+		const rest =
+			this.pending.length > 0
+				? Buffer.concat([this.buffer.subarray(this.position), ...this.pending])
+				: this.buffer.subarray(this.position);
 		this.pending = [];
 		this.pendingBytes = 0;
 		this.buffer = empty;

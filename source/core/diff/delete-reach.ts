@@ -31,7 +31,13 @@ interface ReferencingKey {
 	referenced_columns: string[];
 }
 
-const actions: Record<ReferencingKey['on_delete'], DeleteReach['action']> = {a: 'restrict', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default'};
+const actions: Record<ReferencingKey['on_delete'], DeleteReach['action']> = {
+	a: 'restrict',
+	r: 'restrict',
+	c: 'cascade',
+	n: 'set null',
+	d: 'set default',
+};
 /** Deep enough for real schemas; a cycle of cascades stops here instead of looping. */
 const maxDepth = 8;
 
@@ -73,21 +79,49 @@ export async function deleteReach(
 		const scan = (name: string, partitioned: boolean) => `${partitioned ? '' : 'ONLY '}${name}`;
 		const referencing: RowCondition = (alias) =>
 			`(${key.columns.map((column) => `${alias}.${quoteIdent(column)}`).join(', ')}) IN (SELECT ${key.referenced_columns.map((column) => `p${depth}.${quoteIdent(column)}`).join(', ')} FROM ${scan(from.relation, from.partitioned)} AS p${depth} WHERE ${deleted(`p${depth}`)})`;
-		const rows = Number((await target.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${scan(relation, key.partitioned)} AS r WHERE ${referencing('r')}`)).rows[0]!.rows);
+		const rows = Number(
+			(
+				await target.query<{rows: string}>(
+					`SELECT count(*)::text AS rows FROM ${scan(relation, key.partitioned)} AS r WHERE ${referencing('r')}`,
+				)
+			).rows[0]!.rows,
+		);
 		if (rows === 0) continue;
 		// ON DELETE SET NULL into a NOT NULL column fails like a RESTRICT would.
 		const setsNotNull = key.on_delete === 'n' && key.not_null;
 		const action = setsNotNull ? 'restrict' : actions[key.on_delete];
-		const entry: DeleteReach = {from: from.id, table: id, constraint: key.name, action, rows, ...(action === 'restrict' ? {refusal: setsNotNull ? 'not-null' : 'referenced'} : {})};
+		const entry: DeleteReach = {
+			from: from.id,
+			table: id,
+			constraint: key.name,
+			action,
+			rows,
+			...(action === 'restrict' ? {refusal: setsNotNull ? 'not-null' : 'referenced'} : {}),
+		};
 		reached.push(entry);
 		onReach?.(entry, relation, key.partitioned, referencing);
-		if (action === 'cascade') reached.push(...(await deleteReach(target, {id, relation, partitioned: key.partitioned}, referencing, selected, depth + 1, onReach)));
+		if (action === 'cascade')
+			reached.push(
+				...(await deleteReach(
+					target,
+					{id, relation, partitioned: key.partitioned},
+					referencing,
+					selected,
+					depth + 1,
+					onReach,
+				)),
+			);
 	}
 	return reached;
 }
 
 /** The reach of one table's mirror deletes, as findings: refused deletes always block; cascades block unless allowed. */
-export function deleteReachFindings(table: TablePlan, deletes: number, reach: DeleteReach[], allowCascade: boolean): Finding[] {
+export function deleteReachFindings(
+	table: TablePlan,
+	deletes: number,
+	reach: DeleteReach[],
+	allowCascade: boolean,
+): Finding[] {
 	const findings: Finding[] = [];
 	for (const refused of reach.filter((entry) => entry.action === 'restrict')) {
 		findings.push({
@@ -100,14 +134,20 @@ export function deleteReachFindings(table: TablePlan, deletes: number, reach: De
 	}
 	const changed = reach.filter((entry) => entry.action !== 'restrict');
 	if (changed.length > 0) {
-		const effects = changed.map((entry) => `${entry.rows} ${entry.action === 'cascade' ? 'in' : `${entry.action} in`} ${entry.table}`).join(', ');
+		const effects = changed
+			.map((entry) => `${entry.rows} ${entry.action === 'cascade' ? 'in' : `${entry.action} in`} ${entry.table}`)
+			.join(', ');
 		findings.push({
 			table: table.id,
 			severity: allowCascade ? 'warning' : 'blocking',
 			code: 'mirror-cascade',
 			message: `${plural(deletes, 'delete')} in ${table.id} → ${effects}: rows of tables that are not selected, changed by ON DELETE actions.`,
-			hint: allowCascade ? 'They are written in the same transaction and reported with the result.' : 'Check those rows; confirm the cascade to go ahead, or add those tables to the selection.',
-			flagHint: allowCascade ? 'They are written in the same transaction and reported with the result.' : 'Check those rows; rerun with --allow-cascade to go ahead, or add those tables to the selection.',
+			hint: allowCascade
+				? 'They are written in the same transaction and reported with the result.'
+				: 'Check those rows; confirm the cascade to go ahead, or add those tables to the selection.',
+			flagHint: allowCascade
+				? 'They are written in the same transaction and reported with the result.'
+				: 'Check those rows; rerun with --allow-cascade to go ahead, or add those tables to the selection.',
 		});
 	}
 	return findings;

@@ -52,7 +52,14 @@ export class KeyProblem extends UserError {
 	}
 
 	finding(): Finding {
-		return {table: this.table, severity: 'blocking', code: this.findingCode, message: this.message, hint: this.hint, flagHint: this.flagHint};
+		return {
+			table: this.table,
+			severity: 'blocking',
+			code: this.findingCode,
+			message: this.message,
+			hint: this.hint,
+			flagHint: this.flagHint,
+		};
 	}
 }
 
@@ -74,7 +81,18 @@ class PreviousKey {
 		const count = this.orders.length;
 		let same = this.present;
 		for (let index = 0; same && index < count; index++) {
-			if (compareKeyField(this.orders[index]!, this.bytes, this.starts[index]!, this.lengths[index]!, buffer, fieldStart[index]!, fieldLength[index]!) !== 0) same = false;
+			if (
+				compareKeyField(
+					this.orders[index]!,
+					this.bytes,
+					this.starts[index]!,
+					this.lengths[index]!,
+					buffer,
+					fieldStart[index]!,
+					fieldLength[index]!,
+				) !== 0
+			)
+				same = false;
 		}
 		let size = 0;
 		for (let index = 0; index < count; index++) if (fieldLength[index]! > 0) size += fieldLength[index]!;
@@ -86,7 +104,8 @@ class PreviousKey {
 			this.starts[index] = at;
 			this.lengths[index] = length;
 			if (length <= 0) continue;
-			if (length <= 16) for (let offset = 0; offset < length; offset++) this.bytes[at + offset] = buffer[start + offset]!;
+			if (length <= 16)
+				for (let offset = 0; offset < length; offset++) this.bytes[at + offset] = buffer[start + offset]!;
 			else buffer.copy(this.bytes, at, start, start + length);
 			at += length;
 		}
@@ -101,7 +120,14 @@ class PreviousKey {
  * cast from another type), may repeat.
  */
 export function keyMayRepeatIn(plan: TablePlan): boolean {
-	return plan.keySource === '--key' || plan.columns.some((column) => column.key && (column.sourceCast !== undefined || !column.target.equalImage || column.source.type !== column.target.type));
+	return (
+		plan.keySource === '--key' ||
+		plan.columns.some(
+			(column) =>
+				column.key &&
+				(column.sourceCast !== undefined || !column.target.equalImage || column.source.type !== column.target.type),
+		)
+	);
 }
 
 /** Tables this large first get the two-ends probe (where the key has an index to walk). */
@@ -113,31 +139,54 @@ const byteaHashes = new WeakMap<pg.ClientBase, Promise<boolean>>();
 function hasByteaHash(client: pg.ClientBase): Promise<boolean> {
 	let answer = byteaHashes.get(client);
 	if (!answer) {
-		answer = client.query<{present: boolean}>("SELECT pg_catalog.to_regprocedure('pg_catalog.hashbyteaextended(bytea,bigint)') IS NOT NULL AS present").then(
-			(result) => result.rows[0]!.present,
-			(error: unknown) => {
-				byteaHashes.delete(client);
-				throw error;
-			},
-		);
+		answer = client
+			.query<{present: boolean}>(
+				"SELECT pg_catalog.to_regprocedure('pg_catalog.hashbyteaextended(bytea,bigint)') IS NOT NULL AS present",
+			)
+			.then(
+				(result) => result.rows[0]!.present,
+				(error: unknown) => {
+					byteaHashes.delete(client);
+					throw error;
+				},
+			);
 		byteaHashes.set(client, answer);
 	}
 	return answer;
 }
 
 /** The row hash both sides compute: per column where both servers can hash every column's exact form from SQL. */
-async function rowHashing(hashMethod: SyncPlan['hashMethod'], source: pg.ClientBase, target: pg.ClientBase): Promise<RowHashing> {
+async function rowHashing(
+	hashMethod: SyncPlan['hashMethod'],
+	source: pg.ClientBase,
+	target: pg.ClientBase,
+): Promise<RowHashing> {
 	if (hashMethod === 'text') return 'text';
 	const [sourceHas, targetHas] = await Promise.all([hasByteaHash(source), hasByteaHash(target)]);
 	return sourceHas && targetHas ? 'columns' : 'record';
 }
 
-async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, hashing: RowHashing): Promise<number | undefined> {
+async function fingerprintsMatch(
+	plan: TablePlan,
+	source: pg.ClientBase,
+	target: pg.ClientBase,
+	hashing: RowHashing,
+): Promise<number | undefined> {
 	if (plan.keySource !== '--key' && Math.max(plan.source.estimatedRows, plan.target.estimatedRows) > probeAboveRows) {
-		const [sourceProbe, targetProbe] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'source', hashing, probeRows)), target.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'target', hashing, probeRows))]);
-		if (sourceProbe.rows[0]!.rows !== targetProbe.rows[0]!.rows || sourceProbe.rows[0]!.fingerprint !== targetProbe.rows[0]!.fingerprint) return undefined;
+		const [sourceProbe, targetProbe] = await Promise.all([
+			source.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'source', hashing, probeRows)),
+			target.query<{rows: string; fingerprint: string}>(tableProbeSql(plan, 'target', hashing, probeRows)),
+		]);
+		if (
+			sourceProbe.rows[0]!.rows !== targetProbe.rows[0]!.rows ||
+			sourceProbe.rows[0]!.fingerprint !== targetProbe.rows[0]!.fingerprint
+		)
+			return undefined;
 	}
-	const [sourceResult, targetResult] = await Promise.all([source.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'source', hashing)), target.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'target', hashing))]);
+	const [sourceResult, targetResult] = await Promise.all([
+		source.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'source', hashing)),
+		target.query<{rows: string; fingerprint: string}>(tableFingerprintSql(plan, 'target', hashing)),
+	]);
 	const a = sourceResult.rows[0]!;
 	const b = targetResult.rows[0]!;
 	return a.rows === b.rows && a.fingerprint === b.fingerprint ? Number(a.rows) : undefined;
@@ -147,17 +196,44 @@ async function fingerprintsMatch(plan: TablePlan, source: pg.ClientBase, target:
  * Exact per-table counts by streaming `key, hash` from both servers at once in the same key order
  * and merge-joining them: constant memory, no row is decoded beyond its key.
  */
-export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: pg.ClientBase, options: DiffOptions): Promise<TableDiff> {
-	const counts: TableCounts = {table: plan.id, insert: 0, update: 0, skip: 0, delete: 0, differing: 0, sourceRows: 0, targetRows: 0};
-	const wires: KeyWire[] = plan.columns.filter((column) => column.key).map((column) => keyColumnSql(column, 'target').wire);
-	const result: TableDiff = {counts, insertKeys: new KeyList(wires), updateKeys: new KeyList(wires), deleteKeys: new KeyList(wires), keysListed: options.keepKeys};
+export async function diffTable(
+	plan: TablePlan,
+	source: pg.ClientBase,
+	target: pg.ClientBase,
+	options: DiffOptions,
+): Promise<TableDiff> {
+	const counts: TableCounts = {
+		table: plan.id,
+		insert: 0,
+		update: 0,
+		skip: 0,
+		delete: 0,
+		differing: 0,
+		sourceRows: 0,
+		targetRows: 0,
+	};
+	const wires: KeyWire[] = plan.columns
+		.filter((column) => column.key)
+		.map((column) => keyColumnSql(column, 'target').wire);
+	const result: TableDiff = {
+		counts,
+		insertKeys: new KeyList(wires),
+		updateKeys: new KeyList(wires),
+		deleteKeys: new KeyList(wires),
+		keysListed: options.keepKeys,
+	};
 
 	const hashing = options.withHashes ? await rowHashing(options.hashMethod, source, target) : 'text';
 	if (options.withHashes && options.fingerprintShortcut) {
 		const unchanged = await fingerprintsMatch(plan, source, target, hashing);
 		if (unchanged !== undefined) {
 			const none = new KeyDigest(0).toString();
-			Object.assign(counts, {skip: unchanged, sourceRows: unchanged, targetRows: unchanged, digests: {insert: none, update: none, delete: none}});
+			Object.assign(counts, {
+				skip: unchanged,
+				sourceRows: unchanged,
+				targetRows: unchanged,
+				digests: {insert: none, update: none, delete: none},
+			});
 			return result;
 		}
 	}
@@ -166,15 +242,27 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 	const keyCount = keyColumns.length;
 	const orders: KeyOrder[] = keyColumns.map((key) => key.order);
 	const fieldCount = keyCount + (options.withHashes ? 1 : 0);
-	const sourceRows = source.query(new CopyOutRows(keyHashCopySql(plan, 'source', hashing, options.withHashes), fieldCount));
-	const targetRows = target.query(new CopyOutRows(keyHashCopySql(plan, 'target', hashing, options.withHashes), fieldCount));
+	const sourceRows = source.query(
+		new CopyOutRows(keyHashCopySql(plan, 'source', hashing, options.withHashes), fieldCount),
+	);
+	const targetRows = target.query(
+		new CopyOutRows(keyHashCopySql(plan, 'target', hashing, options.withHashes), fieldCount),
+	);
 	const writesUpdates = options.mode !== 'insert';
 	const deletes = options.mode === 'mirror';
 
 	/** Source row against target row, by key: negative when only the source has the smaller key. */
 	const compare = (): number => {
 		for (let index = 0; index < keyCount; index++) {
-			const order = compareKeyField(orders[index]!, sourceRows.buffer, sourceRows.fieldStart[index]!, sourceRows.fieldLength[index]!, targetRows.buffer, targetRows.fieldStart[index]!, targetRows.fieldLength[index]!);
+			const order = compareKeyField(
+				orders[index]!,
+				sourceRows.buffer,
+				sourceRows.fieldStart[index]!,
+				sourceRows.fieldLength[index]!,
+				targetRows.buffer,
+				targetRows.fieldStart[index]!,
+				targetRows.fieldLength[index]!,
+			);
 			if (order !== 0) return order;
 		}
 		return 0;
@@ -189,12 +277,20 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		for (let index = 0; index < length; index++) if (a[aStart + index] !== b[bStart + index]) return false;
 		return true;
 	};
-	const keyText = (rows: CopyOutRows): Array<string | null> => wires.map((wire, index) => (rows.fieldLength[index]! < 0 ? null : keyFieldText(wire, rows.buffer, rows.fieldStart[index]!, rows.fieldLength[index]!)));
+	const keyText = (rows: CopyOutRows): Array<string | null> =>
+		wires.map((wire, index) =>
+			rows.fieldLength[index]! < 0
+				? null
+				: keyFieldText(wire, rows.buffer, rows.fieldStart[index]!, rows.fieldLength[index]!),
+		);
 
 	const remember = (list: KeyList, rows: CopyOutRows) => {
 		if (!result.keysListed) return;
 		// Too many to name, or a NULL no key list can match: the apply copies the whole table instead.
-		if (result.insertKeys.length + result.updateKeys.length + result.deleteKeys.length >= options.maxListedKeys || !list.push(rows)) {
+		if (
+			result.insertKeys.length + result.updateKeys.length + result.deleteKeys.length >= options.maxListedKeys ||
+			!list.push(rows)
+		) {
 			result.keysListed = false;
 			result.insertKeys.clear();
 			result.updateKeys.clear();
@@ -282,6 +378,10 @@ export async function diffTable(plan: TablePlan, source: pg.ClientBase, target: 
 		targetRows.abandon();
 		throw error;
 	}
-	counts.digests = {insert: digests.insert.toString(), update: digests.update.toString(), delete: digests.delete.toString()};
+	counts.digests = {
+		insert: digests.insert.toString(),
+		update: digests.update.toString(),
+		delete: digests.delete.toString(),
+	};
 	return result;
 }

@@ -31,7 +31,8 @@ export class KeyList {
 			this.bytes.writeInt32BE(length, this.used);
 			const from = fieldStart[index]!;
 			const to = this.used + 4;
-			if (length <= 16) for (let offset = 0; offset < length; offset++) this.bytes[to + offset] = buffer[from + offset]!;
+			if (length <= 16)
+				for (let offset = 0; offset < length; offset++) this.bytes[to + offset] = buffer[from + offset]!;
 			else buffer.copy(this.bytes, to, from, from + length);
 			this.used += 4 + length;
 		}

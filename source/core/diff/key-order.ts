@@ -30,7 +30,8 @@ export function keyColumnSql(column: ColumnPlan, side: Side, alias = ''): KeyCol
 	const native = column.comparison !== 'text' && target.equalImage;
 	if (native && target.integer) return {select: value, orderBy: value, order: 'integer', wire: 'integer'};
 	if (native && target.type === 'uuid') return {select: value, orderBy: value, order: 'bytes', wire: 'uuid'};
-	if (native && target.textLike && target.type !== 'character') return {select: value, orderBy: `${value} COLLATE "C"`, order: 'bytes', wire: 'text'};
+	if (native && target.textLike && target.type !== 'character')
+		return {select: value, orderBy: `${value} COLLATE "C"`, order: 'bytes', wire: 'text'};
 	const text = canonicalKeyText(column, value) ?? `(${value})::text`;
 	return {select: text, orderBy: `${text} COLLATE "C"`, order: 'bytes', wire: 'text'};
 }
@@ -55,7 +56,15 @@ export function canonicalKeyText(column: ColumnPlan, value: string): string | un
  * server's ORDER BY). Integers: same-width big-endian two's complement, so the first byte compares
  * signed and the rest unsigned. Bytes: unsigned lexicographic, then shorter first (COLLATE "C").
  */
-export function compareKeyField(order: KeyOrder, a: Buffer, aStart: number, aLength: number, b: Buffer, bStart: number, bLength: number): number {
+export function compareKeyField(
+	order: KeyOrder,
+	a: Buffer,
+	aStart: number,
+	aLength: number,
+	b: Buffer,
+	bStart: number,
+	bLength: number,
+): number {
 	if (aLength < 0 || bLength < 0) return aLength < 0 ? (bLength < 0 ? 0 : 1) : -1;
 	let index = 0;
 	if (order === 'integer' && aLength === bLength && aLength > 0) {

@@ -15,7 +15,8 @@ export function mirrorGuardFindings(plan: SyncPlan, tables: TableCounts[]): Find
 				code: 'mirror-empty-source',
 				message: `The source table ${counts.table} is empty: mirroring it would delete ${counts.delete === 1 ? 'the only row' : `all ${plural(counts.delete, 'row')}`} of the target.`,
 				hint: 'Check that the source is the database you mean.',
-				flagHint: 'Check that the source is the database you mean. To empty the target table on purpose, pass --allow-empty-source.',
+				flagHint:
+					'Check that the source is the database you mean. To empty the target table on purpose, pass --allow-empty-source.',
 			});
 			continue;
 		}

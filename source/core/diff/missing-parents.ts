@@ -14,7 +14,14 @@ const examplesShown = 3;
  * parents exist on the target? A missing one would make the sync fail, so the preview says so
  * first, naming the table, the key and the parent.
  */
-export async function findMissingParents(plan: TablePlan, selected: Set<string>, target: Catalog, writeKeys: string[][], source: pg.ClientBase, targetClient: pg.ClientBase): Promise<Finding[]> {
+export async function findMissingParents(
+	plan: TablePlan,
+	selected: Set<string>,
+	target: Catalog,
+	writeKeys: string[][],
+	source: pg.ClientBase,
+	targetClient: pg.ClientBase,
+): Promise<Finding[]> {
 	const findings: Finding[] = [];
 	if (writeKeys.length === 0) return findings;
 	for (const fk of plan.target.foreignKeys) {
@@ -36,17 +43,29 @@ export async function findMissingParents(plan: TablePlan, selected: Set<string>,
 	return findings;
 }
 
-async function missingParentValues(plan: TablePlan, fk: ForeignKey, parent: Table, writeKeys: string[][], source: pg.ClientBase, target: pg.ClientBase): Promise<{count: number; examples: string[][]}> {
+async function missingParentValues(
+	plan: TablePlan,
+	fk: ForeignKey,
+	parent: Table,
+	writeKeys: string[][],
+	source: pg.ClientBase,
+	target: pg.ClientBase,
+): Promise<{count: number; examples: string[][]}> {
 	const referenced = new Map<string, Array<string | null>>();
 	const selectValues = fk.columns.map((name) => `${quoteIdent(name)}::text`).join(', ');
 	const notNull = fk.columns.map((name) => `${quoteIdent(name)} IS NOT NULL`).join(' AND ');
 	for (const keys of chunked(writeKeys, keysPerQuery)) {
-		const result = await source.query({text: `SELECT DISTINCT ${selectValues} FROM ${tableOnly(plan, 'source')} WHERE ${notNull} AND ${keyFilter(plan, 'source', keys)}`, rowMode: 'array'});
+		const result = await source.query({
+			text: `SELECT DISTINCT ${selectValues} FROM ${tableOnly(plan, 'source')} WHERE ${notNull} AND ${keyFilter(plan, 'source', keys)}`,
+			rowMode: 'array',
+		});
 		for (const row of result.rows as Array<Array<string | null>>) referenced.set(JSON.stringify(row), row);
 	}
 	if (referenced.size === 0) return {count: 0, examples: []};
 
-	const types = fk.referencedColumns.map((name) => parent.columns.find((column) => column.name === name)?.type ?? 'text');
+	const types = fk.referencedColumns.map(
+		(name) => parent.columns.find((column) => column.name === name)?.type ?? 'text',
+	);
 	let count = 0;
 	const examples: string[][] = [];
 	for (const values of chunked([...referenced.values()], keysPerQuery)) {
@@ -57,7 +76,12 @@ async function missingParentValues(plan: TablePlan, fk: ForeignKey, parent: Tabl
 			),
 		);
 		const names = fk.referencedColumns.map((_, index) => `v${index}`);
-		const match = fk.referencedColumns.map((name, index) => `p.${quoteIdent(name)} ${parent.columns.find((column) => column.name === name)?.equalityOperator ?? '='} v.${names[index]}`).join(' AND ');
+		const match = fk.referencedColumns
+			.map(
+				(name, index) =>
+					`p.${quoteIdent(name)} ${parent.columns.find((column) => column.name === name)?.equalityOperator ?? '='} v.${names[index]}`,
+			)
+			.join(' AND ');
 		const result = await target.query<{count: string; examples: string[][] | null}>(
 			`SELECT count(*)::text AS count, (array_agg(ARRAY[${names.map((name) => `v.${name}::text`).join(', ')}]))[1:${examplesShown}] AS examples
 			   FROM unnest(${arrays.join(', ')}) AS v(${names.join(', ')})

@@ -30,7 +30,14 @@ export interface PreviewContext {
 }
 
 /** The dry run: exact counts per table, read-only on both sides, each table reported as it finishes. */
-export async function previewSync({plan, targetCatalog, source, target, onEvent, signal}: PreviewContext): Promise<PreviewResult> {
+export async function previewSync({
+	plan,
+	targetCatalog,
+	source,
+	target,
+	onEvent,
+	signal,
+}: PreviewContext): Promise<PreviewResult> {
 	const tables: TableCounts[] = [];
 	const dataFindings: Finding[] = [];
 	const selected = new Set(plan.tables.map((table) => table.id));
@@ -50,7 +57,9 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 			current = table.id;
 			onEvent?.({type: 'preview-table-started', table: table.id});
 			// Key lists are kept only where rows must find a parent outside the selection.
-			const checksParents = table.target.foreignKeys.some((fk) => fk.references !== table.id && !selected.has(fk.references));
+			const checksParents = table.target.foreignKeys.some(
+				(fk) => fk.references !== table.id && !selected.has(fk.references),
+			);
 			let diff: TableDiff;
 			try {
 				diff = await diffTable(table, source, target, {
@@ -58,10 +67,17 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 					hashMethod: plan.hashMethod,
 					withHashes: true,
 					// Mirror deletes: their keys find the rows outside the selection that point at them.
-					keepKeys: checksParents || plan.options.mode === 'mirror' || hasSecondaryUnique(table) || missingEnumLabels(table),
+					keepKeys:
+						checksParents || plan.options.mode === 'mirror' || hasSecondaryUnique(table) || missingEnumLabels(table),
 					maxListedKeys: maxCheckedKeys,
 					fingerprintShortcut: plan.hashMethod === 'record',
-					onKeysRead: (keysRead) => onEvent?.({type: 'preview-table-progress', table: table.id, keysRead, keysEstimated: table.source.estimatedRows + table.target.estimatedRows}),
+					onKeysRead: (keysRead) =>
+						onEvent?.({
+							type: 'preview-table-progress',
+							table: table.id,
+							keysRead,
+							keysEstimated: table.source.estimatedRows + table.target.estimatedRows,
+						}),
 				});
 			} catch (error) {
 				// The key cannot identify rows: a finding for this table, and the others are still counted.
@@ -69,11 +85,40 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 				dataFindings.push(error.finding());
 				continue;
 			}
-			if (checksParents && diff.keysListed) dataFindings.push(...(await findMissingParents(table, selected, targetCatalog, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
-			if (diff.counts.insert + diff.counts.update > 0) dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
-			dataFindings.push(...(await writeForecasts(table, diff.counts, plan.options.mode, targetCatalog, source, diff.keysListed ? () => [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()] : undefined)));
-			if (diff.keysListed && hasSecondaryUnique(table)) dataFindings.push(...(await uniqueConflictFindings(table, [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()], source, target)));
-			if (plan.options.mode === 'mirror' && diff.counts.delete > 0) dataFindings.push(...(await mirrorDeleteFindings(table, diff, selected, plan.options.allowCascade, target)));
+			if (checksParents && diff.keysListed)
+				dataFindings.push(
+					...(await findMissingParents(
+						table,
+						selected,
+						targetCatalog,
+						[...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()],
+						source,
+						target,
+					)),
+				);
+			if (diff.counts.insert + diff.counts.update > 0)
+				dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
+			dataFindings.push(
+				...(await writeForecasts(
+					table,
+					diff.counts,
+					plan.options.mode,
+					targetCatalog,
+					source,
+					diff.keysListed ? () => [...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()] : undefined,
+				)),
+			);
+			if (diff.keysListed && hasSecondaryUnique(table))
+				dataFindings.push(
+					...(await uniqueConflictFindings(
+						table,
+						[...diff.insertKeys.toArray(), ...diff.updateKeys.toArray()],
+						source,
+						target,
+					)),
+				);
+			if (plan.options.mode === 'mirror' && diff.counts.delete > 0)
+				dataFindings.push(...(await mirrorDeleteFindings(table, diff, selected, plan.options.allowCascade, target)));
 			tables.push(diff.counts);
 			onEvent?.({type: 'preview-table-finished', counts: diff.counts});
 		}
@@ -84,15 +129,37 @@ export async function previewSync({plan, targetCatalog, source, target, onEvent,
 		throw serverError(error, {during: 'preview', table: current, mode: plan.options.mode, blockers, roles});
 	}
 	await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
-	return {mode: plan.options.mode, tables, findings: [...plan.findings, ...dataFindings, ...mirrorGuardFindings(plan, tables)]};
+	return {
+		mode: plan.options.mode,
+		tables,
+		findings: [...plan.findings, ...dataFindings, ...mirrorGuardFindings(plan, tables)],
+	};
 }
 
 /** What the mirror's deletes in `table` would do to rows outside the selection, as findings. */
-async function mirrorDeleteFindings(table: TablePlan, diff: TableDiff, selected: Set<string>, allowCascade: boolean, target: pg.ClientBase): Promise<Finding[]> {
+async function mirrorDeleteFindings(
+	table: TablePlan,
+	diff: TableDiff,
+	selected: Set<string>,
+	allowCascade: boolean,
+	target: pg.ClientBase,
+): Promise<Finding[]> {
 	if (!diff.keysListed) {
-		return [{table: table.id, severity: 'warning', code: 'mirror-cascade-unchecked', message: `${table.id}: too many rows to delete (${diff.counts.delete}) to check here which rows outside the selection reference them; the apply checks before deleting.`}];
+		return [
+			{
+				table: table.id,
+				severity: 'warning',
+				code: 'mirror-cascade-unchecked',
+				message: `${table.id}: too many rows to delete (${diff.counts.delete}) to check here which rows outside the selection reference them; the apply checks before deleting.`,
+			},
+		];
 	}
 	const keys = diff.deleteKeys.toArray();
-	const reach = await deleteReach(target, {id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned}, (alias) => keyFilter(table, 'target', keys, `${alias}.`), selected);
+	const reach = await deleteReach(
+		target,
+		{id: table.id, relation: tableName(table, 'target'), partitioned: table.target.partitioned},
+		(alias) => keyFilter(table, 'target', keys, `${alias}.`),
+		selected,
+	);
 	return deleteReachFindings(table, diff.counts.delete, reach, allowCascade);
 }

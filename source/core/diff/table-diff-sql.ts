@@ -23,7 +23,12 @@ export function valueAs(column: ColumnPlan, alias: string, side: Side): string {
  * equal results mean the target would read back the very same value. `text` hashing (servers of
  * different major versions) renders every form as text, bytea as hex.
  */
-export function comparedColumn(column: ColumnPlan, alias: string, side: Side, hashMethod: SyncPlan['hashMethod']): string {
+export function comparedColumn(
+	column: ColumnPlan,
+	alias: string,
+	side: Side,
+	hashMethod: SyncPlan['hashMethod'],
+): string {
 	const value = valueAs(column, alias, side);
 	if (column.comparison === 'send') {
 		const send = (side === 'source' && !column.sourceCast ? column.source : column.target).sendFunction!;
@@ -80,10 +85,14 @@ function hashedForm(column: ColumnPlan, side: Side, hashing: RowHashing): {sql: 
 function rowHash(columns: ColumnPlan[], side: Side, hashing: RowHashing, mixed: boolean): string {
 	if (columns.length === 0) return '0';
 	const forms = columns.map((column) => hashedForm(column, side, hashing));
-	if (hashing === 'text') return `pg_catalog.hashtextextended(ROW(${forms.map((form) => form.sql).join(', ')})::text, 0)`;
-	if (hashing === 'record' || forms.some((form) => form.type === undefined)) return `pg_catalog.hash_record_extended(ROW(${forms.map((form) => form.sql).join(', ')}), 0)`;
+	if (hashing === 'text')
+		return `pg_catalog.hashtextextended(ROW(${forms.map((form) => form.sql).join(', ')})::text, 0)`;
+	if (hashing === 'record' || forms.some((form) => form.type === undefined))
+		return `pg_catalog.hash_record_extended(ROW(${forms.map((form) => form.sql).join(', ')}), 0)`;
 	// Each column seeded by its position, so equal values in two columns do not cancel; NULL adds 0.
-	const combined = forms.map((form, index) => `coalesce(${faithfulHashes[form.type!]!}(${form.sql}, ${index + 1}), 0)`).join(' # ');
+	const combined = forms
+		.map((form, index) => `coalesce(${faithfulHashes[form.type!]!}(${form.sql}, ${index + 1}), 0)`)
+		.join(' # ');
 	// Mixed through the bytes of the 64-bit value: hashint8extended would fold it to 32 bits first.
 	return mixed ? `pg_catalog.hashbyteaextended(pg_catalog.int8send(${combined}), 0)` : combined;
 }
@@ -128,6 +137,7 @@ export function tableFingerprintSql(plan: TablePlan, side: Side, hashing: RowHas
 export function tableProbeSql(plan: TablePlan, side: Side, hashing: RowHashing, rows: number): string {
 	const hash = rowHash(hashedColumns(plan, true), side, hashing, true);
 	const keys = plan.key.map((name) => quoteIdent(name));
-	const end = (direction: string) => `(SELECT ${hash} AS h FROM ${tableOnly(plan, side)} ORDER BY ${keys.map((key) => key + direction).join(', ')} LIMIT ${rows})`;
+	const end = (direction: string) =>
+		`(SELECT ${hash} AS h FROM ${tableOnly(plan, side)} ORDER BY ${keys.map((key) => key + direction).join(', ')} LIMIT ${rows})`;
 	return `SELECT count(*)::bigint AS rows, coalesce(bit_xor(h), 0)::text AS fingerprint FROM (${end('')} UNION ALL ${end(' DESC')}) AS ends`;
 }

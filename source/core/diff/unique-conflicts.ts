@@ -11,7 +11,12 @@ const examplesShown = 3;
 /** A unique index other than the key, on written columns: rows written may collide on it. */
 export function hasSecondaryUnique(table: TablePlan): boolean {
 	const written = new Set(table.columns.map((column) => column.name));
-	return table.target.uniqueIndexes.some((index) => !index.deferrable && index.columns.every((name) => written.has(name)) && !(index.columns.length === table.key.length && index.columns.every((name) => table.key.includes(name))));
+	return table.target.uniqueIndexes.some(
+		(index) =>
+			!index.deferrable &&
+			index.columns.every((name) => written.has(name)) &&
+			!(index.columns.length === table.key.length && index.columns.every((name) => table.key.includes(name))),
+	);
 }
 
 /**
@@ -22,7 +27,12 @@ export function hasSecondaryUnique(table: TablePlan): boolean {
  * would (citext, NULLS NOT DISTINCT). The findings name the index and the rows' keys, never the
  * values, which are often e-mail addresses.
  */
-export async function uniqueConflictFindings(table: TablePlan, writeKeys: string[][], source: pg.ClientBase, target: pg.ClientBase): Promise<Finding[]> {
+export async function uniqueConflictFindings(
+	table: TablePlan,
+	writeKeys: string[][],
+	source: pg.ClientBase,
+	target: pg.ClientBase,
+): Promise<Finding[]> {
 	const findings: Finding[] = [];
 	if (writeKeys.length === 0) return findings;
 	const written = new Set(table.columns.map((column) => column.name));

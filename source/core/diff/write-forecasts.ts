@@ -15,7 +15,14 @@ import {tableOnly} from './table-diff-sql.js';
  * stage, and enum labels the source's rows use that the target's enum lacks (also inside arrays).
  * Each is a blocking finding naming the fix; the preview reports them, the apply refuses on them.
  */
-export async function writeForecasts(table: TablePlan, counts: TableCounts, mode: SyncMode, target: Catalog, source: pg.ClientBase, writeKeys?: () => string[][]): Promise<Finding[]> {
+export async function writeForecasts(
+	table: TablePlan,
+	counts: TableCounts,
+	mode: SyncMode,
+	target: Catalog,
+	source: pg.ClientBase,
+	writeKeys?: () => string[][],
+): Promise<Finding[]> {
 	const findings: Finding[] = [];
 	const role = target.role;
 	const needed: Array<[keyof TablePlan['target']['privileges'], number]> = [
@@ -42,7 +49,8 @@ export async function writeForecasts(table: TablePlan, counts: TableCounts, mode
 			hint: `On the target: GRANT TEMP ON DATABASE ${quoteIdent(target.database)} TO ${role};`,
 		});
 	}
-	if (counts.insert + (mode === 'insert' ? 0 : counts.update) > 0) findings.push(...(await enumLabelFindings(table, source, writeKeys)));
+	if (counts.insert + (mode === 'insert' ? 0 : counts.update) > 0)
+		findings.push(...(await enumLabelFindings(table, source, writeKeys)));
 	return findings;
 }
 
@@ -51,7 +59,11 @@ export async function writeForecasts(table: TablePlan, counts: TableCounts, mode
  * the rows the mode writes count (`writeKeys`, when the diff listed them; else every source row).
  * The keys are read only when a label is missing: a large list is not materialised for nothing.
  */
-async function enumLabelFindings(table: TablePlan, source: pg.ClientBase, writeKeys: (() => string[][]) | undefined): Promise<Finding[]> {
+async function enumLabelFindings(
+	table: TablePlan,
+	source: pg.ClientBase,
+	writeKeys: (() => string[][]) | undefined,
+): Promise<Finding[]> {
 	const findings: Finding[] = [];
 	for (const column of table.columns) {
 		const targetLabels = column.target.enumLabels;
@@ -59,15 +71,27 @@ async function enumLabelFindings(table: TablePlan, source: pg.ClientBase, writeK
 		const missing = column.source.enumLabels.filter((label) => !targetLabels.includes(label));
 		if (missing.length === 0) continue;
 		const labels = `ARRAY[${missing.map(quoteLiteral).join(', ')}]::text[]`;
-		const uses = column.source.isArray ? `${quoteIdent(column.name)}::text[] && ${labels}` : `${quoteIdent(column.name)}::text = ANY(${labels})`;
+		const uses = column.source.isArray
+			? `${quoteIdent(column.name)}::text[] && ${labels}`
+			: `${quoteIdent(column.name)}::text = ANY(${labels})`;
 		let rows = 0;
 		const used = new Set<string>();
 		// The labels the rows to write really use (each counted once per row), not every label the target lacks.
-		const labelsOf = column.source.isArray ? `ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(${quoteIdent(column.name)}::text[]) l WHERE l = ANY(${labels}))` : `ARRAY[${quoteIdent(column.name)}::text]`;
+		const labelsOf = column.source.isArray
+			? `ARRAY(SELECT DISTINCT l FROM pg_catalog.unnest(${quoteIdent(column.name)}::text[]) l WHERE l = ANY(${labels}))`
+			: `ARRAY[${quoteIdent(column.name)}::text]`;
 		for (const keys of writeKeys ? chunked(writeKeys(), 10_000) : [undefined]) {
 			const written = keys ? ` AND ${keyFilter(table, 'source', keys)}` : '';
-			rows += Number((await source.query<{rows: string}>(`SELECT count(*)::text AS rows FROM ${tableOnly(table, 'source')} WHERE ${uses}${written}`)).rows[0]!.rows);
-			const found = await source.query<{label: string}>(`SELECT DISTINCT l AS label FROM ${tableOnly(table, 'source')}, pg_catalog.unnest(${labelsOf}) AS l WHERE l = ANY(${labels}) AND ${uses}${written}`);
+			rows += Number(
+				(
+					await source.query<{rows: string}>(
+						`SELECT count(*)::text AS rows FROM ${tableOnly(table, 'source')} WHERE ${uses}${written}`,
+					)
+				).rows[0]!.rows,
+			);
+			const found = await source.query<{label: string}>(
+				`SELECT DISTINCT l AS label FROM ${tableOnly(table, 'source')}, pg_catalog.unnest(${labelsOf}) AS l WHERE l = ANY(${labels}) AND ${uses}${written}`,
+			);
 			for (const row of found.rows) used.add(row.label);
 		}
 		if (rows === 0) continue;

@@ -105,7 +105,9 @@ export async function* readFrames(body: AsyncIterable<Buffer>): AsyncGenerator<F
 			if (pending.length - offset < 5 + length) break;
 			const payload = pending.subarray(offset + 5, offset + 5 + length);
 			offset += 5 + length;
-			yield type === 'S' ? {type: 'S', section: JSON.parse(payload.toString('utf8')) as JournalSection} : {type: 'D', data: Buffer.from(payload)};
+			yield type === 'S'
+				? {type: 'S', section: JSON.parse(payload.toString('utf8')) as JournalSection}
+				: {type: 'D', data: Buffer.from(payload)};
 		}
 		pending = pending.subarray(offset);
 	}

@@ -1,11 +1,35 @@
 import type pg from 'pg';
 import {createHash, randomBytes} from 'node:crypto';
 import {once} from 'node:events';
-import {closeSync, createReadStream, createWriteStream, fsyncSync, openSync, rmSync, writeSync, type WriteStream} from 'node:fs';
+import {
+	closeSync,
+	createReadStream,
+	createWriteStream,
+	fsyncSync,
+	openSync,
+	rmSync,
+	writeSync,
+	type WriteStream,
+} from 'node:fs';
 import {createGzip, constants as zlib, type Gzip} from 'node:zlib';
 import {CopyOutStream} from '../apply/copy-out-stream.js';
-import {encodeFrame, journalMagic, type JournalRun, type JournalSection, type JournalTable, type SectionKind} from './journal-format.js';
-import {bodyFile, journalDirectory, journalFile, moveJournal, pruneJournals, removeJournal, syncDirectory} from './journal-store.js';
+import {
+	encodeFrame,
+	journalMagic,
+	type JournalRun,
+	type JournalSection,
+	type JournalTable,
+	type SectionKind,
+} from './journal-format.js';
+import {
+	bodyFile,
+	journalDirectory,
+	journalFile,
+	moveJournal,
+	pruneJournals,
+	removeJournal,
+	syncDirectory,
+} from './journal-store.js';
 import {columnList, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
 import {WrittenKeys} from './written-keys.js';
 
@@ -77,7 +101,12 @@ export class JournalRecorder {
 	 * The table's shape (read once per run), entered in this journal. `key`: the key the sync matched
 	 * rows on (a --key may name columns no unique index covers), else the table's own.
 	 */
-	async table(client: pg.ClientBase, id: string, relation: string, options: {cascaded?: boolean; key?: {columns: string[]; equality: string[]}} = {}): Promise<TableShape> {
+	async table(
+		client: pg.ClientBase,
+		id: string,
+		relation: string,
+		options: {cascaded?: boolean; key?: {columns: string[]; equality: string[]}} = {},
+	): Promise<TableShape> {
 		const cascaded = options.cascaded ?? false;
 		let shape = this.shapes.get(relation);
 		if (!shape) {
@@ -86,7 +115,19 @@ export class JournalRecorder {
 			this.shapes.set(relation, shape);
 		}
 		if (!this.tables.has(shape.id)) {
-			this.tables.set(shape.id, {id: shape.id, relation: shape.relation, partitioned: shape.partitioned, cascaded, columns: shape.columns, key: shape.key, keyEquality: shape.keyEquality, identityAlways: shape.identityAlways, inserted: 0, updated: 0, deleted: 0});
+			this.tables.set(shape.id, {
+				id: shape.id,
+				relation: shape.relation,
+				partitioned: shape.partitioned,
+				cascaded,
+				columns: shape.columns,
+				key: shape.key,
+				keyEquality: shape.keyEquality,
+				identityAlways: shape.identityAlways,
+				inserted: 0,
+				updated: 0,
+				deleted: 0,
+			});
 		}
 		return shape;
 	}
@@ -141,7 +182,11 @@ export class JournalRecorder {
 	async finish(client: pg.ClientBase): Promise<void> {
 		for (const keys of this.written.values()) {
 			await client.query(`ANALYZE ${keys.table}`);
-			await this.capture(client, {table: keys.shape.id, kind: keys.kind}, `SELECT ${columnList(keys.shape.key, 't')}, ${rowFingerprintSql(keys.shape, 't')} FROM ${scanOf(keys.shape)} AS t WHERE ${keys.rows('t')}`);
+			await this.capture(
+				client,
+				{table: keys.shape.id, kind: keys.kind},
+				`SELECT ${columnList(keys.shape.key, 't')}, ${rowFingerprintSql(keys.shape, 't')} FROM ${scanOf(keys.shape)} AS t WHERE ${keys.rows('t')}`,
+			);
 		}
 		for (const {section, query} of this.deferred) await this.capture(client, section, query);
 		this.deferred.length = 0;

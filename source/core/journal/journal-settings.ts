@@ -30,11 +30,20 @@ export function journalRetention(env: NodeJS.ProcessEnv, flag?: string): number 
 }
 
 /** The journal options of a run from this environment, for these endpoints. */
-export function journalOptions(env: NodeJS.ProcessEnv, target: Endpoint, source?: Endpoint, keepFlag?: string): JournalOptions {
+export function journalOptions(
+	env: NodeJS.ProcessEnv,
+	target: Endpoint,
+	source?: Endpoint,
+	keepFlag?: string,
+): JournalOptions {
 	return {
 		configDirectory: configDirectory(env),
 		retention: journalRetention(env, keepFlag),
-		labels: {...(source ? {source: describeEndpoint(source)} : {}), target: describeEndpoint(target), ...(target.profileName ? {targetProfile: target.profileName} : {})},
+		labels: {
+			...(source ? {source: describeEndpoint(source)} : {}),
+			target: describeEndpoint(target),
+			...(target.profileName ? {targetProfile: target.profileName} : {}),
+		},
 	};
 }
 
@@ -42,7 +51,11 @@ export function journalOptions(env: NodeJS.ProcessEnv, target: Endpoint, source?
  * Connects to the target briefly: its identity (see databaseIdentity), and its pending journals
  * settled (see settlePendingJournals). Connects only when `always` or some journal is pending.
  */
-export async function settleTarget(env: NodeJS.ProcessEnv, target: Endpoint, always = false): Promise<{identity?: string; settled?: SettledJournals}> {
+export async function settleTarget(
+	env: NodeJS.ProcessEnv,
+	target: Endpoint,
+	always = false,
+): Promise<{identity?: string; settled?: SettledJournals}> {
 	const directory = journalDirectory(configDirectory(env));
 	if (!always && !listJournals(directory).some((entry) => entry.state === 'pending')) return {};
 	const client = await openSession(target, 'target');
@@ -59,8 +72,16 @@ export async function settleTarget(env: NodeJS.ProcessEnv, target: Endpoint, alw
  * first), or all when no target is given. `undone` maps each undone run to its undo; files that are
  * not readable journals are pushed onto `unreadable`. Shared by `pgconvoy history` and the wizard.
  */
-export async function journalHistory(env: NodeJS.ProcessEnv, target: Endpoint | undefined, unreadable?: string[]): Promise<{entries: JournalEntry[]; undone: Map<string, string>; settled?: SettledJournals}> {
+export async function journalHistory(
+	env: NodeJS.ProcessEnv,
+	target: Endpoint | undefined,
+	unreadable?: string[],
+): Promise<{entries: JournalEntry[]; undone: Map<string, string>; settled?: SettledJournals}> {
 	const {identity, settled} = target ? await settleTarget(env, target, true) : {};
 	const all = listJournals(journalDirectory(configDirectory(env)), unreadable);
-	return {entries: identity ? all.filter((entry) => entry.run.targetIdentity === identity) : all, undone: undoneRuns(all), ...(settled ? {settled} : {})};
+	return {
+		entries: identity ? all.filter((entry) => entry.run.targetIdentity === identity) : all,
+		undone: undoneRuns(all),
+		...(settled ? {settled} : {}),
+	};
 }

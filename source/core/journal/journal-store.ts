@@ -1,7 +1,27 @@
-import {chmodSync, closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync} from 'node:fs';
+import {
+	chmodSync,
+	closeSync,
+	createReadStream,
+	existsSync,
+	fsyncSync,
+	mkdirSync,
+	openSync,
+	readdirSync,
+	readSync,
+	renameSync,
+	rmSync,
+	statSync,
+} from 'node:fs';
 import {join} from 'node:path';
 import {createGunzip} from 'node:zlib';
-import {journalMagic, readFrames, type Frame, type JournalEntry, type JournalRun, type JournalState} from './journal-format.js';
+import {
+	journalMagic,
+	readFrames,
+	type Frame,
+	type JournalEntry,
+	type JournalRun,
+	type JournalState,
+} from './journal-format.js';
 
 const suffixes: Record<JournalState, string> = {pending: '.pending', committed: '.journal'};
 /** Journals kept per target database unless configured otherwise (PGCONVOY_JOURNAL_KEEP, --keep-journals). */
@@ -141,7 +161,9 @@ export function syncDirectory(directory: string): void {
  */
 export function undoneRuns(entries: JournalEntry[]): Map<string, string> {
 	const undos = new Map<string, string[]>();
-	for (const entry of entries) if (entry.state === 'committed' && entry.run.undoes) undos.set(entry.run.undoes, [...(undos.get(entry.run.undoes) ?? []), entry.run.id]);
+	for (const entry of entries)
+		if (entry.state === 'committed' && entry.run.undoes)
+			undos.set(entry.run.undoes, [...(undos.get(entry.run.undoes) ?? []), entry.run.id]);
 	const memo = new Map<string, string | undefined>();
 	const undoneBy = (id: string, depth = 0): string | undefined => {
 		if (memo.has(id)) return memo.get(id);

@@ -16,14 +16,23 @@ export interface SettledJournals {
  * committed (undoable), aborted (removed) or in progress (left as it is). Only this target's journals
  * are touched. Source: PostgreSQL docs, txid_status ("Transaction ID and Snapshot Information").
  */
-export async function settlePendingJournals(directory: string, client: pg.ClientBase, identity: string): Promise<SettledJournals> {
+export async function settlePendingJournals(
+	directory: string,
+	client: pg.ClientBase,
+	identity: string,
+): Promise<SettledJournals> {
 	const settled: SettledJournals = {committed: [], discarded: [], pending: []};
 	for (const entry of listJournals(directory)) {
 		if (entry.state !== 'pending' || entry.run.targetIdentity !== identity) continue;
 		// NULL for an xid too old to tell (beyond the commit log's horizon), and for one this server has not
 		// reached yet (the database was restored from a backup taken before the run): txid_status would
 		// raise "is in the future", and one such journal would then fail every command against the target.
-		const status = (await client.query<{status: string | null}>('SELECT CASE WHEN $1::bigint < pg_catalog.txid_snapshot_xmax(pg_catalog.txid_current_snapshot()) THEN pg_catalog.txid_status($1::bigint) END AS status', [entry.run.transactionId])).rows[0]!.status;
+		const status = (
+			await client.query<{status: string | null}>(
+				'SELECT CASE WHEN $1::bigint < pg_catalog.txid_snapshot_xmax(pg_catalog.txid_current_snapshot()) THEN pg_catalog.txid_status($1::bigint) END AS status',
+				[entry.run.transactionId],
+			)
+		).rows[0]!.status;
 		if (status === 'committed') {
 			moveJournal(entry, directory, 'committed');
 			settled.committed.push(entry.run.id);

@@ -17,7 +17,11 @@ export class SnapshotReader {
 	 * The reader, or undefined when no second session is to be had within `waitMs` (a pooler whose
 	 * pool the write transaction already fills): old rows are then read in the write transaction itself.
 	 */
-	static async tryOpen(endpoint: Endpoint, writer: pg.ClientBase, waitMs = 10_000): Promise<SnapshotReader | undefined> {
+	static async tryOpen(
+		endpoint: Endpoint,
+		writer: pg.ClientBase,
+		waitMs = 10_000,
+	): Promise<SnapshotReader | undefined> {
 		const opening = SnapshotReader.open(endpoint, writer);
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		const gaveUp = new Promise<undefined>((resolve) => {
@@ -35,7 +39,8 @@ export class SnapshotReader {
 
 	/** Call in `writer`'s transaction after its locks and before its first write. */
 	static async open(endpoint: Endpoint, writer: pg.ClientBase): Promise<SnapshotReader> {
-		const snapshot = (await writer.query<{snapshot: string}>('SELECT pg_catalog.pg_export_snapshot() AS snapshot')).rows[0]!.snapshot;
+		const snapshot = (await writer.query<{snapshot: string}>('SELECT pg_catalog.pg_export_snapshot() AS snapshot'))
+			.rows[0]!.snapshot;
 		const client = await openSession(endpoint, 'target');
 		try {
 			// The snapshot must be set before the transaction's first query.

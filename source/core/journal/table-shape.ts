@@ -34,7 +34,17 @@ export interface TableShape {
  * Throws when the relation does not exist. Source: pg_attribute, pg_index, pg_opclass (btree default).
  */
 export async function readTableShape(client: pg.ClientBase, id: string, relation: string): Promise<TableShape> {
-	const result = await client.query<{partitioned: boolean; columns: Array<{name: string; type: string; send: string | null; identity: string; key_position: number | null; equality: string | null}>}>(
+	const result = await client.query<{
+		partitioned: boolean;
+		columns: Array<{
+			name: string;
+			type: string;
+			send: string | null;
+			identity: string;
+			key_position: number | null;
+			equality: string | null;
+		}>;
+	}>(
 		`WITH rel AS (SELECT $1::pg_catalog.regclass AS oid),
 		      key AS (
 		        SELECT i.indkey::int2[] AS columns FROM pg_catalog.pg_index i, rel
@@ -60,7 +70,9 @@ export async function readTableShape(client: pg.ClientBase, id: string, relation
 		[relation],
 	);
 	const row = result.rows[0]!;
-	const keyColumns = row.columns.filter((column) => column.key_position !== null).sort((a, b) => a.key_position! - b.key_position!);
+	const keyColumns = row.columns
+		.filter((column) => column.key_position !== null)
+		.sort((a, b) => a.key_position! - b.key_position!);
 	return {
 		id,
 		relation,
@@ -73,13 +85,18 @@ export async function readTableShape(client: pg.ClientBase, id: string, relation
 }
 
 /** `ONLY rel` for a plain table (INHERITS children are other tables), `rel` for a partitioned one. */
-export const scanOf = (shape: Pick<TableShape, 'relation' | 'partitioned'>) => `${shape.partitioned ? '' : 'ONLY '}${shape.relation}`;
+export const scanOf = (shape: Pick<TableShape, 'relation' | 'partitioned'>) =>
+	`${shape.partitioned ? '' : 'ONLY '}${shape.relation}`;
 
 /** `a.k1 OPERATOR(…=) b.k1 AND …`: the same key, by each key column's own equality. */
-export const keyMatchOf = (shape: Pick<TableShape, 'key' | 'keyEquality'>, left: string, right: string) => shape.key.map((name, index) => `${left}.${quoteIdent(name)} ${shape.keyEquality[index]} ${right}.${quoteIdent(name)}`).join(' AND ');
+export const keyMatchOf = (shape: Pick<TableShape, 'key' | 'keyEquality'>, left: string, right: string) =>
+	shape.key
+		.map((name, index) => `${left}.${quoteIdent(name)} ${shape.keyEquality[index]} ${right}.${quoteIdent(name)}`)
+		.join(' AND ');
 
 /** The column list, quoted, optionally prefixed by an alias. */
-export const columnList = (names: readonly string[], alias?: string) => names.map((name) => `${alias ? `${alias}.` : ''}${quoteIdent(name)}`).join(', ');
+export const columnList = (names: readonly string[], alias?: string) =>
+	names.map((name) => `${alias ? `${alias}.` : ''}${quoteIdent(name)}`).join(', ');
 
 /**
  * A row's fingerprint, as text: what tells at the undo whether a row is still what the run wrote.
@@ -89,12 +106,19 @@ export const columnList = (names: readonly string[], alias?: string) => names.ma
  * partitioning relies on it. Source: PostgreSQL docs, "Hash partitioning"; src/backend/utils/adt/rowtypes.c.
  */
 export function rowFingerprintSql(shape: Pick<TableShape, 'columns'>, alias: string): string {
-	const forms = shape.columns.map((column) => (column.send ? `${column.send}(${alias}.${quoteIdent(column.name)})` : `${alias}.${quoteIdent(column.name)}::text`));
+	const forms = shape.columns.map((column) =>
+		column.send ? `${column.send}(${alias}.${quoteIdent(column.name)})` : `${alias}.${quoteIdent(column.name)}::text`,
+	);
 	return `pg_catalog.hash_record_extended(ROW(${forms.join(', ')}), 0)::text`;
 }
 
 /** Why this server cannot keep a journal, if it cannot: hash_record_extended came with PostgreSQL 14. */
 export async function journalUnsupported(client: pg.ClientBase): Promise<string | undefined> {
-	const version = Number((await client.query<{version: string}>(`SELECT pg_catalog.current_setting('server_version_num') AS version`)).rows[0]!.version);
-	return version >= 140000 ? undefined : 'the target runs PostgreSQL 13 or older, which cannot fingerprint rows (hash_record_extended came with 14)';
+	const version = Number(
+		(await client.query<{version: string}>(`SELECT pg_catalog.current_setting('server_version_num') AS version`))
+			.rows[0]!.version,
+	);
+	return version >= 140000
+		? undefined
+		: 'the target runs PostgreSQL 13 or older, which cannot fingerprint rows (hash_record_extended came with 14)';
 }

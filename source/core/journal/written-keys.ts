@@ -16,9 +16,16 @@ export class WrittenKeys {
 		readonly table: string,
 	) {}
 
-	static async create(client: pg.ClientBase, shape: TableShape, kind: 'inserted' | 'updated', name: string): Promise<WrittenKeys> {
+	static async create(
+		client: pg.ClientBase,
+		shape: TableShape,
+		kind: 'inserted' | 'updated',
+		name: string,
+	): Promise<WrittenKeys> {
 		const table = `pg_temp.${quoteIdent(name)}`;
-		await client.query(`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT ${columnList(shape.key)}, NULL::text AS fingerprint FROM ${scanOf(shape)} WITH NO DATA`);
+		await client.query(
+			`CREATE TEMP TABLE ${table} ON COMMIT DROP AS SELECT ${columnList(shape.key)}, NULL::text AS fingerprint FROM ${scanOf(shape)} WITH NO DATA`,
+		);
 		return new WrittenKeys(shape, kind, table);
 	}
 

@@ -16,12 +16,21 @@ export function accessFindings(source: Catalog, target: Catalog, tables: TablePl
 				target.readOnly === 'standby'
 					? `The target database ${target.database} is on a standby (a read-only replica): no transaction there can write.`
 					: `The target role ${target.role} starts every transaction read-only (default_transaction_read_only = on), so the sync cannot write.`,
-			hint: target.readOnly === 'standby' ? 'Connect to the primary server instead.' : `Use a role that may write, or on the target: ALTER ROLE ${target.role} SET default_transaction_read_only = off;`,
+			hint:
+				target.readOnly === 'standby'
+					? 'Connect to the primary server instead.'
+					: `Use a role that may write, or on the target: ALTER ROLE ${target.role} SET default_transaction_read_only = off;`,
 		});
 	}
 	for (const table of tables) {
 		if (!table.source.privileges.select) {
-			findings.push({table: table.id, severity: 'blocking', code: 'source-privilege', message: `The source role ${source.role} may not read ${table.id} (no SELECT).`, hint: `On the source: GRANT SELECT ON ${table.id} TO ${source.role};`});
+			findings.push({
+				table: table.id,
+				severity: 'blocking',
+				code: 'source-privilege',
+				message: `The source role ${source.role} may not read ${table.id} (no SELECT).`,
+				hint: `On the source: GRANT SELECT ON ${table.id} TO ${source.role};`,
+			});
 		} else if (table.source.rowSecurityActive) {
 			findings.push({
 				table: table.id,
@@ -32,7 +41,13 @@ export function accessFindings(source: Catalog, target: Catalog, tables: TablePl
 			});
 		}
 		if (!table.target.privileges.select) {
-			findings.push({table: table.id, severity: 'blocking', code: 'target-privilege', message: `The target role ${target.role} may not read ${table.id} (no SELECT), so its rows cannot be compared.`, hint: `On the target: GRANT SELECT ON ${table.id} TO ${target.role};`});
+			findings.push({
+				table: table.id,
+				severity: 'blocking',
+				code: 'target-privilege',
+				message: `The target role ${target.role} may not read ${table.id} (no SELECT), so its rows cannot be compared.`,
+				hint: `On the target: GRANT SELECT ON ${table.id} TO ${target.role};`,
+			});
 		}
 	}
 	const footprint = tables.reduce((sum, table) => sum + (target.lockFootprint.get(table.id) ?? 1), 0);

@@ -18,7 +18,13 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 		const sourceTable = source.tables.get(id)!;
 		const targetTable = target.tables.get(id);
 		if (!targetTable) {
-			findings.push({table: id, severity: 'blocking', code: 'table-missing-on-target', message: `Table ${id} exists in the source but not in the target database ${target.database}.`, ...migrations});
+			findings.push({
+				table: id,
+				severity: 'blocking',
+				code: 'table-missing-on-target',
+				message: `Table ${id} exists in the source but not in the target database ${target.database}.`,
+				...migrations,
+			});
 			continue;
 		}
 		const plan = planTable(sourceTable, targetTable, options, findings);
@@ -37,7 +43,8 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 		);
 		const fixed = cycleKeys.filter(({fk}) => !fk.deferrable);
 		if (fixed.length === 0) {
-			for (const {table, fk} of cycleKeys) deferredConstraints.push(`${quoteIdent(table.schema)}.${quoteIdent(fk.name)}`);
+			for (const {table, fk} of cycleKeys)
+				deferredConstraints.push(`${quoteIdent(table.schema)}.${quoteIdent(fk.name)}`);
 		} else {
 			findings.push({
 				table: cycle[0],
@@ -65,10 +72,21 @@ export function buildPlan(source: Catalog, target: Catalog, selectedIds: string[
 			});
 		}
 		if (plan.target.triggers.length > 0) {
-			findings.push({table: plan.id, severity: 'warning', code: 'target-triggers', message: `Triggers on the target table ${plan.id} will fire for every written row: ${plan.target.triggers.join(', ')}.`});
+			findings.push({
+				table: plan.id,
+				severity: 'warning',
+				code: 'target-triggers',
+				message: `Triggers on the target table ${plan.id} will fire for every written row: ${plan.target.triggers.join(', ')}.`,
+			});
 		}
 		if (plan.target.rowSecurity) {
-			findings.push({table: plan.id, severity: 'warning', code: 'target-row-security', message: `Row-level security is enabled on the target table ${plan.id}: rows the target role cannot see look missing.`, hint: 'Sync as a role that bypasses RLS (table owner or BYPASSRLS).'});
+			findings.push({
+				table: plan.id,
+				severity: 'warning',
+				code: 'target-row-security',
+				message: `Row-level security is enabled on the target table ${plan.id}: rows the target role cannot see look missing.`,
+				hint: 'Sync as a role that bypasses RLS (table owner or BYPASSRLS).',
+			});
 		}
 	}
 
@@ -84,13 +102,26 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 
 	for (const column of source.columns) {
 		if (!targetColumns.has(column.name)) {
-			findings.push({table: target.id, severity: 'warning', code: 'source-only-column', message: `Column ${target.id}.${column.name} exists only in the source; it will not be copied.`, ...migrations});
+			findings.push({
+				table: target.id,
+				severity: 'warning',
+				code: 'source-only-column',
+				message: `Column ${target.id}.${column.name} exists only in the source; it will not be copied.`,
+				...migrations,
+			});
 		}
 	}
 	for (const column of target.columns) {
-		if (sourceColumns.has(column.name) || !column.notNull || column.hasDefault || column.generated || column.identity) continue;
+		if (sourceColumns.has(column.name) || !column.notNull || column.hasDefault || column.generated || column.identity)
+			continue;
 		blocked = true;
-		findings.push({table: target.id, severity: 'blocking', code: 'target-column-required', message: `Column ${target.id}.${column.name} exists only in the target, is NOT NULL and has no default, so no row can be inserted.`, ...migrations});
+		findings.push({
+			table: target.id,
+			severity: 'blocking',
+			code: 'target-column-required',
+			message: `Column ${target.id}.${column.name} exists only in the target, is NOT NULL and has no default, so no row can be inserted.`,
+			...migrations,
+		});
 	}
 
 	const key = chooseKey(source, target, options.keys);
@@ -106,7 +137,9 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 		return undefined;
 	}
 	if (key.origin === '--key') {
-		const nullable = key.columns.filter((name) => !sourceColumns.get(name)?.notNull || !targetColumns.get(name)?.notNull);
+		const nullable = key.columns.filter(
+			(name) => !sourceColumns.get(name)?.notNull || !targetColumns.get(name)?.notNull,
+		);
 		if (nullable.length > 0) {
 			findings.push({
 				table: target.id,
@@ -119,7 +152,13 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 	}
 	for (const name of key.columns) {
 		if (!sourceColumns.has(name) || !targetColumns.has(name)) {
-			findings.push({table: target.id, severity: 'blocking', code: 'key-column-missing', message: `Key column ${name} of ${target.id} is missing in the ${sourceColumns.has(name) ? 'target' : 'source'}.`, ...migrations});
+			findings.push({
+				table: target.id,
+				severity: 'blocking',
+				code: 'key-column-missing',
+				message: `Key column ${name} of ${target.id} is missing in the ${sourceColumns.has(name) ? 'target' : 'source'}.`,
+				...migrations,
+			});
 			return undefined;
 		}
 	}
@@ -130,7 +169,12 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 		const targetColumn = targetColumns.get(name)!;
 		const sameType = sourceColumn.typeWithModifier === targetColumn.typeWithModifier;
 		if (sourceColumn.type !== targetColumn.type) {
-			findings.push({table: target.id, severity: 'warning', code: 'type-mismatch', message: `Column ${target.id}.${name} is ${sourceColumn.type} in the source and ${targetColumn.type} in the target; values cross as text and must parse on the target.`});
+			findings.push({
+				table: target.id,
+				severity: 'warning',
+				code: 'type-mismatch',
+				message: `Column ${target.id}.${name} is ${sourceColumn.type} in the source and ${targetColumn.type} in the target; values cross as text and must parse on the target.`,
+			});
 		}
 		// Cast to what an assignment would store (numeric(10,2) rounds), but never to a length limit: an
 		// explicit cast to varchar(n) truncates where the write would fail.
@@ -186,12 +230,20 @@ function planTable(source: Table, target: Table, options: SyncOptions, findings:
 }
 
 /** The key rows are matched on: --key, else the target's (or source's) primary key or unique NOT NULL index. */
-export function chooseKey(source: Table, target: Table, keys: Record<string, string[]>): {columns: string[]; origin: TablePlan['keySource']} | undefined {
+export function chooseKey(
+	source: Table,
+	target: Table,
+	keys: Record<string, string[]>,
+): {columns: string[]; origin: TablePlan['keySource']} | undefined {
 	const given = keys[target.id];
 	if (given) return {columns: given, origin: '--key'};
 	const sourceNames = new Set(source.columns.filter((column) => !column.generated).map((column) => column.name));
 	const usable = (key: UniqueKey) => key.columns.every((name) => sourceNames.has(name));
-	const found = target.uniqueKeys.find(usable) ?? source.uniqueKeys.find((key) => key.columns.every((name) => target.columns.some((column: Column) => column.name === name)));
+	const found =
+		target.uniqueKeys.find(usable) ??
+		source.uniqueKeys.find((key) =>
+			key.columns.every((name) => target.columns.some((column: Column) => column.name === name)),
+		);
 	if (!found) return undefined;
 	return {columns: found.columns, origin: found.primary ? 'primary key' : 'unique index'};
 }

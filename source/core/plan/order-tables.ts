@@ -14,7 +14,8 @@ export interface TableOrder {
  */
 export function orderTables(tables: Table[]): TableOrder {
 	const selected = new Map(tables.map((table) => [table.id, table]));
-	const parentsOf = (table: Table) => [...new Set(table.foreignKeys.map((fk) => fk.references))].filter((id) => id !== table.id && selected.has(id));
+	const parentsOf = (table: Table) =>
+		[...new Set(table.foreignKeys.map((fk) => fk.references))].filter((id) => id !== table.id && selected.has(id));
 
 	let counter = 0;
 	const index = new Map<string, number>();

@@ -21,12 +21,15 @@ export function closestName(typed: string, candidates: readonly string[]): strin
 export function editDistance(a: string, b: string): number {
 	const rows = a.length + 1;
 	const columns = b.length + 1;
-	const d: number[][] = Array.from({length: rows}, (_, i) => Array.from({length: columns}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+	const d: number[][] = Array.from({length: rows}, (_, i) =>
+		Array.from({length: columns}, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+	);
 	for (let i = 1; i < rows; i++) {
 		for (let j = 1; j < columns; j++) {
 			const cost = a[i - 1] === b[j - 1] ? 0 : 1;
 			d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-			if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+			if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+				d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
 		}
 	}
 	return d[a.length][b.length];

@@ -17,7 +17,12 @@ type ProfileFields = Pick<Endpoint, 'host' | 'port' | 'database' | 'user' | 'ssl
  * given password flags: a hint that changes one thing of a saved profile must repeat the rest, or the
  * command would stop at "missing --host" (or replace the profile with less than it had).
  */
-export function profileAddCommand(name: string, fields: ProfileFields, extraArgs: readonly string[], options: {replace: boolean}): string {
+export function profileAddCommand(
+	name: string,
+	fields: ProfileFields,
+	extraArgs: readonly string[],
+	options: {replace: boolean},
+): string {
 	return commandLine([
 		'profile',
 		'add',

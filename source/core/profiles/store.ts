@@ -9,7 +9,8 @@ import {UserError} from '../errors.js';
 export type ProfilePasswordSource = Exclude<PasswordSource, {kind: 'url'}>;
 
 /** One saved connection, as structured fields (never a URL plus overrides). */
-export interface Profile extends Pick<Endpoint, 'host' | 'port' | 'database' | 'user' | 'sslmode' | 'sslrootcert' | 'production'> {
+export interface Profile
+	extends Pick<Endpoint, 'host' | 'port' | 'database' | 'user' | 'sslmode' | 'sslrootcert' | 'production'> {
 	passwordSource: ProfilePasswordSource;
 	/** Present only when `passwordSource` is `stored`, which needs `savePassword: true`. */
 	password?: string;
@@ -67,7 +68,11 @@ export function openProfileStore(options: {env?: NodeJS.ProcessEnv; platform?: N
 		invalidJson = false;
 		const profiles = conf.get('profiles') ?? {};
 		if (invalidJson) {
-			throw new UserError('config', `The profile file ${file} is not valid JSON.`, `Fix it by hand or move it away (mv ${file} ${file}.broken) and add the profiles again.`);
+			throw new UserError(
+				'config',
+				`The profile file ${file} is not valid JSON.`,
+				`Fix it by hand or move it away (mv ${file} ${file}.broken) and add the profiles again.`,
+			);
 		}
 		return profiles;
 	};
@@ -115,7 +120,11 @@ export function isValidProfileName(name: string): boolean {
 
 export function checkProfileName(name: string): void {
 	if (!isValidProfileName(name)) {
-		throw new UserError('usage', `"${name}" is not a valid profile name.`, 'Use letters, digits, ".", "_" and "-" (up to 63 characters), starting with a letter or digit.');
+		throw new UserError(
+			'usage',
+			`"${name}" is not a valid profile name.`,
+			'Use letters, digits, ".", "_" and "-" (up to 63 characters), starting with a letter or digit.',
+		);
 	}
 }
 
@@ -144,7 +153,11 @@ function refuseOpenPermissions(file: string, platform: NodeJS.Platform): void {
 		return;
 	}
 	if (readableByOthers(mode, platform)) {
-		throw new UserError('config', `The profile file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); pgconvoy refuses to use it.`, `chmod 600 ${file}`);
+		throw new UserError(
+			'config',
+			`The profile file ${file} is readable by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); pgconvoy refuses to use it.`,
+			`chmod 600 ${file}`,
+		);
 	}
 }
 
@@ -152,12 +165,20 @@ function profileToStore(name: string, profile: Profile, savePassword: boolean): 
 	const fields = {...profile, production: profile.production === true};
 	if (savePassword) {
 		if (!profile.password) {
-			throw new UserError('usage', `Profile "${name}": --save-password was given but there is no password to save.`, 'Put it in the URL, or run on a terminal to type it.');
+			throw new UserError(
+				'usage',
+				`Profile "${name}": --save-password was given but there is no password to save.`,
+				'Put it in the URL, or run on a terminal to type it.',
+			);
 		}
 		fields.passwordSource = {kind: 'stored'};
 	} else {
 		if (profile.passwordSource.kind === 'stored') {
-			throw new UserError('usage', `Profile "${name}": storing the password needs --save-password.`, 'Add --save-password (it is kept in plain text in a 0600 file), or use --password-env VAR or --pgpass.');
+			throw new UserError(
+				'usage',
+				`Profile "${name}": storing the password needs --save-password.`,
+				'Add --save-password (it is kept in plain text in a 0600 file), or use --password-env VAR or --pgpass.',
+			);
 		}
 		delete fields.password;
 	}
@@ -167,7 +188,9 @@ function profileToStore(name: string, profile: Profile, savePassword: boolean): 
 /** Checks every field, so a hand-edited or partial profile is an error instead of a PG* environment fallback. */
 function validateProfile(name: string, raw: unknown, file: string | undefined): Profile {
 	const where = file ? `Profile "${name}" in ${file}` : `Profile "${name}"`;
-	const fix = file ? `Fix it in the file, or save it again: pgconvoy profile add ${name} --force (on a terminal, a form asks its fields).` : 'Give every field: host, port, database, user.';
+	const fix = file
+		? `Fix it in the file, or save it again: pgconvoy profile add ${name} --force (on a terminal, a form asks its fields).`
+		: 'Give every field: host, port, database, user.';
 	const fail = (problem: string): never => {
 		throw new UserError('config', `${where} ${problem}.`, fix);
 	};
@@ -182,15 +205,22 @@ function validateProfile(name: string, raw: unknown, file: string | undefined): 
 	const database = text('database');
 	const user = text('user');
 	const port = value.port;
-	if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) fail('has no valid port (1-65535)');
+	if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535)
+		fail('has no valid port (1-65535)');
 	const sslmode = value.sslmode;
-	if (typeof sslmode !== 'string' || !(sslModes as readonly string[]).includes(sslmode)) fail(`has no valid sslmode (${sslModes.join(', ')})`);
-	if (value.sslrootcert !== undefined && (typeof value.sslrootcert !== 'string' || value.sslrootcert === '')) fail('has an invalid sslrootcert');
+	if (typeof sslmode !== 'string' || !(sslModes as readonly string[]).includes(sslmode))
+		fail(`has no valid sslmode (${sslModes.join(', ')})`);
+	if (value.sslrootcert !== undefined && (typeof value.sslrootcert !== 'string' || value.sslrootcert === ''))
+		fail('has an invalid sslrootcert');
 	if (typeof value.production !== 'boolean') fail('does not say whether it is production (production: true or false)');
-	const passwordSource = validatePasswordSource(value.passwordSource) ?? fail('has no valid passwordSource (prompt, env, pgpass, stored or none)');
+	const passwordSource =
+		validatePasswordSource(value.passwordSource) ??
+		fail('has no valid passwordSource (prompt, env, pgpass, stored or none)');
 	const password = value.password;
-	if (passwordSource.kind === 'stored' && (typeof password !== 'string' || password === '')) fail('says its password is stored, but none is saved');
-	if (passwordSource.kind !== 'stored' && password !== undefined) fail(`holds a password although its password source is ${passwordSource.kind}`);
+	if (passwordSource.kind === 'stored' && (typeof password !== 'string' || password === ''))
+		fail('says its password is stored, but none is saved');
+	if (passwordSource.kind !== 'stored' && password !== undefined)
+		fail(`holds a password although its password source is ${passwordSource.kind}`);
 	return {
 		host,
 		port: port as number,
@@ -213,7 +243,9 @@ function validatePasswordSource(raw: unknown): ProfilePasswordSource | undefined
 		case 'none':
 			return {kind: source.kind};
 		case 'env':
-			return typeof source.variable === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(source.variable) ? {kind: 'env', variable: source.variable} : undefined;
+			return typeof source.variable === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(source.variable)
+				? {kind: 'env', variable: source.variable}
+				: undefined;
 		case 'pgpass':
 			if (source.file === undefined) return {kind: 'pgpass'};
 			return typeof source.file === 'string' && source.file !== '' ? {kind: 'pgpass', file: source.file} : undefined;

@@ -30,7 +30,9 @@ export interface ApplyProgressProps {
  * (named by its phase), or the phase after the tables, and one bar for all rows with a live rate.
  */
 export function ApplyProgressPanel({tables, expected, progress, elapsed, now, width}: ApplyProgressProps) {
-	const toWrite = new Map(expected.tables.map((counts) => [counts.table, counts.insert + counts.update + counts.delete]));
+	const toWrite = new Map(
+		expected.tables.map((counts) => [counts.table, counts.insert + counts.update + counts.delete]),
+	);
 	const barWidth = Math.max(10, width - 8);
 	const totalRows = tables.reduce((sum, id) => sum + (toWrite.get(id) ?? 0), 0);
 	const doneRows = tables.reduce((sum, id) => sum + (progress.written[id] ?? 0), 0);
@@ -41,17 +43,30 @@ export function ApplyProgressPanel({tables, expected, progress, elapsed, now, wi
 	const next = tables.find((id) => !progress.finished.some((result) => result.table === id));
 	const currentTotal = current ? (progress.toWrite[current] ?? toWrite.get(current) ?? 0) : 0;
 	const currentDone = current ? (progress.written[current] ?? 0) : 0;
-	const currentRatio = activity ? (activity.total > 0 ? activity.done / activity.total : 0) : currentTotal === 0 ? 1 : currentDone / currentTotal;
+	const currentRatio = activity
+		? activity.total > 0
+			? activity.done / activity.total
+			: 0
+		: currentTotal === 0
+			? 1
+			: currentDone / currentTotal;
 	const currentText = activity
 		? `${phaseWords[activity.phase].label} ${formatCount(activity.done)} / ${plural(activity.total, phaseWords[activity.phase].one, phaseWords[activity.phase].unit)}`
 		: `${formatCount(currentDone)} / ${plural(currentTotal, 'row')}${currentTotal > 0 && currentDone >= currentTotal ? ' · merging' : ''}`;
 	// With nothing to write (all rows already there), tables still finish one by one.
 	// While a table stages and merges its rows, none count as written yet: the bar follows its phases.
-	const currentRows = current && activity ? tableRatio(currentDone, currentTotal, activity) * currentTotal - currentDone : 0;
-	const overallRatio = totalRows === 0 ? finished / Math.max(1, tables.length) : (doneRows + Math.max(0, currentRows)) / totalRows;
+	const currentRows =
+		current && activity ? tableRatio(currentDone, currentTotal, activity) * currentTotal - currentDone : 0;
+	const overallRatio =
+		totalRows === 0 ? finished / Math.max(1, tables.length) : (doneRows + Math.max(0, currentRows)) / totalRows;
 	// Rows written per second once rows are being written; before that the current phase's own rate.
 	const words = activity ? phaseWords[activity.phase] : undefined;
-	const rate = doneRows > 0 || !activity || !words ? liveRate(doneRows, elapsed, 'rows') : words.rated ? `${words.label} ${liveRate(activity.done - activity.from, now - activity.since, words.unit)}` : words.label;
+	const rate =
+		doneRows > 0 || !activity || !words
+			? liveRate(doneRows, elapsed, 'rows')
+			: words.rated
+				? `${words.label} ${liveRate(activity.done - activity.from, now - activity.since, words.unit)}`
+				: words.label;
 	return (
 		<>
 			<Box flexDirection="column" marginTop={1}>
@@ -85,7 +100,8 @@ export function ApplyProgressPanel({tables, expected, progress, elapsed, now, wi
 			</Box>
 			<Box flexDirection="column" marginTop={1}>
 				<Text wrap="wrap">
-					<Text bold>Overall</Text> {formatCount(doneRows)} / {plural(totalRows, 'row')} · {rate} · {formatDuration(Math.round(elapsed))}
+					<Text bold>Overall</Text> {formatCount(doneRows)} / {plural(totalRows, 'row')} · {rate} ·{' '}
+					{formatDuration(Math.round(elapsed))}
 				</Text>
 				<Text>
 					{'  '}

@@ -6,7 +6,8 @@ import {ProductionBadge} from './production-badge.js';
 import {TextField} from './text-field.js';
 
 /** The question's text as it wraps (the badge reads `PRODUCTION` and a space): for screens that count lines. */
-export const databaseNameQuestion = (target: Endpoint, action: string) => `PRODUCTION  The target is tagged production. Type its database name (${target.database}) to ${action}:`;
+export const databaseNameQuestion = (target: Endpoint, action: string) =>
+	`PRODUCTION  The target is tagged production. Type its database name (${target.database}) to ${action}:`;
 
 interface DatabaseNameFieldProps {
 	target: Endpoint;
@@ -23,7 +24,8 @@ export function DatabaseNameField({target, action, typed, mismatch, onChange, on
 	return (
 		<>
 			<Text wrap="wrap">
-				<ProductionBadge /> The target is tagged production. Type its database name (<Text bold>{target.database}</Text>) to {action}:
+				<ProductionBadge /> The target is tagged production. Type its database name (<Text bold>{target.database}</Text>
+				) to {action}:
 			</Text>
 			<Box>
 				<Text color="cyan">› </Text>

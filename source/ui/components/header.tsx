@@ -19,11 +19,19 @@ export interface HeaderProps {
 function labelText(endpoint: Endpoint | undefined, placeholder: string, compact: boolean): string {
 	if (!endpoint) return placeholder;
 	if (compact) return endpoint.profileName ?? `${endpoint.database}@${endpoint.host}`;
-	return endpoint.profileName ? `${endpoint.profileName} (${endpoint.host}:${endpoint.port}/${endpoint.database})` : describeEndpoint(endpoint);
+	return endpoint.profileName
+		? `${endpoint.profileName} (${endpoint.host}:${endpoint.port}/${endpoint.database})`
+		: describeEndpoint(endpoint);
 }
 
 function lineParts({source, target}: Pick<HeaderProps, 'source' | 'target'>, compact: boolean): string[] {
-	return ['pgconvoy', labelText(source, 'source?', compact), '→', labelText(target, 'target?', compact), ...(target?.production ? [' PRODUCTION '] : [])];
+	return [
+		'pgconvoy',
+		labelText(source, 'source?', compact),
+		'→',
+		labelText(target, 'target?', compact),
+		...(target?.production ? [' PRODUCTION '] : []),
+	];
 }
 
 const lineWidth = (parts: string[]) => parts.reduce((sum, part) => sum + part.length, 0) + parts.length - 1;

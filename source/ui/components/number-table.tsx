@@ -50,7 +50,10 @@ export interface ColumnLayout {
 export function layoutColumns(props: Pick<NumberTableProps, 'columns' | 'rows' | 'total' | 'width'>): ColumnLayout {
 	const lines = [...props.rows, ...(props.total ? [props.total] : [])];
 	const longest = Math.max(0, ...lines.map((row) => row.name.length));
-	const measure = (headers: string[], space = gap) => headers.map((header, index) => Math.max(header.length, ...lines.map((row) => row.cells?.[index]?.length ?? 0)) + space);
+	const measure = (headers: string[], space = gap) =>
+		headers.map(
+			(header, index) => Math.max(header.length, ...lines.map((row) => row.cells?.[index]?.length ?? 0)) + space,
+		);
 	const full = props.columns.map((column) => column.header);
 	const short = props.columns.map((column) => column.short ?? column.header);
 	for (const [headers, space] of [
@@ -61,7 +64,8 @@ export function layoutColumns(props: Pick<NumberTableProps, 'columns' | 'rows' |
 		const widths = measure(headers, space);
 		const room = props.width - markerWidth - widths.reduce((sum, width) => sum + width, 0);
 		// As wide as the longest name, so the numbers sit next to the names on a wide terminal.
-		if (room >= longest + 1) return {headers, widths, nameWidth: Math.min(Math.max(minNameWidth, longest + 1), room), stacked: false};
+		if (room >= longest + 1)
+			return {headers, widths, nameWidth: Math.min(Math.max(minNameWidth, longest + 1), room), stacked: false};
 	}
 	return {headers: short, widths: measure(short), nameWidth: Math.max(1, props.width - markerWidth), stacked: true};
 }
@@ -131,7 +135,9 @@ export function NumberTable(props: NumberTableProps) {
 			{props.below ?? null}
 			{props.total ? (
 				<>
-					<Text color="gray">{' '.repeat(markerWidth) + '─'.repeat(Math.max(0, (stacked ? 0 : nameWidth) + numbersWidth))}</Text>
+					<Text color="gray">
+						{' '.repeat(markerWidth) + '─'.repeat(Math.max(0, (stacked ? 0 : nameWidth) + numbersWidth))}
+					</Text>
 					{line(props.total, true)}
 				</>
 			) : null}

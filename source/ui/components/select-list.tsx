@@ -18,7 +18,14 @@ export interface SelectListProps<T> {
  * last render, so keys that arrive together (`Down Down Enter`) moved once and chose the wrong entry;
  * this one reads its keys through useKeys, one render per key.
  */
-export function SelectList<T>({items, initialIndex = 0, limit, renderItem, onSelect, isActive = true}: SelectListProps<T>) {
+export function SelectList<T>({
+	items,
+	initialIndex = 0,
+	limit,
+	renderItem,
+	onSelect,
+	isActive = true,
+}: SelectListProps<T>) {
 	const [cursor, setCursor] = useState(() => Math.min(Math.max(0, initialIndex), Math.max(0, items.length - 1)));
 	const position = Math.min(cursor, Math.max(0, items.length - 1));
 	const window = visibleWindow(items.length, position, limit ?? items.length);

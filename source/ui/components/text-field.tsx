@@ -21,7 +21,14 @@ export const maskAll = (value: string) => '•'.repeat(value.length);
  * A one-line input. Not ink-text-input: a URL being typed must show with its password part masked,
  * which needs control over what is displayed, not just a single mask character.
  */
-export function TextField({value, onChange, onSubmit, focus = true, placeholder, display = (text) => text}: TextFieldProps) {
+export function TextField({
+	value,
+	onChange,
+	onSubmit,
+	focus = true,
+	placeholder,
+	display = (text) => text,
+}: TextFieldProps) {
 	const [cursor, setCursor] = useState(value.length);
 	// Outside the wizard's KeysProvider keys can arrive faster than React re-renders: each one must
 	// edit the result of the previous one, not the value of the last render.

@@ -19,7 +19,11 @@ export interface ApplyRequest {
  * Runs the one write transaction while the apply step is showing; `abort` (the user confirmed
  * Ctrl-C) cancels it, and the engine rolls back.
  */
-export function useApply(request: ApplyRequest, abort: boolean, dispatch: Dispatch<Action>): {progress: ApplyProgress; startedAt: number; finishedMs?: number} {
+export function useApply(
+	request: ApplyRequest,
+	abort: boolean,
+	dispatch: Dispatch<Action>,
+): {progress: ApplyProgress; startedAt: number; finishedMs?: number} {
 	const [startedAt] = useState(() => performance.now());
 	const controller = useRef<AbortController | undefined>(undefined);
 	const {state, push, flush, peek} = useCoalesced(reduceApplyEvent, applyStart);

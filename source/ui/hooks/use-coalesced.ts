@@ -4,7 +4,11 @@ import {useCallback, useEffect, useRef, useState} from 'react';
  * Folds a fast stream of events into state that React sees at most every `intervalMs`: the engine
  * may report thousands of progress events a second, the terminal needs ten frames.
  */
-export function useCoalesced<State, Event>(reduce: (state: State, event: Event) => State, initial: State, intervalMs = 100) {
+export function useCoalesced<State, Event>(
+	reduce: (state: State, event: Event) => State,
+	initial: State,
+	intervalMs = 100,
+) {
 	const [state, setState] = useState(initial);
 	const latest = useRef(initial);
 	const dirty = useRef(false);

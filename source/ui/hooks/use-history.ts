@@ -5,7 +5,12 @@ import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 
 /** While the target's history is asked for: settle its pending journals and list its runs. */
-export function useHistory(target: Endpoint, loading: boolean, services: WizardServices, dispatch: Dispatch<Action>): void {
+export function useHistory(
+	target: Endpoint,
+	loading: boolean,
+	services: WizardServices,
+	dispatch: Dispatch<Action>,
+): void {
 	useEffect(() => {
 		if (!loading) return;
 		let left = false;

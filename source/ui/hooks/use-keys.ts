@@ -1,4 +1,15 @@
-import {createContext, createElement, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode} from 'react';
+import {
+	createContext,
+	createElement,
+	useCallback,
+	useContext,
+	useEffect,
+	useLayoutEffect,
+	useMemo,
+	useRef,
+	useState,
+	type ReactNode,
+} from 'react';
 import {useInput, type Key} from 'ink';
 import {splitKeys, type KeyPress} from '../keys/split-keys.js';
 

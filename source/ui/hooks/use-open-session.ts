@@ -5,7 +5,13 @@ import type {WizardServices} from '../services.js';
 import {toUserError} from '../errors.js';
 
 /** Entering the tables step: connect both sides and read their catalogs. A session that arrives too late is closed. */
-export function useOpenSession(source: Endpoint, target: Endpoint, keys: Record<string, string[]>, services: WizardServices, dispatch: Dispatch<Action>): void {
+export function useOpenSession(
+	source: Endpoint,
+	target: Endpoint,
+	keys: Record<string, string[]>,
+	services: WizardServices,
+	dispatch: Dispatch<Action>,
+): void {
 	useEffect(() => {
 		let left = false;
 		void (async () => {

@@ -23,7 +23,10 @@ export interface PreviewRequest {
  * table. Leaving the step aborts the run. A plan with blocking findings is not counted: the
  * findings are the result.
  */
-export function usePreview(request: PreviewRequest | undefined, dispatch: Dispatch<Action>): {plan?: SyncPlan; live: LiveCounts} {
+export function usePreview(
+	request: PreviewRequest | undefined,
+	dispatch: Dispatch<Action>,
+): {plan?: SyncPlan; live: LiveCounts} {
 	const [plan, setPlan] = useState<SyncPlan>();
 	const live = useCoalesced(reducePreviewEvent, previewStart);
 	const {reset, push, flush} = live;

@@ -18,7 +18,10 @@ export interface RehearsalRequest {
  * Runs the real apply in the target transaction and rolls it back, while the preview step shows it
  * running; unmounting (Esc, leaving the step) aborts it, and the engine rolls back as it would anyway.
  */
-export function useRehearsal(request: RehearsalRequest | undefined, dispatch: Dispatch<Action>): {progress: ApplyProgress; startedAt: number} {
+export function useRehearsal(
+	request: RehearsalRequest | undefined,
+	dispatch: Dispatch<Action>,
+): {progress: ApplyProgress; startedAt: number} {
 	const [startedAt, setStartedAt] = useState(() => performance.now());
 	const {state, reset, push, flush} = useCoalesced(reduceApplyEvent, applyStart);
 	useEffect(() => {
@@ -26,16 +29,18 @@ export function useRehearsal(request: RehearsalRequest | undefined, dispatch: Di
 		const controller = new AbortController();
 		reset(applyStart);
 		setStartedAt(performance.now());
-		request.session.apply(request.plan, {rehearse: true, expected: request.expected, onEvent: push, signal: controller.signal}).then(
-			(result) => {
-				if (controller.signal.aborted) return;
-				flush();
-				dispatch({type: 'rehearsal-finished', result});
-			},
-			(error: unknown) => {
-				if (!controller.signal.aborted) dispatch({type: 'rehearsal-failed', error: toUserError(error)});
-			},
-		);
+		request.session
+			.apply(request.plan, {rehearse: true, expected: request.expected, onEvent: push, signal: controller.signal})
+			.then(
+				(result) => {
+					if (controller.signal.aborted) return;
+					flush();
+					dispatch({type: 'rehearsal-finished', result});
+				},
+				(error: unknown) => {
+					if (!controller.signal.aborted) dispatch({type: 'rehearsal-failed', error: toUserError(error)});
+				},
+			);
 		return () => controller.abort();
 	}, [request, dispatch, reset, push, flush]);
 	return {progress: state, startedAt};

@@ -56,7 +56,8 @@ export function splitKeys(input: string, key: Key): KeyPress[] {
 		.reduce<string[]>((all, unit) => {
 			// Keep surrogate pairs (emoji) together.
 			const last = all.at(-1);
-			if (last !== undefined && last.length === 1 && /[\uD800-\uDBFF]/.test(last) && /[\uDC00-\uDFFF]/.test(unit)) all[all.length - 1] = last + unit;
+			if (last !== undefined && last.length === 1 && /[\uD800-\uDBFF]/.test(last) && /[\uDC00-\uDFFF]/.test(unit))
+				all[all.length - 1] = last + unit;
 			else all.push(unit);
 			return all;
 		}, [])

@@ -41,10 +41,26 @@ export function fitParts(parts: string[], width: number, indent = '    ', separa
 export function finishedLines(result: TableResult, width: number, nameWidth = 0): string[] {
 	const time = formatDuration(result.ms);
 	const written = rowsOf(result);
-	const full = written === 0 ? [`nothing to write (${formatCount(result.skipped)} skipped)`] : [`inserted ${formatCount(result.inserted)}`, `updated ${formatCount(result.updated)}`, `skipped ${formatCount(result.skipped)}`, `deleted ${formatCount(result.deleted)}`];
+	const full =
+		written === 0
+			? [`nothing to write (${formatCount(result.skipped)} skipped)`]
+			: [
+					`inserted ${formatCount(result.inserted)}`,
+					`updated ${formatCount(result.updated)}`,
+					`skipped ${formatCount(result.skipped)}`,
+					`deleted ${formatCount(result.deleted)}`,
+				];
 	const oneLine = `✓ ${result.table.padEnd(nameWidth)}  ${full.join(' · ')}  ${time}`;
 	if (oneLine.length <= width) return [oneLine];
-	const short = written === 0 ? [`nothing to write (${formatCount(result.skipped)} skipped)`] : [`ins ${formatCount(result.inserted)}`, `upd ${formatCount(result.updated)}`, `skip ${formatCount(result.skipped)}`, `del ${formatCount(result.deleted)}`];
+	const short =
+		written === 0
+			? [`nothing to write (${formatCount(result.skipped)} skipped)`]
+			: [
+					`ins ${formatCount(result.inserted)}`,
+					`upd ${formatCount(result.updated)}`,
+					`skip ${formatCount(result.skipped)}`,
+					`del ${formatCount(result.deleted)}`,
+				];
 	const shortLine = `✓ ${result.table}  ${short.join(' · ')}  ${time}`;
 	if (shortLine.length <= width) return [shortLine];
 	return [`✓ ${result.table}`, ...fitParts([...short, time], width)];
@@ -53,10 +69,17 @@ export function finishedLines(result: TableResult, width: number, nameWidth = 0)
 /** The one write transaction: a bar for the table being written (named by its phase), one for all rows, a live rate and elapsed time. */
 export function ApplyStep({step, context, dispatch, columns}: ApplyStepProps) {
 	const {session, preview} = context;
-	const request = useMemo(() => ({session: session!, plan: preview!.plan, expected: preview!.result}), [session, preview]);
+	const request = useMemo(
+		() => ({session: session!, plan: preview!.plan, expected: preview!.result}),
+		[session, preview],
+	);
 	// Once COMMIT is sent nothing can be rolled back by cancelling: Ctrl-C then only has the outcome settled at once.
 	const [committing, setCommitting] = useState(false);
-	const {progress, startedAt, finishedMs} = useApply(request, step.abort === 'requested' || (committing && step.abort === 'asking'), dispatch);
+	const {progress, startedAt, finishedMs} = useApply(
+		request,
+		step.abort === 'requested' || (committing && step.abort === 'asking'),
+		dispatch,
+	);
 	// 'committing' is the last phase: once seen, it stays.
 	if (progress.phase === 'committing' && !committing) setCommitting(true);
 	const now = useClock(finishedMs === undefined);
@@ -93,13 +116,22 @@ export function ApplyStep({step, context, dispatch, columns}: ApplyStepProps) {
 			</Static>
 			<Box flexDirection="column" width={width}>
 				<Text wrap="wrap">
-					Writing {plural(tables.length, 'table')} in one transaction · {formatCount(finished)} of {formatCount(tables.length)} done
+					Writing {plural(tables.length, 'table')} in one transaction · {formatCount(finished)} of{' '}
+					{formatCount(tables.length)} done
 				</Text>
-				<ApplyProgressPanel tables={tables} expected={request.expected} progress={progress} elapsed={elapsed} now={now} width={width} />
+				<ApplyProgressPanel
+					tables={tables}
+					expected={request.expected}
+					progress={progress}
+					elapsed={elapsed}
+					now={now}
+					width={width}
+				/>
 				{committing && step.abort !== 'no' ? (
 					<Box marginTop={1}>
 						<Text color="yellow" wrap="wrap">
-							<Spinner /> COMMIT was already sent and cannot be cancelled: checking with the target whether it committed…
+							<Spinner /> COMMIT was already sent and cannot be cancelled: checking with the target whether it
+							committed…
 						</Text>
 					</Box>
 				) : null}

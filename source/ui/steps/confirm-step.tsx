@@ -35,12 +35,17 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 	const target = context.target!.endpoint;
 	const {result: preview, rehearsed} = context.preview!;
 	const warnings = preview.findings.filter((finding) => finding.severity === 'warning').length;
-	const sentence = rehearsed ? `rehearsed: ${resultSentence(rehearsed)} of ${target.database} on ${target.host}, then rolled back` : changeSentence(preview, target);
+	const sentence = rehearsed
+		? `rehearsed: ${resultSentence(rehearsed)} of ${target.database} on ${target.host}, then rolled back`
+		: changeSentence(preview, target);
 	const modeLine = `Mode ${preview.mode} · one transaction: everything or nothing · lock timeout ${formatDuration(context.options.lockTimeoutMs)}`;
 	const width = columns - 1;
 	// Everything but the rehearsed counts: header, sentences, the question or the name field, hints (two lines at most).
-	const question = target.production ? linesOf(databaseNameQuestion(target, 'write'), width) + 1 + (step.mismatch ? 1 : 0) : 1;
-	const chrome = 3 + linesOf(sentence + '.', width) + linesOf(modeLine, width) + (warnings > 0 ? 1 : 0) + 1 + question + 5;
+	const question = target.production
+		? linesOf(databaseNameQuestion(target, 'write'), width) + 1 + (step.mismatch ? 1 : 0)
+		: 1;
+	const chrome =
+		3 + linesOf(sentence + '.', width) + linesOf(modeLine, width) + (warnings > 0 ? 1 : 0) + 1 + question + 5;
 	useKeys(
 		(input, key) => {
 			if (input === 'y' || input === 'Y') dispatch({type: 'confirm'});
@@ -58,13 +63,21 @@ export function ConfirmStep({step, context, dispatch, columns, rows}: ConfirmSte
 			</Text>
 			{warnings > 0 ? (
 				<MarkedLine mark="!" color="yellow">
-					{warnings} {warnings === 1 ? 'warning' : 'warnings'} in the preview (esc to read {warnings === 1 ? 'it' : 'them'})
+					{warnings} {warnings === 1 ? 'warning' : 'warnings'} in the preview (esc to read{' '}
+					{warnings === 1 ? 'it' : 'them'})
 				</MarkedLine>
 			) : null}
 			{rehearsed ? <RehearsedCounts result={rehearsed} width={width} room={rows - chrome} /> : null}
 			<Box marginTop={1} flexDirection="column">
 				{target.production ? (
-					<DatabaseNameField target={target} action="write" typed={step.typed} mismatch={step.mismatch} onChange={(typed) => dispatch({type: 'confirm-typed', typed})} onSubmit={() => dispatch({type: 'confirm'})} />
+					<DatabaseNameField
+						target={target}
+						action="write"
+						typed={step.typed}
+						mismatch={step.mismatch}
+						onChange={(typed) => dispatch({type: 'confirm-typed', typed})}
+						onSubmit={() => dispatch({type: 'confirm'})}
+					/>
 				) : (
 					<Text>
 						Write {rehearsed ? 'the rehearsed changes' : 'these changes'} now? <Text bold>(y/N)</Text>
@@ -103,7 +116,11 @@ function RehearsedCounts({result, width, room}: {result: SyncResult; width: numb
 		dim: table.inserted + table.updated + table.deleted === 0,
 	}));
 	const totals = sumResults(result);
-	const total: NumberRow = {key: 'total', name: `total (${plural(result.tables.length, 'table')})`, cells: [totals.inserted, totals.updated, totals.skipped, totals.deleted].map(formatCount)};
+	const total: NumberRow = {
+		key: 'total',
+		name: `total (${plural(result.tables.length, 'table')})`,
+		cells: [totals.inserted, totals.updated, totals.skipped, totals.deleted].map(formatCount),
+	};
 	const layout = layoutColumns({columns: rehearsedColumns, rows: tableRows, total, width});
 	const linesPerRow = layout.stacked ? 2 : 1;
 	// Column headers, the rule and the total line(s).
@@ -122,16 +139,34 @@ function RehearsedCounts({result, width, room}: {result: SyncResult; width: numb
 	const hiddenCascades = cascaded.length - shownCascades.length;
 	const tableRoom = free - cascadeLines - (hiddenCascades > 0 ? 1 : 0);
 	// The total names the table count, so with no room for rows there is no "more" line either.
-	const visible = tableRows.length * linesPerRow <= tableRoom ? tableRows.length : Math.max(0, Math.floor((tableRoom - 1) / linesPerRow));
+	const visible =
+		tableRows.length * linesPerRow <= tableRoom
+			? tableRows.length
+			: Math.max(0, Math.floor((tableRoom - 1) / linesPerRow));
 	return (
 		<Box flexDirection="column" marginTop={1}>
-			<NumberTable nameHeader="table" columns={rehearsedColumns} rows={tableRows.slice(0, visible)} width={width} below={visible > 0 && visible < tableRows.length ? <Text color="gray"> … {plural(tableRows.length - visible, 'more table')}</Text> : undefined} total={total} />
+			<NumberTable
+				nameHeader="table"
+				columns={rehearsedColumns}
+				rows={tableRows.slice(0, visible)}
+				width={width}
+				below={
+					visible > 0 && visible < tableRows.length ? (
+						<Text color="gray"> … {plural(tableRows.length - visible, 'more table')}</Text>
+					) : undefined
+				}
+				total={total}
+			/>
 			{shownCascades.map((text) => (
 				<Text key={text} color="yellow" wrap="wrap">
 					{text}
 				</Text>
 			))}
-			{hiddenCascades > 0 ? <Text color="gray">… {plural(hiddenCascades, shownCascades.length === 0 ? 'cascade' : 'more cascade')} into tables not selected</Text> : null}
+			{hiddenCascades > 0 ? (
+				<Text color="gray">
+					… {plural(hiddenCascades, shownCascades.length === 0 ? 'cascade' : 'more cascade')} into tables not selected
+				</Text>
+			) : null}
 		</Box>
 	);
 }

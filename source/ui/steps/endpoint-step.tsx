@@ -42,15 +42,33 @@ export function EndpointStep(props: StepProps) {
 		case 'password':
 			return <EnterPassword endpoint={phase.endpoint} dispatch={props.dispatch} />;
 		case 'connecting':
-			return <Connecting endpoint={phase.endpoint} role={props.role} services={props.services} dispatch={props.dispatch} />;
+			return (
+				<Connecting endpoint={phase.endpoint} role={props.role} services={props.services} dispatch={props.dispatch} />
+			);
 		case 'connected':
-			return <ConnectedSummary phase={phase} role={props.role} services={props.services} dispatch={props.dispatch} rows={props.rows} />;
+			return (
+				<ConnectedSummary
+					phase={phase}
+					role={props.role}
+					services={props.services}
+					dispatch={props.dispatch}
+					rows={props.rows}
+				/>
+			);
 		case 'failed':
 			return <ConnectFailed phase={phase} dispatch={props.dispatch} />;
 	}
 }
 
-function CandidateLine({candidate, selected, labelWidth}: {candidate: EndpointCandidate; selected: boolean; labelWidth: number}) {
+function CandidateLine({
+	candidate,
+	selected,
+	labelWidth,
+}: {
+	candidate: EndpointCandidate;
+	selected: boolean;
+	labelWidth: number;
+}) {
 	return (
 		<Box columnGap={1} flexWrap="wrap">
 			<Text color={selected ? 'cyan' : undefined} bold={selected}>
@@ -70,16 +88,25 @@ function CandidateLine({candidate, selected, labelWidth}: {candidate: EndpointCa
 /** What the list offers: for the target, neither the source default (DATABASE_URL_LOCAL) nor the source itself. */
 export function offeredCandidates(candidates: EndpointCandidate[], role: Role, source?: Endpoint): EndpointCandidate[] {
 	if (role === 'source') return candidates;
-	return candidates.filter((candidate) => !candidate.sourceDefault && !(source && candidate.endpoint && sameDatabase(source, candidate.endpoint)));
+	return candidates.filter(
+		(candidate) =>
+			!candidate.sourceDefault && !(source && candidate.endpoint && sameDatabase(source, candidate.endpoint)),
+	);
 }
 
 function ChooseEndpoint({role, context, services, dispatch, rows}: StepProps) {
 	const source = role === 'target' ? context.source?.endpoint : undefined;
-	const candidates = useMemo(() => offeredCandidates(services.endpointCandidates(), role, source), [services, role, source]);
+	const candidates = useMemo(
+		() => offeredCandidates(services.endpointCandidates(), role, source),
+		[services, role, source],
+	);
 	const items: Array<EndpointCandidate | typeof enterUrl> = [...candidates, enterUrl];
 	const current = role === 'source' ? context.source?.endpoint : context.target?.endpoint;
 	// Start on the endpoint chosen before, else on the first one.
-	const initialIndex = Math.max(0, current ? candidates.findIndex((candidate) => candidate.endpoint && sameDatabase(candidate.endpoint, current)) : 0);
+	const initialIndex = Math.max(
+		0,
+		current ? candidates.findIndex((candidate) => candidate.endpoint && sameDatabase(candidate.endpoint, current)) : 0,
+	);
 	const labelWidth = Math.max(0, ...candidates.map((candidate) => candidate.label.length));
 	return (
 		<Box flexDirection="column">
@@ -105,7 +132,14 @@ function ChooseEndpoint({role, context, services, dispatch, rows}: StepProps) {
 					}}
 				/>
 			</Box>
-			<KeyHints hints={[['↑↓', 'move'], ['enter', 'connect'], ...(role === 'target' ? ([['esc', 'back']] as KeyHint[]) : []), ['q', 'quit']]} />
+			<KeyHints
+				hints={[
+					['↑↓', 'move'],
+					['enter', 'connect'],
+					...(role === 'target' ? ([['esc', 'back']] as KeyHint[]) : []),
+					['q', 'quit'],
+				]}
+			/>
 		</Box>
 	);
 }
@@ -163,7 +197,12 @@ function EnterPassword({endpoint, dispatch}: {endpoint: Endpoint; dispatch: Disp
 			</Text>
 			<Box>
 				<Text color="cyan">› </Text>
-				<TextField value={value} display={maskAll} onChange={setValue} onSubmit={(password) => dispatch({type: 'password-entered', password})} />
+				<TextField
+					value={value}
+					display={maskAll}
+					onChange={setValue}
+					onSubmit={(password) => dispatch({type: 'password-entered', password})}
+				/>
 			</Box>
 			<KeyHints
 				hints={[
@@ -175,7 +214,17 @@ function EnterPassword({endpoint, dispatch}: {endpoint: Endpoint; dispatch: Disp
 	);
 }
 
-function Connecting({endpoint, role, services, dispatch}: {endpoint: Endpoint; role: Role; services: WizardServices; dispatch: Dispatch<Action>}) {
+function Connecting({
+	endpoint,
+	role,
+	services,
+	dispatch,
+}: {
+	endpoint: Endpoint;
+	role: Role;
+	services: WizardServices;
+	dispatch: Dispatch<Action>;
+}) {
 	useConnect(endpoint, role, services, dispatch);
 	return (
 		<Box flexDirection="column">
@@ -192,7 +241,19 @@ function Connecting({endpoint, role, services, dispatch}: {endpoint: Endpoint; r
 	);
 }
 
-function ConnectedSummary({phase, role, services, dispatch, rows}: {phase: Extract<EndpointPhase, {kind: 'connected'}>; role: Role; services: WizardServices; dispatch: Dispatch<Action>; rows: number}) {
+function ConnectedSummary({
+	phase,
+	role,
+	services,
+	dispatch,
+	rows,
+}: {
+	phase: Extract<EndpointPhase, {kind: 'connected'}>;
+	role: Role;
+	services: WizardServices;
+	dispatch: Dispatch<Action>;
+	rows: number;
+}) {
 	const {connected, history} = phase;
 	const {endpoint, summary} = connected;
 	useHistory(endpoint, history?.kind === 'loading', services, dispatch);
@@ -210,7 +271,8 @@ function ConnectedSummary({phase, role, services, dispatch, rows}: {phase: Extra
 			{/* The details wrap under the line they belong to. */}
 			<Box paddingLeft={2}>
 				<Text wrap="wrap">
-					PostgreSQL {summary.serverVersion} · database {summary.database} · {formatBytes(summary.sizeBytes)} · {plural(summary.tableCount, 'table')}
+					PostgreSQL {summary.serverVersion} · database {summary.database} · {formatBytes(summary.sizeBytes)} ·{' '}
+					{plural(summary.tableCount, 'table')}
 				</Text>
 			</Box>
 			<Box paddingLeft={2}>
@@ -219,7 +281,14 @@ function ConnectedSummary({phase, role, services, dispatch, rows}: {phase: Extra
 				</Text>
 			</Box>
 			{history ? <HistoryPanel history={history} rows={rows - 9} /> : null}
-			<KeyHints hints={[['enter', 'continue'], ...(role === 'target' ? ([['h', history ? 'hide history' : 'history of past syncs']] as KeyHint[]) : []), ['esc', history ? 'hide history' : 'choose another'], ['q', 'quit']]} />
+			<KeyHints
+				hints={[
+					['enter', 'continue'],
+					...(role === 'target' ? ([['h', history ? 'hide history' : 'history of past syncs']] as KeyHint[]) : []),
+					['esc', history ? 'hide history' : 'choose another'],
+					['q', 'quit'],
+				]}
+			/>
 		</Box>
 	);
 }
@@ -243,7 +312,14 @@ function HistoryPanel({history, rows}: {history: HistoryView; rows: number}) {
 		);
 	}
 	const {entries, undone, settled} = history.history;
-	const notices = [...(settled?.committed ?? []).map((id) => `Run ${id} was left pending; the target says it committed: it can be undone.`), ...(settled?.discarded ?? []).map((id) => `Run ${id} was left pending; the target says it rolled back: its journal is removed.`)];
+	const notices = [
+		...(settled?.committed ?? []).map(
+			(id) => `Run ${id} was left pending; the target says it committed: it can be undone.`,
+		),
+		...(settled?.discarded ?? []).map(
+			(id) => `Run ${id} was left pending; the target says it rolled back: its journal is removed.`,
+		),
+	];
 	// One target's runs (its name is in the header); what each can still do before the counts, which may be cut.
 	const lines =
 		entries.length === 0
@@ -265,18 +341,32 @@ function HistoryPanel({history, rows}: {history: HistoryView; rows: number}) {
 					{notice}
 				</Text>
 			))}
-			{entries.length === 0 ? <Text color="gray">No journaled syncs of this target on this machine yet: every sync that writes keeps one.</Text> : null}
+			{entries.length === 0 ? (
+				<Text color="gray">
+					No journaled syncs of this target on this machine yet: every sync that writes keeps one.
+				</Text>
+			) : null}
 			{shown.map((line, index) => (
 				<Text key={line} bold={index === 0} wrap="truncate-end">
 					{line}
 				</Text>
 			))}
-			{shown.length < lines.length ? <Text color="gray">… {plural(lines.length - shown.length, 'older run')} (pgconvoy history --to … lists them all)</Text> : null}
+			{shown.length < lines.length ? (
+				<Text color="gray">
+					… {plural(lines.length - shown.length, 'older run')} (pgconvoy history --to … lists them all)
+				</Text>
+			) : null}
 		</Box>
 	);
 }
 
-function ConnectFailed({phase, dispatch}: {phase: Extract<EndpointPhase, {kind: 'failed'}>; dispatch: Dispatch<Action>}) {
+function ConnectFailed({
+	phase,
+	dispatch,
+}: {
+	phase: Extract<EndpointPhase, {kind: 'failed'}>;
+	dispatch: Dispatch<Action>;
+}) {
 	// Retrying the same database as the target, or a candidate that does not parse, cannot help.
 	const retryable = phase.endpoint !== undefined && !phase.sameAsSource;
 	useKeys((input, key) => {

@@ -6,7 +6,15 @@ import {isBlocked, type SyncPlan} from '../../core/plan/types.js';
 import type {ApplyProgress} from '../../present/progress.js';
 import {formatCount, formatPercent, liveRate, plural} from '../../present/numbers.js';
 import {changesNothing, sumCounts} from '../../present/totals.js';
-import {canWrite, cascadeQuestion, parentsToAdd, type Action, type Rehearsal, type Step, type WizardContext} from '../state.js';
+import {
+	canWrite,
+	cascadeQuestion,
+	parentsToAdd,
+	type Action,
+	type Rehearsal,
+	type Step,
+	type WizardContext,
+} from '../state.js';
 import {usePreview, type LiveCounts} from '../hooks/use-preview.js';
 import {useRehearsal} from '../hooks/use-rehearsal.js';
 import {ApplyProgressPanel} from '../components/apply-progress.js';
@@ -27,8 +35,14 @@ interface PreviewStepProps {
 	rows: number;
 }
 
-const countColumns = [{header: 'insert', short: 'ins'}, {header: 'update', short: 'upd'}, {header: 'skip'}, {header: 'delete', short: 'del'}];
-const countCells = (counts: Pick<TableCounts, 'insert' | 'update' | 'skip' | 'delete'>) => [counts.insert, counts.update, counts.skip, counts.delete].map(formatCount);
+const countColumns = [
+	{header: 'insert', short: 'ins'},
+	{header: 'update', short: 'upd'},
+	{header: 'skip'},
+	{header: 'delete', short: 'del'},
+];
+const countCells = (counts: Pick<TableCounts, 'insert' | 'update' | 'skip' | 'delete'>) =>
+	[counts.insert, counts.update, counts.skip, counts.delete].map(formatCount);
 
 /** Findings about rows whose FK parents are outside the selection. */
 const parentCodes = new Set(['missing-parent', 'parent-not-selected']);
@@ -42,18 +56,35 @@ function reading(live: LiveCounts, table: string, now: number): string {
 	if (!progress) return 'counting…';
 	const ratio = progress.keysEstimated > 0 ? progress.keysRead / progress.keysEstimated : 0;
 	const rate = liveRate(progress.keysRead - progress.from, now - progress.since, 'keys');
-	return progress.keysEstimated > 0 ? `${formatPercent(ratio)} · ${rate}` : `${formatCount(progress.keysRead)} keys · ${rate}`;
+	return progress.keysEstimated > 0
+		? `${formatPercent(ratio)} · ${rate}`
+		: `${formatCount(progress.keysRead)} keys · ${rate}`;
 }
 
 /** The dry run: per-table counts filling in live, totals, and what the plan found. */
 export function PreviewStep({step, context, dispatch, columns, rows}: PreviewStepProps) {
 	const {session, selected, mode, options, cascadeAllowed} = context;
 	const counting = !context.preview && !step.error && session !== undefined && mode !== undefined;
-	const request = useMemo(() => (counting ? {session: session!, selected, mode: mode!, options: cascadeAllowed ? {...options, allowCascade: true} : options, run: step.run} : undefined), [counting, session, selected, mode, options, cascadeAllowed, step.run]);
+	const request = useMemo(
+		() =>
+			counting
+				? {
+						session: session!,
+						selected,
+						mode: mode!,
+						options: cascadeAllowed ? {...options, allowCascade: true} : options,
+						run: step.run,
+					}
+				: undefined,
+		[counting, session, selected, mode, options, cascadeAllowed, step.run],
+	);
 	const {plan: livePlan, live} = usePreview(request, dispatch);
 	const rehearsing = step.rehearsal?.kind === 'running';
 	const preview = context.preview;
-	const rehearsalRequest = useMemo(() => (rehearsing && session && preview ? {session, plan: preview.plan, expected: preview.result} : undefined), [rehearsing, session, preview]);
+	const rehearsalRequest = useMemo(
+		() => (rehearsing && session && preview ? {session, plan: preview.plan, expected: preview.result} : undefined),
+		[rehearsing, session, preview],
+	);
 	const rehearsal = useRehearsal(rehearsalRequest, dispatch);
 	const now = useClock(counting || rehearsing);
 	const [expanded, setExpanded] = useState(false);
@@ -73,17 +104,29 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const cascadable = result !== undefined && cascadeQuestion(findings).length > 0;
 	const asking = cascadable && !step.cascade;
 	// Rows whose parents are not selected (and maybe not on the target): offer to take the parents along.
-	const namedParents = [...new Set(findings.filter((finding) => finding.parent && parentCodes.has(finding.code)).map((finding) => finding.parent!))];
+	const namedParents = [
+		...new Set(
+			findings.filter((finding) => finding.parent && parentCodes.has(finding.code)).map((finding) => finding.parent!),
+		),
+	];
 	const parents = result ? parentsToAdd(context, namedParents) : [];
 
 	// Up to three findings under the table, fewer when long ones would push the screen past its height.
 	const findingBudget = rows - (asking ? 10 : 18) - (step.notice ? 2 : 0);
 	const sorted = sortFindings(findings);
 	let collapsed = Math.min(collapsedFindings, findings.length);
-	while (collapsed > 1 && findingsHeight(sorted.slice(0, collapsed), columns - 1, false) + 1 > findingBudget) collapsed--;
-	const findingLines = expanded ? 0 : findingsHeight(sorted.slice(0, collapsed), columns - 1, false) + (findings.length > collapsed ? 1 : 0);
+	while (collapsed > 1 && findingsHeight(sorted.slice(0, collapsed), columns - 1, false) + 1 > findingBudget)
+		collapsed--;
+	const findingLines = expanded
+		? 0
+		: findingsHeight(sorted.slice(0, collapsed), columns - 1, false) + (findings.length > collapsed ? 1 : 0);
 	// Numbers as wide as they will get (the totals), so the layout does not change while counting.
-	const layout = layoutColumns({columns: countColumns, rows: tableIds.map((id) => ({key: id, name: id, cells: countCells(totals)})), total: {key: 'total', name: 'total', cells: countCells(totals)}, width: columns - 1});
+	const layout = layoutColumns({
+		columns: countColumns,
+		rows: tableIds.map((id) => ({key: id, name: id, cells: countCells(totals)})),
+		total: {key: 'total', name: 'total', cells: countCells(totals)},
+		width: columns - 1,
+	});
 	const linesPerRow = layout.stacked ? 2 : 1;
 	const hintsFor = (scroll: boolean): KeyHint[] => [
 		...(cascadable ? ([['y', 'allow the cascaded changes']] as KeyHint[]) : []),
@@ -104,8 +147,19 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	// The table gets every line the rest of the screen leaves: the rest counted as it will wrap.
 	const width = columns - 1;
 	const wrapped = (text: string, indent = 0) => Math.max(1, Math.ceil(text.length / Math.max(10, width - indent)));
-	const status = statusLine({failed: step.error !== undefined, counting: !result, done: counted.size, total: tableIds.length, blocked, asking, nothingToDo});
-	const differingText = mode === 'insert' && differing > 0 ? `${plural(differing, 'row')} ${differing === 1 ? 'differs' : 'differ'} but insert mode leaves them as they are (upsert would update them).` : undefined;
+	const status = statusLine({
+		failed: step.error !== undefined,
+		counting: !result,
+		done: counted.size,
+		total: tableIds.length,
+		blocked,
+		asking,
+		nothingToDo,
+	});
+	const differingText =
+		mode === 'insert' && differing > 0
+			? `${plural(differing, 'row')} ${differing === 1 ? 'differs' : 'differ'} but insert mode leaves them as they are (upsert would update them).`
+			: undefined;
 	const parentsText = parents.length > 0 ? `p adds ${parents.join(', ')} to the tables and counts again.` : undefined;
 	const chrome =
 		(step.notice ? wrapped(step.notice, 2) + 1 : 0) +
@@ -129,7 +183,9 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	const scrollable = expanded ? findings.length : tableIds.length;
 	const maxStart = expanded ? Math.max(0, findings.length - findingsPage) : lastStart;
 	const start = Math.min(offset, maxStart);
-	const tableSize = fitsAll ? tableIds.length : Math.max(1, Math.floor((room - (start > 0 ? 1 : 0) - (start < lastStart ? 1 : 0)) / linesPerRow));
+	const tableSize = fitsAll
+		? tableIds.length
+		: Math.max(1, Math.floor((room - (start > 0 ? 1 : 0) - (start < lastStart ? 1 : 0)) / linesPerRow));
 	const pageSize = expanded ? findingsPage : tableSize;
 	const hints = hintsFor(scrollable > pageSize);
 
@@ -151,7 +207,8 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 
 	const tableRows: NumberRow[] = tableIds.slice(start, start + tableSize).map((id) => {
 		const counts = counted.get(id);
-		if (counts) return {key: id, name: id, cells: countCells(counts), dim: counts.insert + counts.update + counts.delete === 0};
+		if (counts)
+			return {key: id, name: id, cells: countCells(counts), dim: counts.insert + counts.update + counts.delete === 0};
 		return {
 			key: id,
 			name: id,
@@ -168,7 +225,17 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 	});
 
 	if (step.rehearsal && preview) {
-		return <RehearsalView rehearsal={step.rehearsal} plan={preview.plan} expected={preview.result} progress={rehearsal.progress} elapsed={now - rehearsal.startedAt} now={now} columns={columns} />;
+		return (
+			<RehearsalView
+				rehearsal={step.rehearsal}
+				plan={preview.plan}
+				expected={preview.result}
+				progress={rehearsal.progress}
+				elapsed={now - rehearsal.startedAt}
+				now={now}
+				columns={columns}
+			/>
+		);
 	}
 
 	return (
@@ -180,12 +247,22 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 					</MarkedLine>
 				</Box>
 			) : null}
-			<Status failed={step.error !== undefined} counting={!result} done={counted.size} total={tableIds.length} blocked={blocked} asking={asking} nothingToDo={nothingToDo} />
+			<Status
+				failed={step.error !== undefined}
+				counting={!result}
+				done={counted.size}
+				total={tableIds.length}
+				blocked={blocked}
+				asking={asking}
+				nothingToDo={nothingToDo}
+			/>
 			{expanded ? (
 				<Box flexDirection="column" marginTop={1}>
 					{start > 0 ? <Text color="gray">↑ {start} more</Text> : null}
 					<FindingsList findings={sortFindings(findings).slice(start, start + pageSize)} limit={pageSize} withHints />
-					{start + pageSize < findings.length ? <Text color="gray">↓ {findings.length - start - pageSize} more</Text> : null}
+					{start + pageSize < findings.length ? (
+						<Text color="gray">↓ {findings.length - start - pageSize} more</Text>
+					) : null}
 				</Box>
 			) : (
 				<Box flexDirection="column" marginTop={1}>
@@ -198,7 +275,11 @@ export function PreviewStep({step, context, dispatch, columns, rows}: PreviewSte
 							width={columns - 1}
 							layout={layout}
 							above={start > 0 ? <Text color="gray"> ↑ {start} more</Text> : undefined}
-							below={start + tableSize < tableIds.length ? <Text color="gray"> ↓ {tableIds.length - start - tableSize} more</Text> : undefined}
+							below={
+								start + tableSize < tableIds.length ? (
+									<Text color="gray"> ↓ {tableIds.length - start - tableSize} more</Text>
+								) : undefined
+							}
 							total={{key: 'total', name: result ? 'total' : 'so far', cells: countCells(totals)}}
 						/>
 					) : null}
@@ -247,12 +328,35 @@ interface StatusFacts {
 }
 
 /** Where the preview stands, in one marked line: its text also sizes the table below it. */
-function statusLine({failed, counting, done, total, blocked, asking, nothingToDo}: StatusFacts): {mark: string; color?: string; text: string} {
+function statusLine({failed, counting, done, total, blocked, asking, nothingToDo}: StatusFacts): {
+	mark: string;
+	color?: string;
+	text: string;
+} {
 	if (failed) return {mark: '✗', color: 'red', text: 'The preview failed; nothing was written.'};
-	if (asking) return {mark: '!', color: 'yellow', text: 'These deletes also change rows of tables not selected (ON DELETE actions).'};
-	if (blocked) return {mark: '✗', color: 'red', text: 'Blocked: nothing can be written until the findings below are fixed. Esc goes back to change the tables or the mode.'};
-	if (counting) return {mark: '⠋', text: `Counting what would change… ${done} of ${plural(total, 'table')} (read-only on both sides)`};
-	if (nothingToDo) return {mark: '✓', color: 'green', text: 'Nothing to change: the target already matches for these tables. Esc goes back to choose other tables or another mode; q quits.'};
+	if (asking)
+		return {
+			mark: '!',
+			color: 'yellow',
+			text: 'These deletes also change rows of tables not selected (ON DELETE actions).',
+		};
+	if (blocked)
+		return {
+			mark: '✗',
+			color: 'red',
+			text: 'Blocked: nothing can be written until the findings below are fixed. Esc goes back to change the tables or the mode.',
+		};
+	if (counting)
+		return {
+			mark: '⠋',
+			text: `Counting what would change… ${done} of ${plural(total, 'table')} (read-only on both sides)`,
+		};
+	if (nothingToDo)
+		return {
+			mark: '✓',
+			color: 'green',
+			text: 'Nothing to change: the target already matches for these tables. Esc goes back to choose other tables or another mode; q quits.',
+		};
 	return {mark: '✓', color: 'green', text: `Counted ${plural(total, 'table')}. Nothing has been written yet.`};
 }
 
@@ -261,7 +365,8 @@ function Status(facts: StatusFacts) {
 	if (facts.counting && !facts.failed && !facts.asking && !facts.blocked) {
 		return (
 			<Text wrap="wrap">
-				<Spinner /> Counting what would change… {facts.done} of {plural(facts.total, 'table')} <Text color="gray">(read-only on both sides)</Text>
+				<Spinner /> Counting what would change… {facts.done} of {plural(facts.total, 'table')}{' '}
+				<Text color="gray">(read-only on both sides)</Text>
 			</Text>
 		);
 	}
@@ -273,7 +378,23 @@ function Status(facts: StatusFacts) {
 }
 
 /** The rehearsal in place of the counts: the apply's progress while it runs, then why it failed. */
-function RehearsalView({rehearsal, plan, expected, progress, elapsed, now, columns}: {rehearsal: Rehearsal; plan: SyncPlan; expected: PreviewResult; progress: ApplyProgress; elapsed: number; now: number; columns: number}) {
+function RehearsalView({
+	rehearsal,
+	plan,
+	expected,
+	progress,
+	elapsed,
+	now,
+	columns,
+}: {
+	rehearsal: Rehearsal;
+	plan: SyncPlan;
+	expected: PreviewResult;
+	progress: ApplyProgress;
+	elapsed: number;
+	now: number;
+	columns: number;
+}) {
 	const tables = plan.tables.map((table) => table.id);
 	const width = Math.min(Math.max(20, columns - 1), 80);
 	if (rehearsal.kind === 'failed') {
@@ -297,9 +418,17 @@ function RehearsalView({rehearsal, plan, expected, progress, elapsed, now, colum
 	return (
 		<Box flexDirection="column" width={width}>
 			<Text wrap="wrap">
-				Rehearsing: the real apply, then rolled back · {formatCount(progress.finished.length)} of {plural(tables.length, 'table')} done
+				Rehearsing: the real apply, then rolled back · {formatCount(progress.finished.length)} of{' '}
+				{plural(tables.length, 'table')} done
 			</Text>
-			<ApplyProgressPanel tables={tables} expected={expected} progress={progress} elapsed={elapsed} now={now} width={width} />
+			<ApplyProgressPanel
+				tables={tables}
+				expected={expected}
+				progress={progress}
+				elapsed={elapsed}
+				now={now}
+				width={width}
+			/>
 			<KeyHints
 				hints={[
 					['esc', 'stop the rehearsal'],

@@ -28,7 +28,13 @@ interface SummaryStepProps {
 	exiting: boolean;
 }
 
-const resultColumns = [{header: 'inserted', short: 'ins'}, {header: 'updated', short: 'upd'}, {header: 'skipped', short: 'skip'}, {header: 'deleted', short: 'del'}, {header: 'time'}];
+const resultColumns = [
+	{header: 'inserted', short: 'ins'},
+	{header: 'updated', short: 'upd'},
+	{header: 'skipped', short: 'skip'},
+	{header: 'deleted', short: 'del'},
+	{header: 'time'},
+];
 
 /** Lines the summary needs besides the table rows: header, outcome, table header and total, report line, hints. */
 const chromeLines = 13;
@@ -37,7 +43,10 @@ function resultRows(tables: TableResult[]): NumberRow[] {
 	return tables.map((table) => ({
 		key: table.table,
 		name: table.table,
-		cells: [...[table.inserted, table.updated, table.skipped, table.deleted].map(formatCount), formatDuration(table.ms)],
+		cells: [
+			...[table.inserted, table.updated, table.skipped, table.deleted].map(formatCount),
+			formatDuration(table.ms),
+		],
 		dim: table.inserted + table.updated + table.deleted === 0,
 	}));
 }
@@ -45,7 +54,11 @@ function resultRows(tables: TableResult[]): NumberRow[] {
 function totalRow(result: SyncResult): NumberRow {
 	const {tables, ms} = result;
 	const totals = sumResults(result);
-	return {key: 'total', name: `total (${plural(tables.length, 'table')})`, cells: [...[totals.inserted, totals.updated, totals.skipped, totals.deleted].map(formatCount), formatDuration(ms)]};
+	return {
+		key: 'total',
+		name: `total (${plural(tables.length, 'table')})`,
+		cells: [...[totals.inserted, totals.updated, totals.skipped, totals.deleted].map(formatCount), formatDuration(ms)],
+	};
 }
 
 /**
@@ -57,18 +70,36 @@ export function SummaryStep(props: SummaryStepProps) {
 	const run = undoableRun(step);
 	const target = context.target!.endpoint;
 	useUndo(step.undo, target, run, services, dispatch);
-	if (step.undo && run) return <UndoPanel phase={step.undo} run={run} target={target} dispatch={dispatch} rows={rows} exiting={exiting} />;
+	if (step.undo && run)
+		return <UndoPanel phase={step.undo} run={run} target={target} dispatch={dispatch} rows={rows} exiting={exiting} />;
 	return <SyncSummary {...props} run={run} />;
 }
 
-function SyncSummary({step, context, services, dispatch, columns, rows, exiting, run}: SummaryStepProps & {run?: string}) {
+function SyncSummary({
+	step,
+	context,
+	services,
+	dispatch,
+	columns,
+	rows,
+	exiting,
+	run,
+}: SummaryStepProps & {run?: string}) {
 	const {outcome} = step;
 	// One report per press, even if the key repeats before the first write is done.
 	const saving = useRef(false);
 	const source = context.source!.endpoint;
 	const target = context.target!.endpoint;
 	const [offset, setOffset] = useState(0);
-	const result: SyncResult = outcome.kind === 'committed' ? outcome.result : {mode: context.mode ?? 'insert', committed: false, tables: outcome.written, ms: outcome.written.reduce((sum, table) => sum + table.ms, 0)};
+	const result: SyncResult =
+		outcome.kind === 'committed'
+			? outcome.result
+			: {
+					mode: context.mode ?? 'insert',
+					committed: false,
+					tables: outcome.written,
+					ms: outcome.written.reduce((sum, table) => sum + table.ms, 0),
+				};
 	const tables = result.tables;
 	const allRows = resultRows(tables);
 	const total = totalRow(result);
@@ -89,7 +120,14 @@ function SyncSummary({step, context, services, dispatch, columns, rows, exiting,
 		cascadeLines += lines;
 	}
 	const hiddenCascades = cascaded.length - shownCascades.length;
-	const room = rows - chromeLines - (run ? 1 : 0) - errorLines - cascadeLines - (hiddenCascades > 0 ? 1 : 0) - (layout.stacked ? 2 : 0);
+	const room =
+		rows -
+		chromeLines -
+		(run ? 1 : 0) -
+		errorLines -
+		cascadeLines -
+		(hiddenCascades > 0 ? 1 : 0) -
+		(layout.stacked ? 2 : 0);
 	// The ↑/↓ "more" lines take two of the lines when the list has to scroll.
 	const visible = Math.max(2, Math.floor((tables.length * linesPerRow > room ? room - 2 : room) / linesPerRow));
 	const start = Math.min(offset, Math.max(0, tables.length - visible));
@@ -108,7 +146,13 @@ function SyncSummary({step, context, services, dispatch, columns, rows, exiting,
 			else if (input === 'u' && run) dispatch({type: 'undo-start'});
 			else if (input === 's' && !step.report && !saving.current) {
 				saving.current = true;
-				const document = outcome.kind === 'committed' ? resultReport(outcome.result, source, target, context.preview?.result) : {...errorReport(outcome.error, context.mode, false), [unknown ? 'tablesBeforeCommit' : 'tablesRolledBack']: outcome.written};
+				const document =
+					outcome.kind === 'committed'
+						? resultReport(outcome.result, source, target, context.preview?.result)
+						: {
+								...errorReport(outcome.error, context.mode, false),
+								[unknown ? 'tablesBeforeCommit' : 'tablesRolledBack']: outcome.written,
+							};
 				services.saveReport(document).then(
 					(path) => dispatch({type: 'report-saved', path}),
 					(error: unknown) => dispatch({type: 'report-failed', error: toUserError(error)}),
@@ -144,19 +188,26 @@ function SyncSummary({step, context, services, dispatch, columns, rows, exiting,
 				</Box>
 			) : outcome.kind === 'committed' ? (
 				<MarkedLine mark="↺" color="yellow" bold>
-					{result.rehearsed ? 'Rehearsed' : 'Not committed'}: these changes were rolled back; nothing was written to {target.database} on {target.host}.
+					{result.rehearsed ? 'Rehearsed' : 'Not committed'}: these changes were rolled back; nothing was written to{' '}
+					{target.database} on {target.host}.
 				</MarkedLine>
 			) : (
 				<Box flexDirection="column">
 					<MarkedLine mark={unknown ? '?' : '↺'} color="yellow" bold>
-						{unknown ? `Outcome unknown: COMMIT was sent to ${target.database} on ${target.host}, and whether it took effect could not be told.` : `Rolled back: nothing was written to ${target.database} on ${target.host}.`}
+						{unknown
+							? `Outcome unknown: COMMIT was sent to ${target.database} on ${target.host}, and whether it took effect could not be told.`
+							: `Rolled back: nothing was written to ${target.database} on ${target.host}.`}
 					</MarkedLine>
 					<ErrorMessage error={outcome.error} />
 				</Box>
 			)}
 			{tables.length > 0 ? (
 				<Box flexDirection="column" marginTop={1}>
-					{outcome.kind === 'rolled-back' ? <Text color="gray">{unknown ? 'Written before COMMIT, committed or not:' : 'Written before it stopped, then rolled back:'}</Text> : null}
+					{outcome.kind === 'rolled-back' ? (
+						<Text color="gray">
+							{unknown ? 'Written before COMMIT, committed or not:' : 'Written before it stopped, then rolled back:'}
+						</Text>
+					) : null}
 					<NumberTable
 						nameHeader="table"
 						columns={resultColumns}
@@ -164,7 +215,11 @@ function SyncSummary({step, context, services, dispatch, columns, rows, exiting,
 						layout={layout}
 						width={columns - 1}
 						above={start > 0 ? <Text color="gray"> ↑ {plural(start, 'more table')}</Text> : undefined}
-						below={start + visible < tables.length ? <Text color="gray"> ↓ {plural(tables.length - start - visible, 'more table')}</Text> : undefined}
+						below={
+							start + visible < tables.length ? (
+								<Text color="gray"> ↓ {plural(tables.length - start - visible, 'more table')}</Text>
+							) : undefined
+						}
 						total={total}
 					/>
 					{shownCascades.map((text) => (
@@ -172,7 +227,12 @@ function SyncSummary({step, context, services, dispatch, columns, rows, exiting,
 							{text}
 						</Text>
 					))}
-					{hiddenCascades > 0 ? <Text color="gray">… {plural(hiddenCascades, shownCascades.length > 0 ? 'more cascade' : 'cascade')} (s saves them in the JSON report)</Text> : null}
+					{hiddenCascades > 0 ? (
+						<Text color="gray">
+							… {plural(hiddenCascades, shownCascades.length > 0 ? 'more cascade' : 'cascade')} (s saves them in the
+							JSON report)
+						</Text>
+					) : null}
 				</Box>
 			) : null}
 			{step.report && 'path' in step.report ? (

@@ -91,8 +91,13 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 	const estimateWidth = Math.max(...tables.map((table) => formatEstimate(table.estimatedRows).length), 4);
 	// Names as wide as the longest (numbers then sit next to them), at most what the terminal leaves.
 	const lineWidth = columns - 1 - 2 - 4;
-	const nameWidth = Math.max(10, Math.min(Math.max(...tables.map((table) => table.id.length)) + 2, lineWidth - estimateWidth - 1));
-	const selectedRows = tables.filter((table) => selected.has(table.id)).reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0);
+	const nameWidth = Math.max(
+		10,
+		Math.min(Math.max(...tables.map((table) => table.id.length)) + 2, lineWidth - estimateWidth - 1),
+	);
+	const selectedRows = tables
+		.filter((table) => selected.has(table.id))
+		.reduce((sum, table) => sum + Math.max(0, table.estimatedRows), 0);
 
 	useKeys(
 		(input, key) => {
@@ -141,13 +146,22 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 	return (
 		<Box flexDirection="column">
 			<Text>
-				<Text bold>{formatCount(selected.size)}</Text> of {plural(tables.filter((table) => !table.unavailable).length, 'table')} selected
+				<Text bold>{formatCount(selected.size)}</Text> of{' '}
+				{plural(tables.filter((table) => !table.unavailable).length, 'table')} selected
 				<Text color="gray"> · about {plural(selectedRows, 'row')} in the source</Text>
 			</Text>
 			{step.filtering || step.filter ? (
 				<Box>
 					<Text color="cyan">/ </Text>
-					{step.filtering ? <TextField value={step.filter} onChange={(filter) => dispatch({type: 'filter-changed', filter})} onSubmit={() => dispatch({type: 'end-filter'})} /> : <Text>{step.filter}</Text>}
+					{step.filtering ? (
+						<TextField
+							value={step.filter}
+							onChange={(filter) => dispatch({type: 'filter-changed', filter})}
+							onSubmit={() => dispatch({type: 'end-filter'})}
+						/>
+					) : (
+						<Text>{step.filter}</Text>
+					)}
 					<Text color="gray">
 						{'  '}
 						{shown.length} of {tables.length} match
@@ -157,7 +171,15 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 			<Box flexDirection="column" marginTop={1}>
 				{window.start > 0 ? <Text color="gray"> ↑ {window.start} more</Text> : null}
 				{shown.slice(window.start, window.end).map((table, index) => (
-					<TableLine key={table.id} table={table} isCursor={window.start + index === position} isSelected={selected.has(table.id)} estimateWidth={estimateWidth} nameWidth={nameWidth} lineWidth={lineWidth} />
+					<TableLine
+						key={table.id}
+						table={table}
+						isCursor={window.start + index === position}
+						isSelected={selected.has(table.id)}
+						estimateWidth={estimateWidth}
+						nameWidth={nameWidth}
+						lineWidth={lineWidth}
+					/>
 				))}
 				{window.end < shown.length ? <Text color="gray"> ↓ {shown.length - window.end} more</Text> : null}
 				{shown.length === 0 ? <Text color="gray"> No table matches “{step.filter}”.</Text> : null}
@@ -170,7 +192,8 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 			{step.offer ? (
 				<Box flexDirection="column" marginTop={1}>
 					<Text color="yellow" wrap="wrap">
-						{step.offer.table} references {step.offer.parents.join(', ')}, which {step.offer.parents.length === 1 ? 'is' : 'are'} not selected.
+						{step.offer.table} references {step.offer.parents.join(', ')}, which{' '}
+						{step.offer.parents.length === 1 ? 'is' : 'are'} not selected.
 					</Text>
 					<Text bold>Add {step.offer.parents.length === 1 ? 'it' : 'them'} too? (Y/n)</Text>
 				</Box>
@@ -181,7 +204,21 @@ function TablePicker({step, context, dispatch, columns, rows, tables}: TablesSte
 	);
 }
 
-function TableLine({table, isCursor, isSelected, estimateWidth, nameWidth, lineWidth}: {table: TableChoice; isCursor: boolean; isSelected: boolean; estimateWidth: number; nameWidth: number; lineWidth: number}) {
+function TableLine({
+	table,
+	isCursor,
+	isSelected,
+	estimateWidth,
+	nameWidth,
+	lineWidth,
+}: {
+	table: TableChoice;
+	isCursor: boolean;
+	isSelected: boolean;
+	estimateWidth: number;
+	nameWidth: number;
+	lineWidth: number;
+}) {
 	const box = table.unavailable ? '[-]' : isSelected ? '[x]' : '[ ]';
 	return (
 		<Box>

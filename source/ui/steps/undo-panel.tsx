@@ -37,7 +37,8 @@ export function UndoPanel({phase, run, target, dispatch, rows, exiting}: UndoPan
 				if (input === 'y' || input === 'Y') dispatch({type: 'undo-confirm'});
 				else if (input === 'n' || input === 'N' || key.return) dispatch({type: 'back'});
 			} else if (phase.kind === 'undone' && key.return) dispatch({type: 'quit'});
-			else if ((phase.kind === 'failed' || (phase.kind === 'previewed' && blocked)) && key.return) dispatch({type: 'back'});
+			else if ((phase.kind === 'failed' || (phase.kind === 'previewed' && blocked)) && key.return)
+				dispatch({type: 'back'});
 		},
 		{isActive: !exiting && !(phase.kind === 'previewed' && !blocked && target.production)},
 	);
@@ -61,7 +62,14 @@ export function UndoPanel({phase, run, target, dispatch, rows, exiting}: UndoPan
 					<UndoCounts preview={phase.preview} target={target} room={rows - chromeLines} />
 					<Box marginTop={1} flexDirection="column">
 						{blocked ? null : target.production ? (
-							<DatabaseNameField target={target} action="undo" typed={phase.typed} mismatch={phase.mismatch} onChange={(typed) => dispatch({type: 'undo-typed', typed})} onSubmit={() => dispatch({type: 'undo-confirm'})} />
+							<DatabaseNameField
+								target={target}
+								action="undo"
+								typed={phase.typed}
+								mismatch={phase.mismatch}
+								onChange={(typed) => dispatch({type: 'undo-typed', typed})}
+								onSubmit={() => dispatch({type: 'undo-confirm'})}
+							/>
 						) : (
 							<Text>
 								Undo this sync now? <Text bold>(y/N)</Text>
@@ -88,7 +96,8 @@ export function UndoPanel({phase, run, target, dispatch, rows, exiting}: UndoPan
 					</MarkedLine>
 					{phase.result.journal ? (
 						<Text color="gray" wrap="wrap">
-							This undo is journaled as {phase.result.journal.id}: {commandLine(['undo', phase.result.journal.id, ...toArgs(target)])} takes it back.
+							This undo is journaled as {phase.result.journal.id}:{' '}
+							{commandLine(['undo', phase.result.journal.id, ...toArgs(target)])} takes it back.
 						</Text>
 					) : null}
 					{hints ? <KeyHints hints={hints} /> : null}
@@ -163,14 +172,18 @@ function UndoCounts({preview, target, room}: {preview: UndoPreview; target: Endp
 					{line}
 				</Text>
 			))}
-			{shownTables.length < lines.length ? <Text color="gray"> … {plural(lines.length - shownTables.length, 'more table')}</Text> : null}
+			{shownTables.length < lines.length ? (
+				<Text color="gray"> … {plural(lines.length - shownTables.length, 'more table')}</Text>
+			) : null}
 			<Text color="gray">
-				total: delete {formatCount(totals.delete)} · restore {formatCount(totals.restore)} · re-insert {formatCount(totals.reinsert)}
+				total: delete {formatCount(totals.delete)} · restore {formatCount(totals.restore)} · re-insert{' '}
+				{formatCount(totals.reinsert)}
 			</Text>
 			{totals.conflicts > 0 ? (
 				<Box flexDirection="column" marginTop={1}>
 					<MarkedLine mark="✗" color="red">
-						{plural(totals.conflicts, 'row')} changed on the target since this sync, so the undo is blocked (it would overwrite newer data):
+						{plural(totals.conflicts, 'row')} changed on the target since this sync, so the undo is blocked (it would
+						overwrite newer data):
 					</MarkedLine>
 					{shownConflicts.map((conflict) => (
 						<Text key={conflictText(conflict)} wrap="truncate-end">
@@ -178,9 +191,12 @@ function UndoCounts({preview, target, room}: {preview: UndoPreview; target: Endp
 							{conflictText(conflict)}
 						</Text>
 					))}
-					{totals.conflicts > shownConflicts.length ? <Text color="gray"> … and {plural(totals.conflicts - shownConflicts.length, 'more row')}</Text> : null}
+					{totals.conflicts > shownConflicts.length ? (
+						<Text color="gray"> … and {plural(totals.conflicts - shownConflicts.length, 'more row')}</Text>
+					) : null}
 					<MarkedLine mark="→" color="gray" indent={2}>
-						Check those rows. To put the sync's old values back anyway (the newer changes are lost): {commandLine(['undo', preview.run.id, ...toArgs(target), '--force'])}
+						Check those rows. To put the sync's old values back anyway (the newer changes are lost):{' '}
+						{commandLine(['undo', preview.run.id, ...toArgs(target), '--force'])}
 					</MarkedLine>
 				</Box>
 			) : null}
