@@ -6,14 +6,12 @@ import {UserError} from '../core/errors.js';
 import {isServerError, serverError} from '../core/server-errors.js';
 import {configDirectory, journalHistory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
 import {journalDirectory, listJournals} from '../core/journal/journal-store.js';
-import type {JournalEntry} from '../core/journal/journal-format.js';
 import {undoRun} from '../core/journal/undo-run.js';
 import {findRun} from '../core/journal/find-run.js';
 import {
 	conflictText,
 	historyLines,
 	historyReport,
-	runStatus,
 	runTime,
 	undoReport,
 	undoSummary,

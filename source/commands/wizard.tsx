@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {render} from 'ink';
 import {defaultSyncOptions} from '../core/sync-session.js';
 import type {SyncCommandOptions} from './sync-flags.js';

@@ -1,4 +1,4 @@
-import React, {useEffect, useReducer, type Dispatch} from 'react';
+import {useEffect, useReducer, type Dispatch} from 'react';
 import {Box, Text, useApp} from 'ink';
 import type {Endpoint} from '../core/connection/endpoint.js';
 import {

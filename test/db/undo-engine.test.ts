@@ -2,7 +2,7 @@
  * Issue 11: every committed sync can be taken back exactly. The engine: a run's journal, then
  * undoRun from it; the target's contents are compared table by table, before the sync and after the undo.
  */
-import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs';
+import {mkdtempSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';

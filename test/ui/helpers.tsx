@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {stripVTControlCharacters} from 'node:util';
 import {render} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';

@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';

@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Text} from 'ink';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';

@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Text} from 'ink';
 import {join} from 'node:path';
 import {describe, expect, test, vi} from 'vitest';

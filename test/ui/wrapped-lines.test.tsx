@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Box} from 'ink';
 import {render} from 'ink-testing-library';
 import {describe, expect, test} from 'vitest';

@@ -19,7 +19,6 @@ import {
 	type JournalRun,
 	type JournalSection,
 	type JournalTable,
-	type SectionKind,
 } from './journal-format.js';
 import {
 	bodyFile,

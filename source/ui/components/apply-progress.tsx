@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Box, Text} from 'ink';
 
 import type {PreviewResult} from '../../core/events.js';

@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Box, Text} from 'ink';
 import type {Endpoint} from '../../core/connection/endpoint.js';
 import {MarkedLine} from './marked-line.js';

@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Box} from 'ink';
 import type {UserError} from '../../core/errors.js';
 import {redactUrl} from '../../core/connection/url.js';

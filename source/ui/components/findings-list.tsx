@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Box, Text} from 'ink';
 import type {Finding} from '../../core/plan/types.js';
 import {MarkedLine} from './marked-line.js';

@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Box, Text} from 'ink';
 import {describeEndpoint, type Endpoint} from '../../core/connection/endpoint.js';
 import {ProductionBadge} from './production-badge.js';

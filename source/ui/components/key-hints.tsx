@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Box, Text} from 'ink';
 
 export type KeyHint = readonly [key: string, action: string];

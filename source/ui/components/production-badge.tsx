@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Text} from 'ink';
 
 export function ProductionBadge() {

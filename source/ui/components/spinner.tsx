@@ -1,4 +1,4 @@
-import React from 'react';
+
 import {Text} from 'ink';
 import InkSpinner from 'ink-spinner';
 

@@ -1,4 +1,4 @@
-import React, {useRef, useState} from 'react';
+import {useRef, useState} from 'react';
 import {Text} from 'ink';
 import {useKeys} from '../hooks/use-keys.js';
 

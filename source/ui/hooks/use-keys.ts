@@ -55,6 +55,7 @@ export function KeysProvider({children}: {children: ReactNode}) {
 		queue.current.push(...splitKeys(input, key));
 		if (!waiting.current) deliverNext();
 	});
+	// biome-ignore lint/correctness/useExhaustiveDependencies: `delivered` is the trigger: each delivery's render hands out the next key.
 	useEffect(() => {
 		if (!waiting.current) return;
 		// From a fresh task: handlers registered and updated by this render's effects are in place.

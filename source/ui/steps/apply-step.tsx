@@ -1,4 +1,4 @@
-import React, {useMemo, useState, type Dispatch} from 'react';
+import {useMemo, useState, type Dispatch} from 'react';
 import {Box, Static, Text} from 'ink';
 
 import type {TableResult} from '../../core/events.js';

@@ -1,4 +1,4 @@
-import React, {type Dispatch} from 'react';
+import {type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
 import type {SyncResult} from '../../core/events.js';

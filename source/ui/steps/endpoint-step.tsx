@@ -1,4 +1,4 @@
-import React, {useMemo, useState, type Dispatch} from 'react';
+import {useMemo, useState, type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
 import {describeEndpoint, sameDatabase, type Endpoint} from '../../core/connection/endpoint.js';

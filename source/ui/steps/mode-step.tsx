@@ -1,4 +1,4 @@
-import React, {type Dispatch} from 'react';
+import {type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 import {syncModes, type SyncMode} from '../../core/plan/types.js';
 import type {Action} from '../state.js';

@@ -1,4 +1,4 @@
-import React, {useRef, useState, type Dispatch} from 'react';
+import {useRef, useState, type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
 import type {SyncResult, TableResult} from '../../core/events.js';

@@ -1,4 +1,4 @@
-import React, {useState, type Dispatch} from 'react';
+import {useState, type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
 import type {TableChoice} from '../../core/sync-session.js';
