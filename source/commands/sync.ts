@@ -1,5 +1,6 @@
 import type {Endpoint} from '../core/connection/endpoint.js';
 import {describeEndpoint} from '../core/connection/endpoint.js';
+import {confirmsTarget} from '../core/connection/production.js';
 import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
 import {resolvePassword} from '../core/connection/password.js';
 import {resolveEndpointArgument, type ProfileLookup} from '../core/profiles/resolve-endpoint.js';
@@ -87,8 +88,7 @@ export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {
 
 /** A production target is written to only when its database name is typed back. */
 export function checkProductionConfirmation(target: Endpoint, confirm: string | undefined): void {
-	if (!target.production) return;
-	if (confirm === target.database) return;
+	if (confirmsTarget(target, confirm)) return;
 	throw new UserError(
 		'usage',
 		confirm === undefined

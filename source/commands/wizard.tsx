@@ -1,4 +1,3 @@
-
 import {render} from 'ink';
 import {defaultSyncOptions} from '../core/sync-session.js';
 import type {SyncCommandOptions} from './sync-flags.js';

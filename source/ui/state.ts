@@ -1,4 +1,5 @@
 import {parseTableReference} from '../core/catalog/names.js';
+import {confirmsTarget} from '../core/connection/production.js';
 import type {Endpoint} from '../core/connection/endpoint.js';
 import {describeEndpoint, sameDatabase} from '../core/connection/endpoint.js';
 import {UserError} from '../core/errors.js';
@@ -424,10 +425,6 @@ export function undoableRun(step: Step): string | undefined {
 	return result.committed && !result.rehearsed ? result.journal?.id : undefined;
 }
 
-/** The production guard of every write: a production target needs its database name typed. */
-export function confirmsTarget(target: Endpoint, typed: string): boolean {
-	return !target.production || typed.trim() === target.database;
-}
 
 /** The preview has counts with something to write and nothing blocking: it can be confirmed or rehearsed. */
 export function canWrite({step, context}: WizardState): boolean {

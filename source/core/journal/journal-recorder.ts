@@ -13,13 +13,7 @@ import {
 } from 'node:fs';
 import {createGzip, constants as zlib, type Gzip} from 'node:zlib';
 import {CopyOutStream} from '../apply/copy-out-stream.js';
-import {
-	encodeFrame,
-	journalMagic,
-	type JournalRun,
-	type JournalSection,
-	type JournalTable,
-} from './journal-format.js';
+import {encodeFrame, journalMagic, type JournalRun, type JournalSection, type JournalTable} from './journal-format.js';
 import {
 	bodyFile,
 	journalDirectory,

@@ -1,4 +1,3 @@
-
 import {Box, Text} from 'ink';
 
 import type {PreviewResult} from '../../core/events.js';

@@ -1,4 +1,3 @@
-
 import {Box, Text} from 'ink';
 import type {Endpoint} from '../../core/connection/endpoint.js';
 import {MarkedLine} from './marked-line.js';

@@ -1,4 +1,3 @@
-
 import {Box} from 'ink';
 import type {UserError} from '../../core/errors.js';
 import {redactUrl} from '../../core/connection/url.js';

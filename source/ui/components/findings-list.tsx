@@ -1,4 +1,3 @@
-
 import {Box, Text} from 'ink';
 import type {Finding} from '../../core/plan/types.js';
 import {MarkedLine} from './marked-line.js';

@@ -1,4 +1,3 @@
-
 import {Box, Text} from 'ink';
 import {describeEndpoint, type Endpoint} from '../../core/connection/endpoint.js';
 import {ProductionBadge} from './production-badge.js';

@@ -1,4 +1,3 @@
-
 import {Box, Text} from 'ink';
 
 export type KeyHint = readonly [key: string, action: string];

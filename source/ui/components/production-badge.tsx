@@ -1,4 +1,3 @@
-
 import {Text} from 'ink';
 
 export function ProductionBadge() {

@@ -1,4 +1,3 @@
-
 import {Text} from 'ink';
 import {barParts} from '../format.js';
 

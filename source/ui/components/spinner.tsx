@@ -1,4 +1,3 @@
-
 import {Text} from 'ink';
 import InkSpinner from 'ink-spinner';
 
