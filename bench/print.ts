@@ -70,7 +70,7 @@ export function printReport(report: BenchReport): void {
 		[
 			'',
 			`pgconvoy bench: ${report.rows.toLocaleString('en')} rows × 10 columns (${report.rowBytes} B/row, heap ${report.tableMb} MB), PostgreSQL ${report.servers.source}, ${report.runs} rounds`,
-			`machine: ${machine.cpus} cores (${machine.cpuModel ?? 'unknown CPU'}), ${machine.memoryGiB} GiB, Node ${machine.node}${report.noisyRuns ? `; ${report.noisyRuns} run${report.noisyRuns === 1 ? '' : 's'} timed on a busy machine (waited 2 min)` : ''}`,
+			`machine: ${machine.cpus} cores (${machine.cpuModel ?? 'unknown CPU'}), ${machine.memoryGiB} GiB, Node ${machine.node}${report.noisyRuns ? `; ${report.noisyRuns} run${report.noisyRuns === 1 ? '' : 's'} timed on a busy machine` : ''}`,
 			`B = ${baseline.method}: median ${fixed(baseline.B)} s over ${baseline.samplesS.length} samples (${bRange} s); Bb, binary, for information: ${fixed(baseline.Bb)} s`,
 			'× B: each run ÷ the mean of the B samples just before and after it; median of the runs, and min–max.',
 			"pgconvoy ÷ it: per round, pgconvoy's × B ÷ the peer's × B (same round, both bracketed); median, and min–max.",
