@@ -13,16 +13,21 @@ export type Template =
 	| 'tpl_allchanged'
 	| 'tpl_missing10'
 	| 'tpl_changed1'
-	| 'scale_tpl_changed1';
+	| 'scale_tpl_changed1'
+	| 'tpl_many_changed10'
+	| 'tpl_tiny_changed10'
+	| 'tpl_tiny1_changed10';
 
 /** The templates' changes, and the statements that undo them (the floors). */
-export const changed10 = `UPDATE public.t SET amount = amount + 1, note = note || 'x' WHERE id % 10 = 0`;
+export const changed10 = (table = 't') =>
+	`UPDATE public.${table} SET amount = amount + 1, note = note || 'x' WHERE id % 10 = 0`;
 export const unchanged10 = 'UPDATE public.t SET amount = amount - 1, note = left(note, -1) WHERE id % 10 = 0';
 const allChanged = 'UPDATE public.t SET qty = qty + 1';
 export const allUnchanged = 'UPDATE public.t SET qty = qty - 1';
 export const changed1 = `UPDATE public.t SET amount = amount + 1, note = note || 'x' WHERE id % 100 = 0`;
 
-const tableDdl = `CREATE TABLE public.t (
+/** The bench's table: bigint PK, uuid, 2 texts, numeric(12,2), int, float8, bool, timestamptz, text. */
+export const tableDdl = (table = 't') => `CREATE TABLE public.${table} (
 	id bigint NOT NULL,
 	uuid uuid NOT NULL,
 	name text NOT NULL,
@@ -35,8 +40,8 @@ const tableDdl = `CREATE TABLE public.t (
 	note text
 )`;
 
-// Deterministic, ~150 bytes per row (pg_column_size), a few NULLs.
-const generateSql = (count: number) => `INSERT INTO public.t
+/** Rows `first`..`last`: deterministic (the same on both servers), ~150 bytes per row (pg_column_size), a few NULLs. */
+export const generateSql = (first: number, last: number, table = 't') => `INSERT INTO public.${table}
 	SELECT g,
 	       md5(g::text)::uuid,
 	       'customer ' || g,
@@ -47,7 +52,7 @@ const generateSql = (count: number) => `INSERT INTO public.t
 	       g % 3 = 0,
 	       timestamptz '2020-01-01 00:00:00+00' + g * interval '17 seconds',
 	       substr(md5((g * 7)::text) || md5((g * 13)::text), 1, 20 + (g % 20)::int)
-	  FROM generate_series(1::bigint, ${count}) g`;
+	  FROM generate_series(${first}::bigint, ${last}) g`;
 
 /** The target database `bench_tgt`, recreated from a template (outside the timing, before every run). */
 export async function resetTarget(servers: Servers, template: Template): Promise<void> {
@@ -71,8 +76,8 @@ export async function prepareSource(
 	await sql(
 		source,
 		database,
-		tableDdl,
-		generateSql(count),
+		tableDdl(),
+		generateSql(1, count),
 		'ALTER TABLE public.t ADD PRIMARY KEY (id)',
 		'VACUUM FREEZE ANALYZE public.t',
 	);
@@ -117,10 +122,10 @@ export async function derivedTemplate(
 export async function prepareTargetTemplates(servers: Servers, withChanged1: boolean): Promise<void> {
 	const {target} = servers;
 	await sql(target, 'postgres', 'CREATE DATABASE tpl_empty');
-	await sql(target, 'tpl_empty', tableDdl, 'ALTER TABLE public.t ADD PRIMARY KEY (id)', 'ANALYZE public.t');
+	await sql(target, 'tpl_empty', tableDdl(), 'ALTER TABLE public.t ADD PRIMARY KEY (id)', 'ANALYZE public.t');
 	await derivedTemplate(servers, 'src', 'tpl_same', undefined);
 	const derived: Array<[Template, string]> = [
-		['tpl_changed10', changed10],
+		['tpl_changed10', changed10()],
 		['tpl_allchanged', allChanged],
 		['tpl_missing10', 'DELETE FROM public.t WHERE id % 10 = 0'],
 		...(withChanged1 ? [['tpl_changed1', changed1] as [Template, string]] : []),
@@ -132,12 +137,21 @@ export async function prepareTargetTemplates(servers: Servers, withChanged1: boo
 	await sql(target, 'postgres', 'CHECKPOINT');
 }
 
-/** count(*) and bit_xor of every row's hash: equal on both sides means the same rows. */
+/**
+ * Per table of schema public, in name order: count(*) and bit_xor of every row's hash. Equal on both
+ * sides means the same rows in every table.
+ */
 export async function fingerprint(cluster: EmbeddedCluster, database: string): Promise<string> {
 	return withClient(cluster, database, async (client) => {
-		const result = await client.query(
-			"SELECT count(*)::text || '/' || coalesce(bit_xor(hash_record_extended(t, 0)), 0)::text AS f FROM public.t t",
+		// The query is built server-side from the catalog (format %I), so no name is quoted by hand.
+		const built = await client.query(
+			`SELECT string_agg(format('SELECT %L AS name, count(*)::text || ''/'' || coalesce(bit_xor(hash_record_extended(x, 0)), 0)::text AS f FROM public.%I x', c.relname, c.relname), ' UNION ALL ' ORDER BY c.relname) AS q
+			   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')`,
 		);
+		const query = built.rows[0].q as string | null;
+		if (!query) return 'no tables';
+		const result = await client.query(`SELECT string_agg(name || ' ' || f, ', ' ORDER BY name) AS f FROM (${query}) s`);
 		return result.rows[0].f as string;
 	});
 }

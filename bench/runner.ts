@@ -1,6 +1,7 @@
 /**
  * One pgconvoy run in its own process, so the bench can time it from spawn to exit and read its
- * peak RSS: the same engine calls `pgconvoy sync --yes` (apply) or `--dry-run` (preview) makes.
+ * peak RSS: the same engine calls `pgconvoy sync --yes` (apply) or `--dry-run` (preview) makes, or,
+ * for a request with sync flags, the headless sync command itself (runner-command.ts).
  * Prints one JSON line on stdout.
  */
 import {SyncSession, defaultSyncOptions} from '../source/core/sync-session.js';
@@ -14,7 +15,8 @@ import {join} from 'node:path';
 export interface RunnerRequest {
 	source: DatabaseAddress;
 	target: DatabaseAddress;
-	table: string;
+	/** Tables to sync; [] is every table of schema public. */
+	tables: string[];
 	mode: SyncMode;
 	dryRun: boolean;
 	/**
@@ -22,6 +24,13 @@ export interface RunnerRequest {
 	 * directory); `false` is the `--no-journal` variant.
 	 */
 	journal?: boolean;
+	/**
+	 * Extra `pgconvoy sync` flags ([] for none): the run goes through the headless sync command with
+	 * `--json`, for features only its flags reach (--show-changes, --where, the diff's readers).
+	 */
+	flags?: string[];
+	/** With `flags`: only ask sync's flag table whether it knows them; nothing runs. */
+	probe?: boolean;
 }
 
 export interface DatabaseAddress {
@@ -53,6 +62,11 @@ export interface RunnerReport {
 	journalBytes?: number;
 }
 
+/** A probe's answer: why `pgconvoy sync` refuses the flags, or nothing when it takes them. */
+export interface ProbeReport {
+	unsupported?: string;
+}
+
 const endpoint = (address: DatabaseAddress, origin: string): Endpoint => ({
 	...address,
 	passwordSource: {kind: 'url'},
@@ -71,6 +85,28 @@ async function main(): Promise<void> {
 	};
 	const sampler = setInterval(sample, 50);
 	const request = JSON.parse(process.argv[2]!) as RunnerRequest;
+	if (request.flags) {
+		// Loaded only here, so the engine-only runs do not pay for the command's imports.
+		const command = await import('./runner-command.js');
+		if (request.probe) {
+			clearInterval(sampler);
+			process.stdout.write(JSON.stringify(command.probeFlags(request)) + '\n');
+			return;
+		}
+		const {result, journalBytes} = await command.runSyncCommand(request);
+		clearInterval(sampler);
+		sample();
+		const report: RunnerReport = {
+			memory,
+			ms: Math.round(performance.now() - started),
+			maxRssKb: process.resourceUsage().maxRSS,
+			events: [],
+			result,
+			...(journalBytes !== undefined ? {journalBytes} : {}),
+		};
+		process.stdout.write(JSON.stringify(report) + '\n');
+		return;
+	}
 	const events: Array<[number, string]> = [];
 	const onEvent = (event: SyncEvent) => {
 		if (event.type === 'apply-table-progress') return;
@@ -85,7 +121,7 @@ async function main(): Promise<void> {
 		{schemas: ['public'], allSchemas: false},
 	);
 	events.push([Math.round(performance.now() - started), 'opened']);
-	const plan = session.plan({tables: [request.table], exclude: []}, {...defaultSyncOptions, mode: request.mode});
+	const plan = session.plan({tables: request.tables, exclude: []}, {...defaultSyncOptions, mode: request.mode});
 	const configDirectory =
 		!request.dryRun && request.journal !== false ? mkdtempSync(join(tmpdir(), 'pgconvoy-bench-journal-')) : undefined;
 	const journal = configDirectory
