@@ -75,38 +75,15 @@ const endpoint = (address: DatabaseAddress, origin: string): Endpoint => ({
 	origin,
 });
 
-async function main(): Promise<void> {
-	const started = performance.now();
-	const memory: MemoryPeaks = {rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0};
-	const sample = () => {
-		const usage = process.memoryUsage();
-		for (const key of Object.keys(memory) as Array<keyof MemoryPeaks>)
-			memory[key] = Math.max(memory[key], Math.round(usage[key] / 1048576));
-	};
-	const sampler = setInterval(sample, 50);
-	const request = JSON.parse(process.argv[2]!) as RunnerRequest;
-	if (request.flags) {
-		// Loaded only here, so the engine-only runs do not pay for the command's imports.
-		const command = await import('./runner-command.js');
-		if (request.probe) {
-			clearInterval(sampler);
-			process.stdout.write(JSON.stringify(command.probeFlags(request)) + '\n');
-			return;
-		}
-		const {result, journalBytes} = await command.runSyncCommand(request);
-		clearInterval(sampler);
-		sample();
-		const report: RunnerReport = {
-			memory,
-			ms: Math.round(performance.now() - started),
-			maxRssKb: process.resourceUsage().maxRSS,
-			events: [],
-			result,
-			...(journalBytes !== undefined ? {journalBytes} : {}),
-		};
-		process.stdout.write(JSON.stringify(report) + '\n');
-		return;
-	}
+/** What one run hands back besides its time and memory. */
+interface Outcome {
+	events: Array<[number, string]>;
+	result: unknown;
+	journalBytes?: number;
+}
+
+/** The engine calls `pgconvoy sync --yes` / `--dry-run` make, with the events' times since `started`. */
+async function runEngine(request: RunnerRequest, started: number): Promise<Outcome> {
 	const events: Array<[number, string]> = [];
 	const onEvent = (event: SyncEvent) => {
 		if (event.type === 'apply-table-progress') return;
@@ -134,15 +111,36 @@ async function main(): Promise<void> {
 	const journalFile = (result as SyncResult).journal?.file;
 	const journalBytes = journalFile ? statSync(journalFile).size : undefined;
 	if (configDirectory) rmSync(configDirectory, {recursive: true, force: true});
+	return {events, result, ...(journalBytes !== undefined ? {journalBytes} : {})};
+}
+
+async function main(): Promise<void> {
+	const started = performance.now();
+	const memory: MemoryPeaks = {rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0};
+	const sample = () => {
+		const usage = process.memoryUsage();
+		for (const key of Object.keys(memory) as Array<keyof MemoryPeaks>)
+			memory[key] = Math.max(memory[key], Math.round(usage[key] / 1048576));
+	};
+	const sampler = setInterval(sample, 50);
+	const request = JSON.parse(process.argv[2]!) as RunnerRequest;
+	// Loaded only for a request with flags, so the engine-only runs do not pay for the command's imports.
+	const command = request.flags ? await import('./runner-command.js') : undefined;
+	if (command && request.probe) {
+		clearInterval(sampler);
+		process.stdout.write(JSON.stringify(command.probeFlags(request)) + '\n');
+		return;
+	}
+	const outcome = command
+		? {events: [], ...(await command.runSyncCommand(request))}
+		: await runEngine(request, started);
 	clearInterval(sampler);
 	sample();
 	const report: RunnerReport = {
 		memory,
 		ms: Math.round(performance.now() - started),
 		maxRssKb: process.resourceUsage().maxRSS,
-		events,
-		result,
-		...(journalBytes !== undefined ? {journalBytes} : {}),
+		...outcome,
 	};
 	process.stdout.write(JSON.stringify(report) + '\n');
 }
