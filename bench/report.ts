@@ -4,10 +4,34 @@ import type {Peer} from './peers.js';
 import type {Spread} from './ratios.js';
 import type {RunnerReport} from './runner.js';
 
-/** A goal: pgconvoy's ratio to B, or pgconvoy ÷ a peer (both B-normalised per round), at most `max`. */
+/** What a scenario is compared with in the same rounds: a peer's tool, or pgconvoy on a twin input. */
+export type PeerKey = Peer['key'] | 'twin';
+
+/**
+ * A goal, at most `max`:
+ * - `B`: pgconvoy's ratio to B;
+ * - a peer's key or `twin`: pgconvoy ÷ it, both B-normalised, per round;
+ * - `scenario`: its × B ÷ another scenario's × B (medians), e.g. 4 ÷ 4nj, the journal's cost;
+ * - `rows read`: rows read on the busier server ÷ `per` (beyond the twin's own, with `beyondTwin`).
+ */
 export interface Goal {
-	against: 'B' | Peer['key'];
+	against: 'B' | PeerKey | 'scenario' | 'rows read';
 	max: number;
+	/** `scenario`: the other scenario's id. */
+	scenario?: string;
+	/** `rows read`: the unit (the rows a filter matches, the changes shown), and what it counts. */
+	per?: number;
+	perWhat?: string;
+	beyondTwin?: boolean;
+}
+
+/**
+ * Rows the run read on each server: tuples returned by sequential scans plus index entries returned
+ * by index scans of schema public (pg_stat_user_tables, pg_stat_user_indexes); the most any run read.
+ */
+export interface RowsRead {
+	source: number;
+	target: number;
 }
 
 export interface GoalRow extends Goal {
@@ -17,7 +41,7 @@ export interface GoalRow extends Goal {
 }
 
 export interface PeerRow {
-	key: Peer['key'];
+	key: PeerKey;
 	name: string;
 	unavailable?: string;
 	runsS: number[];
@@ -29,6 +53,9 @@ export interface PeerRow {
 	bracketsS?: Array<[number, number]>;
 	/** pgconvoy's ratio to B ÷ the peer's ratio to B, round by round. */
 	pgconvoyToPeer?: Spread;
+	/** A twin (pgconvoy itself): its peak RSS and rows read. */
+	peakRssMb?: number;
+	rowsRead?: RowsRead;
 }
 
 export interface ScenarioRow {
@@ -53,6 +80,21 @@ export interface ScenarioRow {
 	result: unknown;
 	/** Median size of the undo journal each run kept (bytes), for applies that keep one. */
 	journalBytes?: number;
+	/** How many tables the run synced (absent: one). */
+	tables?: number;
+	/** Sync flags the run was given (it went through the headless sync command). */
+	flags?: string[];
+	rowsRead?: RowsRead;
+	/** Per round, (run − its one-table twin) ÷ the extra tables, in ms: what one more table costs. */
+	perExtraTableMs?: Spread;
+}
+
+/** A scenario whose sync flags pgconvoy does not know yet: listed, its goals n/a, nothing timed. */
+export interface NotBuilt {
+	id: string;
+	name: string;
+	reason: string;
+	goals: Goal[];
 }
 
 export interface ScaleLine {
@@ -79,4 +121,5 @@ export interface BenchReport {
 	scenarios: ScenarioRow[];
 	scale?: ScaleLine;
 	flatRssFactor: number;
+	notBuilt?: NotBuilt[];
 }

@@ -1,6 +1,7 @@
 /**
  * One pgconvoy run in its own process, so the bench can time it from spawn to exit and read its
- * peak RSS: the same engine calls `pgconvoy sync --yes` (apply) or `--dry-run` (preview) makes.
+ * peak RSS: the same engine calls `pgconvoy sync --yes` (apply) or `--dry-run` (preview) makes, or,
+ * for a request with sync flags, the headless sync command itself (runner-command.ts).
  * Prints one JSON line on stdout.
  */
 import {SyncSession, defaultSyncOptions} from '../source/core/sync-session.js';
@@ -14,7 +15,8 @@ import {join} from 'node:path';
 export interface RunnerRequest {
 	source: DatabaseAddress;
 	target: DatabaseAddress;
-	table: string;
+	/** Tables to sync; [] is every table of schema public. */
+	tables: string[];
 	mode: SyncMode;
 	dryRun: boolean;
 	/**
@@ -22,6 +24,13 @@ export interface RunnerRequest {
 	 * directory); `false` is the `--no-journal` variant.
 	 */
 	journal?: boolean;
+	/**
+	 * Extra `pgconvoy sync` flags ([] for none): the run goes through the headless sync command with
+	 * `--json`, for features only its flags reach (--show-changes, --where, the diff's readers).
+	 */
+	flags?: string[];
+	/** With `flags`: only ask sync's flag table whether it knows them; nothing runs. */
+	probe?: boolean;
 }
 
 export interface DatabaseAddress {
@@ -53,6 +62,11 @@ export interface RunnerReport {
 	journalBytes?: number;
 }
 
+/** A probe's answer: why `pgconvoy sync` refuses the flags, or nothing when it takes them. */
+export interface ProbeReport {
+	unsupported?: string;
+}
+
 const endpoint = (address: DatabaseAddress, origin: string): Endpoint => ({
 	...address,
 	passwordSource: {kind: 'url'},
@@ -61,16 +75,15 @@ const endpoint = (address: DatabaseAddress, origin: string): Endpoint => ({
 	origin,
 });
 
-async function main(): Promise<void> {
-	const started = performance.now();
-	const memory: MemoryPeaks = {rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0};
-	const sample = () => {
-		const usage = process.memoryUsage();
-		for (const key of Object.keys(memory) as Array<keyof MemoryPeaks>)
-			memory[key] = Math.max(memory[key], Math.round(usage[key] / 1048576));
-	};
-	const sampler = setInterval(sample, 50);
-	const request = JSON.parse(process.argv[2]!) as RunnerRequest;
+/** What one run hands back besides its time and memory. */
+interface Outcome {
+	events: Array<[number, string]>;
+	result: unknown;
+	journalBytes?: number;
+}
+
+/** The engine calls `pgconvoy sync --yes` / `--dry-run` make, with the events' times since `started`. */
+async function runEngine(request: RunnerRequest, started: number): Promise<Outcome> {
 	const events: Array<[number, string]> = [];
 	const onEvent = (event: SyncEvent) => {
 		if (event.type === 'apply-table-progress') return;
@@ -85,7 +98,7 @@ async function main(): Promise<void> {
 		{schemas: ['public'], allSchemas: false},
 	);
 	events.push([Math.round(performance.now() - started), 'opened']);
-	const plan = session.plan({tables: [request.table], exclude: []}, {...defaultSyncOptions, mode: request.mode});
+	const plan = session.plan({tables: request.tables, exclude: []}, {...defaultSyncOptions, mode: request.mode});
 	const configDirectory =
 		!request.dryRun && request.journal !== false ? mkdtempSync(join(tmpdir(), 'pgconvoy-bench-journal-')) : undefined;
 	const journal = configDirectory
@@ -98,15 +111,36 @@ async function main(): Promise<void> {
 	const journalFile = (result as SyncResult).journal?.file;
 	const journalBytes = journalFile ? statSync(journalFile).size : undefined;
 	if (configDirectory) rmSync(configDirectory, {recursive: true, force: true});
+	return {events, result, ...(journalBytes !== undefined ? {journalBytes} : {})};
+}
+
+async function main(): Promise<void> {
+	const started = performance.now();
+	const memory: MemoryPeaks = {rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0};
+	const sample = () => {
+		const usage = process.memoryUsage();
+		for (const key of Object.keys(memory) as Array<keyof MemoryPeaks>)
+			memory[key] = Math.max(memory[key], Math.round(usage[key] / 1048576));
+	};
+	const sampler = setInterval(sample, 50);
+	const request = JSON.parse(process.argv[2]!) as RunnerRequest;
+	// Loaded only for a request with flags, so the engine-only runs do not pay for the command's imports.
+	const command = request.flags ? await import('./runner-command.js') : undefined;
+	if (command && request.probe) {
+		clearInterval(sampler);
+		process.stdout.write(JSON.stringify(command.probeFlags(request)) + '\n');
+		return;
+	}
+	const outcome = command
+		? {events: [], ...(await command.runSyncCommand(request))}
+		: await runEngine(request, started);
 	clearInterval(sampler);
 	sample();
 	const report: RunnerReport = {
 		memory,
 		ms: Math.round(performance.now() - started),
 		maxRssKb: process.resourceUsage().maxRSS,
-		events,
-		result,
-		...(journalBytes !== undefined ? {journalBytes} : {}),
+		...outcome,
 	};
 	process.stdout.write(JSON.stringify(report) + '\n');
 }
