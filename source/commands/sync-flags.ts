@@ -23,6 +23,8 @@ export interface SyncCommandOptions {
 	lockTimeoutMs: number;
 	statementTimeoutMs: number;
 	maxDeleteRatio: number;
+	/** --max-delete N (a row count): the most rows a mirror may delete per table, instead of a share. */
+	maxDeleteRows?: number;
 	allowEmptySource: boolean;
 	allowCascade: boolean;
 	/** --dry-run: write the reviewed plan (selection, mode, per-table counts and key digests) here. */
@@ -139,9 +141,9 @@ export const syncFlags: FlagSpec[] = [
 	{
 		name: 'max-delete',
 		kind: 'value',
-		placeholder: '50%',
-		help: "mirror: largest share of a table's rows that may be deleted",
-		emptyHint: 'Give a percentage such as 50%, or leave --max-delete out for 50%.',
+		placeholder: '50%|N',
+		help: "mirror: the most of a table's rows that may be deleted: a share (50%, the default) or a number of rows (100)",
+		emptyHint: 'Give a percentage such as 50%, or a number of rows such as 100; or leave --max-delete out for 50%.',
 	},
 	{name: 'allow-empty-source', kind: 'boolean', help: 'mirror: allow emptying a table whose source side is empty'},
 	{name: 'allow-cascade', kind: 'boolean', help: 'mirror: let deletes cascade into tables not selected'},
@@ -199,24 +201,33 @@ export function parseDuration(value: string, flag: string): number {
 	return Math.round(Number(match[1]) * (unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1));
 }
 
-/** "50%", "0.5", "50" → 0.5. */
-export function parseRatio(value: string): number {
-	const trimmed = value.trim();
-	const number = Number(trimmed.replace(/%$/, ''));
-	if (!Number.isFinite(number) || number < 0)
-		throw new UserError(
-			'usage',
-			`--max-delete takes a percentage like 50%, not "${value}".`,
-			'For example: --max-delete 50% (from 0% to 100%).',
-		);
-	const ratio = trimmed.endsWith('%') || number > 1 ? number / 100 : number;
-	if (ratio > 1)
-		throw new UserError(
-			'usage',
-			`--max-delete cannot exceed 100%, but got "${value}".`,
-			'Give a share from 0% to 100%: --max-delete 100% allows deleting every row of a table.',
-		);
-	return ratio;
+/**
+ * --max-delete: `N%` (a share of each table's rows, up to 4 decimals, 0% to 100%) or `N` (a whole
+ * number of rows per table). Nothing in between: `1` is one row and `1%` one percent, and a bare
+ * fraction such as `0.5` (a ratio? half a percent?) is refused with both readings spelled out.
+ */
+export function parseMaxDelete(value: string): {maxDeleteRatio: number; maxDeleteRows?: number} {
+	const text = value.trim();
+	const percent = /^(\d{1,3}(?:\.\d{1,4})?)\s*%$/.exec(text);
+	if (percent) {
+		const share = Number(percent[1]);
+		if (share > 100)
+			throw new UserError(
+				'usage',
+				`--max-delete cannot exceed 100%, but got "${value}".`,
+				'Give a share from 0% to 100%: --max-delete 100% allows deleting every row of a table.',
+			);
+		return {maxDeleteRatio: Math.round(share * 10_000) / 1_000_000};
+	}
+	if (/^\d{1,15}$/.test(text)) return {maxDeleteRatio: 1, maxDeleteRows: Number(text)};
+	const fraction = /^0?\.\d+$|^\d+\.\d+$/.test(text);
+	throw new UserError(
+		'usage',
+		`--max-delete takes a percentage (50%) or a whole number of rows (100), not "${value}".`,
+		fraction
+			? `Say which you mean: --max-delete ${text}% for ${text} percent, --max-delete ${Math.round(Number(text) * 100)}% if ${text} is a ratio, or --max-delete 10 for at most 10 rows per table.`
+			: 'For example: --max-delete 50% (half of a table at most), or --max-delete 100 (at most 100 rows per table).',
+	);
 }
 
 function parseKeys(values: string[]): Record<string, string[]> {
@@ -292,7 +303,7 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 		keys: parseKeys(flags.values('key')),
 		lockTimeoutMs: lockTimeout !== undefined ? parseDuration(lockTimeout, '--lock-timeout') : 5000,
 		statementTimeoutMs: statementTimeout !== undefined ? parseDuration(statementTimeout, '--statement-timeout') : 0,
-		maxDeleteRatio: maxDelete !== undefined ? parseRatio(maxDelete) : 0.5,
+		...(maxDelete !== undefined ? parseMaxDelete(maxDelete) : {maxDeleteRatio: 0.5}),
 		allowEmptySource: flags.boolean('allow-empty-source'),
 		allowCascade: flags.boolean('allow-cascade'),
 		noJournal: flags.boolean('no-journal'),

@@ -78,6 +78,7 @@ export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {
 		...defaultSyncOptions,
 		mode: options.mode ?? 'insert',
 		maxDeleteRatio: options.maxDeleteRatio,
+		...(options.maxDeleteRows !== undefined ? {maxDeleteRows: options.maxDeleteRows} : {}),
 		allowEmptySource: options.allowEmptySource,
 		allowCascade: options.allowCascade,
 		keys: options.keys,

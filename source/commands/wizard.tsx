@@ -52,6 +52,7 @@ export async function runWizard(options: WizardOptions): Promise<number> {
 		confirm: prefill.confirm,
 		options: {
 			maxDeleteRatio: prefill.maxDeleteRatio ?? defaultSyncOptions.maxDeleteRatio,
+			...(prefill.maxDeleteRows !== undefined ? {maxDeleteRows: prefill.maxDeleteRows} : {}),
 			allowEmptySource: prefill.allowEmptySource ?? defaultSyncOptions.allowEmptySource,
 			allowCascade: prefill.allowCascade ?? defaultSyncOptions.allowCascade,
 			keys: prefill.keys ?? defaultSyncOptions.keys,
