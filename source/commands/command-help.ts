@@ -3,7 +3,7 @@ import {closestName} from '../core/profiles/closest-name.js';
 import type {FlagSpec} from './flag-table.js';
 import {flagHelpRows} from './flag-table.js';
 import {renderHelp} from './help-text.js';
-import {profileCommands, profileHelpFor} from './profile-help.js';
+import {profileCommands, profileHelpFor} from './profile/help.js';
 import {syncHelp} from './sync-flags.js';
 import {historyHelp, undoHelp} from './journal-commands.js';
 

@@ -8,6 +8,8 @@ import {renderHelp} from './help-text.js';
 export interface SyncCommandOptions {
 	from?: string;
 	to?: string;
+	/** --production: the target is production whatever the profiles say. */
+	production: boolean;
 	tables: string[];
 	exclude: string[];
 	schemas: string[];
@@ -44,18 +46,23 @@ export const syncFlags: FlagSpec[] = [
 		kind: 'value',
 		aliases: ['local-db-url'],
 		placeholder: '<profile|url>',
-		help: 'source (default: DATABASE_URL_LOCAL, from the environment or .env)',
+		help: 'source: a profile, a URL, env:VAR (a variable holding the URL) or - (the URL on stdin); default: DATABASE_URL_LOCAL, from the environment or .env',
 		emptyHint:
-			'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --from out to use DATABASE_URL_LOCAL.',
+			'Give a saved profile (pgconvoy profile list shows them), a postgresql:// URL or env:VAR; leave --from out to use DATABASE_URL_LOCAL.',
 	},
 	{
 		name: 'to',
 		kind: 'value',
 		aliases: ['prod-db-url'],
 		placeholder: '<profile|url>',
-		help: 'target (default: DATABASE_URL_PROD)',
+		help: 'target, given the same ways (default: DATABASE_URL_PROD)',
 		emptyHint:
-			'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --to out to use DATABASE_URL_PROD.',
+			'Give a saved profile (pgconvoy profile list shows them), a postgresql:// URL or env:VAR; leave --to out to use DATABASE_URL_PROD.',
+	},
+	{
+		name: 'production',
+		kind: 'boolean',
+		help: 'the target is a production database (as if a production profile named it): writing needs --confirm',
 	},
 	{
 		name: 'tables',
@@ -112,7 +119,7 @@ export const syncFlags: FlagSpec[] = [
 		name: 'confirm',
 		kind: 'value',
 		placeholder: '<dbname>',
-		help: 'required to write to a profile tagged production',
+		help: 'required to write to a production database: its name',
 		emptyHint:
 			"Type the production target's database name after --confirm (pgconvoy profile list shows each profile's database).",
 	},
@@ -288,6 +295,7 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 	return {
 		from: flags.value('from'),
 		to: flags.value('to'),
+		production: flags.boolean('production'),
 		tables: flags.values('tables'),
 		exclude: flags.values('exclude'),
 		schemas: schemas.length > 0 ? schemas : ['public'],

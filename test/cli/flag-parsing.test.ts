@@ -3,7 +3,7 @@ import {UserError} from '../../source/core/errors.js';
 import {closestName} from '../../source/core/profiles/closest-name.js';
 import {asksForHelp, parseFlagTable} from '../../source/commands/flag-table.js';
 import {parseSyncFlags, syncFlags} from '../../source/commands/sync-flags.js';
-import {profileAddFlags} from '../../source/commands/profile-help.js';
+import {profileAddFlags} from '../../source/commands/profile/help.js';
 import {demoFlags} from '../../source/commands/command-help.js';
 
 function usageError(work: () => unknown): UserError {
@@ -22,6 +22,7 @@ describe('parseSyncFlags', () => {
 		expect(parseSyncFlags([])).toEqual({
 			from: undefined,
 			to: undefined,
+			production: false,
 			tables: [],
 			exclude: [],
 			schemas: ['public'],
@@ -80,6 +81,7 @@ describe('parseSyncFlags', () => {
 		expect(options).toEqual({
 			from: 'postgres://a@h/src',
 			to: 'prod',
+			production: false,
 			tables: ['users', 'classes', 'qcms'],
 			exclude: ['audit'],
 			schemas: ['public', 'sales'],

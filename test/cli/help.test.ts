@@ -3,7 +3,7 @@ import {UserError} from '../../source/core/errors.js';
 import {allHelpPaths, helpFor} from '../../source/commands/command-help.js';
 import {helpWidth} from '../../source/commands/help-text.js';
 import {syncFlags} from '../../source/commands/sync-flags.js';
-import {profileAddFlags} from '../../source/commands/profile-help.js';
+import {profileAddFlags} from '../../source/commands/profile/help.js';
 
 describe('help screens', () => {
 	it.each(allHelpPaths().map((path) => [path.join(' ') || '(top)', path] as const))(
