@@ -94,7 +94,7 @@ export const undoHelp = renderHelp({
 		{
 			title: 'Exit codes',
 			paragraphs: [
-				'0 done, 2 usage/config (no such run, another database), 3 connection/auth, 4 blocked (rows changed since the run), 5 failed and rolled back, 6 outcome unknown',
+				'0 done, 2 usage/config (no such run, another database), 3 connection/auth, 4 blocked (rows changed since the run), 5 failed and rolled back, 6 outcome unknown, 130 interrupted',
 			],
 		},
 	],

@@ -189,7 +189,7 @@ export const syncHelp = renderHelp({
 		{
 			title: 'Exit codes',
 			paragraphs: [
-				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted',
+				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 6 outcome unknown (COMMIT sent, its answer lost), 130 interrupted',
 			],
 		},
 	],

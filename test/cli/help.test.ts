@@ -29,6 +29,24 @@ describe('help screens', () => {
 		for (const spec of profileAddFlags) expect(add).toContain(`--${spec.name}`);
 	});
 
+	it('lists every exit code the command can end with, 6 (outcome unknown) included', () => {
+		for (const path of [[], ['sync'], ['undo']]) {
+			const codes = helpFor(path)
+				.split(/^Exit codes$/m)[1]!
+				.replace(/\s+/g, ' ');
+			for (const code of [
+				'0 done',
+				'2 usage/config',
+				'3 connection/auth',
+				'4 blocked',
+				'5 failed and rolled back',
+				'6 outcome unknown',
+				'130 interrupted',
+			])
+				expect(codes, `${path.join(' ') || '(top)'}: ${code}`).toContain(code);
+		}
+	});
+
 	it('a mistyped command asks "did you mean"', () => {
 		for (const [path, hint] of [
 			[['snyc'], 'Did you mean pgconvoy sync?'],
