@@ -7,7 +7,8 @@ import {closestName} from './core/profiles/closest-name.js';
 import {commands, demoFlags, helpFor, topHelp, unknownCommand} from './commands/command-help.js';
 import {asksForHelp, parseFlagTable, unexpectedArgument} from './commands/flag-table.js';
 import {parseSyncFlags, syncFlags} from './commands/sync-flags.js';
-import {commandLine} from './core/profiles/command-line.js';
+import {commandLine} from './present/command-line.js';
+import {readFirstLine} from './commands/endpoints.js';
 import {runHeadlessSync, type CommandIo} from './commands/sync.js';
 import {promptHidden} from './commands/prompt-hidden.js';
 import {errorLines} from './headless/one-line.js';
@@ -60,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
 		promptPassword: process.stdin.isTTY
 			? (question) => promptHidden(question, process.stdin, process.stderr)
 			: undefined,
+		// `--to -`: the URL arrives on a pipe, never as an argument others can read.
+		readStdin: process.stdin.isTTY ? undefined : () => readFirstLine(process.stdin),
 	};
 	const [command, ...rest] = argv;
 	const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -114,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
 				return await runUndo(rest, io);
 			}
 			case 'profile': {
-				const {runProfileCommand} = await import('./commands/profile.js');
+				const {runProfileCommand} = await import('./commands/profile/index.js');
 				return await runProfileCommand(rest, {
 					stdout: process.stdout,
 					stderr: process.stderr,

@@ -3,7 +3,7 @@ import {closestName} from '../core/profiles/closest-name.js';
 import type {FlagSpec} from './flag-table.js';
 import {flagHelpRows} from './flag-table.js';
 import {renderHelp} from './help-text.js';
-import {profileCommands, profileHelpFor} from './profile-help.js';
+import {profileCommands, profileHelpFor} from './profile/help.js';
 import {syncHelp} from './sync-flags.js';
 import {historyHelp, undoHelp} from './journal-commands.js';
 
@@ -42,7 +42,7 @@ export const topHelp = renderHelp({
 		{
 			title: 'Exit codes',
 			paragraphs: [
-				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted',
+				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 6 outcome unknown (COMMIT sent, its answer lost), 130 interrupted',
 			],
 		},
 	],

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -9,6 +9,8 @@ import {schoolSchemaSql, targetTriggerSql} from '../sample/school-schema.js';
 import {seedSchool} from '../sample/school-data.js';
 import {divergeTarget} from '../sample/school-divergence.js';
 import {openProfileStore} from '../core/profiles/store.js';
+import {endpointUrl} from '../core/connection/url.js';
+import {shellQuote} from '../present/command-line.js';
 import {UserError} from '../core/errors.js';
 
 export interface DemoIo {
@@ -44,12 +46,43 @@ async function loadSchool(cluster: EmbeddedCluster, role: 'local' | 'prod'): Pro
 /** The built CLI next to this module: the command a newcomer can run as printed, without a global install. */
 const cliPath = fileURLToPath(new URL('../cli.js', import.meta.url));
 
-function shellWord(text: string): string {
-	return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+export function demoTryCommand(configDir: string): string {
+	return `PGCONVOY_CONFIG_DIR=${shellQuote(configDir)} node ${shellQuote(cliPath)} sync --from demo-local --to demo-prod --mode upsert --dry-run`;
 }
 
-export function demoTryCommand(configDir: string): string {
-	return `PGCONVOY_CONFIG_DIR=${shellWord(configDir)} node ${shellWord(cliPath)} sync --from demo-local --to demo-prod --mode upsert --dry-run`;
+/** A pgpass line (libpq's format: `:` and `\` escaped in each field). */
+function pgpassLine(cluster: Pick<EmbeddedCluster, 'host' | 'port' | 'user' | 'password'>, database: string): string {
+	const field = (value: string) => value.replace(/[\\:]/g, '\\$&');
+	return [cluster.host, String(cluster.port), database, cluster.user, cluster.password].map(field).join(':');
+}
+
+/**
+ * What `demo --keep` prints: each server's URL without its password, and a password file both psql
+ * and libpq read (PGPASSFILE, 0600, removed with the demo), so the URLs work as printed and the
+ * password never appears on screen.
+ */
+export function demoKeepText(
+	configDir: string,
+	servers: Array<[label: string, cluster: Pick<EmbeddedCluster, 'host' | 'port' | 'user' | 'password'>]>,
+): string {
+	const passFile = join(configDir, 'pgpass');
+	writeFileSync(passFile, servers.map(([, cluster]) => pgpassLine(cluster, demoDatabase) + '\n').join(''), {
+		mode: 0o600,
+		flag: 'wx',
+	});
+	const url = (cluster: Pick<EmbeddedCluster, 'host' | 'port' | 'user'>) =>
+		endpointUrl({...cluster, database: demoDatabase, sslmode: 'disable'});
+	const [first] = servers;
+	return [
+		'',
+		'The demo servers keep running until you press Ctrl-C:',
+		...servers.map(([label, cluster]) => `  ${label.padEnd(5)}  ${url(cluster)}`),
+		`Their password is in ${passFile} (mode 0600, removed with the demo); psql reads it through PGPASSFILE:`,
+		`  PGPASSFILE=${shellQuote(passFile)} psql ${shellQuote(url(first![1]))}`,
+		'Try, in another terminal:',
+		`  ${demoTryCommand(configDir)}`,
+		'',
+	].join('\n');
 }
 
 /**
@@ -129,11 +162,12 @@ export async function runDemo(args: string[], io: DemoIo): Promise<number> {
 		}
 		if (keep && code === 0) {
 			phase = 'keeping the servers running';
-			// URLs are printed redacted like everywhere else; the profiles carry the throw-away password.
 			io.stdout(
-				`\nThe demo servers keep running until you press Ctrl-C:\n  local  ${local.url(demoDatabase)}\n  prod   ${prod.url(demoDatabase)}\n`,
+				demoKeepText(configDir, [
+					['local', local],
+					['prod', prod],
+				]),
 			);
-			io.stdout(`Try, in another terminal:\n  ${demoTryCommand(configDir)}\n`);
 			await unlessAborted(new Promise<never>(() => {}), signal);
 		}
 	} catch (error) {

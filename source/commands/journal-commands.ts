@@ -1,7 +1,4 @@
-import {describeEndpoint, type Endpoint} from '../core/connection/endpoint.js';
-import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
-import {resolvePassword} from '../core/connection/password.js';
-import {resolveEndpointArgument} from '../core/profiles/resolve-endpoint.js';
+import {describeEndpoint, publicEndpoint, type Endpoint} from '../core/connection/endpoint.js';
 import {UserError} from '../core/errors.js';
 import {isServerError, serverError} from '../core/server-errors.js';
 import {configDirectory, journalHistory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
@@ -19,35 +16,44 @@ import {
 } from '../present/journal-report.js';
 import {parseFlagTable, unexpectedArgument, type FlagSpec} from './flag-table.js';
 import {renderHelp} from './help-text.js';
-import {commandLine} from '../core/profiles/command-line.js';
-import {redactUrl} from '../core/connection/url.js';
+import {commandLine, endpointArguments} from '../present/command-line.js';
+import {terminalText} from '../present/terminal-text.js';
 import {flagHelpRows} from './flag-table.js';
-import {checkProductionConfirmation, lazyProfileLookup, type CommandIo} from './sync.js';
+import {endpointResolver} from './endpoints.js';
+import {withPasswordCommands} from './password-hints.js';
+import {checkProductionConfirmation, endpointLabel, type CommandIo} from './sync.js';
 
 const toFlag: FlagSpec = {
 	name: 'to',
 	kind: 'value',
 	aliases: ['prod-db-url'],
 	placeholder: '<profile|url>',
-	help: 'the target database (default: DATABASE_URL_PROD)',
-	emptyHint: 'Give a saved profile or a postgresql:// URL, or leave --to out to use DATABASE_URL_PROD.',
+	help: 'the target database: a profile, a URL, env:VAR or - (stdin); default: DATABASE_URL_PROD',
+	emptyHint: 'Give a saved profile, a postgresql:// URL or env:VAR, or leave --to out to use DATABASE_URL_PROD.',
+};
+const productionFlag: FlagSpec = {
+	name: 'production',
+	kind: 'boolean',
+	help: 'the target is a production database (as if a production profile named it)',
 };
 const jsonFlag: FlagSpec = {name: 'json', kind: 'boolean', help: 'print one JSON document'};
 
 export const historyFlags: FlagSpec[] = [
 	{...toFlag, help: "only this target's runs (and settle its pending ones); default: every run kept on this machine"},
+	productionFlag,
 	jsonFlag,
 ];
 
 export const undoFlags: FlagSpec[] = [
 	toFlag,
+	productionFlag,
 	{name: 'dry-run', kind: 'boolean', help: 'only show what the undo would do, and what changed since'},
 	{name: 'yes', kind: 'boolean', short: 'y', help: 'undo without asking (required when stdin is not a terminal)'},
 	{
 		name: 'confirm',
 		kind: 'value',
 		placeholder: '<dbname>',
-		help: 'required to write to a profile tagged production',
+		help: 'required to write to a production database: its name',
 		emptyHint: "Type the production target's database name after --confirm.",
 	},
 	{name: 'force', kind: 'boolean', help: 'put old values back even over rows changed since the run'},
@@ -88,26 +94,23 @@ export const undoHelp = renderHelp({
 		{
 			title: 'Exit codes',
 			paragraphs: [
-				'0 done, 2 usage/config (no such run, another database), 3 connection/auth, 4 blocked (rows changed since the run), 5 failed and rolled back, 6 outcome unknown',
+				'0 done, 2 usage/config (no such run, another database), 3 connection/auth, 4 blocked (rows changed since the run), 5 failed and rolled back, 6 outcome unknown, 130 interrupted',
 			],
 		},
 	],
 });
 
-/** The target of history/undo: --to, else DATABASE_URL_PROD; undefined when neither (history lists everything then). */
-async function resolveTarget(
+/** The target of history/undo, through the one resolver: --to, else DATABASE_URL_PROD; undefined when neither. */
+function resolveTarget(
 	value: string | undefined,
-	io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword'>,
+	production: boolean,
+	io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword' | 'readStdin' | 'stderr'>,
 ): Promise<Endpoint | undefined> {
-	const given = value !== undefined ? {value, origin: '--to'} : readEndpointDefaults(io.env, io.cwd).prodUrl;
-	if (!given) return undefined;
-	return resolvePassword(resolveEndpointArgument(given.value, given.origin, lazyProfileLookup(io.env)), {
-		promptPassword: io.promptPassword,
-		env: io.env,
-	});
+	return endpointResolver(io)({role: 'target', value, origin: '--to', production});
 }
 
-function failure(error: unknown): UserError {
+function failure(thrown: unknown): UserError {
+	const error = withPasswordCommands(thrown);
 	if (error instanceof UserError) return error;
 	if (isServerError(error)) return serverError(error, {during: 'preview'});
 	return new UserError(
@@ -124,7 +127,10 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 	if (flags.positionals.length > 0) throw unexpectedArgument(flags.positionals[0], historyFlags, 'pgconvoy history');
 	const json = flags.boolean('json');
 	try {
-		const target = flags.value('to') !== undefined ? await resolveTarget(flags.value('to'), io) : undefined;
+		const target =
+			flags.value('to') !== undefined
+				? await resolveTarget(flags.value('to'), flags.boolean('production'), io)
+				: undefined;
 		const unreadable: string[] = [];
 		const {entries, undone, settled} = await journalHistory(io.env, target, unreadable);
 		warnUnreadable(unreadable, io);
@@ -132,7 +138,7 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 			io.stdout(
 				JSON.stringify(
 					{
-						...(target ? {target: describeEndpoint(target)} : {}),
+						...(target ? {target: describeEndpoint(target), targetEndpoint: publicEndpoint(target)} : {}),
 						...(settled ? {settled} : {}),
 						runs: historyReport(entries, undone),
 					},
@@ -143,15 +149,16 @@ export async function runHistory(argv: readonly string[], io: CommandIo): Promis
 			return 0;
 		}
 		for (const id of settled?.committed ?? [])
-			io.stdout(`Run ${id} was left pending; the target says it committed: it can be undone.\n`);
+			io.stdout(`Run ${terminalText(id)} was left pending; the target says it committed: it can be undone.\n`);
 		for (const id of settled?.discarded ?? [])
 			io.stdout(
-				`Run ${id} was left pending; the target says it rolled back: nothing was written, its journal is removed.\n`,
+				`Run ${terminalText(id)} was left pending; the target says it rolled back: nothing was written, its journal is removed.\n`,
 			);
+		if (target) io.stdout(`Runs journaled for ${endpointLabel(target)}:\n`);
 		if (entries.length === 0) {
 			io.stdout(
 				target
-					? `No journaled runs for ${describeEndpoint(target)} on this machine.\n`
+					? `No journaled runs for ${terminalText(describeEndpoint(target))} on this machine.\n`
 					: 'No journaled runs on this machine yet: every sync that writes keeps one.\n',
 			);
 			return 0;
@@ -174,7 +181,7 @@ function warnUnreadable(files: string[], io: Pick<CommandIo, 'stderr'>): void {
 	if (files.length === 0) return;
 	const one = files.length === 1;
 	io.stderr(
-		`⚠ ${one ? 'This file is not a readable journal and is' : `These ${files.length} files are not readable journals and are`} left out: ${files.join(', ')}. A journal cut short or edited cannot be undone; move ${one ? 'it' : 'them'} away if you do not need ${one ? 'it' : 'them'}.\n`,
+		`⚠ ${one ? 'This file is not a readable journal and is' : `These ${files.length} files are not readable journals and are`} left out: ${files.map(terminalText).join(', ')}. A journal cut short or edited cannot be undone; move ${one ? 'it' : 'them'} away if you do not need ${one ? 'it' : 'them'}.\n`,
 	);
 }
 
@@ -200,7 +207,7 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 				'Look first with --dry-run, then add --yes to undo (and --confirm <dbname> for a production target).',
 			);
 		}
-		const target = await resolveTarget(flags.value('to'), io);
+		const target = await resolveTarget(flags.value('to'), flags.boolean('production'), io);
 		if (!target)
 			throw new UserError(
 				'usage',
@@ -219,7 +226,7 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 		warnUnreadable(unreadable, io);
 		if (!json) {
 			io.stdout(
-				`${dryRun ? 'Would undo' : 'Undoing'} run ${entry.run.id} (${entry.run.kind === 'undo' ? `undo of ${entry.run.undoes}` : entry.run.mode}, ${runTime(entry)}) on ${describeEndpoint(target)}\n`,
+				`${dryRun ? 'Would undo' : 'Undoing'} run ${terminalText(entry.run.id)} (${entry.run.kind === 'undo' ? `undo of ${terminalText(entry.run.undoes ?? '')}` : entry.run.mode}, ${runTime(entry)}) on ${endpointLabel(target)}\n`,
 			);
 		}
 		const result = await undoRun({
@@ -237,7 +244,13 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 		});
 		const blocked = dryRun && result.conflicts.length > 0 && !flags.boolean('force');
 		if (json) {
-			io.stdout(JSON.stringify({...undoReport(result, dryRun), ...(blocked ? {blocked: true} : {})}, null, 2) + '\n');
+			io.stdout(
+				JSON.stringify(
+					{...undoReport(result, dryRun), target: publicEndpoint(target), ...(blocked ? {blocked: true} : {})},
+					null,
+					2,
+				) + '\n',
+			);
 			return blocked ? 4 : 0;
 		}
 		io.stdout(
@@ -253,15 +266,9 @@ export async function runUndo(argv: readonly string[], io: CommandIo): Promise<n
 			io.stdout('Dry run: nothing was written.\n');
 			return blocked ? 4 : 0;
 		}
+		// Names the target as it was given (a profile, env:VAR, a URL without its password): runs as printed.
 		const takeBack = result.journal
-			? redactUrl(
-					commandLine([
-						'undo',
-						result.journal.id,
-						...(flags.value('to') !== undefined ? ['--to', flags.value('to')!] : []),
-						'--dry-run',
-					]),
-				)
+			? commandLine(['undo', result.journal.id, ...endpointArguments('--to', target), '--dry-run'])
 			: undefined;
 		io.stdout(
 			`✓ ${undoSummary(result)}${result.journal ? ` This undo is journaled as ${result.journal.id}: ${takeBack} shows how to take it back.` : ''}\n`,

@@ -21,7 +21,15 @@ export interface PlanFile {
 	mode: SyncMode;
 	selection: Pick<
 		SyncCommandOptions,
-		'tables' | 'exclude' | 'schemas' | 'allSchemas' | 'keys' | 'maxDeleteRatio' | 'allowEmptySource' | 'allowCascade'
+		| 'tables'
+		| 'exclude'
+		| 'schemas'
+		| 'allSchemas'
+		| 'keys'
+		| 'maxDeleteRatio'
+		| 'maxDeleteRows'
+		| 'allowEmptySource'
+		| 'allowCascade'
 	>;
 	tables: TableCounts[];
 }
@@ -61,6 +69,7 @@ export function writePlanFile(
 			allSchemas: options.allSchemas,
 			keys: options.keys,
 			maxDeleteRatio: options.maxDeleteRatio,
+			...(options.maxDeleteRows !== undefined ? {maxDeleteRows: options.maxDeleteRows} : {}),
 			allowEmptySource: options.allowEmptySource,
 			allowCascade: options.allowCascade,
 		},

@@ -1,13 +1,15 @@
 import type {SyncMode} from '../core/plan/types.js';
 import {syncModes} from '../core/plan/types.js';
 import {UserError} from '../core/errors.js';
-import {closestName} from '../core/profiles/closest-name.js';
 import {flagHelpRows, parseFlagTable, unexpectedArgument, type FlagSpec} from './flag-table.js';
 import {renderHelp} from './help-text.js';
+import {parseDuration, parseKeys, parseMaxDelete, parseMode} from './sync-flag-values.js';
 
 export interface SyncCommandOptions {
 	from?: string;
 	to?: string;
+	/** --production: the target is production whatever the profiles say. */
+	production: boolean;
 	tables: string[];
 	exclude: string[];
 	schemas: string[];
@@ -23,6 +25,8 @@ export interface SyncCommandOptions {
 	lockTimeoutMs: number;
 	statementTimeoutMs: number;
 	maxDeleteRatio: number;
+	/** --max-delete N (a row count): the most rows a mirror may delete per table, instead of a share. */
+	maxDeleteRows?: number;
 	allowEmptySource: boolean;
 	allowCascade: boolean;
 	/** --dry-run: write the reviewed plan (selection, mode, per-table counts and key digests) here. */
@@ -42,18 +46,23 @@ export const syncFlags: FlagSpec[] = [
 		kind: 'value',
 		aliases: ['local-db-url'],
 		placeholder: '<profile|url>',
-		help: 'source (default: DATABASE_URL_LOCAL, from the environment or .env)',
+		help: 'source: a profile, a URL, env:VAR (a variable holding the URL) or - (the URL on stdin); default: DATABASE_URL_LOCAL, from the environment or .env',
 		emptyHint:
-			'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --from out to use DATABASE_URL_LOCAL.',
+			'Give a saved profile (pgconvoy profile list shows them), a postgresql:// URL or env:VAR; leave --from out to use DATABASE_URL_LOCAL.',
 	},
 	{
 		name: 'to',
 		kind: 'value',
 		aliases: ['prod-db-url'],
 		placeholder: '<profile|url>',
-		help: 'target (default: DATABASE_URL_PROD)',
+		help: 'target, given the same ways (default: DATABASE_URL_PROD)',
 		emptyHint:
-			'Give a saved profile (pgconvoy profile list shows them) or a postgresql:// URL; leave --to out to use DATABASE_URL_PROD.',
+			'Give a saved profile (pgconvoy profile list shows them), a postgresql:// URL or env:VAR; leave --to out to use DATABASE_URL_PROD.',
+	},
+	{
+		name: 'production',
+		kind: 'boolean',
+		help: 'the target is a production database (as if a production profile named it): writing needs --confirm',
 	},
 	{
 		name: 'tables',
@@ -110,7 +119,7 @@ export const syncFlags: FlagSpec[] = [
 		name: 'confirm',
 		kind: 'value',
 		placeholder: '<dbname>',
-		help: 'required to write to a profile tagged production',
+		help: 'required to write to a production database: its name',
 		emptyHint:
 			"Type the production target's database name after --confirm (pgconvoy profile list shows each profile's database).",
 	},
@@ -139,9 +148,9 @@ export const syncFlags: FlagSpec[] = [
 	{
 		name: 'max-delete',
 		kind: 'value',
-		placeholder: '50%',
-		help: "mirror: largest share of a table's rows that may be deleted",
-		emptyHint: 'Give a percentage such as 50%, or leave --max-delete out for 50%.',
+		placeholder: '50%|N',
+		help: "mirror: the most of a table's rows that may be deleted: a share (50%, the default) or a number of rows (100)",
+		emptyHint: 'Give a percentage such as 50%, or a number of rows such as 100; or leave --max-delete out for 50%.',
 	},
 	{name: 'allow-empty-source', kind: 'boolean', help: 'mirror: allow emptying a table whose source side is empty'},
 	{name: 'allow-cascade', kind: 'boolean', help: 'mirror: let deletes cascade into tables not selected'},
@@ -180,81 +189,11 @@ export const syncHelp = renderHelp({
 		{
 			title: 'Exit codes',
 			paragraphs: [
-				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 130 interrupted',
+				'0 done, 1 unexpected, 2 usage/config, 3 connection/auth, 4 blocked by findings, 5 failed and rolled back, 6 outcome unknown (COMMIT sent, its answer lost), 130 interrupted',
 			],
 		},
 	],
 });
-
-/** "5s", "500ms", "2m", "1500" (ms) → milliseconds. */
-export function parseDuration(value: string, flag: string): number {
-	const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/.exec(value.trim());
-	if (!match)
-		throw new UserError(
-			'usage',
-			`${flag} takes a duration like 5s, 500ms or 2m, not "${value}".`,
-			`For example: ${flag} 5s (units: ms, s, m; a bare number is milliseconds).`,
-		);
-	const unit = match[2] ?? 'ms';
-	return Math.round(Number(match[1]) * (unit === 'm' ? 60_000 : unit === 's' ? 1000 : 1));
-}
-
-/** "50%", "0.5", "50" → 0.5. */
-export function parseRatio(value: string): number {
-	const trimmed = value.trim();
-	const number = Number(trimmed.replace(/%$/, ''));
-	if (!Number.isFinite(number) || number < 0)
-		throw new UserError(
-			'usage',
-			`--max-delete takes a percentage like 50%, not "${value}".`,
-			'For example: --max-delete 50% (from 0% to 100%).',
-		);
-	const ratio = trimmed.endsWith('%') || number > 1 ? number / 100 : number;
-	if (ratio > 1)
-		throw new UserError(
-			'usage',
-			`--max-delete cannot exceed 100%, but got "${value}".`,
-			'Give a share from 0% to 100%: --max-delete 100% allows deleting every row of a table.',
-		);
-	return ratio;
-}
-
-function parseKeys(values: string[]): Record<string, string[]> {
-	const keys: Record<string, string[]> = {};
-	for (const value of values) {
-		const separator = value.lastIndexOf('=');
-		if (separator <= 0)
-			throw new UserError(
-				'usage',
-				`--key takes table=column[,column], not "${value}".`,
-				'For example: --key events=id,at.',
-			);
-		const columns = value
-			.slice(separator + 1)
-			.split(',')
-			.map((column) => column.trim())
-			.filter(Boolean);
-		if (columns.length === 0)
-			throw new UserError(
-				'usage',
-				`--key ${value} names no column.`,
-				`Name the key columns: --key ${value.slice(0, separator).trim()}=id.`,
-			);
-		keys[value.slice(0, separator).trim()] = columns;
-	}
-	return keys;
-}
-
-function parseMode(value: string | undefined): SyncMode | undefined {
-	if (value === undefined) return undefined;
-	if (syncModes.includes(value as SyncMode)) return value as SyncMode;
-	const guess = closestName(value, syncModes);
-	throw new UserError(
-		'usage',
-		`--mode must be one of ${syncModes.join(', ')}, not "${value}".`,
-		guess ? `Did you mean --mode ${guess}?` : 'For example: --mode upsert (pgconvoy sync --help describes the modes).',
-	);
-}
 
 /** argv (after the command name) → typed options. Pure, so it is tested without a process. */
 export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
@@ -277,6 +216,7 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 	return {
 		from: flags.value('from'),
 		to: flags.value('to'),
+		production: flags.boolean('production'),
 		tables: flags.values('tables'),
 		exclude: flags.values('exclude'),
 		schemas: schemas.length > 0 ? schemas : ['public'],
@@ -292,7 +232,7 @@ export function parseSyncFlags(argv: readonly string[]): SyncCommandOptions {
 		keys: parseKeys(flags.values('key')),
 		lockTimeoutMs: lockTimeout !== undefined ? parseDuration(lockTimeout, '--lock-timeout') : 5000,
 		statementTimeoutMs: statementTimeout !== undefined ? parseDuration(statementTimeout, '--statement-timeout') : 0,
-		maxDeleteRatio: maxDelete !== undefined ? parseRatio(maxDelete) : 0.5,
+		...(maxDelete !== undefined ? parseMaxDelete(maxDelete) : {maxDeleteRatio: 0.5}),
 		allowEmptySource: flags.boolean('allow-empty-source'),
 		allowCascade: flags.boolean('allow-cascade'),
 		noJournal: flags.boolean('no-journal'),

@@ -1,10 +1,7 @@
 import type {Endpoint} from '../core/connection/endpoint.js';
-import {describeEndpoint} from '../core/connection/endpoint.js';
+import {describeEndpoint, describeTls} from '../core/connection/endpoint.js';
 import {confirmsTarget} from '../core/connection/production.js';
-import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
-import {resolvePassword} from '../core/connection/password.js';
-import {resolveEndpointArgument, type ProfileLookup} from '../core/profiles/resolve-endpoint.js';
-import {openProfileStore} from '../core/profiles/store.js';
+import {endpointDefault} from '../core/connection/default-endpoints.js';
 import {SyncSession, defaultSyncOptions} from '../core/sync-session.js';
 import {isBlocked, type SyncOptions} from '../core/plan/types.js';
 import {UserError, exitCodeOf} from '../core/errors.js';
@@ -15,8 +12,10 @@ import type {PreviewResult, SyncEventListener} from '../core/events.js';
 import type {CommitBudgets} from '../core/apply/settle-commit.js';
 import {createPlainRenderer} from '../headless/plain-renderer.js';
 import {createProgressLine} from '../headless/progress-line.js';
-import {commandLine} from '../core/profiles/command-line.js';
-import {redactUrl} from '../core/connection/url.js';
+import {commandLine, endpointArguments} from '../present/command-line.js';
+import {terminalText} from '../present/terminal-text.js';
+import {endpointResolver} from './endpoints.js';
+import {withPasswordCommands} from './password-hints.js';
 import {errorReport, previewReport, resultReport} from '../present/json-report.js';
 import type {SyncCommandOptions} from './sync-flags.js';
 import {journalOptions, settleTarget} from '../core/journal/journal-settings.js';
@@ -35,6 +34,8 @@ export interface CommandIo {
 	/** How long COMMIT's reply is waited for and its outcome looked for (tests shorten them). */
 	commitBudgets?: Partial<CommitBudgets>;
 	promptPassword?: (question: string) => Promise<string>;
+	/** Standard input's first line, for `--from -`/`--to -`; absent when stdin is a terminal. */
+	readStdin?: () => Promise<string>;
 }
 
 export interface ResolvedEndpoints {
@@ -42,35 +43,36 @@ export interface ResolvedEndpoints {
 	target: Endpoint;
 }
 
-/** --from/--to (profile or URL) > DATABASE_URL_LOCAL/PROD (environment, then .env) > the old script's default source. */
+/**
+ * --from/--to (a profile, a URL, env:VAR, or - for standard input) > DATABASE_URL_LOCAL/PROD
+ * (environment, then .env) > the old script's default source; through the one resolver.
+ */
 export async function resolveSyncEndpoints(
-	options: Pick<SyncCommandOptions, 'from' | 'to'>,
-	io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword'>,
+	options: Pick<SyncCommandOptions, 'from' | 'to' | 'production'>,
+	io: Pick<CommandIo, 'env' | 'cwd' | 'promptPassword' | 'readStdin' | 'stderr'>,
 ): Promise<ResolvedEndpoints> {
-	const defaults = readEndpointDefaults(io.env, io.cwd);
-	const sourceValue = options.from !== undefined ? {value: options.from, origin: '--from'} : defaults.localUrl;
-	const targetValue = options.to !== undefined ? {value: options.to, origin: '--to'} : defaults.prodUrl;
-	if (!targetValue) {
+	if (options.from?.trim() === '-' && options.to?.trim() === '-')
+		throw new UserError(
+			'usage',
+			'--from - and --to - both read standard input, which holds one URL.',
+			'Give one of them as env:VAR (a variable holding the URL) or a saved profile.',
+		);
+	if (options.to === undefined && !endpointDefault('target', io.env, io.cwd)) {
 		throw new UserError(
 			'usage',
 			'No target database: give --to <profile|url> or set DATABASE_URL_PROD (in the environment or .env).',
 			'For example: pgconvoy sync --to postgres://user@prod.example.com/app --dry-run',
 		);
 	}
-	const profiles = lazyProfileLookup(io.env);
-	const source = resolveEndpointArgument(sourceValue.value, sourceValue.origin, profiles);
-	const target = resolveEndpointArgument(targetValue.value, targetValue.origin, profiles);
-	return {
-		source: await resolvePassword(source, {promptPassword: io.promptPassword, env: io.env}),
-		target: await resolvePassword(target, {promptPassword: io.promptPassword, env: io.env}),
-	};
+	const resolve = endpointResolver(io);
+	const source = (await resolve({role: 'source', value: options.from, origin: '--from'}))!;
+	const target = (await resolve({role: 'target', value: options.to, origin: '--to', production: options.production}))!;
+	return {source, target};
 }
 
-/** The profile store of this command's environment (PGCONVOY_CONFIG_DIR), opened only if a profile name is used. */
-export function lazyProfileLookup(env: NodeJS.ProcessEnv): ProfileLookup {
-	let store: ProfileLookup | undefined;
-	const open = () => (store ??= openProfileStore({env}));
-	return {getProfile: (name) => open().getProfile(name), profileNames: () => open().profileNames()};
+/** An endpoint in a header: `user@host:port/db PRODUCTION (TLS, verified)`, safe to print. */
+export function endpointLabel(endpoint: Endpoint): string {
+	return `${terminalText(describeEndpoint(endpoint))}${endpoint.production ? ' PRODUCTION' : ''} (${describeTls(endpoint)})`;
 }
 
 export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {
@@ -78,6 +80,7 @@ export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {
 		...defaultSyncOptions,
 		mode: options.mode ?? 'insert',
 		maxDeleteRatio: options.maxDeleteRatio,
+		...(options.maxDeleteRows !== undefined ? {maxDeleteRows: options.maxDeleteRows} : {}),
 		allowEmptySource: options.allowEmptySource,
 		allowCascade: options.allowCascade,
 		keys: options.keys,
@@ -86,15 +89,18 @@ export function syncOptionsFrom(options: SyncCommandOptions): SyncOptions {
 	};
 }
 
-/** A production target is written to only when its database name is typed back. */
+/** A production target is written to only when its database name is typed back (the one rule: production.ts). */
 export function checkProductionConfirmation(target: Endpoint, confirm: string | undefined): void {
 	if (confirmsTarget(target, confirm)) return;
+	// Raw here: whatever prints an error neutralises it (errorLines, the wizard's error view).
+	const database = target.database;
+	const why = target.productionReason ? ` (${target.productionReason})` : '';
 	throw new UserError(
 		'usage',
 		confirm === undefined
-			? `The target ${describeEndpoint(target)} is tagged production: writing to it needs --confirm ${target.database}.`
-			: `--confirm ${confirm} does not match the production target's database ${target.database}.`,
-		`Check that ${target.database} is the database you mean, then add --confirm ${target.database}. Try --dry-run first.`,
+			? `The target ${describeEndpoint(target)} is production${why}: writing to it needs --confirm ${database}.`
+			: `--confirm ${confirm} does not match the production target's database ${database}${why}.`,
+		`Check that ${database} is the database you mean, then add --confirm ${database}. Try --dry-run first.`,
 	);
 }
 
@@ -149,7 +155,7 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		session = await SyncSession.open(source, target, {schemas: options.schemas, allSchemas: options.allSchemas});
 		const plan = session.plan({tables: options.tables, exclude: options.exclude}, syncOptionsFrom(options));
 		if (!options.json) {
-			plain.header(describeEndpoint(source), describeEndpoint(target), mode, options.dryRun);
+			plain.header(endpointLabel(source), endpointLabel(target), mode, options.dryRun);
 			plain.setTableWidth(
 				plan.tables.map((table) => ({
 					id: table.id,
@@ -190,7 +196,7 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 				plain.previewTotals(preview);
 				if (planFile)
 					io.stdout(
-						`Plan saved to ${planFile}: apply it with ${applyPlanCommand(options, planFile, target)} (it refuses if the data changed).\n`,
+						`Plan saved to ${terminalText(planFile)}: apply it with ${terminalText(applyPlanCommand(source, planFile, target))} (it refuses if the data changed).\n`,
 					);
 			}
 			return isBlocked(preview.findings) ? 4 : 0;
@@ -213,19 +219,21 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 		if (options.json) io.stdout(JSON.stringify(resultReport(result, source, target), null, 2) + '\n');
 		else {
 			plain.stats(result);
+			io.stdout(`Sessions: source ${describeTls(source)}; target ${describeTls(target)}.\n`);
 			if (result.journalSkipped) io.stdout(`No undo journal: ${result.journalSkipped}.\n`);
-			// A password typed in --to is never echoed back, not even in a command to paste.
+			// Names the target as it was given (a profile, env:VAR, a URL without its password): runs as printed.
 			if (result.journal)
 				io.stdout(
-					`Journaled as run ${result.journal.id}: ${redactUrl(commandLine(['undo', result.journal.id, ...(options.to !== undefined ? ['--to', options.to] : []), '--dry-run']))} shows how to take it back.\n`,
+					`Journaled as run ${result.journal.id}: ${terminalText(commandLine(['undo', result.journal.id, ...endpointArguments('--to', target), '--dry-run']))} shows how to take it back.\n`,
 				);
 		}
 		return 0;
 	} catch (error) {
 		// A server's refusal (while opening or introspecting) is the server's word, never "a bug".
+		const known = withPasswordCommands(error);
 		const failure =
-			error instanceof UserError
-				? error
+			known instanceof UserError
+				? known
 				: isServerError(error)
 					? serverError(error, {during: options.dryRun ? 'preview' : 'apply', mode})
 					: new UserError(
@@ -249,20 +257,15 @@ export async function runHeadlessSync(given: SyncCommandOptions, io: CommandIo):
 	}
 }
 
-/** The command that applies a saved plan to the same databases, as it runs when pasted. */
-function applyPlanCommand(options: SyncCommandOptions, planFile: string, target: Endpoint): string {
-	const endpoints = [
-		...(options.from !== undefined ? ['--from', options.from] : []),
-		...(options.to !== undefined ? ['--to', options.to] : []),
-	];
-	return redactUrl(
-		commandLine([
-			'sync',
-			...endpoints,
-			'--plan',
-			planFile,
-			'--yes',
-			...(target.production ? ['--confirm', target.database] : []),
-		]),
-	);
+/** The command that applies a saved plan to the same databases, as it runs when pasted (never with a password). */
+function applyPlanCommand(source: Endpoint, planFile: string, target: Endpoint): string {
+	return commandLine([
+		'sync',
+		...endpointArguments('--from', source),
+		...endpointArguments('--to', target),
+		'--plan',
+		planFile,
+		'--yes',
+		...(target.production ? ['--confirm', target.database] : []),
+	]);
 }

@@ -5,6 +5,7 @@ import {App} from '../ui/app.js';
 import {initialState} from '../ui/state.js';
 import {createEngineServices} from '../ui/engine-services.js';
 import {toUserError} from '../ui/errors.js';
+import {argvPasswordWarning} from './endpoints.js';
 
 /** Flags given on a terminal: each one fills in (and skips) its step. */
 export type WizardPrefill = Partial<Omit<SyncCommandOptions, 'dryRun' | 'yes' | 'json'>>;
@@ -15,6 +16,7 @@ export interface WizardOptions {
 	cwd: string;
 	stdin?: NodeJS.ReadStream;
 	stdout?: NodeJS.WriteStream;
+	stderr?: NodeJS.WritableStream;
 }
 
 /**
@@ -30,15 +32,20 @@ export async function runWizard(options: WizardOptions): Promise<number> {
 	const services = createEngineServices({
 		env: options.env,
 		cwd: options.cwd,
+		targetProduction: prefill.production === true,
 		schemas: {
 			schemas: prefill.schemas && prefill.schemas.length > 0 ? prefill.schemas : ['public'],
 			allSchemas: prefill.allSchemas ?? false,
 		},
 	});
-	const endpoint = (value: string | undefined, origin: string) => {
+	const endpoint = (value: string | undefined, origin: '--from' | '--to') => {
 		if (value === undefined) return undefined;
 		try {
-			return services.parseEndpoint(value, origin);
+			const parsed = services.parseEndpoint(value, origin);
+			// Said before the wizard draws: the password is readable in `ps` while it runs.
+			if (parsed.given?.kind === 'url' && parsed.passwordSource.kind === 'url')
+				(options.stderr ?? process.stderr).write(argvPasswordWarning(origin));
+			return parsed;
 		} catch (error) {
 			return toUserError(error);
 		}
@@ -52,6 +59,7 @@ export async function runWizard(options: WizardOptions): Promise<number> {
 		confirm: prefill.confirm,
 		options: {
 			maxDeleteRatio: prefill.maxDeleteRatio ?? defaultSyncOptions.maxDeleteRatio,
+			...(prefill.maxDeleteRows !== undefined ? {maxDeleteRows: prefill.maxDeleteRows} : {}),
 			allowEmptySource: prefill.allowEmptySource ?? defaultSyncOptions.allowEmptySource,
 			allowCascade: prefill.allowCascade ?? defaultSyncOptions.allowCascade,
 			keys: prefill.keys ?? defaultSyncOptions.keys,

@@ -1,12 +1,8 @@
 import {writeFile} from 'node:fs/promises';
 import {resolve} from 'node:path';
 import {describeEndpoint, type Endpoint} from '../core/connection/endpoint.js';
-import {readEndpointDefaults} from '../core/connection/default-endpoints.js';
-import {parseConnectionUrl} from '../core/connection/url.js';
-import {resolvePassword} from '../core/connection/password.js';
 import type {SchemaSelection} from '../core/catalog/introspect.js';
-import {openProfileStore, profileToEndpoint, type ProfileStore} from '../core/profiles/store.js';
-import {resolveEndpointArgument} from '../core/profiles/resolve-endpoint.js';
+import {completeEndpoint, lazyProfileLookup, parseEndpoint} from '../core/profiles/resolve-endpoint.js';
 import {SyncSession, inspectEndpoint} from '../core/sync-session.js';
 import {configDirectory, journalHistory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
 import {journalDirectory, listJournals} from '../core/journal/journal-store.js';
@@ -19,6 +15,8 @@ export interface EngineConfig {
 	env: NodeJS.ProcessEnv;
 	cwd: string;
 	schemas: SchemaSelection;
+	/** --production: the endpoint given by --to is production. */
+	targetProduction?: boolean;
 }
 
 function timestamp(date: Date): string {
@@ -51,46 +49,49 @@ async function undoTarget(
 /** The real engine behind the wizard, plus `dispose()` so the command can wait for every connection to close. */
 export function createEngineServices(config: EngineConfig): WizardServices & {dispose(): Promise<void>} {
 	const sessions = new Set<WizardSession>();
-	let store: ProfileStore | undefined;
-	const profiles = () => (store ??= openProfileStore({env: config.env}));
+	// Every endpoint, listed, typed or prefilled, goes through the one resolver (production, TLS, password).
+	const context = {env: config.env, cwd: config.cwd, profiles: lazyProfileLookup(config.env)};
 	return {
 		endpointCandidates() {
 			const candidates: EndpointCandidate[] = [];
 			try {
-				for (const {name, profile} of profiles().listProfiles()) {
+				for (const {name} of context.profiles.listProfiles()) {
 					candidates.push({
 						key: `profile:${name}`,
 						label: `profile ${name}`,
-						endpoint: profileToEndpoint(name, profile, `profile "${name}"`),
+						endpoint: parseEndpoint({role: 'target', value: name, origin: `profile "${name}"`}, context)!,
 					});
 				}
 			} catch (error) {
 				candidates.push({key: 'profiles', label: 'saved profiles', error: toUserError(error)});
 			}
-			const defaults = readEndpointDefaults(config.env, config.cwd);
-			for (const [url, sourceDefault] of [
-				[defaults.localUrl, true],
-				[defaults.prodUrl, false],
-			] as const) {
-				if (!url) continue;
-				const base = {key: `env:${url.origin}`, label: url.origin, ...(sourceDefault ? {sourceDefault} : {})};
+			for (const role of ['source', 'target'] as const) {
+				const sourceDefault = role === 'source' ? {sourceDefault: true} : {};
 				try {
-					candidates.push({...base, endpoint: parseConnectionUrl(url.value, url.origin)});
+					const endpoint = parseEndpoint({role}, context);
+					if (endpoint)
+						candidates.push({key: `env:${endpoint.origin}`, label: endpoint.origin, ...sourceDefault, endpoint});
 				} catch (error) {
-					candidates.push({...base, error: toUserError(error)});
+					const label = role === 'source' ? 'DATABASE_URL_LOCAL' : 'DATABASE_URL_PROD';
+					candidates.push({key: `env:${label}`, label, ...sourceDefault, error: toUserError(error)});
 				}
 			}
 			return candidates;
 		},
 		parseEndpoint: (value, origin) =>
-			resolveEndpointArgument(value, origin, {
-				getProfile: (name) => profiles().getProfile(name),
-				profileNames: () => profiles().profileNames(),
-			}),
+			parseEndpoint(
+				{
+					role: origin === '--from' ? 'source' : 'target',
+					value,
+					origin,
+					production: origin === '--to' && config.targetProduction === true,
+				},
+				context,
+			)!,
 		// A typed password is already on the endpoint; the prompt just hands it over.
 		resolvePassword: (endpoint: Endpoint) =>
-			resolvePassword(endpoint, {
-				env: config.env,
+			completeEndpoint(endpoint, {
+				...context,
 				...(endpoint.password ? {promptPassword: async () => endpoint.password!} : {}),
 			}),
 		async inspect(endpoint, role) {

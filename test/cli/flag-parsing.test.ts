@@ -3,7 +3,7 @@ import {UserError} from '../../source/core/errors.js';
 import {closestName} from '../../source/core/profiles/closest-name.js';
 import {asksForHelp, parseFlagTable} from '../../source/commands/flag-table.js';
 import {parseSyncFlags, syncFlags} from '../../source/commands/sync-flags.js';
-import {profileAddFlags} from '../../source/commands/profile-help.js';
+import {profileAddFlags} from '../../source/commands/profile/help.js';
 import {demoFlags} from '../../source/commands/command-help.js';
 
 function usageError(work: () => unknown): UserError {
@@ -22,6 +22,7 @@ describe('parseSyncFlags', () => {
 		expect(parseSyncFlags([])).toEqual({
 			from: undefined,
 			to: undefined,
+			production: false,
 			tables: [],
 			exclude: [],
 			schemas: ['public'],
@@ -80,6 +81,7 @@ describe('parseSyncFlags', () => {
 		expect(options).toEqual({
 			from: 'postgres://a@h/src',
 			to: 'prod',
+			production: false,
 			tables: ['users', 'classes', 'qcms'],
 			exclude: ['audit'],
 			schemas: ['public', 'sales'],
@@ -192,6 +194,34 @@ describe('parseSyncFlags', () => {
 	});
 });
 
+describe('--max-delete', () => {
+	it('is a share with %, a number of rows without, and nothing ambiguous', () => {
+		const parse = (value: string) => {
+			const {maxDeleteRatio, maxDeleteRows} = parseSyncFlags(['--max-delete', value]);
+			return {maxDeleteRatio, maxDeleteRows};
+		};
+		expect(parse('1%')).toEqual({maxDeleteRatio: 0.01, maxDeleteRows: undefined});
+		expect(parse('1')).toEqual({maxDeleteRatio: 1, maxDeleteRows: 1});
+		expect(parse('0')).toEqual({maxDeleteRatio: 1, maxDeleteRows: 0});
+		expect(parse('0%')).toEqual({maxDeleteRatio: 0, maxDeleteRows: undefined});
+		expect(parse('2.5%')).toEqual({maxDeleteRatio: 0.025, maxDeleteRows: undefined});
+		expect(parse('0.0001%')).toEqual({maxDeleteRatio: 0.000001, maxDeleteRows: undefined});
+		expect(parse('100%')).toEqual({maxDeleteRatio: 1, maxDeleteRows: undefined});
+		expect(parse('250')).toEqual({maxDeleteRatio: 1, maxDeleteRows: 250});
+		for (const fraction of ['0.5', '.5', '1.0', '0.02']) {
+			const error = usageError(() => parseSyncFlags(['--max-delete', fraction]));
+			expect(error.message).toBe(
+				`--max-delete takes a percentage (50%) or a whole number of rows (100), not "${fraction}".`,
+			);
+			expect(error.hint).toContain(`--max-delete ${fraction}% for ${fraction} percent`);
+			expect(error.hint).toContain('--max-delete 10 for at most 10 rows per table');
+		}
+		for (const bad of ['-1', '1e3', '50 %%', '101%', '0.00001%', 'half', '5 rows']) {
+			expect(() => parseSyncFlags(['--max-delete', bad]), bad).toThrow(UserError);
+		}
+	});
+});
+
 describe('bad values', () => {
 	it('every refused value gets a hint whose example value parses', () => {
 		const cases: Array<[flag: string, bad: string]> = [
@@ -199,6 +229,7 @@ describe('bad values', () => {
 			['--statement-timeout', 'soon'],
 			['--max-delete', '150%'],
 			['--max-delete', 'half'],
+			['--max-delete', '0.5'],
 			['--mode', 'copy'],
 			['--key', 'events'],
 			['--key', 'events='],

@@ -3,7 +3,7 @@ import {UserError} from '../../source/core/errors.js';
 import {allHelpPaths, helpFor} from '../../source/commands/command-help.js';
 import {helpWidth} from '../../source/commands/help-text.js';
 import {syncFlags} from '../../source/commands/sync-flags.js';
-import {profileAddFlags} from '../../source/commands/profile-help.js';
+import {profileAddFlags} from '../../source/commands/profile/help.js';
 
 describe('help screens', () => {
 	it.each(allHelpPaths().map((path) => [path.join(' ') || '(top)', path] as const))(
@@ -27,6 +27,24 @@ describe('help screens', () => {
 		expect(sync).toContain('--update-existing = --mode upsert');
 		const add = helpFor(['profile', 'add']);
 		for (const spec of profileAddFlags) expect(add).toContain(`--${spec.name}`);
+	});
+
+	it('lists every exit code the command can end with, 6 (outcome unknown) included', () => {
+		for (const path of [[], ['sync'], ['undo']]) {
+			const codes = helpFor(path)
+				.split(/^Exit codes$/m)[1]!
+				.replace(/\s+/g, ' ');
+			for (const code of [
+				'0 done',
+				'2 usage/config',
+				'3 connection/auth',
+				'4 blocked',
+				'5 failed and rolled back',
+				'6 outcome unknown',
+				'130 interrupted',
+			])
+				expect(codes, `${path.join(' ') || '(top)'}: ${code}`).toContain(code);
+		}
 	});
 
 	it('a mistyped command asks "did you mean"', () => {

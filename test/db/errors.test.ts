@@ -391,7 +391,9 @@ describe('production profiles', () => {
 			const before = await databaseChecksums(pair.target.client, ['public.items']);
 			const refused = await cli(['--from', pair.source.url, '--to', 'prod', '--yes'], env);
 			expect(refused.code).toBe(2);
-			expect(refused.output).toMatch(new RegExp(`tagged production: writing to it needs --confirm ${database}`));
+			expect(refused.output).toMatch(
+				new RegExp(`is production \\(profile "prod"\\): writing to it needs --confirm ${database}`),
+			);
 			const wrong = await cli(['--from', pair.source.url, '--to', 'prod', '--yes', '--confirm', 'some_other_db'], env);
 			expect(wrong.code).toBe(2);
 			expect(wrong.output).toMatch(/does not match the production target's database/);

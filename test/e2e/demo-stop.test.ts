@@ -7,7 +7,7 @@
  */
 import {afterAll, expect, test} from 'vitest';
 import {execFileSync, spawn, spawnSync, type ChildProcess} from 'node:child_process';
-import {chmodSync, mkdtempSync, readdirSync, rmSync} from 'node:fs';
+import {chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {cliPath, killTerminals, screen, send, startCli, waitForScreen} from '../support/terminal.js';
@@ -148,6 +148,20 @@ test(
 		});
 		expect(tried.status, `${tried.stdout}${tried.stderr}`).toBe(0);
 		expect(`${tried.stdout}${tried.stderr}`).toMatch(/demo-local|systeme_intelligent/);
+		// The URLs work in psql as printed, with the password from PGPASSFILE, never on screen.
+		const psql = /^ {2}(PGPASSFILE=\S+ psql \S+)$/m.exec(run.output())?.[1];
+		expect(psql, run.output()).toBeDefined();
+		const passFile = /^ {2}PGPASSFILE=(\S+) /m.exec(run.output())![1]!;
+		const password = readFileSync(passFile, 'utf8').split('\n')[0]!.split(':').at(-1)!;
+		expect(run.output()).not.toContain(`:${password}@`);
+		expect(run.output()).not.toContain('***');
+		const queried = spawnSync('sh', ['-c', `${psql} -Atc 'SELECT count(*) > 0 FROM public.users'`], {
+			cwd: elsewhere,
+			encoding: 'utf8',
+			env: {PATH: process.env.PATH},
+		});
+		expect(queried.status, `${queried.stdout}${queried.stderr}`).toBe(0);
+		expect(queried.stdout.trim()).toBe('t');
 		ctrlC(run);
 		await expectStoppedCleanly(run, 130);
 	},

@@ -2,7 +2,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {PassThrough} from 'node:stream';
-import {runProfileCommand} from '../../source/commands/profile.js';
+import {runProfileCommand} from '../../source/commands/profile/index.js';
 
 export interface CommandRun {
 	code: number;

@@ -9,6 +9,7 @@ import {
 	readableByOthers,
 	resolvePassword,
 } from '../../source/core/connection/password.js';
+import {withPasswordCommands} from '../../source/commands/password-hints.js';
 import {UserError} from '../../source/core/errors.js';
 import {tempDir} from './helpers.js';
 
@@ -49,7 +50,10 @@ describe('resolvePassword', () => {
 		expect((await resolvePassword(endpoint({kind: 'stored'}, 'saved'))).password).toBe('saved');
 		const missing = await refusal(resolvePassword(endpoint({kind: 'stored'})));
 		expect(missing.code).toBe('config');
-		expect(missing.hint).toContain('--save-password');
+		// Core says what in prose; the commands add the commands that fix it (withPasswordCommands).
+		expect(missing.hint).toContain('Save the profile again with its password');
+		expect(missing.hint).not.toContain('pgconvoy');
+		expect((withPasswordCommands(missing) as UserError).flagHint).toContain('--save-password');
 	});
 
 	it('reads env:VAR from the given environment only, and never PGPASSWORD implicitly', async () => {

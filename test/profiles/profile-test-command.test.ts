@@ -133,7 +133,7 @@ describe('profile test against a real server', () => {
 			const run = await runProfile(['test', 'local'], {...env, ...hostile});
 			expect(run.stderr).toBe('');
 			expect(run.code).toBe(0);
-			expect(run.stdout).toContain(`Connecting to postgres@127.0.0.1:${cluster.port}/shop`);
+			expect(run.stdout).toContain(`Connecting to the database postgres@127.0.0.1:${cluster.port}/shop`);
 			expect(run.stdout).toMatch(/database {4}shop,/);
 			expect(run.stdout).toContain('TLS         off');
 			expect(run.stdout).toContain('can write   yes');
@@ -173,5 +173,59 @@ describe('profile test against a real server', () => {
 		const run = await runProfile(['test', 'down'], env);
 		expect(run.code).toBe(3);
 		expect(run.stderr).toContain('u@127.0.0.1:1/db');
+	});
+
+	it('profile add offers to test the connection on a terminal, and --test tests it without one', async () => {
+		const offered = await runProfile(
+			['add', 'asked', '--url', url(cluster.user, ''), '--password-env', 'PW'],
+			{...env, PW: cluster.password},
+			[['Test the connection to profile "asked" now? (Y/n)', '']],
+		);
+		expect(offered.code, offered.stderr).toBe(0);
+		expect(offered.stdout).toContain('Connecting to the database postgres@127.0.0.1');
+		expect(offered.stdout).toContain('✓ Profile "asked" works.');
+		const flagged = await runProfile(
+			['add', 'flagged', '--url', url(cluster.user, ''), '--password-env', 'PW', '--test'],
+			{
+				...env,
+				PW: cluster.password,
+			},
+		);
+		expect(flagged.code, flagged.stderr).toBe(0);
+		expect(flagged.stdout).toContain('✓ Profile "flagged" works.');
+		// A failed test says so (exit 3), but the profile stays saved to be fixed.
+		const failing = await runProfile(
+			['add', 'nopw', '--url', url(cluster.user, ''), '--password-env', 'UNSET_PW', '--test'],
+			env,
+		);
+		expect(failing.code).toBe(3);
+		expect(failing.stdout).toContain('Saved profile "nopw"');
+	});
+
+	it('speaks of the database and its production status, never of "the target"', async () => {
+		await runProfile(
+			['add', 'shop', '--url', url(cluster.user, ''), '--password-env', 'PW', '--production', '--sslmode', 'disable'],
+			env,
+		);
+		const run = await runProfile(['test', 'shop'], {...env, PW: cluster.password});
+		expect(run.code, run.stderr).toBe(0);
+		expect(run.stdout).toContain('production  yes (profile "shop"): writing needs --confirm shop');
+		expect(run.stdout + run.stderr).not.toMatch(/target/);
+		const down = await runProfile(['add', 'gone', '--url', 'postgres://u@127.0.0.1:1/db', '--no-password'], env);
+		expect(down.code).toBe(0);
+		const refused = await runProfile(['test', 'gone'], env);
+		expect(refused.stderr).toContain('Cannot connect to the database u@127.0.0.1:1/db (profile "gone")');
+	});
+
+	it('profile remove of a production profile asks for its database name on a terminal', async () => {
+		await runProfile(['add', 'prod', '--url', url(cluster.user, ''), '--production', '--sslmode', 'disable'], env);
+		const wrong = await runProfile(['remove', 'prod'], env, [['Type its database name (shop) to remove it', 'shoq']]);
+		expect(wrong.code).toBe(2);
+		expect(wrong.stderr).toContain('"shoq" is not the database name of profile "prod" (shop): nothing was removed.');
+		expect((await runProfile(['show', 'prod'], env)).code).toBe(0);
+		const typed = await runProfile(['remove', 'prod'], env, [['Type its database name (shop) to remove it', 'shop']]);
+		expect(typed.code, typed.stderr).toBe(0);
+		expect(typed.stdout).toContain('Removed profile "prod".');
+		expect((await runProfile(['show', 'prod'], env)).code).toBe(2);
 	});
 });

@@ -3,7 +3,8 @@ import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {UserError} from '../../source/core/errors.js';
 import {resolvePassword} from '../../source/core/connection/password.js';
-import {resolveEndpointArgument} from '../../source/core/profiles/resolve-endpoint.js';
+import {withPasswordCommands} from '../../source/commands/password-hints.js';
+import {parseEndpoint, type ProfileLookup} from '../../source/core/profiles/resolve-endpoint.js';
 import {openProfileStore, profileToEndpoint, type Profile} from '../../source/core/profiles/store.js';
 import {grepFiles, modeOf, runProfile, tempDir} from './helpers.js';
 
@@ -18,6 +19,11 @@ function thrown(work: () => unknown): UserError {
 		return error as UserError;
 	}
 	throw new Error('expected a UserError');
+}
+
+/** `--from`/`--to` as the one resolver reads them, without defaults, a password or a connection. */
+function resolveEndpointArgument(value: string, origin: string, profiles: ProfileLookup) {
+	return parseEndpoint({role: 'target', value, origin}, {env: {}, cwd: '/nonexistent', profiles})!;
 }
 
 describe('profile store', () => {
@@ -366,7 +372,14 @@ describe('profile add / list / show / remove', () => {
 		expect(missing.code).toBe(2);
 		expect(missing.stderr).toContain('There is no profile named "prod" (saved profiles: dev)');
 		expect(missing.stderr).toContain('→ pgconvoy profile list shows them.');
-		expect((await runProfile(['remove', 'dev'], env)).stdout).toContain('Removed profile "dev"');
+		// dev is production: removing it is confirmed by its database name, as a write would be.
+		const unconfirmed = await runProfile(['remove', 'dev'], env);
+		expect(unconfirmed.code).toBe(2);
+		expect(unconfirmed.stderr).toContain('removing it needs --confirm app');
+		expect(openProfileStore({env}).getProfile('dev')).toBeDefined();
+		expect((await runProfile(['remove', 'dev', '--confirm', 'other'], env)).code).toBe(2);
+		expect(openProfileStore({env}).getProfile('dev')).toBeDefined();
+		expect((await runProfile(['remove', 'dev', '--confirm', 'app'], env)).stdout).toContain('Removed profile "dev"');
 		expect((await runProfile(['remove', 'dev'], env)).code).toBe(2);
 	});
 
@@ -376,8 +389,9 @@ describe('profile add / list / show / remove', () => {
 			['Port [5432]: ', '5433'],
 			['Database: ', 'app'],
 			['User: ', 'me'],
+			['Production database?', 'n'],
 			['sslmode (disable/prefer/require/verify-ca/verify-full) [disable]: ', ''],
-			['Production database?', 'y'],
+			['Test the connection to profile "dev" now? (Y/n)', 'n'],
 		]);
 		expect(run.code, run.stderr).toBe(0);
 		expect(openProfileStore({env}).getProfile('dev')).toEqual({
@@ -386,7 +400,7 @@ describe('profile add / list / show / remove', () => {
 			database: 'app',
 			user: 'me',
 			sslmode: 'disable',
-			production: true,
+			production: false,
 			passwordSource: {kind: 'env', variable: 'DEV_PW'},
 		});
 	});
@@ -395,7 +409,10 @@ describe('profile add / list / show / remove', () => {
 		const run = await runProfile(
 			['add', 'dev', '--host', 'localhost', '--database', 'app', '--user', 'me', '--save-password'],
 			env,
-			[['Password for me@localhost:5432/app: ', secret]],
+			[
+				['Password for me@localhost:5432/app: ', secret],
+				['Test the connection', 'n'],
+			],
 		);
 		expect(run.code, run.stderr).toBe(0);
 		expect(run.stdout + run.stderr).not.toContain(secret);
@@ -414,6 +431,7 @@ describe('profile add / list / show / remove', () => {
 				['Database: ', 'app'],
 				['Password source', 'stored'],
 				['Password for me@db.example.com:5432/app: ', secret],
+				['Test the connection', 'n'],
 			],
 		);
 		expect(run.code, run.stderr).toBe(0);
@@ -524,7 +542,11 @@ describe('profile add / list / show / remove', () => {
 			() => undefined,
 			(error: UserError) => error,
 		);
-		const printed = [...(refusal?.hint ?? '').matchAll(/pgconvoy (profile add .*?--force)/g)].map((match) => match[1]);
+		const printed = [
+			...((withPasswordCommands(refusal) as UserError | undefined)?.flagHint ?? '').matchAll(
+				/pgconvoy (profile add .*?--force)/g,
+			),
+		].map((match) => match[1]);
 		expect(printed).toEqual([
 			'profile add prod2 --host db.example.com --port 6543 --database shop --user app --sslmode require --production --password-env PROD2_PASSWORD --force',
 			'profile add prod2 --host db.example.com --port 6543 --database shop --user app --sslmode require --production --pgpass --force',

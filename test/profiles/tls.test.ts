@@ -1,5 +1,6 @@
 import {execFileSync} from 'node:child_process';
 import {chmodSync, chownSync, existsSync, readFileSync, writeFileSync} from 'node:fs';
+import pg from 'pg';
 import {userInfo} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -8,6 +9,7 @@ import {sslAttempts} from '../../source/core/connection/tls.js';
 import {UserError} from '../../source/core/errors.js';
 import {startCluster, type EmbeddedCluster} from '../../source/support/embedded-cluster.js';
 import {runProfile, tempDir} from './helpers.js';
+import {startForwarder, sync} from '../cli/helpers.js';
 
 const endpoint = (sslmode: SslMode, extra: Partial<Endpoint> = {}): Endpoint => ({
 	host: 'db.example.com',
@@ -75,10 +77,10 @@ function hasOpenssl(): boolean {
 	}
 }
 
-/** A CA, a server certificate it signed for DNS:localhost only (not the IP), and an unrelated CA. */
+/** A CA, a server certificate it signed for DNS:localhost and IP:127.0.0.2 (not 127.0.0.1), and an unrelated CA. */
 function makeCertificates(dir: string): {ca: string; otherCa: string; cert: string; key: string} {
 	const config = join(dir, 'san.cnf');
-	writeFileSync(config, 'subjectAltName=DNS:localhost\n');
+	writeFileSync(config, 'subjectAltName=DNS:localhost,IP:127.0.0.2\n');
 	openssl(
 		[
 			'req',
@@ -255,5 +257,96 @@ describe.skipIf(!hasOpenssl())('TLS against a server with a private-CA certifica
 		const run = await check('system', 'localhost', 'verify-full');
 		expect(run.code).toBe(3);
 		expect(existsSync(certs.ca)).toBe(true);
+	});
+
+	it('profile test says what is verified', async () => {
+		const full = await check('saysfull', 'localhost', 'verify-full', certs.ca);
+		expect(full.stdout).toMatch(/TLS {9}on \(TLSv1\.[23]\), verified\n/);
+		const chain = await check('sayschain', '127.0.0.1', 'verify-ca', certs.ca);
+		expect(chain.stdout).toMatch(/TLS {9}on \(TLSv1\.[23]\), certificate chain verified \(not the host name\)\n/);
+		const none = await check('saysnone', '127.0.0.1', 'require');
+		expect(none.stdout).toMatch(/TLS {9}on \(TLSv1\.[23]\), not verified\n/);
+	});
+
+	describe('sync: never silently unencrypted off this machine or to production', () => {
+		let forwarder: Awaited<ReturnType<typeof startForwarder>>;
+		const credentials = () => `${cluster.user}:${encodeURIComponent(cluster.password)}`;
+		const local = (database: string, query = '') =>
+			`postgresql://${credentials()}@127.0.0.1:${cluster.port}/${database}${query}`;
+		// 127.0.0.2 is not one of this machine's names to pgconvoy (localhost, 127.0.0.1, ::1, a socket).
+		const remote = (database: string, query = '') =>
+			`postgresql://${credentials()}@127.0.0.2:${forwarder.port}/${database}${query}`;
+
+		beforeAll(async () => {
+			await cluster.createDatabase('src');
+			await cluster.createDatabase('dst');
+			for (const [database, rows] of [
+				['src', 'INSERT INTO t VALUES (1), (2)'],
+				['dst', 'SELECT 1'],
+			] as const) {
+				const client = new pg.Client({connectionString: cluster.url(database)});
+				await client.connect();
+				await client.query(`CREATE TABLE t (id int PRIMARY KEY); ${rows}`);
+				await client.end();
+			}
+			forwarder = await startForwarder('127.0.0.2', {host: '127.0.0.1', port: cluster.port});
+		});
+		afterAll(async () => forwarder?.close());
+
+		it('a host that is not this machine gets require without sslmode, and every header and result says so', async () => {
+			const dry = await sync(['--from', local('src'), '--to', remote('dst'), '--dry-run', '--json'], {env});
+			expect(dry.code, dry.output).toBe(0);
+			expect(JSON.parse(dry.stdout)).toMatchObject({
+				source: {sslmode: 'disable', tls: {encrypted: false, verified: 'none'}},
+				target: {sslmode: 'require', tls: {encrypted: true, verified: 'none'}},
+			});
+			const written = await sync(['--from', local('src'), '--to', remote('dst'), '--yes'], {env});
+			expect(written.code, written.output).toBe(0);
+			expect(written.stdout.split('\n')[0]).toMatch(/\(not encrypted\) → \S+ \(TLS, not verified\) \(mode insert\)$/);
+			expect(written.stdout).toContain('Sessions: source not encrypted; target TLS, not verified.');
+			const again = await sync(['--from', local('src'), '--to', remote('dst'), '--yes', '--json'], {env});
+			expect(JSON.parse(again.stdout).target.tls).toEqual({encrypted: true, verified: 'none'});
+		});
+
+		it('with a root certificate, verify-full: the right CA passes, another CA is refused', async () => {
+			const verified = await sync(
+				['--from', local('src'), '--to', remote('dst', `?sslrootcert=${certs.ca}`), '--dry-run', '--json'],
+				{env},
+			);
+			expect(verified.code, verified.output).toBe(0);
+			expect(JSON.parse(verified.stdout).target).toMatchObject({
+				sslmode: 'verify-full',
+				tls: {encrypted: true, verified: 'full'},
+			});
+			const refused = await sync(
+				['--from', local('src'), '--to', remote('dst', `?sslrootcert=${certs.otherCa}`), '--dry-run'],
+				{env},
+			);
+			expect(refused.code).toBe(3);
+			expect(refused.stderr).toMatch(/certificate/);
+		});
+
+		it('prefer is settled by the first connection and reported as it is', async () => {
+			const run = await sync(['--from', local('src'), '--to', local('dst', '?sslmode=prefer'), '--dry-run', '--json'], {
+				env,
+			});
+			expect(run.code, run.output).toBe(0);
+			expect(JSON.parse(run.stdout).target).toMatchObject({
+				sslmode: 'prefer',
+				tls: {encrypted: true, verified: 'none'},
+			});
+		});
+
+		it('--production on this machine means require too', async () => {
+			const run = await sync(['--from', local('src'), '--to', local('dst'), '--production', '--dry-run', '--json'], {
+				env,
+			});
+			expect(run.code, run.output).toBe(0);
+			expect(JSON.parse(run.stdout).target).toMatchObject({
+				production: true,
+				sslmode: 'require',
+				tls: {encrypted: true},
+			});
+		});
 	});
 });

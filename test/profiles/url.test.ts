@@ -74,12 +74,12 @@ describe('parseConnectionUrl', () => {
 		expect(parseConnectionUrl('postgres://u@[2001:db8::7]/db', '--to')).toMatchObject({
 			host: '2001:db8::7',
 			port: 5432,
-			sslmode: 'prefer',
+			sslmode: 'require',
 		});
 		expect(parseError('postgres://u@2001:db8::7/db').hint).toContain('[::1]');
 	});
 
-	it('defaults sslmode to disable for local hosts and sockets, prefer for remote ones', () => {
+	it('defaults sslmode to disable for local hosts and sockets, require (verify-full with a root certificate) for remote ones', () => {
 		expect(parseConnectionUrl('postgres://u@localhost/db', 'x').sslmode).toBe('disable');
 		expect(parseConnectionUrl('postgres://u@127.0.0.1/db', 'x').sslmode).toBe('disable');
 		expect(parseConnectionUrl('postgres://u@%2Fvar%2Frun%2Fpostgresql/db', 'x')).toMatchObject({
@@ -87,8 +87,14 @@ describe('parseConnectionUrl', () => {
 			sslmode: 'disable',
 		});
 		expect(parseConnectionUrl('postgres://u@/db?host=/tmp', 'x')).toMatchObject({host: '/tmp', sslmode: 'disable'});
-		expect(parseConnectionUrl('postgres://u@db.example.com/db', 'x').sslmode).toBe('prefer');
-		expect(parseConnectionUrl('postgres://u@db.example.com/db?sslmode=require', 'x').sslmode).toBe('require');
+		expect(parseConnectionUrl('postgres://u@db.example.com/db', 'x')).toMatchObject({
+			sslmode: 'require',
+			sslmodeDefaulted: true,
+		});
+		expect(parseConnectionUrl('postgres://u@db.example.com/db?sslrootcert=/ca.pem', 'x').sslmode).toBe('verify-full');
+		expect(parseConnectionUrl('postgres://u@db.example.com/db?sslmode=prefer', 'x')).toMatchObject({sslmode: 'prefer'});
+		expect(parseConnectionUrl('postgres://u@db.example.com/db?sslmode=disable', 'x').sslmodeDefaulted).toBeUndefined();
+		expect(parseConnectionUrl('postgres://u@LOCALHOST./db', 'x').sslmode).toBe('disable');
 	});
 
 	it('accepts libpq query parameters for user, password, dbname and port', () => {

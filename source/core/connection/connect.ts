@@ -11,7 +11,14 @@ export type SessionRole = 'source' | 'target';
  * cannot redirect it; sslmode=prefer tries TLS first, then plain. Only startup parameters that
  * poolers accept are sent (no `options`): settings are set per transaction (see transactions.ts).
  */
-export async function openSession(endpoint: Endpoint, role: SessionRole): Promise<pg.Client> {
+export async function openSession(
+	endpoint: Endpoint,
+	role: SessionRole,
+	options: {
+		/** How connection errors name it, when not `source`/`target` (`profile test` says "the database"). */
+		label?: string;
+	} = {},
+): Promise<pg.Client> {
 	let lastError: unknown;
 	for (const ssl of sslAttempts(endpoint)) {
 		const client = new pg.Client({
@@ -40,7 +47,12 @@ export async function openSession(endpoint: Endpoint, role: SessionRole): Promis
 			await client.end().catch(() => {});
 		}
 	}
-	throw connectionError(lastError, endpoint, role);
+	throw connectionError(lastError, endpoint, options.label ?? role);
+}
+
+/** Whether this session's bytes are encrypted (the socket was upgraded to TLS). */
+export function sessionEncrypted(client: pg.Client): boolean {
+	return (client as unknown as {connection?: {stream?: {encrypted?: boolean}}}).connection?.stream?.encrypted === true;
 }
 
 export async function closeSession(client: pg.Client | undefined): Promise<void> {

@@ -7,12 +7,40 @@ interface PgLikeError {
 	errno?: number;
 }
 
-/** Turns a failed connect into what happened and what to do, naming the server but never the password. */
+/**
+ * A connect that ended without one PostgreSQL message: the socket closed or reset during the startup
+ * handshake (an HTTP server, a closed port forwarder), or the reply to the SSLRequest was neither
+ * `S` nor `N` (node-postgres: "There was an error establishing an SSL connection"). A real server,
+ * or PgBouncer, refusing a client always says why in an ErrorResponse first (PostgreSQL docs,
+ * "Message Flow: Start-up"), which arrives with an SQLSTATE instead.
+ */
+function notPostgres(failure: PgLikeError | undefined): boolean {
+	const message = failure?.message ?? '';
+	return (
+		/^Connection terminated unexpectedly$/.test(message) ||
+		/^There was an error establishing an SSL connection$/.test(message) ||
+		failure?.code === 'ECONNRESET' ||
+		failure?.code === 'EPIPE'
+	);
+}
+
+/**
+ * Turns a failed connect into what happened and what to do, naming the server but never the password.
+ * `role` names it in the sentence: `source`, `target`, or `database` (profile test).
+ */
 export function connectionError(error: unknown, endpoint: Endpoint, role: string): UserError {
 	if (error instanceof UserError) return error;
 	const where = `${role} ${describeEndpoint(endpoint)} (${endpoint.origin})`;
 	const failure = error as PgLikeError;
 	const code = failure?.code ?? '';
+	if (notPostgres(failure)) {
+		return new UserError(
+			'connection',
+			`${endpoint.host}:${endpoint.port} does not look like PostgreSQL: it ${/SSL/.test(failure.message ?? '') ? 'answered the TLS request with something no PostgreSQL server sends' : 'closed the connection during the startup handshake without a PostgreSQL answer'} (the ${where}).`,
+			`Check the host and port: PostgreSQL (or a pooler in front of it) must listen on ${endpoint.host}:${endpoint.port}, not another service (pg_isready -h ${endpoint.host} -p ${endpoint.port} tells).`,
+			{cause: error},
+		);
+	}
 	switch (code) {
 		case 'ECONNREFUSED':
 			return new UserError(

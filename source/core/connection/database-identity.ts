@@ -30,3 +30,34 @@ export async function databaseIdentity(client: pg.ClientBase): Promise<string> {
 	);
 	return server.rows[0]!.id;
 }
+
+/**
+ * Both ways to recognise a database again, whichever this role can read: `system` (see
+ * systemIdentity) and `address` (the server's own address and port as it sees this connection, the
+ * database and its OID; left out over a Unix socket, where it names no server). Two identities
+ * match by `system` when both have it, else by `address` (see sameIdentity).
+ */
+export interface DatabaseIdentity {
+	system?: string;
+	address?: string;
+}
+
+export async function readDatabaseIdentity(client: pg.ClientBase): Promise<DatabaseIdentity> {
+	const system = await systemIdentity(client);
+	const server = await client.query<{id: string | null}>(
+		`SELECT CASE WHEN pg_catalog.inet_server_addr() IS NOT NULL
+		        THEN pg_catalog.host(pg_catalog.inet_server_addr()) || ':' || pg_catalog.inet_server_port() || '/' || d.datname || '#' || d.oid END AS id
+		   FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()`,
+	);
+	const address = server.rows[0]!.id ?? undefined;
+	return {...(system ? {system} : {}), ...(address ? {address} : {})};
+}
+
+/**
+ * The same database: by system identity when both sides could read it (a role without
+ * pg_control_system() cannot), else by the server's address, port, database name and OID.
+ */
+export function sameIdentity(a: DatabaseIdentity, b: DatabaseIdentity): boolean {
+	if (a.system && b.system) return a.system === b.system;
+	return a.address !== undefined && a.address === b.address;
+}

@@ -3,7 +3,33 @@ import {homedir} from 'node:os';
 import path from 'node:path';
 import {describeEndpoint, type Endpoint, type PasswordSource} from './endpoint.js';
 import {UserError} from '../errors.js';
-import {profileAddCommand, suggestedPasswordVariable} from '../profiles/command-line.js';
+
+/**
+ * A password source that cannot give a password here. `endpoint` (never its secret) lets a front-end
+ * add the commands that fix it (a profile with another source): core says what, in prose only.
+ * `need`: `stored` when the fix is to save the password again, `unattended` for a source that works
+ * without a terminal.
+ */
+export class PasswordSourceError extends UserError {
+	readonly endpoint: Omit<Endpoint, 'password'>;
+	readonly need: 'stored' | 'unattended';
+	constructor(
+		code: 'config' | 'auth',
+		message: string,
+		hint: string,
+		endpoint: Endpoint,
+		need: 'stored' | 'unattended',
+	) {
+		super(code, message, hint);
+		const {password: _secret, ...withoutSecret} = endpoint;
+		this.endpoint = withoutSecret;
+		this.need = need;
+	}
+}
+
+/** The sources that work without a terminal, in prose (front-ends add the commands). */
+const unattendedSources =
+	'through an environment variable or a ~/.pgpass line (a profile whose password source is env:VAR or pgpass)';
 
 export interface PasswordIo {
 	/** Asks on the terminal without echo. Absent when there is no TTY. */
@@ -38,17 +64,21 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 	switch (source.kind) {
 		case 'url':
 			if (endpoint.password) return withPassword(endpoint.password);
-			throw new UserError(
+			throw new PasswordSourceError(
 				'config',
 				`${where}: the URL has no password.`,
-				`Put it in the URL (percent-encoded), or save a profile that gives it ${otherPasswordSources(endpoint)}.`,
+				`Put it in the URL (percent-encoded), or give it ${unattendedSources}.`,
+				endpoint,
+				'unattended',
 			);
 		case 'stored':
 			if (endpoint.password) return withPassword(endpoint.password);
-			throw new UserError(
+			throw new PasswordSourceError(
 				'config',
 				`${where}: the profile says its password is stored, but none is saved.`,
-				`Save it again on a terminal (it asks for the password): ${profileAddCommand(endpoint.profileName ?? profileNameFor(endpoint), endpoint, ['--save-password'], {replace: endpoint.profileName !== undefined})}; or ${otherPasswordSources(endpoint)}.`,
+				`Save the profile again with its password, or give it ${unattendedSources}.`,
+				endpoint,
+				'stored',
 			);
 		case 'env': {
 			const value = (io.env ?? process.env)[source.variable];
@@ -72,10 +102,12 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 		}
 		case 'prompt': {
 			if (!io.promptPassword) {
-				throw new UserError(
+				throw new PasswordSourceError(
 					'auth',
 					`${where}: no TTY to ask for the password; use env:VAR or pgpass.`,
-					`Give it ${otherPasswordSources(endpoint)}.`,
+					`Give it ${unattendedSources}.`,
+					endpoint,
+					'unattended',
 				);
 			}
 			const answer = await io.promptPassword(`Password for ${describeEndpoint(endpoint)}: `);
@@ -94,26 +126,6 @@ export async function resolvePassword(endpoint: Endpoint, io: PasswordIo = {}): 
 }
 
 /**
- * The two password sources that work without a terminal, as commands that run as printed: the
- * endpoint's profile replaced with all its fields, or a new profile for an endpoint given as a URL.
- */
-function otherPasswordSources(endpoint: Endpoint): string {
-	const name = endpoint.profileName ?? profileNameFor(endpoint);
-	const replace = endpoint.profileName !== undefined;
-	const variable = suggestedPasswordVariable(name);
-	return `through an environment variable: ${profileAddCommand(name, endpoint, ['--password-env', variable], {replace})} (then export ${variable}=...), or through a ~/.pgpass line: ${profileAddCommand(name, endpoint, ['--pgpass'], {replace})}`;
-}
-
-/** A profile name for an endpoint that has none (given as a URL): its database's name, made valid. */
-function profileNameFor(endpoint: Endpoint): string {
-	const name = endpoint.database
-		.replace(/[^A-Za-z0-9_.-]/g, '-')
-		.replace(/^[^A-Za-z0-9]+/, '')
-		.slice(0, 63);
-	return name || 'db';
-}
-
-/**
  * The value for node-postgres' `password` option. A function, so that pg never substitutes
  * PGPASSWORD or reads ~/.pgpass on its own (it does both for an empty or missing string); it is only
  * called if the server actually asks for a password.
@@ -121,10 +133,12 @@ function profileNameFor(endpoint: Endpoint): string {
 export function pgPasswordOption(endpoint: Endpoint): () => string {
 	return () => {
 		if (endpoint.password) return endpoint.password;
-		throw new UserError(
+		throw new PasswordSourceError(
 			'auth',
 			`${describeEndpoint(endpoint)} (${endpoint.origin}) asks for a password, but the password source is ${describePasswordSource(endpoint.passwordSource)}.`,
-			`Give it ${otherPasswordSources(endpoint)}.`,
+			`Give it ${unattendedSources}.`,
+			endpoint,
+			'unattended',
 		);
 	};
 }

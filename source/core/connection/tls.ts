@@ -21,8 +21,8 @@ export const sslModeMeanings: Record<SslMode, string> = {
  * node-postgres (whose `require` means verify-full today and will mean "no verification" in pg 9),
  * and always sets `rejectUnauthorized` explicitly so NODE_TLS_REJECT_UNAUTHORIZED cannot weaken it.
  *
- * Only `prefer` yields two attempts: TLS first, then plaintext when that fails (libpq retries the
- * same way). Without sslrootcert (or with `system`, as in libpq 16), verify-full trusts Node's
+ * Only an unsettled `prefer` yields two attempts: TLS first, then plaintext when that fails (libpq
+ * retries the same way). Without sslrootcert (or with `system`, as in libpq 16), verify-full trusts Node's
  * built-in public CA list.
  */
 export function sslAttempts(endpoint: Endpoint): SslConfig[] {
@@ -32,6 +32,9 @@ export function sslAttempts(endpoint: Endpoint): SslConfig[] {
 		case 'disable':
 			return [false];
 		case 'prefer':
+			// Settled by the first connection of the run (see Endpoint.preferSettled): no later downgrade.
+			if (endpoint.preferSettled === 'tls') return [withOptionalChainCheck(endpoint)];
+			if (endpoint.preferSettled === 'plain') return [false];
 			return [withOptionalChainCheck(endpoint), false];
 		case 'require':
 			return [withOptionalChainCheck(endpoint)];

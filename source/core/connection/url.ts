@@ -1,4 +1,4 @@
-import {sslModes, type Endpoint, type SslMode} from './endpoint.js';
+import {hostKey, sslModes, type Endpoint, type SslMode} from './endpoint.js';
 import {UserError} from '../errors.js';
 
 const schemePattern = /^postgres(?:ql)?:\/\//i;
@@ -10,12 +10,18 @@ const ignoredParameters = new Set(['application_name', 'connect_timeout', 'useli
 
 /** Hosts where plaintext never leaves the machine, so `disable` is the sensible default. */
 export function isLocalHost(host: string): boolean {
-	return host === 'localhost' || host === '127.0.0.1' || host === '::1' || host.startsWith('/');
+	return hostKey(host) === 'loopback';
 }
 
-/** libpq's default for a URL without `sslmode`, except that local servers get `disable` rather than `prefer`. */
-export function defaultSslMode(host: string): SslMode {
-	return isLocalHost(host) ? 'disable' : 'prefer';
+/**
+ * The sslmode when none is given. libpq's own default, `prefer`, falls back to plaintext without a
+ * word; pgconvoy never does that off this machine or for production: `require` there, or
+ * `verify-full` when a root certificate is configured (sslrootcert). This machine's servers get
+ * `disable`, unless the database is production. An explicit sslmode (even `disable`) always wins.
+ */
+export function defaultSslMode(host: string, options: {production?: boolean; sslrootcert?: string} = {}): SslMode {
+	if (isLocalHost(host) && !options.production) return 'disable';
+	return options.sslrootcert ? 'verify-full' : 'require';
 }
 
 export function isSslMode(value: string): value is SslMode {
@@ -153,7 +159,8 @@ export function parseConnectionUrl(url: string, origin: string): Endpoint {
 		port,
 		database,
 		user,
-		sslmode: sslmode ?? defaultSslMode(host),
+		sslmode: sslmode ?? defaultSslMode(host, {sslrootcert}),
+		...(sslmode ? {} : {sslmodeDefaulted: true}),
 		...(sslrootcert ? {sslrootcert} : {}),
 		passwordSource: hasPassword ? {kind: 'url'} : {kind: 'prompt'},
 		...(hasPassword ? {password} : {}),
@@ -209,6 +216,21 @@ function parsePort(value: string, origin: string): number {
 		);
 	}
 	return port;
+}
+
+/**
+ * The endpoint as a URL without its password (`postgresql://user@host:port/database?sslmode=…`), for a
+ * command to print: psql and pgconvoy both read it, and ask for (or look up) the password themselves.
+ */
+export function endpointUrl(
+	endpoint: Pick<Endpoint, 'user' | 'host' | 'port' | 'database' | 'sslmode' | 'sslrootcert'>,
+): string {
+	const host = endpoint.host.includes(':') ? `[${endpoint.host}]` : encodeURIComponent(endpoint.host);
+	const query = [
+		`sslmode=${endpoint.sslmode}`,
+		...(endpoint.sslrootcert ? [`sslrootcert=${encodeURIComponent(endpoint.sslrootcert)}`] : []),
+	];
+	return `postgresql://${encodeURIComponent(endpoint.user)}@${host}:${endpoint.port}/${encodeURIComponent(endpoint.database)}?${query.join('&')}`;
 }
 
 /*

@@ -20,17 +20,51 @@ export function mirrorGuardFindings(plan: SyncPlan, tables: TableCounts[]): Find
 			});
 			continue;
 		}
-		const ratio = counts.targetRows > 0 ? counts.delete / counts.targetRows : 0;
-		if (ratio > plan.options.maxDeleteRatio) {
-			findings.push({
-				table: counts.table,
-				severity: 'blocking',
-				code: 'mirror-max-delete',
-				message: `Mirroring ${counts.table} would delete ${formatCount(counts.delete)} of its ${plural(counts.targetRows, 'row')} (${Math.round(ratio * 100)}%), more than the ${Math.round(plan.options.maxDeleteRatio * 100)}% allowed.`,
-				hint: 'Check that the source is the database you mean; a mirror that deletes most of a table is usually a wrong source.',
-				flagHint: `If that is intended, raise the limit: --max-delete ${Math.ceil(ratio * 100)}%.`,
-			});
-		}
+		const rows = plan.options.maxDeleteRows;
+		const limitPercent = plan.options.maxDeleteRatio * 100;
+		const over =
+			rows !== undefined
+				? counts.delete > rows
+				: exceedsShare(counts.delete, counts.targetRows, plan.options.maxDeleteRatio);
+		if (!over) continue;
+		const share = sharePercent(counts.delete, counts.targetRows, rows === undefined ? limitPercent : undefined);
+		findings.push({
+			table: counts.table,
+			severity: 'blocking',
+			code: 'mirror-max-delete',
+			message: `Mirroring ${counts.table} would delete ${formatCount(counts.delete)} of its ${plural(counts.targetRows, 'row')} (${share.text}), more than the ${rows !== undefined ? plural(rows, 'row') : `${formatPercent(limitPercent)}%`} allowed.`,
+			hint: 'Check that the source is the database you mean; a mirror that deletes most of a table is usually a wrong source.',
+			flagHint: `If that is intended, raise the limit: --max-delete ${share.ceiling}% (a share of each table), or --max-delete ${counts.delete} (rows per table).`,
+		});
 	}
 	return findings;
+}
+
+/** `deleted / rows > ratio`, exactly: the ratio has at most 6 decimals (a percentage with 4), compared as integers. */
+function exceedsShare(deleted: number, rows: number, ratio: number): boolean {
+	if (rows === 0) return false;
+	return BigInt(deleted) * 1_000_000n > BigInt(Math.round(ratio * 1_000_000)) * BigInt(rows);
+}
+
+/** 2.2 → "2.2", 50 → "50", 0.000001 → "0.000001". */
+function formatPercent(percent: number): string {
+	return String(Number(percent.toFixed(6)));
+}
+
+/**
+ * `part` of `whole` as a percentage that never reads as the limit it exceeds: 11 of 500 is "2.2%";
+ * 1 of 3 is "about 33.3%"; 20,001 of 1,000,000 against a 2% limit is "2.0001%", not "2%". `ceiling`
+ * is the smallest limit, to the digits shown, that would allow it.
+ */
+function sharePercent(part: number, whole: number, limit?: number): {text: string; ceiling: string} {
+	const exact = (part * 100) / whole;
+	let digits = 1;
+	while (digits < 6 && limit !== undefined && Number(exact.toFixed(digits)) <= limit) digits++;
+	const shown = Number(exact.toFixed(digits));
+	// --max-delete takes up to 4 decimals.
+	const scale = 10 ** Math.min(digits, 4);
+	return {
+		text: `${shown === exact ? '' : 'about '}${formatPercent(shown)}%`,
+		ceiling: formatPercent(Math.min(100, Math.ceil(exact * scale - 1e-9) / scale)),
+	};
 }

@@ -51,8 +51,10 @@ export interface TablePlan {
 
 export interface SyncOptions {
 	mode: SyncMode;
-	/** Mirror guard: the largest share of a table's rows a mirror may delete (0..1). */
+	/** Mirror guard: the largest share of a table's rows a mirror may delete (0..1, at most 6 decimals). */
 	maxDeleteRatio: number;
+	/** Mirror guard given as a row count (`--max-delete 10`): the most rows a mirror may delete per table; replaces the share. */
+	maxDeleteRows?: number;
 	/** Mirror guard: allow deleting every row of a table whose source side is empty. */
 	allowEmptySource: boolean;
 	/** Mirror: let deletes cascade (ON DELETE CASCADE / SET NULL / SET DEFAULT) into tables outside the selection. */

@@ -2,6 +2,7 @@ import {chmodSync, mkdirSync, statSync} from 'node:fs';
 import {dirname} from 'node:path';
 import Conf from 'conf';
 import {sslModes, type Endpoint, type PasswordSource, type SslMode} from '../connection/endpoint.js';
+import type {DatabaseIdentity} from '../connection/database-identity.js';
 import {readableByOthers} from '../connection/password.js';
 import {UserError} from '../errors.js';
 
@@ -14,6 +15,11 @@ export interface Profile
 	passwordSource: ProfilePasswordSource;
 	/** Present only when `passwordSource` is `stored`, which needs `savePassword: true`. */
 	password?: string;
+	/**
+	 * Which database it reached when last connected (profile test, or a run that used it): recorded for
+	 * production profiles, so the same database reached by another name is recognised as production.
+	 */
+	identity?: DatabaseIdentity;
 }
 
 export interface ProfileStore {
@@ -27,6 +33,8 @@ export interface ProfileStore {
 	saveProfile(name: string, profile: Profile, options: {savePassword: boolean}): Profile;
 	/** False when there was no such profile. */
 	removeProfile(name: string): boolean;
+	/** Records which database the profile reaches (see Profile.identity); nothing else changes. */
+	recordIdentity(name: string, identity: DatabaseIdentity): void;
 }
 
 interface StoreData {
@@ -44,23 +52,38 @@ export function openProfileStore(options: {env?: NodeJS.ProcessEnv; platform?: N
 	const platform = options.platform ?? process.platform;
 	const directory = env.PGCONVOY_CONFIG_DIR || undefined;
 	let invalidJson = false;
-	const conf = new Conf<StoreData>({
-		projectName: 'pgconvoy',
-		projectSuffix: '',
-		...(directory ? {cwd: directory} : {}),
-		configName: 'profiles',
-		configFileMode: 0o600,
-		accessPropertiesByDotNotation: false,
-		clearInvalidConfig: false,
-		deserialize: (text) => {
-			try {
-				return JSON.parse(text) as StoreData;
-			} catch {
-				invalidJson = true;
-				return {};
-			}
-		},
-	});
+	let conf: Conf<StoreData>;
+	try {
+		conf = openConf();
+	} catch (error) {
+		// conf creates the directory on open: a read-only or missing home is a configuration problem.
+		const code = (error as NodeJS.ErrnoException).code ?? 'error';
+		throw new UserError(
+			'config',
+			`Cannot open pgconvoy's config directory ${directory ?? '(the per-user default)'} (${code}).`,
+			'Make it writable, or point PGCONVOY_CONFIG_DIR at a directory pgconvoy may use (profiles and undo journals live there).',
+			{cause: error},
+		);
+	}
+	function openConf(): Conf<StoreData> {
+		return new Conf<StoreData>({
+			projectName: 'pgconvoy',
+			projectSuffix: '',
+			...(directory ? {cwd: directory} : {}),
+			configName: 'profiles',
+			configFileMode: 0o600,
+			accessPropertiesByDotNotation: false,
+			clearInvalidConfig: false,
+			deserialize: (text) => {
+				try {
+					return JSON.parse(text) as StoreData;
+				} catch {
+					invalidJson = true;
+					return {};
+				}
+			},
+		});
+	}
 	const file = conf.path;
 
 	const rawProfiles = (): Record<string, unknown> => {
@@ -110,6 +133,12 @@ export function openProfileStore(options: {env?: NodeJS.ProcessEnv; platform?: N
 			const {[name]: _removed, ...rest} = profiles;
 			write(rest);
 			return true;
+		},
+		recordIdentity(name, identity) {
+			const profiles = rawProfiles();
+			const current = profiles[name];
+			if (typeof current !== 'object' || current === null) return;
+			write({...profiles, [name]: {...current, identity: {...identity}}});
 		},
 	};
 }
@@ -221,6 +250,16 @@ function validateProfile(name: string, raw: unknown, file: string | undefined): 
 		fail('says its password is stored, but none is saved');
 	if (passwordSource.kind !== 'stored' && password !== undefined)
 		fail(`holds a password although its password source is ${passwordSource.kind}`);
+	const identity = value.identity;
+	const identityText = (field: unknown) => field === undefined || (typeof field === 'string' && field !== '');
+	if (
+		identity !== undefined &&
+		(typeof identity !== 'object' ||
+			identity === null ||
+			!identityText((identity as DatabaseIdentity).system) ||
+			!identityText((identity as DatabaseIdentity).address))
+	)
+		fail('has an invalid identity (system and address, both text)');
 	return {
 		host,
 		port: port as number,
@@ -231,6 +270,14 @@ function validateProfile(name: string, raw: unknown, file: string | undefined): 
 		production: value.production as boolean,
 		passwordSource,
 		...(passwordSource.kind === 'stored' ? {password: password as string} : {}),
+		...(identity ? {identity: pickIdentity(identity as DatabaseIdentity)} : {}),
+	};
+}
+
+function pickIdentity(identity: DatabaseIdentity): DatabaseIdentity {
+	return {
+		...(identity.system ? {system: identity.system} : {}),
+		...(identity.address ? {address: identity.address} : {}),
 	};
 }
 

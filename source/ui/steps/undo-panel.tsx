@@ -2,7 +2,7 @@ import {type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
 import type {Endpoint} from '../../core/connection/endpoint.js';
-import {commandLine} from '../../core/profiles/command-line.js';
+import {commandLine, endpointArguments} from '../../present/command-line.js';
 import type {UndoPreview} from '../../core/journal/undo-run.js';
 import {conflictText, undoSummary, undoTableLines, undoTotals} from '../../present/journal-report.js';
 import {formatCount, plural} from '../../present/numbers.js';
@@ -97,7 +97,7 @@ export function UndoPanel({phase, run, target, dispatch, rows, exiting}: UndoPan
 					{phase.result.journal ? (
 						<Text color="gray" wrap="wrap">
 							This undo is journaled as {phase.result.journal.id}:{' '}
-							{commandLine(['undo', phase.result.journal.id, ...toArgs(target)])} takes it back.
+							{commandLine(['undo', phase.result.journal.id, ...endpointArguments('--to', target)])} takes it back.
 						</Text>
 					) : null}
 					{hints ? <KeyHints hints={hints} /> : null}
@@ -112,12 +112,6 @@ export function UndoPanel({phase, run, target, dispatch, rows, exiting}: UndoPan
 				</Box>
 			);
 	}
-}
-
-/** `--to <profile>` when the target came from one; else the command's default (DATABASE_URL_PROD) or a placeholder. */
-function toArgs(target: Endpoint): string[] {
-	if (target.profileName) return ['--to', target.profileName];
-	return target.origin === 'DATABASE_URL_PROD' ? [] : ['--to', '<target>'];
 }
 
 function undoHints(phase: UndoPhase, blocked: boolean, target: Endpoint): KeyHint[] {
@@ -196,7 +190,7 @@ function UndoCounts({preview, target, room}: {preview: UndoPreview; target: Endp
 					) : null}
 					<MarkedLine mark="→" color="gray" indent={2}>
 						Check those rows. To put the sync's old values back anyway (the newer changes are lost):{' '}
-						{commandLine(['undo', preview.run.id, ...toArgs(target), '--force'])}
+						{commandLine(['undo', preview.run.id, ...endpointArguments('--to', target), '--force'])}
 					</MarkedLine>
 				</Box>
 			) : null}

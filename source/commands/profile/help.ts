@@ -1,6 +1,6 @@
-import {sslModes} from '../core/connection/endpoint.js';
-import {flagHelpRows, type FlagSpec} from './flag-table.js';
-import {renderHelp} from './help-text.js';
+import {sslModes} from '../../core/connection/endpoint.js';
+import {flagHelpRows, type FlagSpec} from '../flag-table.js';
+import {renderHelp} from '../help-text.js';
 
 /** `pgconvoy profile add`'s options; the parser, its errors and the help below are made from these rows. */
 export const profileAddFlags: FlagSpec[] = [
@@ -43,7 +43,7 @@ export const profileAddFlags: FlagSpec[] = [
 		name: 'sslmode',
 		kind: 'value',
 		placeholder: '<mode>',
-		help: `${sslModes.join(', ')} (libpq's meanings; default: disable for this machine, prefer for others)`,
+		help: `${sslModes.join(', ')} (libpq's meanings; default: disable for this machine, require for others and for production, verify-full with --sslrootcert)`,
 		emptyHint: `Give one of ${sslModes.join(', ')}, or leave --sslmode out.`,
 	},
 	{
@@ -76,6 +76,22 @@ export const profileAddFlags: FlagSpec[] = [
 	{name: 'save-password', kind: 'boolean', help: 'store it in the profile file (plain text, mode 0600)'},
 	{name: 'no-password', kind: 'boolean', help: 'the server trusts this user without one (trust, peer)'},
 	{name: 'force', kind: 'boolean', help: 'replace an existing profile of that name'},
+	{
+		name: 'test',
+		kind: 'boolean',
+		help: 'connect once saved, as profile test does (on a terminal, pgconvoy offers it)',
+	},
+];
+
+/** `pgconvoy profile remove`'s options. */
+export const profileRemoveFlags: FlagSpec[] = [
+	{
+		name: 'confirm',
+		kind: 'value',
+		placeholder: '<dbname>',
+		help: "a production profile: its database's name, to remove it without being asked",
+		emptyHint: "Type the production profile's database name after --confirm (pgconvoy profile show NAME shows it).",
+	},
 ];
 
 const rowsFor = (names: string[]) => flagHelpRows(profileAddFlags.filter((spec) => names.includes(spec.name)));
@@ -95,7 +111,7 @@ const addHelp = renderHelp({
 			title: 'Password source (default: prompt, asked on the terminal each time)',
 			rows: rowsFor(['password-env', 'pgpass', 'pgpass-file', 'save-password', 'no-password']),
 		},
-		{title: 'Other', rows: [...rowsFor(['force']), ['-h, --help', 'this help']]},
+		{title: 'Other', rows: [...rowsFor(['force', 'test']), ['-h, --help', 'this help']]},
 		{
 			title: 'Examples',
 			lines: [
@@ -122,14 +138,18 @@ const subcommandHelps: Record<string, string> = {
 		sections: [{title: 'Example', lines: ['pgconvoy profile show prod']}],
 	}),
 	remove: renderHelp({
-		usage: ['pgconvoy profile remove <name>'],
-		summary: 'Delete a saved profile.',
-		sections: [{title: 'Example', lines: ['pgconvoy profile remove staging']}],
+		usage: ['pgconvoy profile remove <name> [--confirm <dbname>]'],
+		summary:
+			'Delete a saved profile. A production profile asks for its database name first (typed on a terminal, or --confirm): it is what marks that database production.',
+		sections: [
+			{title: 'Options', rows: [...flagHelpRows(profileRemoveFlags), ['-h, --help', 'this help']]},
+			{title: 'Examples', lines: ['pgconvoy profile remove staging', 'pgconvoy profile remove prod --confirm shop']},
+		],
 	}),
 	test: renderHelp({
 		usage: ['pgconvoy profile test <name|url>'],
 		summary:
-			'Connect as sync would; print the server version, the database size, TLS, the role and whether it can write.',
+			'Connect to the database as sync would; print the server version, its size, TLS, the role and whether it can write. For a production profile, records which database it is, so that the same database reached by another name counts as production too.',
 		sections: [
 			{
 				title: 'Examples',
