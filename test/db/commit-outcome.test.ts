@@ -11,7 +11,7 @@ import {databaseChecksums} from '../support/oracle.js';
 import {startFaultProxy, type FaultProxy} from '../support/fault-proxy.js';
 import {parseSyncFlags} from '../../source/commands/sync-flags.js';
 import {runHeadlessSync} from '../../source/commands/sync.js';
-import type {CommitBudgets} from '../../source/core/apply/settle-commit.js';
+import type {CommitBudgets} from '../../source/core/write/settle-commit.js';
 
 const tables = ['public.items'];
 let pair: Awaited<ReturnType<typeof freshPair>>;

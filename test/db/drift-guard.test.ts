@@ -10,7 +10,7 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {freshPair} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli} from '../support/sync-runs.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import {DriftError} from '../../source/core/apply/apply-sync.js';
 
 let pair: Awaited<ReturnType<typeof freshPair>>;

@@ -162,7 +162,7 @@ describe('keys whose equality is not identity', () => {
 		for (const db of [pair.source, pair.target]) await db.client.query(schema);
 		await pair.source.client.query(`INSERT INTO k VALUES ('Ann', 1)`);
 		await pair.target.client.query(`INSERT INTO k VALUES ('ann', 1)`);
-		const {SyncSession, defaultSyncOptions} = await import('../../source/core/sync-session.js');
+		const {SyncSession, defaultSyncOptions} = await import('../../source/core/session/sync-session.js');
 		const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {
 			schemas: ['public'],
 			allSchemas: false,

@@ -2,7 +2,7 @@ import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
 import {freshPair} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncOptions} from '../../source/core/plan/types.js';
 import {UserError} from '../../source/core/errors.js';
 import type {SyncEvent} from '../../source/core/events.js';

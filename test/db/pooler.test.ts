@@ -10,7 +10,7 @@ import {expectedCounts, type ExpectedCounts} from '../support/oracle.js';
 import {loadSchool, oracleCounts, schoolChecksums} from '../support/school.js';
 import {runBuiltCli as runCli} from '../support/built-cli.js';
 import {schoolKeys} from '../../source/sample/school-schema.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import {UserError} from '../../source/core/errors.js';

@@ -3,7 +3,7 @@ import {freshPair, freshDatabase, clusterInfo, type TestDatabase} from '../suppo
 import {expectedCounts, databaseChecksums} from '../support/oracle.js';
 import {schoolSchemaSql, schoolTables, schoolKeys} from '../../source/sample/school-schema.js';
 import {seedSchool} from '../../source/sample/school-data.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 import type {ClusterInfo} from '../support/global-setup.js';
 import {loadSchool, oracleCounts, qualified, schoolChecksums} from '../support/school.js';

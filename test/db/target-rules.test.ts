@@ -9,7 +9,7 @@ import pg from 'pg';
 import {freshPair, type TestDatabase} from '../support/databases.js';
 import {quoteIdent} from '../support/oracle.js';
 import {createRole, grantApplicationRole, syncExactly, type TestRole} from '../support/sync-runs.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 
 let pair: Awaited<ReturnType<typeof freshPair>>;

@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {freshPair} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import type {SyncOptions} from '../../source/core/plan/types.js';
 import {schoolTables} from '../../source/sample/school-schema.js';

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type {Finding, SyncPlan, TablePlan} from '../plan/types.js';
-import type {PreviewResult, SyncEventListener, SyncResult, TableCounts, TableResult} from '../events.js';
+import type {DeleteReach, PreviewResult, SyncEventListener, SyncResult, TableCounts, TableResult} from '../events.js';
 import type {Endpoint} from '../connection/endpoint.js';
 import {cancelBackend} from '../connection/cancel.js';
 import {beginRead, beginWrite} from '../connection/transactions.js';
@@ -9,26 +9,33 @@ import {quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
 import {diffTable, type TableDiff} from '../diff/diff-table.js';
 import {KeyList} from '../diff/key-list.js';
-import {equality, tableName, tableOnly} from '../diff/table-diff-sql.js';
-import {mirrorGuardFindings} from '../diff/mirror-guards.js';
+import {equality, tableName, tableOnly} from '../sql/value-forms.js';
+import {mirrorGuardFindings} from '../forecast/mirror-guards.js';
 import {copyRows} from './copy-rows.js';
-import {keyFilter} from './key-filter.js';
-import {createStageSql, deleteMissingFromStageSql, insertMissingSql, keyMatch, updateChangedSql} from './write-sql.js';
-import {advanceSequences, sequencePrivilegeFindings} from './advance-sequences.js';
+import {keyFilter} from '../sql/key-filter.js';
+import {
+	createStageSql,
+	deleteMissingFromStageSql,
+	insertMissingSql,
+	keyMatch,
+	updateChangedSql,
+} from '../sql/write-statements.js';
+import {advanceSequences} from './advance-sequences.js';
+import {sequencePrivilegeFindings} from '../forecast/sequence-privileges.js';
 import {expectWritten} from './written-rows.js';
-import {copiesWholeTable, selfReferencing} from './write-path.js';
-import {writeForecasts} from '../diff/write-forecasts.js';
-import {hasSecondaryUnique, uniqueConflictFindings} from '../diff/unique-conflicts.js';
-import {deleteReach, deleteReachFindings, type DeleteReach, type RowCondition} from '../diff/delete-reach.js';
+import {copiesWholeTable, selfReferencing} from '../write/write-path.js';
+import {writeForecasts} from '../forecast/write-forecasts.js';
+import {hasSecondaryUnique, uniqueConflictFindings} from '../forecast/unique-conflicts.js';
+import {deleteReach, deleteReachFindings, type RowCondition} from '../forecast/delete-reach.js';
 import type {Catalog} from '../catalog/types.js';
-import {serverError} from '../server-errors.js';
-import {findBlockers} from '../lock-blockers.js';
-import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from './settle-commit.js';
+import {serverError} from '../connection/server-errors.js';
+import {findBlockers} from '../connection/lock-blockers.js';
+import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from '../write/settle-commit.js';
 import {JournalRecorder, type JournalOptions} from '../journal/journal-recorder.js';
 import {SnapshotReader} from '../journal/snapshot-reader.js';
 import {databaseIdentity} from '../connection/database-identity.js';
 import {columnList, journalUnsupported, scanOf, type TableShape} from '../journal/table-shape.js';
-import {changedRowsCondition} from './write-sql.js';
+import {changedRowsCondition} from '../sql/write-statements.js';
 
 export interface ApplyContext {
 	plan: SyncPlan;
@@ -270,7 +277,13 @@ export async function applySync(context: ApplyContext): Promise<SyncResult> {
 					{cause: error},
 				);
 			}
-			const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
+			const blockers =
+				(error as {code?: string}).code === '55P03'
+					? await findBlockers(
+							target,
+							plan.tables.map((table) => tableName(table, 'target')),
+						)
+					: [];
 			throw serverError(error, {
 				during: 'apply',
 				table: currentTable,

@@ -7,11 +7,11 @@ import {beginWrite} from '../connection/transactions.js';
 import {databaseIdentity} from '../connection/database-identity.js';
 import {displayIdent, quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
-import {serverError} from '../server-errors.js';
-import {formatCount, plural} from '../../present/numbers.js';
-import {conflictText} from '../../present/journal-report.js';
-import {deleteReach} from '../diff/delete-reach.js';
-import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from '../apply/settle-commit.js';
+import {serverError} from '../connection/server-errors.js';
+import {formatCount, plural} from '../counts.js';
+import {conflictText, type UndoConflict} from './undo-conflict.js';
+import {deleteReach} from '../forecast/delete-reach.js';
+import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from '../write/settle-commit.js';
 import type {JournalEntry, JournalRun, JournalTable, SectionKind} from './journal-format.js';
 import {journalDirectory, journalFrames, listJournals, undoneRuns} from './journal-store.js';
 import {settlePendingJournals} from './settle-journals.js';
@@ -20,14 +20,7 @@ import {cancelBackend} from '../connection/cancel.js';
 import {JournalRecorder, type JournalOptions} from './journal-recorder.js';
 import {columnList, keyMatchOf, readTableShape, rowFingerprintSql, scanOf, type TableShape} from './table-shape.js';
 
-/** A row the undo would not put back as the run left it: changed (or deleted, or re-created) on the target since. */
-export interface UndoConflict {
-	table: string;
-	/** The key as PostgreSQL prints a row: `(42)`, `(7,2026-01-01)`. */
-	key: string;
-	/** What the run did to the row, and what happened to it since. */
-	reason: 'inserted-changed' | 'inserted-missing' | 'updated-changed' | 'updated-missing' | 'deleted-recreated';
-}
+export type {UndoConflict} from './undo-conflict.js';
 
 export interface UndoTableCounts {
 	table: string;

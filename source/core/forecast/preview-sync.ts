@@ -2,19 +2,19 @@ import type pg from 'pg';
 import type {Finding, SyncPlan} from '../plan/types.js';
 import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
-import {diffTable, KeyProblem, type TableDiff} from './diff-table.js';
+import {diffTable, KeyProblem, type TableDiff} from '../diff/diff-table.js';
 import {missingEnumLabels, writeForecasts} from './write-forecasts.js';
 import {hasSecondaryUnique, uniqueConflictFindings} from './unique-conflicts.js';
 import {deleteReach, deleteReachFindings} from './delete-reach.js';
-import {keyFilter} from '../apply/key-filter.js';
-import {tableName} from './table-diff-sql.js';
+import {keyFilter} from '../sql/key-filter.js';
+import {tableName} from '../sql/value-forms.js';
 import type {TablePlan} from '../plan/types.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
 import {beginRead} from '../connection/transactions.js';
-import {serverError} from '../server-errors.js';
-import {findBlockers} from '../lock-blockers.js';
-import {sequencePrivilegeFindings} from '../apply/advance-sequences.js';
+import {serverError} from '../connection/server-errors.js';
+import {findBlockers} from '../connection/lock-blockers.js';
+import {sequencePrivilegeFindings} from './sequence-privileges.js';
 
 /** Beyond this many rows to write, the parent check is left to the apply (which fails cleanly). */
 const maxCheckedKeys = 200_000;
@@ -125,7 +125,13 @@ export async function previewSync({
 	} catch (error) {
 		await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
 		if (signal?.aborted) throw error;
-		const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
+		const blockers =
+			(error as {code?: string}).code === '55P03'
+				? await findBlockers(
+						target,
+						plan.tables.map((table) => tableName(table, 'target')),
+					)
+				: [];
 		throw serverError(error, {during: 'preview', table: current, mode: plan.options.mode, blockers, roles});
 	}
 	await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);

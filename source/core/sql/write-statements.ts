@@ -1,6 +1,6 @@
 import type {SyncPlan, TablePlan} from '../plan/types.js';
 import {quoteIdent} from '../catalog/names.js';
-import {comparedColumn, equality, tableName, tableOnly} from '../diff/table-diff-sql.js';
+import {comparedColumn, equality, tableName, tableOnly} from './value-forms.js';
 
 /** Rows with the same key, by the target key's own equality (citext: case-insensitive), as its unique index matches. */
 export const keyMatch = (plan: TablePlan, left: string, right: string) =>

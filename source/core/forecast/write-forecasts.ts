@@ -1,13 +1,13 @@
 import type pg from 'pg';
-import {plural} from '../../present/numbers.js';
+import {plural} from '../counts.js';
 import type {Catalog} from '../catalog/types.js';
 import type {Finding, SyncMode, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
 import {quoteIdent, quoteLiteral} from '../catalog/names.js';
-import {needsStage} from '../apply/write-path.js';
-export {missingEnumLabels} from '../apply/write-path.js';
-import {chunked, keyFilter} from '../apply/key-filter.js';
-import {tableOnly} from './table-diff-sql.js';
+import {needsStage} from '../write/write-path.js';
+export {missingEnumLabels} from '../write/write-path.js';
+import {chunked, keyFilter} from '../sql/key-filter.js';
+import {tableOnly} from '../sql/value-forms.js';
 
 /**
  * What this table's writes need that the target would refuse, known from the counts before
