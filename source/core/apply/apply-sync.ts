@@ -2,8 +2,7 @@ import type pg from 'pg';
 import type {Finding, SyncPlan, TablePlan} from '../plan/types.js';
 import type {DeleteReach, PreviewResult, SyncEventListener, SyncResult, TableCounts, TableResult} from '../events.js';
 import type {Endpoint} from '../connection/endpoint.js';
-import {cancelBackend} from '../connection/cancel.js';
-import {beginRead, beginWrite} from '../connection/transactions.js';
+import {beginRead} from '../connection/transactions.js';
 import {setLocal, withComparisonSettings} from '../connection/session-settings.js';
 import {quoteIdent} from '../catalog/names.js';
 import {UserError} from '../errors.js';
@@ -28,9 +27,9 @@ import {writeForecasts} from '../forecast/write-forecasts.js';
 import {hasSecondaryUnique, uniqueConflictFindings} from '../forecast/unique-conflicts.js';
 import {deleteReach, deleteReachFindings, type RowCondition} from '../forecast/delete-reach.js';
 import type {Catalog} from '../catalog/types.js';
-import {serverError} from '../connection/server-errors.js';
-import {findBlockers} from '../connection/lock-blockers.js';
-import {commitAndSettle, defaultCommitBudgets, type CommitBudgets, type CommitOutcome} from '../write/settle-commit.js';
+import type {CommitBudgets} from '../write/settle-commit.js';
+import {runWrite, type WriteRequest, type WriteTransaction} from '../write/write-transaction.js';
+import {StopControl} from '../write/stop-control.js';
 import {JournalRecorder, type JournalOptions} from '../journal/journal-recorder.js';
 import {SnapshotReader} from '../journal/snapshot-reader.js';
 import {databaseIdentity} from '../connection/database-identity.js';
@@ -54,6 +53,9 @@ export interface ApplyContext {
 	/** The confirmed preview: if the data changed since, roll back and report drift. */
 	expected?: PreviewResult;
 	onEvent?: SyncEventListener;
+	/** The stop policy of this write (see StopControl); else one that follows `signal` and `stopWaiting`. */
+	stop?: StopControl;
+	/** Aborted to cancel now (as StopControl.cancelNow). */
 	signal?: AbortSignal;
 	/** Above this many changed keys a table is copied whole instead of by key list. */
 	maxListedKeys?: number;
@@ -63,6 +65,8 @@ export interface ApplyContext {
 	stopWaiting?: AbortSignal;
 	/** Keep an undo journal of this run (see JournalRecorder); none when absent, and never for a rehearsal. */
 	journal?: JournalOptions;
+	/** How long a cancel or a ROLLBACK may take before the backend is ended (see runWrite); tests shorten them. */
+	writeOptions?: Pick<WriteRequest, 'cancelWaitMs' | 'rollbackWaitMs' | 'endWaitMs'>;
 }
 
 /** A drift: the counts inside the write transaction differ from the preview the user confirmed. */
@@ -97,223 +101,180 @@ interface PendingDelete {
  * (children first), sequences, COMMIT. Any error rolls everything back.
  */
 export async function applySync(context: ApplyContext): Promise<SyncResult> {
-	const {plan, source, target, onEvent, signal} = context;
+	const {plan, source, onEvent} = context;
 	const started = performance.now();
-	// Packed, a listed key costs ~12 bytes (bigint) to ~40 (uuid, short text): a bounded few tens of MB.
-	const maxListedKeys = context.maxListedKeys ?? 2_000_000;
-	const results: TableResult[] = [];
-	const pendingDeletes: PendingDelete[] = [];
-	const fresh: TableCounts[] = [];
-	const cascaded: DeleteReach[] = [];
-	let currentTable: string | undefined;
-	let committing = false;
-
-	let sourcePid: number | undefined;
-	let targetPid: number | undefined;
-	const onAbort = () => {
-		// Once COMMIT is sent, cancelling cannot take it back: commitAndSettle finds out what happened instead.
-		if (committing) return;
-		void cancelBackend(context.targetEndpoint, targetPid);
-		void cancelBackend(context.sourceEndpoint, sourcePid);
-	};
-	signal?.addEventListener('abort', onAbort, {once: true});
-
-	let transactionId: string | undefined;
-	let journal: JournalRecorder | undefined;
-	let journalFile: string | undefined;
-	let journalSkipped: string | undefined;
-	let beforeRun: SnapshotReader | undefined;
-	let triggersInPlay = false;
+	const stop = context.stop ?? StopControl.following(context.signal, context.stopWaiting);
+	const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
+	const run: SyncRunState = {results: [], cascaded: [], currentTable: undefined, journalSkipped: undefined};
 	try {
-		await writeAll();
-		if (context.rehearse) {
-			// Everything ran for real, triggers and constraints included; now none of it stays.
-			await target.query('ROLLBACK');
-			await source.query('ROLLBACK').catch(() => {});
-			return finish(false);
-		}
-		// From here Ctrl-C cannot roll back by cancelling: COMMIT is on its way, and its outcome gets settled.
-		committing = true;
-		onEvent?.({type: 'apply-phase', phase: 'committing'});
-		const budgets = {...defaultCommitBudgets, ...context.commitBudgets};
-		const outcome = await commitAndSettle(
-			{client: target, endpoint: context.targetEndpoint, transactionId: transactionId!, backendPid: targetPid!},
-			budgets,
-			{interrupt: signal, stopWaiting: context.stopWaiting},
-		);
-		// Unknown: the journal stays pending, and the next run against this target settles it from the xid.
-		if (outcome.status === 'rolled-back') journal?.discard();
-		if (outcome.status !== 'committed') throw commitFailure(outcome, transactionId!, context);
-		if (journal) journalFile = journal.committed();
-		await source.query('COMMIT').catch(() => {});
-		return finish();
-	} catch (error) {
-		if (!committing) journal?.discard();
-		throw error;
-	} finally {
-		signal?.removeEventListener('abort', onAbort);
-		await beforeRun?.close();
-	}
-
-	/** Everything up to COMMIT; any failure rolls back and says why. */
-	async function writeAll(): Promise<void> {
-		try {
-			signal?.throwIfAborted();
-			const timeouts = {lockTimeoutMs: plan.options.lockTimeoutMs, statementTimeoutMs: plan.options.statementTimeoutMs};
-			sourcePid = await beginRead(source, 'source', timeouts);
-			targetPid = await beginWrite(target, timeouts);
-			transactionId = (await target.query<{xid: string}>('SELECT pg_catalog.txid_current()::text AS xid')).rows[0]!.xid;
-			journalSkipped = context.journal && !context.rehearse ? await journalUnsupported(target) : undefined;
-			if (context.journal && !context.rehearse && !journalSkipped) {
-				journal = JournalRecorder.open(context.journal, {
-					kind: 'sync',
+		const outcome = await runWrite(
+			{
+				label: 'sync',
+				target: context.target,
+				endpoint: context.targetEndpoint,
+				timeouts,
+				rehearse: context.rehearse,
+				stop,
+				commitBudgets: context.commitBudgets,
+				relations: plan.tables.map((table) => tableName(table, 'target')),
+				errorContext: () => ({
+					table: run.currentTable,
 					mode: plan.options.mode,
-					targetIdentity: await databaseIdentity(target),
-					transactionId,
-				});
-			}
-			await lockTargetTables(target, plan.tables);
-			// Old rows are read as they were before this transaction wrote anything (see SnapshotReader).
-			// Only triggers can change a row before this run's own statement on it, or after it: without
-			// any on the tables written, old rows read in this transaction are the rows before the run, and
-			// RETURNING already gives what COMMIT keeps.
-			// Allowed cascades reach tables outside the selection, whose triggers are not known here.
-			triggersInPlay = plan.options.allowCascade || plan.tables.some((table) => table.target.triggers.length > 0);
-			if (journal && triggersInPlay) beforeRun = await SnapshotReader.tryOpen(context.targetEndpoint, target);
-			if (plan.deferredConstraints.length > 0)
-				await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
-			onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
-
-			for (const [index, table] of plan.tables.entries()) {
-				signal?.throwIfAborted();
-				currentTable = table.id;
-				const tableStarted = performance.now();
-				const expected = context.expected?.tables.find((counts) => counts.table === table.id);
-				const {diff, result, stage} = await writeTable(
-					table,
-					index,
-					context,
-					maxListedKeys,
-					expected,
-					journal && {recorder: journal, beforeRun, afterTriggers: triggersInPlay},
-				);
-				fresh.push(diff.counts);
-				result.ms = Math.round(performance.now() - tableStarted);
-				results.push(result);
-				if (diff.counts.delete > 0 && plan.options.mode === 'mirror')
-					pendingDeletes.push({order: index, plan: table, diff, stage, result});
-				else onEvent?.({type: 'apply-table-finished', result});
-			}
-			currentTable = undefined;
-
-			if (context.expected && driftDetected(context.expected, fresh, plan)) throw new DriftError(fresh);
-			const guards = mirrorGuardFindings(plan, fresh);
-			if (guards.length > 0)
-				throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint, {
-					flagHint: guards[0]!.flagHint,
-				});
-
-			if (pendingDeletes.length > 0) onEvent?.({type: 'apply-phase', phase: 'deleting'});
-			for (const pending of pendingDeletes.reverse()) {
-				signal?.throwIfAborted();
-				currentTable = pending.plan.id;
-				const deleteStarted = performance.now();
-				cascaded.push(
-					...(await checkDeleteReach(
-						pending,
-						target,
-						new Set(plan.tables.map((table) => table.id)),
-						plan.options.allowCascade,
-						journal,
-					)),
-				);
-				pending.result.deleted = await deleteRows(
-					pending,
-					target,
-					journal && {recorder: journal, beforeRun, afterTriggers: triggersInPlay},
-				);
-				expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
-				pending.result.ms += Math.round(performance.now() - deleteStarted);
-				onEvent?.({type: 'apply-table-finished', result: pending.result});
-			}
-			currentTable = undefined;
-
-			onEvent?.({type: 'apply-phase', phase: 'sequences'});
-			// Sequence moves survive a rollback, so they come last, just before COMMIT.
-			const written = plan.tables.filter((table) => {
-				const result = results.find((done) => done.table === table.id)!;
-				return result.inserted + result.updated > 0;
-			});
-			// As the preview would have said: a sequence this role may not set blocks, rather than failing in setval.
-			const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
-			const sequenceFindings = (
-				await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))
-			).flat();
-			refuseOn(sequenceFindings);
-			// setval() is not transactional: a rehearsal leaves sequences alone (it cannot take back what defaults consumed).
-			if (!context.rehearse) await advanceSequences(target, written);
-			signal?.throwIfAborted();
-			// Deferred checks run now rather than inside COMMIT: COMMIT then only commits, so it answers in
-			// moments, and a long silence means a lost reply rather than a busy server.
-			if (plan.deferredConstraints.length > 0) await target.query('SET CONSTRAINTS ALL IMMEDIATE');
-			signal?.throwIfAborted();
-			// Complete and fsynced before COMMIT, marked pending: a process killed from here on leaves a
-			// journal the next run settles from the transaction id.
-			if (journal) {
-				// Its server connection is not held through COMMIT: settling an outcome may need one (a pool of two).
-				await beforeRun?.close();
-				await journal.finish(target);
-				await journal.seal();
-			}
-			signal?.throwIfAborted();
-		} catch (error) {
-			// A session stuck mid-COPY never answers ROLLBACK; closing it (the caller does) rolls back just the same.
-			await Promise.all([settleWithin(target.query('ROLLBACK'), 2000), settleWithin(source.query('ROLLBACK'), 2000)]);
-			if (signal?.aborted) {
-				throw new UserError(
-					'interrupted',
-					'Interrupted: the sync was cancelled and rolled back; the target is unchanged.',
-					undefined,
-					{cause: error},
-				);
-			}
-			const blockers =
-				(error as {code?: string}).code === '55P03'
-					? await findBlockers(
-							target,
-							plan.tables.map((table) => tableName(table, 'target')),
-						)
-					: [];
-			throw serverError(error, {
-				during: 'apply',
-				table: currentTable,
-				mode: plan.options.mode,
-				blockers,
-				roles: {source: context.sourceEndpoint.user, target: context.targetEndpoint.user},
-			});
-		}
-	}
-
-	function finish(committed = true): SyncResult {
+					roles: {source: context.sourceEndpoint.user, target: context.targetEndpoint.user},
+				}),
+				unknownHint: 'A second run then previews what is still missing.',
+				onCommitting: () => onEvent?.({type: 'apply-phase', phase: 'committing'}),
+				...context.writeOptions,
+			},
+			async (transaction) => {
+				transaction.alsoCancel(context.sourceEndpoint, await beginRead(source, 'source', timeouts));
+				await writeAll(context, transaction, run);
+			},
+		);
+		// The source's snapshot was only read; a rehearsal's target is already rolled back.
+		await source.query(outcome.committed ? 'COMMIT' : 'ROLLBACK').catch(() => {});
 		const result: SyncResult = {
 			mode: plan.options.mode,
-			committed,
+			committed: outcome.committed,
 			...(context.rehearse ? {rehearsed: true} : {}),
-			tables: results,
-			...(cascaded.length > 0 ? {cascaded} : {}),
-			...(journal && journalFile ? {journal: {id: journal.id, file: journalFile}} : {}),
-			...(journalSkipped ? {journalSkipped} : {}),
+			tables: run.results,
+			...(run.cascaded.length > 0 ? {cascaded: run.cascaded} : {}),
+			...(outcome.journal ? {journal: outcome.journal} : {}),
+			...(run.journalSkipped ? {journalSkipped: run.journalSkipped} : {}),
 			ms: Math.round(performance.now() - started),
 		};
 		onEvent?.({type: 'apply-finished', result});
 		return result;
+	} catch (error) {
+		await settleWithin(source.query('ROLLBACK'), 2000);
+		throw error;
+	} finally {
+		await run.beforeRun?.close();
 	}
+}
+
+/** What the sync's statements leave for its result, and for the error message if one fails. */
+interface SyncRunState {
+	results: TableResult[];
+	cascaded: DeleteReach[];
+	/** The table being written, for the message of a failure. */
+	currentTable: string | undefined;
+	/** Why no journal was kept although one was asked for. */
+	journalSkipped: string | undefined;
+	/** Reads rows as they were before the run (see SnapshotReader); closed before COMMIT and at the end. */
+	beforeRun?: SnapshotReader;
+}
+
+/** Every statement of the sync, in the write transaction `transaction`: up to COMMIT, which runWrite sends. */
+async function writeAll(context: ApplyContext, transaction: WriteTransaction, run: SyncRunState): Promise<void> {
+	const {plan, source, target, onEvent} = context;
+	// Packed, a listed key costs ~12 bytes (bigint) to ~40 (uuid, short text): a bounded few tens of MB.
+	const maxListedKeys = context.maxListedKeys ?? 2_000_000;
+	const pendingDeletes: PendingDelete[] = [];
+	const fresh: TableCounts[] = [];
+	let journal: JournalRecorder | undefined;
+	run.journalSkipped = context.journal && !context.rehearse ? await journalUnsupported(target) : undefined;
+	if (context.journal && !context.rehearse && !run.journalSkipped) {
+		journal = JournalRecorder.open(context.journal, {
+			kind: 'sync',
+			mode: plan.options.mode,
+			targetIdentity: await databaseIdentity(target),
+			transactionId: transaction.transactionId,
+		});
+		transaction.keepJournal(journal);
+	}
+	await lockTargetTables(transaction, plan.tables);
+	// Old rows are read as they were before this transaction wrote anything (see SnapshotReader).
+	// Only triggers can change a row before this run's own statement on it, or after it: without
+	// any on the tables written, old rows read in this transaction are the rows before the run, and
+	// RETURNING already gives what COMMIT keeps.
+	// Allowed cascades reach tables outside the selection, whose triggers are not known here.
+	const triggersInPlay = plan.options.allowCascade || plan.tables.some((table) => table.target.triggers.length > 0);
+	if (journal && triggersInPlay) run.beforeRun = await SnapshotReader.tryOpen(context.targetEndpoint, target);
+	const journaling = journal && {recorder: journal, beforeRun: run.beforeRun, afterTriggers: triggersInPlay};
+	if (plan.deferredConstraints.length > 0)
+		await target.query(`SET CONSTRAINTS ${plan.deferredConstraints.join(', ')} DEFERRED`);
+	onEvent?.({type: 'apply-started', tables: plan.tables.map((table) => table.id)});
+
+	for (const [index, table] of plan.tables.entries()) {
+		transaction.checkpoint();
+		run.currentTable = table.id;
+		const tableStarted = performance.now();
+		const expected = context.expected?.tables.find((counts) => counts.table === table.id);
+		const {diff, result, stage} = await writeTable(
+			table,
+			index,
+			context,
+			transaction,
+			maxListedKeys,
+			expected,
+			journaling,
+		);
+		fresh.push(diff.counts);
+		result.ms = Math.round(performance.now() - tableStarted);
+		run.results.push(result);
+		if (diff.counts.delete > 0 && plan.options.mode === 'mirror')
+			pendingDeletes.push({order: index, plan: table, diff, stage, result});
+		else onEvent?.({type: 'apply-table-finished', result});
+	}
+	run.currentTable = undefined;
+
+	if (context.expected && driftDetected(context.expected, fresh, plan)) throw new DriftError(fresh);
+	const guards = mirrorGuardFindings(plan, fresh);
+	if (guards.length > 0)
+		throw new UserError('blocked', guards.map((finding) => finding.message).join('\n'), guards[0]!.hint, {
+			flagHint: guards[0]!.flagHint,
+		});
+
+	if (pendingDeletes.length > 0) onEvent?.({type: 'apply-phase', phase: 'deleting'});
+	for (const pending of pendingDeletes.reverse()) {
+		transaction.checkpoint();
+		run.currentTable = pending.plan.id;
+		const deleteStarted = performance.now();
+		run.cascaded.push(
+			...(await checkDeleteReach(
+				pending,
+				target,
+				new Set(plan.tables.map((table) => table.id)),
+				plan.options.allowCascade,
+				journal,
+			)),
+		);
+		pending.result.deleted = await deleteRows(pending, target, journaling);
+		expectWritten(pending.plan, 'delete', pending.diff.counts.delete, pending.result.deleted);
+		pending.result.ms += Math.round(performance.now() - deleteStarted);
+		onEvent?.({type: 'apply-table-finished', result: pending.result});
+	}
+	run.currentTable = undefined;
+
+	onEvent?.({type: 'apply-phase', phase: 'sequences'});
+	// Sequence moves survive a rollback, so they come last, just before COMMIT.
+	const written = plan.tables.filter((table) => {
+		const result = run.results.find((done) => done.table === table.id)!;
+		return result.inserted + result.updated > 0;
+	});
+	// As the preview would have said: a sequence this role may not set blocks, rather than failing in setval.
+	const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
+	const sequenceFindings = (
+		await Promise.all(written.map((table) => sequencePrivilegeFindings(source, target, table, targetRole)))
+	).flat();
+	refuseOn(sequenceFindings);
+	// setval() is not transactional: a rehearsal leaves sequences alone (it cannot take back what defaults consumed).
+	if (!context.rehearse) await advanceSequences(target, written);
+	transaction.checkpoint();
+	// Deferred checks run now rather than inside COMMIT: COMMIT then only commits, so it answers in
+	// moments, and a long silence means a lost reply rather than a busy server.
+	if (plan.deferredConstraints.length > 0) await target.query('SET CONSTRAINTS ALL IMMEDIATE');
+	// The journal is finished and sealed by runWrite; its reader's connection is not held through
+	// COMMIT, as settling an outcome may need one (a pool of two).
+	await run.beforeRun?.close();
 }
 
 async function writeTable(
 	table: TablePlan,
 	index: number,
 	context: ApplyContext,
+	transaction: WriteTransaction,
 	maxListedKeys: number,
 	expected: TableCounts | undefined,
 	journaling: Journaling | undefined,
@@ -523,7 +484,7 @@ async function writeTable(
 		const direct = !selfReferencing(table) && !table.target.rowSecurityActive;
 		if (direct) {
 			for (const keys of diff.insertKeys.chunks(keysPerStatement)) {
-				context.signal?.throwIfAborted();
+				transaction.checkpoint();
 				const copied = await copyRows(table, source, target, into, keyFilter(table, 'source', keys));
 				// A chunk's keys were read under the same snapshot: each must arrive and be kept.
 				expectWritten(table, 'insert', keys.length, copied.written);
@@ -536,7 +497,7 @@ async function writeTable(
 			await target.query(createStageSql(table, stage));
 			for (const list of staged) {
 				for (const keys of list.chunks(keysPerStatement)) {
-					context.signal?.throwIfAborted();
+					transaction.checkpoint();
 					progress((await copyRows(table, source, target, stage, keyFilter(table, 'source', keys))).written);
 				}
 			}
@@ -600,11 +561,11 @@ async function writeTable(
  * writers may then go on, and a key they add meanwhile fails the sync on the unique index rather
  * than being overwritten. Source: PostgreSQL docs, LOCK ("Privileges required").
  */
-async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Promise<void> {
+async function lockTargetTables(transaction: WriteTransaction, tables: TablePlan[]): Promise<void> {
 	if (tables.length === 0) return;
 	const names = tables.map((table) => tableName(table, 'target'));
 	const modes = (
-		await target.query<{mode: string | null}>(
+		await transaction.client.query<{mode: string | null}>(
 			`SELECT CASE WHEN pg_catalog.has_table_privilege(t, 'UPDATE') OR pg_catalog.has_table_privilege(t, 'DELETE') OR pg_catalog.has_table_privilege(t, 'TRUNCATE') THEN 'SHARE ROW EXCLUSIVE'
 			             WHEN pg_catalog.has_table_privilege(t, 'INSERT') THEN 'ROW EXCLUSIVE' END AS mode
 			   FROM unnest($1::text[]) WITH ORDINALITY AS n(t, position) ORDER BY position`,
@@ -615,8 +576,10 @@ async function lockTargetTables(target: pg.ClientBase, tables: TablePlan[]): Pro
 	// with the GRANT to run (exit 4) if it has rows to write, and nothing is lost if it has none.
 	for (const mode of ['SHARE ROW EXCLUSIVE', 'ROW EXCLUSIVE'] as const) {
 		const chosen = tables.filter((_, index) => modes[index] === mode);
-		if (chosen.length > 0)
-			await target.query(`LOCK TABLE ${chosen.map((table) => tableOnly(table, 'target')).join(', ')} IN ${mode} MODE`);
+		await transaction.lock(
+			chosen.map((table) => ({name: tableName(table, 'target'), only: !table.target.partitioned})),
+			mode,
+		);
 	}
 }
 
@@ -891,37 +854,4 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
 			() => (clearTimeout(timer), resolve()),
 		);
 	});
-}
-
-/** What to tell when COMMIT did not commit: the server's refusal, a settled rollback, or an outcome nobody can know yet. */
-function commitFailure(
-	outcome: Exclude<CommitOutcome, {status: 'committed'}>,
-	transactionId: string,
-	context: ApplyContext,
-): UserError {
-	const interrupted = context.signal?.aborted ?? false;
-	if (outcome.status === 'unknown') {
-		const what = context.stopWaiting?.aborted
-			? "Stopped waiting for COMMIT's outcome"
-			: interrupted
-				? 'Interrupted during COMMIT, and the target could not be asked'
-				: 'COMMIT was sent but its reply was lost, and the target could not be asked';
-		return new UserError(
-			'outcome-unknown',
-			`${what}: whether transaction ${transactionId} committed is unknown, so the data may or may not be written.`,
-			`Check on the target: SELECT txid_status(${transactionId}); 'committed' means the sync is done, 'aborted' that nothing was written. A second run then previews what is still missing.`,
-			{cause: outcome.cause},
-		);
-	}
-	if (outcome.refusal) return serverError(outcome.refusal, {during: 'apply', mode: context.plan.options.mode});
-	if (interrupted)
-		return new UserError(
-			'interrupted',
-			'Interrupted during COMMIT: the target confirms the transaction was rolled back, so it is unchanged.',
-		);
-	return new UserError(
-		'apply-failed',
-		"COMMIT's reply was lost, and the target confirms the transaction was rolled back: nothing was written.",
-		'Run the sync again.',
-	);
 }

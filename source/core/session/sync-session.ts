@@ -147,7 +147,16 @@ export class SyncSession {
 		plan: SyncPlan,
 		listeners: Pick<
 			ApplyContext,
-			'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse' | 'journal'
+			| 'expected'
+			| 'onEvent'
+			| 'stop'
+			| 'signal'
+			| 'maxListedKeys'
+			| 'commitBudgets'
+			| 'stopWaiting'
+			| 'rehearse'
+			| 'journal'
+			| 'writeOptions'
 		> = {},
 	): Promise<SyncResult> {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>
