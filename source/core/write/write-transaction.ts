@@ -120,11 +120,16 @@ export async function runWrite<T>(
 	});
 	workAbandoned.catch(() => {});
 
+	// Cancel requests in flight: each is a session of its own on the server, awaited before any report.
+	const cancels: Promise<void>[] = [];
 	const onCancel = () => {
 		// Once COMMIT is sent, cancelling cannot take it back: commitAndSettle finds out what happened instead.
 		if (committing) return;
-		if (reference) void cancelBackend(request.endpoint, reference.backendPid);
-		for (const companion of companions) void cancelBackend(companion.endpoint, companion.pid);
+		// Waiting for an answer, no statement runs: the rollback that follows is enough.
+		if (stop.current.phase !== 'awaiting-answer') {
+			if (reference) cancels.push(cancelBackend(request.endpoint, reference.backendPid));
+			for (const companion of companions) cancels.push(cancelBackend(companion.endpoint, companion.pid));
+		}
 		cancelTimer = setTimeout(() => {
 			if (!reference || committing) return;
 			forcedEnd = confirmEnded(reference, request.endWaitMs ?? 10_000);
@@ -191,6 +196,7 @@ export async function runWrite<T>(
 		if (committing) throw error;
 		journal?.discard();
 		const ended = forcedEnd ? await forcedEnd : await rollBack(target, reference, request);
+		await within(Promise.all(cancels), request.endWaitMs ?? 10_000).catch(() => {});
 		const failure = stop.current.cancelled
 			? cancelledError(label, error, ended.confirmed)
 			: await describeFailure(error, request, locked, ended.confirmed);
