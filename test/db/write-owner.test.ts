@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import pg from 'pg';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {usePair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {startFaultProxy, type FaultProxy} from '../support/fault-proxy.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
@@ -21,7 +21,7 @@ import type {JournalOptions} from '../../source/core/journal/journal-recorder.js
 import type {UserError} from '../../source/core/errors.js';
 
 const tables = ['public.items'];
-const pair = usePair({
+const pair = pairPerTest({
 	schema: 'CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)',
 	source: "INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 300) g",
 	// A switch the tests flip to make every write to items fail, as an application's trigger refuses one.

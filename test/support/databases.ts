@@ -116,7 +116,7 @@ export interface TestPair {
  * set up with `setup` and dropped after the test: the one way the engine tests get databases. Read
  * `.source` and `.target` inside a test or hook (the pair changes from test to test).
  */
-export function usePair(setup: PairSetup = {}): TestPair {
+export function pairPerTest(setup: PairSetup = {}): TestPair {
 	let current: Awaited<ReturnType<typeof freshPair>> | undefined;
 	beforeEach(async () => {
 		current = await freshPair(setup.cluster, setup.targetCluster);
@@ -133,7 +133,7 @@ export function usePair(setup: PairSetup = {}): TestPair {
 		current = undefined;
 	});
 	const now = () => {
-		if (!current) throw new Error('usePair: the databases exist only inside a test or its hooks.');
+		if (!current) throw new Error('pairPerTest: the databases exist only inside a test or its hooks.');
 		return current;
 	};
 	return {

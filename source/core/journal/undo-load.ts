@@ -9,7 +9,24 @@ import {journalFrames} from './journal-store.js';
 import {columnList, keyMatchOf, rowFingerprintSql, scanOf} from './table-shape.js';
 import {conflictText, type UndoConflict} from './undo-conflict.js';
 import type {UndoTable} from './undo-checks.js';
-import type {UndoPreview, UndoTableCounts} from './undo-run.js';
+
+export interface UndoTableCounts {
+	table: string;
+	/** Rows the run inserted: deleted by the undo. */
+	delete: number;
+	/** Rows the run updated (or set NULL through ON DELETE): their old values written back. */
+	restore: number;
+	/** Rows the run deleted (cascades included): inserted again. */
+	reinsert: number;
+	conflicts: number;
+}
+
+export interface UndoPreview {
+	run: JournalRun;
+	tables: UndoTableCounts[];
+	/** The first conflicts per table (20 at most each); `tables[].conflicts` has the full counts. */
+	conflicts: UndoConflict[];
+}
 
 /** The first conflicts listed per table; the counts are whole. */
 const conflictsShown = 20;

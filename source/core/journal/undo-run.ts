@@ -5,7 +5,7 @@ import {UserError} from '../errors.js';
 import type {CommitBudgets} from '../write/settle-commit.js';
 import {StopControl} from '../write/stop-control.js';
 import {runWrite, type WriteRequest, type WriteTransaction} from '../write/write-transaction.js';
-import type {JournalEntry, JournalRun} from './journal-format.js';
+import type {JournalEntry, } from './journal-format.js';
 import {WrittenKeys} from './written-keys.js';
 import {JournalRecorder, type JournalOptions} from './journal-recorder.js';
 import {
@@ -19,27 +19,11 @@ import {
 } from './undo-checks.js';
 import {conflictError, findConflicts, loadJournal} from './undo-load.js';
 import {reassert, reinsertDeleted, removeInserted, restoreUpdated} from './undo-statements.js';
-import type {UndoConflict} from './undo-conflict.js';
+import type {UndoPreview} from './undo-load.js';
 
 export type {UndoConflict} from './undo-conflict.js';
 
-export interface UndoTableCounts {
-	table: string;
-	/** Rows the run inserted: deleted by the undo. */
-	delete: number;
-	/** Rows the run updated (or set NULL through ON DELETE): their old values written back. */
-	restore: number;
-	/** Rows the run deleted (cascades included): inserted again. */
-	reinsert: number;
-	conflicts: number;
-}
-
-export interface UndoPreview {
-	run: JournalRun;
-	tables: UndoTableCounts[];
-	/** The first conflicts per table (20 at most each); `tables[].conflicts` has the full counts. */
-	conflicts: UndoConflict[];
-}
+export type {UndoPreview, UndoTableCounts} from './undo-load.js';
 
 export interface UndoResult extends UndoPreview {
 	committed: boolean;

@@ -3,7 +3,17 @@ import {serverError} from '../connection/server-errors.js';
 import type {CommitOutcome} from './settle-commit.js';
 import type {StopState} from './stop-control.js';
 import type {TransactionRef} from './transaction-end.js';
-import type {WriteLabel, WriteRequest} from './write-transaction.js';
+import type {ServerErrorContext} from '../connection/server-errors.js';
+
+/** What the messages call a write: `the sync was cancelled…`, `Run the undo again.` */
+export type WriteLabel = 'sync' | 'undo';
+
+/** How a write's outcome is worded (see WriteRequest). */
+export interface OutcomeWording {
+	label: WriteLabel;
+	unknownHint?: string;
+	errorContext?: () => Omit<ServerErrorContext, 'during' | 'blockers'>;
+}
 
 /** A write cancelled before COMMIT (exit 130): rolled back, or, when that is not confirmed, only cancelled. */
 export function cancelledError(label: WriteLabel, cause: unknown, rolledBack = true): UserError {
@@ -44,7 +54,7 @@ export function unconfirmedEnd(failure: UserError, transaction: TransactionRef):
 export function commitFailure(
 	outcome: Exclude<CommitOutcome, {status: 'committed'}>,
 	transactionId: string,
-	request: Pick<WriteRequest, 'label' | 'unknownHint' | 'errorContext'>,
+	request: OutcomeWording,
 	stop: StopState,
 ): UserError {
 	if (outcome.status === 'unknown') {

@@ -6,12 +6,11 @@ import {findBlockers} from '../connection/lock-blockers.js';
 import {serverError, type ServerErrorContext} from '../connection/server-errors.js';
 import {UserError} from '../errors.js';
 import {commitAndSettle, defaultCommitBudgets, type CommitBudgets} from './settle-commit.js';
-import {commitFailure, cancelledError, unconfirmedEnd} from './write-outcome.js';
+import {commitFailure, cancelledError, unconfirmedEnd, type WriteLabel} from './write-outcome.js';
+
+export type {WriteLabel} from './write-outcome.js';
 import {StopControl} from './stop-control.js';
 import {confirmEnded, within, type EndConfirmation, type TransactionRef} from './transaction-end.js';
-
-/** What the messages call a write: `the sync was cancelled…`, `Run the undo again.` */
-export type WriteLabel = 'sync' | 'undo';
 
 /** A table to lock, by its quoted, schema-qualified name; `only`: not its INHERITS children. */
 export interface LockedRelation {
