@@ -5,7 +5,7 @@ import {UserError} from '../errors.js';
 import type {CommitBudgets} from '../write/settle-commit.js';
 import {StopControl} from '../write/stop-control.js';
 import {runWrite, type WriteRequest, type WriteTransaction} from '../write/write-transaction.js';
-import type {JournalEntry, } from './journal-format.js';
+import type {JournalEntry} from './journal-format.js';
 import {WrittenKeys} from './written-keys.js';
 import {JournalRecorder, type JournalOptions} from './journal-recorder.js';
 import {
