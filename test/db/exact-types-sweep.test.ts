@@ -4,8 +4,8 @@
  * Each case asserts the preview's and the apply's counts, the target's text afterwards, and a
  * second run that writes nothing (syncExactly).
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {afterEach, describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {createRole, grantApplicationRole, rowsOf, syncExactly, type TestRole} from '../support/sync-runs.js';
 
 interface TypeCase {
@@ -121,11 +121,7 @@ const cases: TypeCase[] = [
 	},
 ];
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 async function extensionMissing(name: string | undefined): Promise<string | undefined> {
 	if (!name) return undefined;
