@@ -4,7 +4,7 @@
  * for a request with sync flags, the headless sync command itself (runner-command.ts).
  * Prints one JSON line on stdout.
  */
-import {SyncSession, defaultSyncOptions} from '../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../source/core/session/sync-session.js';
 import type {Endpoint} from '../source/core/connection/endpoint.js';
 import type {SyncMode} from '../source/core/plan/types.js';
 import type {SyncEvent, SyncResult} from '../source/core/events.js';

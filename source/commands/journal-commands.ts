@@ -1,6 +1,6 @@
 import {describeEndpoint, publicEndpoint, type Endpoint} from '../core/connection/endpoint.js';
 import {UserError} from '../core/errors.js';
-import {isServerError, serverError} from '../core/server-errors.js';
+import {isServerError, serverError} from '../core/connection/server-errors.js';
 import {configDirectory, journalHistory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
 import {journalDirectory, listJournals} from '../core/journal/journal-store.js';
 import {undoRun} from '../core/journal/undo-run.js';

@@ -1,5 +1,5 @@
 import {render} from 'ink';
-import {defaultSyncOptions} from '../core/sync-session.js';
+import {defaultSyncOptions} from '../core/session/sync-session.js';
 import type {SyncCommandOptions} from './sync-flags.js';
 import {App} from '../ui/app.js';
 import {initialState} from '../ui/state.js';

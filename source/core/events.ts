@@ -1,5 +1,18 @@
-import type {Finding, SyncMode} from './plan/types.js';
-import type {DeleteReach} from './diff/delete-reach.js';
+import type {Finding} from './findings.js';
+import type {SyncMode} from './modes.js';
+
+/** What deleting rows of one table does to rows that reference them, in one referencing table. */
+export interface DeleteReach {
+	/** The table whose rows are deleted first (the mirror's table, or a table a cascade reached). */
+	from: string;
+	/** The referencing table, in any schema. */
+	table: string;
+	constraint: string;
+	action: 'cascade' | 'set null' | 'set default' | 'restrict';
+	/** For `restrict`: why the delete would be refused (a referencing key, or SET NULL into a NOT NULL column). */
+	refusal?: 'referenced' | 'not-null';
+	rows: number;
+}
 
 /** Dry-run counts for one table. */
 export interface TableCounts {

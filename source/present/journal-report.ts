@@ -1,16 +1,13 @@
 import type {JournalEntry} from '../core/journal/journal-format.js';
-import type {UndoConflict, UndoPreview, UndoResult} from '../core/journal/undo-run.js';
+import type {UndoPreview, UndoResult} from '../core/journal/undo-run.js';
+import {runStatus, type RunStatus} from '../core/journal/run-status.js';
 import {formatCount, plural} from './numbers.js';
 
-/** Whether a run can be undone, and if not why: what `pgconvoy history` and the wizard's history show. */
-export type RunStatus = {kind: 'undoable'} | {kind: 'undone'; by: string} | {kind: 'pending'};
+// The rule and the conflict wording are the engine's (its refusals say them too); shown from here as before.
+export {runStatus, type RunStatus} from '../core/journal/run-status.js';
+export {conflictText} from '../core/journal/undo-conflict.js';
 
-export function runStatus(entry: JournalEntry, undone: Map<string, string>): RunStatus {
-	if (entry.state === 'pending') return {kind: 'pending'};
-	const by = undone.get(entry.run.id);
-	return by ? {kind: 'undone', by} : {kind: 'undoable'};
-}
-
+/** A run's undo status as `history` and the wizard's history list it. */
 export function statusText(status: RunStatus): string {
 	// Whether rows changed since is for the target to say: pgconvoy undo --dry-run asks it.
 	if (status.kind === 'undoable') return 'not undone';
@@ -88,18 +85,6 @@ export function historyReport(entries: JournalEntry[], undone: Map<string, strin
 		rowsDigest: entry.run.rowsDigest,
 		file: entry.file,
 	}));
-}
-
-const conflictWords: Record<UndoConflict['reason'], string> = {
-	'inserted-changed': 'inserted by the run, changed since',
-	'inserted-missing': 'inserted by the run, deleted since',
-	'updated-changed': 'updated by the run, changed since',
-	'updated-missing': 'updated by the run, deleted since',
-	'deleted-recreated': 'deleted by the run, inserted again since',
-};
-
-export function conflictText(conflict: UndoConflict): string {
-	return `${conflict.table} ${conflict.key}: ${conflictWords[conflict.reason]}`;
 }
 
 /** The undo's preview, one line per table: `public.users  delete 3  restore 5  re-insert 0`. */

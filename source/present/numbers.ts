@@ -2,16 +2,10 @@
  * Numbers, durations and sizes as people read them. Neutral: the wizard (ui/) and the flag mode
  * (headless/) both render with these, so a count or a size reads the same everywhere.
  */
-const integer = new Intl.NumberFormat('en-US');
+import {formatCount} from '../core/counts.js';
 
-export function formatCount(value: number): string {
-	return integer.format(value);
-}
-
-/** "1 table", "3 tables": the count formatted, the noun agreeing with it. */
-export function plural(count: number, noun: string, pluralNoun = `${noun}s`): string {
-	return `${formatCount(count)} ${count === 1 ? noun : pluralNoun}`;
-}
+// Counts read the same in the engine's messages as on screen: one owner, in core.
+export {formatCount, plural} from '../core/counts.js';
 
 /** Rounded to what is shown first, then split: 119,500 ms is "2 min 0 s", never "1 min 60 s"; 999.6 ms is "1.0 s". */
 export function formatDuration(ms: number): string {

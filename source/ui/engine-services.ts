@@ -3,7 +3,7 @@ import {resolve} from 'node:path';
 import {describeEndpoint, type Endpoint} from '../core/connection/endpoint.js';
 import type {SchemaSelection} from '../core/catalog/introspect.js';
 import {completeEndpoint, lazyProfileLookup, parseEndpoint} from '../core/profiles/resolve-endpoint.js';
-import {SyncSession, inspectEndpoint} from '../core/sync-session.js';
+import {SyncSession, inspectEndpoint} from '../core/session/sync-session.js';
 import {configDirectory, journalHistory, journalOptions, settleTarget} from '../core/journal/journal-settings.js';
 import {journalDirectory, listJournals} from '../core/journal/journal-store.js';
 import {findRun} from '../core/journal/find-run.js';

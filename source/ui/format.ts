@@ -2,7 +2,7 @@ import type {Endpoint} from '../core/connection/endpoint.js';
 import {formatCount, plural} from '../present/numbers.js';
 import {sumCounts, sumResults} from '../present/totals.js';
 import type {PreviewResult, SyncResult} from '../core/events.js';
-import type {DeleteReach} from '../core/diff/delete-reach.js';
+import type {DeleteReach} from '../core/events.js';
 
 /** The filled and empty parts of a progress bar `width` cells wide. */
 export function barParts(ratio: number, width: number): {filled: string; empty: string} {

@@ -1,5 +1,5 @@
 import type {Endpoint} from '../core/connection/endpoint.js';
-import type {DatabaseSummary, TableChoice} from '../core/sync-session.js';
+import type {DatabaseSummary, TableChoice} from '../core/session/sync-session.js';
 import type {TableSelection} from '../core/plan/select-tables.js';
 import type {SyncOptions, SyncPlan} from '../core/plan/types.js';
 import type {PreviewResult, SyncEventListener, SyncResult} from '../core/events.js';

@@ -3,7 +3,7 @@ import {confirmsTarget} from '../core/connection/production.js';
 import type {Endpoint} from '../core/connection/endpoint.js';
 import {describeEndpoint, sameDatabase} from '../core/connection/endpoint.js';
 import {UserError} from '../core/errors.js';
-import type {DatabaseSummary, TableChoice} from '../core/sync-session.js';
+import type {DatabaseSummary, TableChoice} from '../core/session/sync-session.js';
 import type {PreviewResult, SyncResult, TableResult} from '../core/events.js';
 import {isBlocked, type Finding, type SyncMode, type SyncOptions, type SyncPlan} from '../core/plan/types.js';
 import type {UndoPreview, UndoResult} from '../core/journal/undo-run.js';
@@ -424,7 +424,6 @@ export function undoableRun(step: Step): string | undefined {
 	const {result} = step.outcome;
 	return result.committed && !result.rehearsed ? result.journal?.id : undefined;
 }
-
 
 /** The preview has counts with something to write and nothing blocking: it can be confirmed or rehearsed. */
 export function canWrite({step, context}: WizardState): boolean {

@@ -3,16 +3,12 @@
  * deleted ONLY itself), PostgreSQL 18 VIRTUAL generated columns (never written), views named in
  * --tables (said to be views), and oid columns pointing at large objects (never a silent wrong pointer).
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {beforeEach, describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, syncExactly} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 describe('table inheritance (INHERITS)', () => {
 	beforeEach(async () => {

@@ -6,21 +6,20 @@
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
-import {freshPair, poolerInfo} from '../support/databases.js';
+import {poolerInfo, pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {startFaultProxy, type FaultProxy} from '../support/fault-proxy.js';
 import {parseSyncFlags} from '../../source/commands/sync-flags.js';
 import {runHeadlessSync} from '../../source/commands/sync.js';
-import type {CommitBudgets} from '../../source/core/apply/settle-commit.js';
+import type {CommitBudgets} from '../../source/core/write/settle-commit.js';
 
 const tables = ['public.items'];
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 let proxy: FaultProxy;
 let before: Record<string, string>;
 let sourceState: Record<string, string>;
 
 beforeEach(async () => {
-	pair = await freshPair();
 	const schema = `CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2))`;
 	await pair.source.client.query(
 		`${schema}; INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 300) g`,
@@ -35,7 +34,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
 	await proxy.close();
-	await pair.drop();
 });
 
 interface Run {

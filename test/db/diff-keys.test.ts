@@ -1,7 +1,7 @@
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
+import {beforeEach, describe, expect, test} from 'vitest';
 import type pg from 'pg';
-import {freshPair} from '../support/databases.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {pairPerTest} from '../support/databases.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 
 // The diff reads `key, hash` as binary COPY and orders keys itself: these keys probe that order
@@ -93,11 +93,10 @@ async function fill(
 	return {insert, update, skip: kept.length - update, delete: extra.length};
 }
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 let expected: Record<string, {insert: number; update: number; skip: number; delete: number}>;
 
 beforeEach(async () => {
-	pair = await freshPair();
 	for (const db of [pair.source, pair.target]) await db.client.query(schema);
 	const [s, t] = [pair.source.client, pair.target.client];
 	expected = {
@@ -129,7 +128,6 @@ beforeEach(async () => {
 	).length;
 	expected['public.k_large'] = {insert: missing, update: changed, skip: largeRows - missing - changed, delete: 500};
 }, 120_000);
-afterEach(async () => pair.drop());
 
 async function contents(client: pg.Client, table: string): Promise<string> {
 	const result = await client.query(

@@ -7,16 +7,15 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli} from '../support/sync-runs.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import {DriftError} from '../../source/core/apply/apply-sync.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 let dir: string;
 beforeEach(async () => {
-	pair = await freshPair();
 	dir = mkdtempSync(join(tmpdir(), 'pgconvoy-plan-'));
 	for (const db of [pair.source, pair.target])
 		await db.client.query(`CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)`);
@@ -25,7 +24,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
 	rmSync(dir, {recursive: true, force: true});
-	await pair.drop();
 });
 
 /** Production moves on after the review: 301 goes, 306 arrives. The mirror still has 5 rows to delete. */

@@ -1,6 +1,6 @@
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {beforeEach, describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 
 const schema = `
@@ -10,9 +10,8 @@ CREATE TABLE children (parent_id int NOT NULL REFERENCES parents(id) ON DELETE C
 CREATE TABLE things (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, label text, label_upper text GENERATED ALWAYS AS (upper(label)) STORED);
 `;
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 beforeEach(async () => {
-	pair = await freshPair();
 	for (const db of [pair.source, pair.target]) await db.client.query(schema);
 	await pair.source.client.query(`
 		INSERT INTO parents (id, name, mood, data, tags, seen, score, manager_id) SELECT g, 'p' || g, 'ok', jsonb_build_object('g', g), ARRAY['a','b'], '2024-01-01'::timestamptz + g * interval '1 hour', g / 3.0, CASE WHEN g > 1 THEN 1 END FROM generate_series(1, 100) g;
@@ -27,7 +26,6 @@ beforeEach(async () => {
 		INSERT INTO children SELECT p, s, 'n' FROM generate_series(1, 80) p, generate_series(1, 3) s;
 		INSERT INTO children VALUES (500, 1, 'orphan-ish');`);
 });
-afterEach(async () => pair.drop());
 
 async function run(mode: SyncMode) {
 	const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {

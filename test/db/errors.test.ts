@@ -1,5 +1,5 @@
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {beforeEach, describe, expect, test} from 'vitest';
+import {freshPair, pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {parseSyncFlags} from '../../source/commands/sync-flags.js';
 import {runHeadlessSync} from '../../source/commands/sync.js';
@@ -19,14 +19,12 @@ async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
 	return {code, stdout, stderr, output: stdout + stderr};
 }
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 beforeEach(async () => {
-	pair = await freshPair();
 	const schema = `CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);`;
 	await pair.source.client.query(schema + `INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 20) g;`);
 	await pair.target.client.query(schema + `INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 10) g;`);
 });
-afterEach(async () => pair.drop());
 
 describe('clear errors, with a hint, never the password', () => {
 	test('unreachable host', async () => {

@@ -4,8 +4,8 @@
  * Each case asserts the preview's and the apply's counts, the target's text afterwards, and a
  * second run that writes nothing (syncExactly).
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {afterEach, describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {createRole, grantApplicationRole, rowsOf, syncExactly, type TestRole} from '../support/sync-runs.js';
 
 interface TypeCase {
@@ -121,11 +121,7 @@ const cases: TypeCase[] = [
 	},
 ];
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 async function extensionMissing(name: string | undefined): Promise<string | undefined> {
 	if (!name) return undefined;
@@ -162,7 +158,7 @@ describe('keys whose equality is not identity', () => {
 		for (const db of [pair.source, pair.target]) await db.client.query(schema);
 		await pair.source.client.query(`INSERT INTO k VALUES ('Ann', 1)`);
 		await pair.target.client.query(`INSERT INTO k VALUES ('ann', 1)`);
-		const {SyncSession, defaultSyncOptions} = await import('../../source/core/sync-session.js');
+		const {SyncSession, defaultSyncOptions} = await import('../../source/core/session/sync-session.js');
 		const session = await SyncSession.open(pair.source.endpoint, pair.target.endpoint, {
 			schemas: ['public'],
 			allSchemas: false,

@@ -5,19 +5,17 @@
  * byte-identical to before.
  */
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, createRole, grantApplicationRole, type TestRole} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 let app: TestRole;
 beforeEach(async () => {
-	pair = await freshPair();
 	app = await createRole('app');
 });
 afterEach(async () => {
 	await app.drop([pair.source, pair.target]);
-	await pair.drop();
 });
 
 /** The failure line a user reads: exit 5, the table named, both the planned and the written count in it. */

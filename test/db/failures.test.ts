@@ -1,8 +1,8 @@
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
+import {beforeEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
-import {freshPair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncOptions} from '../../source/core/plan/types.js';
 import {UserError} from '../../source/core/errors.js';
 import type {SyncEvent} from '../../source/core/events.js';
@@ -14,9 +14,8 @@ CREATE TABLE reviews (id bigserial PRIMARY KEY, book_id int NOT NULL REFERENCES 
 `;
 const tables = ['public.authors', 'public.books', 'public.reviews'];
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 beforeEach(async () => {
-	pair = await freshPair();
 	for (const db of [pair.source, pair.target]) await db.client.query(schema);
 	const seed = `
 		INSERT INTO authors SELECT g, 'author ' || g FROM generate_series(1, 50) g;
@@ -27,7 +26,6 @@ beforeEach(async () => {
 		`INSERT INTO reviews (book_id, stars, body) SELECT 1 + g % 500, 1 + g % 5, 'old review ' || g FROM generate_series(1, 1000) g`,
 	);
 });
-afterEach(async () => pair.drop());
 
 async function attempt(
 	options: Partial<SyncOptions>,

@@ -4,16 +4,12 @@
  * its rows use, with one ADD VALUE each; a failed rehearsal says it was one in JSON; `sync --json`
  * prints one document even for a flag it cannot parse.
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, createRole, grantApplicationRole} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 describe('forecast members', () => {
 	test('ON DELETE SET NULL into a NOT NULL column refuses the mirror in the dry run, even with --allow-cascade', async () => {

@@ -7,20 +7,16 @@
  */
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
-import {freshPair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums, quoteIdent} from '../support/oracle.js';
 import {cli, createRole, grantApplicationRole, type TestRole} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 const roles: TestRole[] = [];
 const blockers: pg.Client[] = [];
-beforeEach(async () => {
-	pair = await freshPair();
-});
 afterEach(async () => {
 	for (const blocker of blockers.splice(0)) await blocker.end().catch(() => {});
 	for (const role of roles.splice(0)) await role.drop([pair.source, pair.target]);
-	await pair.drop();
 });
 
 async function role(prefix: string): Promise<TestRole> {

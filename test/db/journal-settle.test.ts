@@ -24,7 +24,7 @@ import {
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {gunzipSync} from 'node:zlib';
-import {admin, clusterInfo, freshDatabase, freshPair, type TestDatabase} from '../support/databases.js';
+import {admin, clusterInfo, freshDatabase, type TestDatabase, pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {startFaultProxy, type FaultProxy} from '../support/fault-proxy.js';
 import {cliPath, runBuiltCli} from '../support/built-cli.js';
@@ -32,7 +32,7 @@ import {settlePendingJournals} from '../../source/core/journal/settle-journals.j
 
 const tables = ['public.items'];
 const cluster = clusterInfo()!;
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 let proxy: FaultProxy;
 let configDir: string;
 let journalDir: string;
@@ -47,7 +47,6 @@ beforeEach(async () => {
 	await admin(cluster, (client) =>
 		client.query(`CREATE ROLE "${role.user}" LOGIN SUPERUSER PASSWORD '${role.password}'`),
 	);
-	pair = await freshPair();
 	const schema = `CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL, price numeric(10,2))`;
 	await pair.source.client.query(
 		`${schema}; INSERT INTO items SELECT g, 'item ' || g, g * 1.5 FROM generate_series(1, 300) g`,
@@ -64,7 +63,6 @@ beforeEach(async () => {
 });
 afterEach(async () => {
 	await proxy.close();
-	await pair.drop();
 	await admin(cluster, (client) => client.query(`DROP ROLE IF EXISTS "${role.user}"`));
 	rmSync(configDir, {recursive: true, force: true});
 });

@@ -3,16 +3,12 @@
  * the same row (an update, the key's spelling included); a --key that can hold NULLs is refused or
  * matched the same way everywhere; --key naming what does not exist is a usage error.
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {beforeEach, describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, rowsOf, syncExactly} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 const sameText = async (sql: string) =>
 	expect(await rowsOf(pair.target.client, sql)).toEqual(await rowsOf(pair.source.client, sql));

@@ -6,20 +6,18 @@
  */
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
-import {freshPair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, createRole, grantApplicationRole, syncExactly, type Counts, type TestRole} from '../support/sync-runs.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 let app: TestRole;
 beforeEach(async () => {
-	pair = await freshPair();
 	app = await createRole('app');
 });
 afterEach(async () => {
 	await app.drop([pair.source, pair.target]);
-	await pair.drop();
 });
 
 /** The id column of each kind an application uses for surrogate keys. */

@@ -3,8 +3,8 @@
  * and at any depth — the issue's own example: 5 deletes in customers → 10 in notes, 10 in note_tags,
  * 5 in audit.customer_log.
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {beforeEach, describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, rowsOf} from '../support/sync-runs.js';
 
@@ -15,10 +15,9 @@ CREATE TABLE notes (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES cust
 CREATE TABLE note_tags (note_id int NOT NULL REFERENCES notes(id) ON DELETE CASCADE, tag text NOT NULL, PRIMARY KEY (note_id, tag));
 CREATE TABLE audit.customer_log (id int PRIMARY KEY, customer_id int REFERENCES customers(id) ON DELETE CASCADE, what text);`;
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 const tables = ['public.customers', 'public.notes', 'public.note_tags', 'audit.customer_log'];
 beforeEach(async () => {
-	pair = await freshPair();
 	for (const db of [pair.source, pair.target]) await db.client.query(schema);
 	await pair.source.client.query(`INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 10) g`);
 	// The target has 5 customers more (ids 11–15): the mirror deletes them, and what hangs off them.
@@ -29,7 +28,6 @@ beforeEach(async () => {
 		INSERT INTO note_tags SELECT g, 't' FROM generate_series(1, 10) g;
 		INSERT INTO audit.customer_log SELECT g, 10 + g, 'x' FROM generate_series(1, 5) g;`);
 });
-afterEach(async () => pair.drop());
 
 const args = () => [
 	'--from',

@@ -3,14 +3,14 @@
  * The run's PgBouncer (test/support/pgbouncer.ts: pool_mode = transaction, a small pool, no
  * ignore_startup_parameters) stands in front of the target, and in front of the source too.
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
+import {beforeEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
-import {clusterInfo, freshPair, poolerInfo, throughPooler, type TestDatabase} from '../support/databases.js';
+import {clusterInfo, poolerInfo, throughPooler, type TestDatabase, pairPerTest} from '../support/databases.js';
 import {expectedCounts, type ExpectedCounts} from '../support/oracle.js';
 import {loadSchool, oracleCounts, schoolChecksums} from '../support/school.js';
 import {runBuiltCli as runCli} from '../support/built-cli.js';
 import {schoolKeys} from '../../source/sample/school-schema.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import {UserError} from '../../source/core/errors.js';
@@ -236,12 +236,10 @@ async function leftovers(db: TestDatabase) {
 }
 
 describe.runIf(pooler)('through PgBouncer in transaction mode', () => {
-	let pair: Awaited<ReturnType<typeof freshPair>>;
+	const pair = pairPerTest();
 	beforeEach(async () => {
-		pair = await freshPair();
 		await loadSchool(pair.source, pair.target);
 	});
-	afterEach(async () => pair.drop());
 
 	test('the harness: a plain client gets through, the pool is in transaction mode, a startup `options` is refused', async () => {
 		const client = pooledClient(pair.target);

@@ -1,6 +1,6 @@
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {beforeEach, describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncEvent} from '../../source/core/events.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 
@@ -8,15 +8,13 @@ import type {SyncMode} from '../../source/core/plan/types.js';
 const rows = 150_000;
 const schema = `CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, qty int);`;
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 beforeEach(async () => {
-	pair = await freshPair();
 	for (const db of [pair.source, pair.target]) await db.client.query(schema);
 	await pair.source.client.query(
 		`INSERT INTO items SELECT g, 'item ' || g, g % 7 FROM generate_series(1, ${rows}) g; ANALYZE items;`,
 	);
 });
-afterEach(async () => pair.drop());
 
 async function sync(mode: SyncMode, dryRun: boolean): Promise<SyncEvent[]> {
 	const events: SyncEvent[] = [];

@@ -3,18 +3,14 @@
  * it back. Its counts are the real apply's; the target is unchanged afterwards; and it catches what
  * only writing can show (a trigger that raises, a CHECK constraint), which the dry run cannot see.
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli} from '../support/sync-runs.js';
 import {schoolTables} from '../../source/sample/school-schema.js';
 import {loadSchool} from '../support/school.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 const school = schoolTables.map((table) => `public.${table}`);
 const tablesOf = (report: {tables: Array<Record<string, unknown>>}) =>

@@ -1,9 +1,9 @@
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair, freshDatabase, clusterInfo, type TestDatabase} from '../support/databases.js';
+import {beforeEach, describe, expect, test} from 'vitest';
+import {freshPair, freshDatabase, clusterInfo, type TestDatabase, pairPerTest} from '../support/databases.js';
 import {expectedCounts, databaseChecksums} from '../support/oracle.js';
 import {schoolSchemaSql, schoolTables, schoolKeys} from '../../source/sample/school-schema.js';
 import {seedSchool} from '../../source/sample/school-data.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncMode} from '../../source/core/plan/types.js';
 import type {ClusterInfo} from '../support/global-setup.js';
 import {loadSchool, oracleCounts, qualified, schoolChecksums} from '../support/school.js';
@@ -96,12 +96,10 @@ async function checkMode(source: TestDatabase, target: TestDatabase, mode: SyncM
 }
 
 describe('school fixture, every mode, exact counts and contents', () => {
-	let pair: Awaited<ReturnType<typeof freshPair>>;
+	const pair = pairPerTest();
 	beforeEach(async () => {
-		pair = await freshPair();
 		await loadSchool(pair.source, pair.target);
 	});
-	afterEach(async () => pair.drop());
 
 	test.each(['insert', 'upsert', 'mirror'] as const)('%s', async (mode) => {
 		const {preview} = await checkMode(pair.source, pair.target, mode);

@@ -4,18 +4,14 @@
  * its side and the grant; a server error is never "a bug in pgconvoy"; --json prints exactly one document.
  */
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums, quoteIdent} from '../support/oracle.js';
 import {cli, createRole, type TestRole} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 const roles: TestRole[] = [];
-beforeEach(async () => {
-	pair = await freshPair();
-});
 afterEach(async () => {
 	for (const role of roles.splice(0)) await role.drop([pair.source, pair.target]);
-	await pair.drop();
 });
 
 const items = `CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);`;

@@ -4,15 +4,11 @@
  * that references itself), the UPDATE after the INSERT must not take the rows just inserted, which the
  * trigger changed, for changed rows: that counted 20 updates of 15 planned and rolled the sync back.
  */
-import {afterEach, beforeEach, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {appliedCounts, previewCounts, syncOnce} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 const schema = (selfReference: boolean) => `
 	CREATE TABLE items (id int PRIMARY KEY, parent_id int ${selfReference ? 'REFERENCES items (id)' : ''}, name text NOT NULL, updated_at timestamptz);`;

@@ -4,25 +4,21 @@
  * the role's or the database's search_path — and role defaults that would end a long sync
  * (transaction_timeout, idle_in_transaction_session_timeout, statement_timeout) on either side do not.
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
+import {afterEach, describe, expect, test} from 'vitest';
 import pg from 'pg';
-import {freshPair, type TestDatabase} from '../support/databases.js';
+import {type TestDatabase, pairPerTest} from '../support/databases.js';
 import {quoteIdent} from '../support/oracle.js';
 import {createRole, grantApplicationRole, syncExactly, type TestRole} from '../support/sync-runs.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 const roles: TestRole[] = [];
 /** Lock holders still open when a test ends (it failed midway): released first, so cleanup is not blocked. */
 const openLocks: Array<{release(): Promise<void>}> = [];
-beforeEach(async () => {
-	pair = await freshPair();
-});
 afterEach(async () => {
 	for (const lock of openLocks.splice(0)) await lock.release().catch(() => {});
 	for (const role of roles.splice(0)) await role.drop([pair.source, pair.target]);
-	await pair.drop();
 });
 
 async function role(prefix: string) {

@@ -6,9 +6,9 @@ import {mkdtempSync, rmSync, statSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import type {SyncOptions} from '../../source/core/plan/types.js';
 import {schoolTables} from '../../source/sample/school-schema.js';
@@ -17,14 +17,12 @@ import {listJournals} from '../../source/core/journal/journal-store.js';
 import {undoRun} from '../../source/core/journal/undo-run.js';
 import type {JournalOptions} from '../../source/core/journal/journal-recorder.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
+const pair = pairPerTest();
 let configDirectory: string;
 beforeEach(async () => {
-	pair = await freshPair();
 	configDirectory = mkdtempSync(join(tmpdir(), 'pgconvoy-undo-'));
 });
 afterEach(async () => {
-	await pair.drop();
 	// Its journals hold row data.
 	rmSync(configDirectory, {recursive: true, force: true});
 });

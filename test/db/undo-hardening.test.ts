@@ -6,19 +6,15 @@
 import {spawn} from 'node:child_process';
 import {readFileSync, readdirSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
+import {describe, expect, test} from 'vitest';
 import pg from 'pg';
-import {admin, freshPair} from '../support/databases.js';
+import {admin, pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, createRole, grantApplicationRole, journalCli, testConfigDirectory} from '../support/sync-runs.js';
 import {cliPath} from '../support/built-cli.js';
 import {inject} from 'vitest';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 // A shop as applications write it: orders keep their customer's order_count up to date.
 const shop = `

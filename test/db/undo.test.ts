@@ -5,18 +5,14 @@
  */
 import {readdirSync, readFileSync, statSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshDatabase, freshPair} from '../support/databases.js';
+import {describe, expect, test} from 'vitest';
+import {freshDatabase, pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, createRole, grantApplicationRole, journalCli, testConfigDirectory} from '../support/sync-runs.js';
 import {schoolTables} from '../../source/sample/school-schema.js';
 import {loadSchool} from '../support/school.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 const school = schoolTables.map((table) => `public.${table}`);
 const journalDir = join(testConfigDirectory, 'journal');

@@ -3,16 +3,12 @@
  * same natural key (an e-mail): the dry run blocks, naming the index and both rows' keys, never the
  * value; the apply refuses the same way and leaves the target byte-identical.
  */
-import {afterEach, beforeEach, describe, expect, test} from 'vitest';
-import {freshPair} from '../support/databases.js';
+import {describe, expect, test} from 'vitest';
+import {pairPerTest} from '../support/databases.js';
 import {databaseChecksums} from '../support/oracle.js';
 import {cli, syncExactly} from '../support/sync-runs.js';
 
-let pair: Awaited<ReturnType<typeof freshPair>>;
-beforeEach(async () => {
-	pair = await freshPair();
-});
-afterEach(async () => pair.drop());
+const pair = pairPerTest();
 
 const args = (mode: string) => [
 	'--from',

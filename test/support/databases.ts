@@ -1,6 +1,6 @@
 import pg from 'pg';
 import {randomBytes} from 'node:crypto';
-import {inject} from 'vitest';
+import {afterEach, beforeEach, inject} from 'vitest';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
 import type {ClusterInfo, PoolerInfo} from './global-setup.js';
 
@@ -92,5 +92,56 @@ export function throughPooler(
 	return {
 		endpoint: {...db.endpoint, host: pooler.host, port: pooler.port, origin: `${db.endpoint.origin} via PgBouncer`},
 		url: `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(password ?? '')}@${pooler.host}:${pooler.port}/${encodeURIComponent(db.name)}?sslmode=disable`,
+	};
+}
+
+export interface PairSetup {
+	/** SQL run on both databases first: the schema both sides share. */
+	schema?: string;
+	/** SQL run on the source, then on the target, after the schema: their rows. */
+	source?: string;
+	target?: string;
+	/** The clusters (the run's PostgreSQL 18 by default); null skips nothing: the caller skips the tests. */
+	cluster?: ClusterInfo;
+	targetCluster?: ClusterInfo;
+}
+
+export interface TestPair {
+	readonly source: TestDatabase;
+	readonly target: TestDatabase;
+}
+
+/**
+ * A fresh source and target database for every test of the calling file (or `describe` block),
+ * set up with `setup` and dropped after the test: the one way the engine tests get databases. Read
+ * `.source` and `.target` inside a test or hook (the pair changes from test to test).
+ */
+export function pairPerTest(setup: PairSetup = {}): TestPair {
+	let current: Awaited<ReturnType<typeof freshPair>> | undefined;
+	beforeEach(async () => {
+		current = await freshPair(setup.cluster, setup.targetCluster);
+		for (const [database, sql] of [
+			[current.source, setup.schema],
+			[current.target, setup.schema],
+			[current.source, setup.source],
+			[current.target, setup.target],
+		] as const)
+			if (sql) await database.client.query(sql);
+	});
+	afterEach(async () => {
+		await current?.drop();
+		current = undefined;
+	});
+	const now = () => {
+		if (!current) throw new Error('pairPerTest: the databases exist only inside a test or its hooks.');
+		return current;
+	};
+	return {
+		get source() {
+			return now().source;
+		},
+		get target() {
+			return now().target;
+		},
 	};
 }

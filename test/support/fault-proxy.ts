@@ -34,6 +34,11 @@ export interface FaultProxy {
 	arm(fault: CommitFault): Promise<void>;
 	/** Resolves when the next client connects. */
 	nextConnection(): Promise<void>;
+	/**
+	 * Nothing more moves either way on the connections open now, sockets left open (a network gone
+	 * silent mid-statement); connections opened later pass as usual.
+	 */
+	silenceOpenConnections(): void;
 	close(): Promise<void>;
 }
 
@@ -45,6 +50,7 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 	let armed: {fault: CommitFault; caught: () => void} | undefined;
 	let refusing = false;
 	let connectionWaiters: (() => void)[] = [];
+	const silencers = new Set<() => void>();
 
 	const track = (socket: net.Socket) => {
 		sockets.add(socket);
@@ -64,6 +70,9 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 		}
 		const backend = track(net.connect(upstream.port, upstream.host));
 		let silent = false;
+		const silence = () => void (silent = true);
+		silencers.add(silence);
+		client.on('close', () => silencers.delete(silence));
 		let held: Buffer[] | undefined;
 		// Set while a COMMIT held with `outliveClient` keeps the server side open after the client left.
 		let outliving = false;
@@ -189,6 +198,10 @@ export async function startFaultProxy(upstream: {host: string; port: number}): P
 		},
 		nextConnection() {
 			return new Promise<void>((resolve) => connectionWaiters.push(resolve));
+		},
+		silenceOpenConnections() {
+			for (const silence of silencers) silence();
+			silencers.clear();
 		},
 		async close() {
 			for (const waiter of connectionWaiters) waiter();

@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterAll, expect, inject} from 'vitest';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
-import {SyncSession, defaultSyncOptions} from '../../source/core/sync-session.js';
+import {SyncSession, defaultSyncOptions} from '../../source/core/session/sync-session.js';
 import type {SyncOptions, SyncPlan} from '../../source/core/plan/types.js';
 import type {PreviewResult, SyncResult} from '../../source/core/events.js';
 import {parseSyncFlags} from '../../source/commands/sync-flags.js';

@@ -3,7 +3,7 @@ import {stripVTControlCharacters} from 'node:util';
 import {render} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
 import type {Endpoint} from '../../source/core/connection/endpoint.js';
-import type {DatabaseSummary, TableChoice} from '../../source/core/sync-session.js';
+import type {DatabaseSummary, TableChoice} from '../../source/core/session/sync-session.js';
 import type {PreviewResult, SyncEvent, SyncResult, TableCounts, TableResult} from '../../source/core/events.js';
 import type {Finding, SyncOptions, SyncPlan} from '../../source/core/plan/types.js';
 import {App} from '../../source/ui/app.js';

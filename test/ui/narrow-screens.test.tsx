@@ -3,7 +3,7 @@ import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';
-import type {TableChoice} from '../../source/core/sync-session.js';
+import type {TableChoice} from '../../source/core/session/sync-session.js';
 import {schoolTables} from '../../source/sample/school-schema.js';
 import {initialState, type WizardContext} from '../../source/ui/state.js';
 import {

@@ -3,8 +3,8 @@ import {pipeline} from 'node:stream/promises';
 import {from as copyFrom} from 'pg-copy-streams';
 import type {TablePlan} from '../plan/types.js';
 import {quoteIdent} from '../catalog/names.js';
-import {tableOnly} from '../diff/table-diff-sql.js';
-import {CopyOutStream} from './copy-out-stream.js';
+import {tableOnly} from '../sql/value-forms.js';
+import {CopyOutStream} from '../connection/copy-out-stream.js';
 
 export interface CopiedRows {
 	/** Rows the source sent. */

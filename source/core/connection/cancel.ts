@@ -1,5 +1,5 @@
 import type {Endpoint} from './endpoint.js';
-import {openSession} from './connect.js';
+import {closeSession, openSession} from './connect.js';
 
 /**
  * Cancels the statement that backend `pid` is running, from a second session (pg_cancel_backend:
@@ -15,6 +15,6 @@ export async function cancelBackend(endpoint: Endpoint, pid: number | undefined)
 	} catch {
 		// Best effort: the statement may have ended, or the backend gone, meanwhile.
 	} finally {
-		await side.end().catch(() => {});
+		await closeSession(side);
 	}
 }

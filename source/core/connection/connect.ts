@@ -55,9 +55,22 @@ export function sessionEncrypted(client: pg.Client): boolean {
 	return (client as unknown as {connection?: {stream?: {encrypted?: boolean}}}).connection?.stream?.encrypted === true;
 }
 
-export async function closeSession(client: pg.Client | undefined): Promise<void> {
+/**
+ * Ends a session politely (Terminate), or, when the server does not see it off within `ms` (a silent
+ * network, a session stuck in a COPY), drops its socket: closing never hangs.
+ */
+export async function closeSession(client: pg.Client | undefined, ms = 5000): Promise<void> {
 	if (!client) return;
-	await client.end().catch(() => {});
+	let timer: ReturnType<typeof setTimeout> | undefined;
+	const ended = await Promise.race([
+		client.end().then(
+			() => true,
+			() => true,
+		),
+		new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+	]);
+	clearTimeout(timer);
+	if (!ended) (client as unknown as {connection?: {stream?: {destroy(): void}}}).connection?.stream?.destroy();
 }
 
 /**

@@ -3,8 +3,8 @@ import type {Finding, SyncMode, SyncPlan, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
 import {UserError} from '../errors.js';
 import {CopyOutRows, refill} from './copy-out-rows.js';
-import {compareKeyField, keyColumnSql, keyFieldText, type KeyOrder, type KeyWire} from './key-order.js';
-import {keyHashCopySql, tableFingerprintSql, tableProbeSql, type RowHashing} from './table-diff-sql.js';
+import {compareKeyField, keyColumnSql, keyFieldText, type KeyOrder, type KeyWire} from '../sql/key-order.js';
+import {keyHashCopySql, tableFingerprintSql, tableProbeSql, type RowHashing} from '../sql/row-hash.js';
 import {KeyList} from './key-list.js';
 import {KeyDigest} from './key-digest.js';
 

@@ -1,5 +1,5 @@
 import type {CopyOutRows} from './copy-out-rows.js';
-import {keyFieldText, type KeyWire} from './key-order.js';
+import {keyFieldText, type KeyWire} from '../sql/key-order.js';
 
 /**
  * Keys kept from the diff for the apply, packed as their binary COPY fields (a length, then the

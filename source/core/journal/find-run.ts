@@ -1,7 +1,7 @@
 import {UserError} from '../errors.js';
 import type {JournalEntry} from './journal-format.js';
 import {undoneRuns} from './journal-store.js';
-import {runStatus} from '../../present/journal-report.js';
+import {runStatus} from './run-status.js';
 
 /**
  * Finds `<run-id|last>` among this target's journals; `last` is the newest run that can still be

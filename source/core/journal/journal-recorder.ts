@@ -12,7 +12,7 @@ import {
 	type WriteStream,
 } from 'node:fs';
 import {createGzip, constants as zlib, type Gzip} from 'node:zlib';
-import {CopyOutStream} from '../apply/copy-out-stream.js';
+import {CopyOutStream} from '../connection/copy-out-stream.js';
 import {encodeFrame, journalMagic, type JournalRun, type JournalSection, type JournalTable} from './journal-format.js';
 import {
 	bodyFile,

@@ -1,22 +1,10 @@
 import type {Column, Comparison, Table} from '../catalog/types.js';
+import type {Finding} from '../findings.js';
+import type {SyncMode} from '../modes.js';
 
-export type SyncMode = 'insert' | 'upsert' | 'mirror';
-export const syncModes: readonly SyncMode[] = ['insert', 'upsert', 'mirror'];
-
-export type Severity = 'warning' | 'blocking';
-
-export interface Finding {
-	table?: string;
-	severity: Severity;
-	code: string;
-	message: string;
-	/** What to do, worded for any interface (no flags: the wizard has none). */
-	hint?: string;
-	/** The same advice as flags to type, for flag mode; falls back to `hint`. */
-	flagHint?: string;
-	/** For findings about foreign-key parents: the parent table, so a UI can offer to add it. */
-	parent?: string;
-}
+// Findings and modes sit beside events.ts, which speaks of them too; they are the plan's words as well.
+export {isBlocked, type Finding, type Severity} from '../findings.js';
+export {syncModes, type SyncMode} from '../modes.js';
 
 export interface ColumnPlan {
 	name: string;
@@ -74,8 +62,4 @@ export interface SyncPlan {
 	findings: Finding[];
 	/** How rows are compared: hash_record_extended when both servers share a major version ≥ 14. */
 	hashMethod: 'record' | 'text';
-}
-
-export function isBlocked(findings: Finding[]): boolean {
-	return findings.some((finding) => finding.severity === 'blocking');
 }

@@ -1,7 +1,7 @@
 import {useState, type Dispatch} from 'react';
 import {Box, Text} from 'ink';
 
-import type {TableChoice} from '../../core/sync-session.js';
+import type {TableChoice} from '../../core/session/sync-session.js';
 import type {UserError} from '../../core/errors.js';
 import {formatCount, formatEstimate, plural} from '../../present/numbers.js';
 import type {Action, Step, WizardContext} from '../state.js';

@@ -1,5 +1,5 @@
 import type {Finding, SyncPlan} from '../plan/types.js';
-import {formatCount, plural} from '../../present/numbers.js';
+import {formatCount, plural} from '../counts.js';
 import type {TableCounts} from '../events.js';
 
 /** Mirror's guards, judged on real counts: never empty a table from an empty source, never delete more than allowed. */

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import type {Endpoint} from '../connection/endpoint.js';
-import {openSession} from '../connection/connect.js';
+import {askTarget, endBackend, transactionStatus, type TransactionRef} from './transaction-end.js';
 
 /** How long COMMIT's reply is waited for, and how long its outcome is then looked for. */
 export interface CommitBudgets {
@@ -16,14 +15,8 @@ export interface CommitBudgets {
 /** A COMMIT answers in milliseconds (deferred checks run before it): 30 s of silence means a lost reply. */
 export const defaultCommitBudgets: CommitBudgets = {replyWaitMs: 30_000, settleMs: 60_000};
 
-export interface CommitInFlight {
+export interface CommitInFlight extends TransactionRef {
 	client: pg.ClientBase;
-	/** Where to ask about it: the target, reached as for the sync (a pooler is fine). */
-	endpoint: Endpoint;
-	/** txid_current() read inside the transaction: 64 bits with the epoch, as txid_status takes it. */
-	transactionId: string;
-	/** The server backend running the transaction, read inside it (through a pooler the client's key names the pooler). */
-	backendPid: number;
 }
 
 export type CommitOutcome =
@@ -103,63 +96,6 @@ async function settle(
 			reply.pending() ? reply.done : undefined,
 		);
 	}
-}
-
-async function transactionStatus(client: pg.ClientBase, transactionId: string): Promise<string | null> {
-	return (
-		await client.query<{status: string | null}>('SELECT pg_catalog.txid_status($1::bigint) AS status', [transactionId])
-	).rows[0]!.status;
-}
-
-/**
- * Ends the backend still holding the transaction. Only if that pid still runs this very transaction
- * (backend_xid is txid_status's id without the epoch): a pid may since have been reused. The same role
- * may end its own backends.
- */
-async function endBackend(client: pg.ClientBase, commit: CommitInFlight): Promise<void> {
-	await client.query(
-		`SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity
-		  WHERE pid = $1 AND backend_xid::text = ($2::bigint % 4294967296)::text`,
-		[commit.backendPid, commit.transactionId],
-	);
-}
-
-/** One fresh session for `work`, given up (and closed) after `ms` or on `stop`, whatever it was doing. */
-async function askTarget<T>(
-	endpoint: Endpoint,
-	ms: number,
-	stop: AbortSignal | undefined,
-	work: (client: pg.Client) => Promise<T>,
-): Promise<T> {
-	const opening = openSession(endpoint, 'target');
-	const attempt = opening.then(work);
-	try {
-		return await within(attempt, ms, stop);
-	} finally {
-		// A session that opens after the deadline is closed too; end() cuts one with a query still hanging.
-		opening.then(
-			(client) => client.end().catch(() => {}),
-			() => {},
-		);
-	}
-}
-
-function within<T>(promise: Promise<T>, ms: number, stop: AbortSignal | undefined): Promise<T> {
-	return new Promise<T>((resolve, reject) => {
-		const timer = setTimeout(() => finish(() => reject(new Error(`no answer within ${ms} ms`))), ms);
-		const onStop = () => finish(() => reject(new Error('stopped waiting')));
-		stop?.addEventListener('abort', onStop, {once: true});
-		if (stop?.aborted) onStop();
-		function finish(settle: () => void) {
-			clearTimeout(timer);
-			stop?.removeEventListener('abort', onStop);
-			settle();
-		}
-		promise.then(
-			(value) => finish(() => resolve(value)),
-			(error: unknown) => finish(() => reject(error)),
-		);
-	});
 }
 
 interface WatchedReply {

@@ -1,23 +1,23 @@
 import type pg from 'pg';
-import {plural} from '../../present/numbers.js';
+import {plural} from '../counts.js';
 import type {Catalog} from '../catalog/types.js';
 import type {Finding, SyncMode, TablePlan} from '../plan/types.js';
 import type {TableCounts} from '../events.js';
 import {quoteIdent, quoteLiteral} from '../catalog/names.js';
-import {needsStage} from '../apply/write-path.js';
-export {missingEnumLabels} from '../apply/write-path.js';
-import {chunked, keyFilter} from '../apply/key-filter.js';
-import {tableOnly} from './table-diff-sql.js';
+import {usesStage, type TableWritePlan} from '../write/write-plan.js';
+import {chunked, keyFilter} from '../sql/key-filter.js';
+import {tableOnly} from '../sql/value-forms.js';
 
 /**
- * What this table's writes need that the target would refuse, known from the counts before
- * anything is written: the INSERT, UPDATE or DELETE privilege for the rows to write, TEMP for the
- * stage, and enum labels the source's rows use that the target's enum lacks (also inside arrays).
+ * What this table's writes need that the target would refuse, known from the counts and the write
+ * plan before anything is written: the INSERT, UPDATE or DELETE privilege for the rows to write,
+ * TEMP where the plan stages rows, and enum labels the source's rows use that the target's enum lacks (also inside arrays).
  * Each is a blocking finding naming the fix; the preview reports them, the apply refuses on them.
  */
 export async function writeForecasts(
 	table: TablePlan,
 	counts: TableCounts,
+	write: TableWritePlan,
 	mode: SyncMode,
 	target: Catalog,
 	source: pg.ClientBase,
@@ -40,7 +40,7 @@ export async function writeForecasts(
 			hint: `On the target: GRANT ${privilege.toUpperCase()} ON ${table.id} TO ${role};`,
 		});
 	}
-	if (!target.canCreateTemp && needsStage(table, counts)) {
+	if (!target.canCreateTemp && usesStage(write)) {
 		findings.push({
 			table: table.id,
 			severity: 'blocking',

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import {plural} from '../../present/numbers.js';
+import {plural} from '../counts.js';
 import type {Catalog, ForeignKey, Table} from '../catalog/types.js';
 import type {Finding, TablePlan} from '../plan/types.js';
 import {qualifiedName, quoteIdent} from '../catalog/names.js';
-import {chunked, keyFilter, typedArray} from '../apply/key-filter.js';
-import {tableOnly} from './table-diff-sql.js';
+import {chunked, keyFilter, typedArray} from '../sql/key-filter.js';
+import {tableOnly} from '../sql/value-forms.js';
 
 const keysPerQuery = 10_000;
 const examplesShown = 3;

@@ -1,6 +1,6 @@
 import type {SyncPlan, TablePlan} from '../plan/types.js';
 import {quoteIdent} from '../catalog/names.js';
-import {comparedColumn, equality, tableName, tableOnly} from '../diff/table-diff-sql.js';
+import {comparedColumn, equality, tableName, tableOnly} from './value-forms.js';
 
 /** Rows with the same key, by the target key's own equality (citext: case-insensitive), as its unique index matches. */
 export const keyMatch = (plan: TablePlan, left: string, right: string) =>
@@ -40,6 +40,9 @@ export function updateChangedSql(
 const updatedColumns = (plan: TablePlan) =>
 	plan.columns.filter((column) => column.compared && (!column.key || !column.target.equalImage));
 
+/** Whether an update has any column to set (a table of keys alone has none). */
+export const updatesColumns = (plan: TablePlan) => updatedColumns(plan).length > 0;
+
 /**
  * Table row `t` and stage row `s` have the same key and differ: exactly the rows updateChangedSql
  * updates (the undo journal reads their old values with it first). Undefined when nothing can differ.
@@ -75,4 +78,23 @@ export function createStageSql(plan: TablePlan, stage: string): string {
 	const columns = plan.columns.map((column) => quoteIdent(column.name)).join(', ');
 	// ON COMMIT DROP: the stage lives exactly as long as the sync transaction, on either outcome.
 	return `CREATE TEMP TABLE ${stage} ON COMMIT DROP AS SELECT ${columns} FROM ${tableOnly(plan, 'target')} WITH NO DATA`;
+}
+
+/** The stage in key order, indexed on the key and analysed: both key indexes can then be walked in step. */
+export function indexStageSql(plan: TablePlan, stage: string): string {
+	return `CREATE INDEX ON ${stage} (${plan.key.map((name) => quoteIdent(name)).join(', ')}); ANALYZE ${stage}`;
+}
+
+/** The keys the INSERT from the stage is about to add, into `keys`, for the UPDATE after it to leave alone. */
+export function rememberNewKeysSql(plan: TablePlan, stage: string, keys: string): string {
+	const columns = plan.key.map((name) => `s.${quoteIdent(name)}`).join(', ');
+	return `CREATE TEMP TABLE ${keys} ON COMMIT DROP AS SELECT ${columns} FROM ${stage} s WHERE NOT EXISTS (SELECT 1 FROM ${tableOnly(plan, 'target')} t WHERE ${keyMatch(plan, 't', 's')})`;
+}
+
+/**
+ * The UPDATE after an INSERT from the same stage must leave the rows just inserted alone: a BEFORE
+ * trigger may have changed them (`updated_at := now()`), and they would then look changed.
+ */
+export function exceptNewRows(update: string, plan: TablePlan, newKeys: string): string {
+	return `${update} AND NOT EXISTS (SELECT 1 FROM ${newKeys} n WHERE ${keyMatch(plan, 't', 'n')})`;
 }

@@ -1,21 +1,8 @@
 import type pg from 'pg';
-import {plural} from '../../present/numbers.js';
+import {plural} from '../counts.js';
 import type {Finding, TablePlan} from '../plan/types.js';
-import {quoteIdent} from '../catalog/names.js';
-import {tableId} from '../catalog/names.js';
-
-/** What deleting rows of one table does to rows that reference them, in one referencing table. */
-export interface DeleteReach {
-	/** The table whose rows are deleted first (the mirror's table, or a table a cascade reached). */
-	from: string;
-	/** The referencing table, in any schema. */
-	table: string;
-	constraint: string;
-	action: 'cascade' | 'set null' | 'set default' | 'restrict';
-	/** For `restrict`: why the delete would be refused (a referencing key, or SET NULL into a NOT NULL column). */
-	refusal?: 'referenced' | 'not-null';
-	rows: number;
-}
+import type {DeleteReach} from '../events.js';
+import {quoteIdent, tableId} from '../catalog/names.js';
 
 /** A WHERE condition on the rows of a relation, written for a given alias. */
 export type RowCondition = (alias: string) => string;

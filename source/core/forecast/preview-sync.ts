@@ -2,19 +2,20 @@ import type pg from 'pg';
 import type {Finding, SyncPlan} from '../plan/types.js';
 import type {Catalog} from '../catalog/types.js';
 import type {PreviewResult, SyncEventListener, TableCounts} from '../events.js';
-import {diffTable, KeyProblem, type TableDiff} from './diff-table.js';
-import {missingEnumLabels, writeForecasts} from './write-forecasts.js';
+import {diffTable, KeyProblem, type TableDiff} from '../diff/diff-table.js';
+import {writeForecasts} from './write-forecasts.js';
+import {missingEnumLabels, planTableWrite} from '../write/write-plan.js';
 import {hasSecondaryUnique, uniqueConflictFindings} from './unique-conflicts.js';
 import {deleteReach, deleteReachFindings} from './delete-reach.js';
-import {keyFilter} from '../apply/key-filter.js';
-import {tableName} from './table-diff-sql.js';
+import {keyFilter} from '../sql/key-filter.js';
+import {tableName} from '../sql/value-forms.js';
 import type {TablePlan} from '../plan/types.js';
 import {mirrorGuardFindings} from './mirror-guards.js';
 import {findMissingParents} from './missing-parents.js';
 import {beginRead} from '../connection/transactions.js';
-import {serverError} from '../server-errors.js';
-import {findBlockers} from '../lock-blockers.js';
-import {sequencePrivilegeFindings} from '../apply/advance-sequences.js';
+import {serverError} from '../connection/server-errors.js';
+import {findBlockers} from '../connection/lock-blockers.js';
+import {sequencePrivilegeFindings} from './sequence-privileges.js';
 
 /** Beyond this many rows to write, the parent check is left to the apply (which fails cleanly). */
 const maxCheckedKeys = 200_000;
@@ -52,7 +53,7 @@ export async function previewSync({
 		const targetRole = (await target.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
 		roles.target = targetRole;
 		roles.source = (await source.query<{role: string}>('SELECT current_user AS role')).rows[0]!.role;
-		for (const table of plan.tables) {
+		for (const [index, table] of plan.tables.entries()) {
 			signal?.throwIfAborted();
 			current = table.id;
 			onEvent?.({type: 'preview-table-started', table: table.id});
@@ -98,10 +99,20 @@ export async function previewSync({
 				);
 			if (diff.counts.insert + diff.counts.update > 0)
 				dataFindings.push(...(await sequencePrivilegeFindings(source, target, table, targetRole)));
+			// What the apply would do with these counts, as it will decide it: the forecasts read that.
+			const write = planTableWrite(table, {
+				index,
+				mode: plan.options.mode,
+				hashMethod: plan.hashMethod,
+				counts: diff.counts,
+				keysListed: true,
+				targetEmpty: diff.counts.targetRows === 0,
+			});
 			dataFindings.push(
 				...(await writeForecasts(
 					table,
 					diff.counts,
+					write,
 					plan.options.mode,
 					targetCatalog,
 					source,
@@ -125,7 +136,13 @@ export async function previewSync({
 	} catch (error) {
 		await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);
 		if (signal?.aborted) throw error;
-		const blockers = (error as {code?: string}).code === '55P03' ? await findBlockers(target, plan.tables) : [];
+		const blockers =
+			(error as {code?: string}).code === '55P03'
+				? await findBlockers(
+						target,
+						plan.tables.map((table) => tableName(table, 'target')),
+					)
+				: [];
 		throw serverError(error, {during: 'preview', table: current, mode: plan.options.mode, blockers, roles});
 	}
 	await Promise.all([source.query('ROLLBACK').catch(() => {}), target.query('ROLLBACK').catch(() => {})]);

@@ -1,18 +1,18 @@
 import type pg from 'pg';
-import type {Endpoint} from './connection/endpoint.js';
-import {sameDatabase, describeEndpoint} from './connection/endpoint.js';
-import {openSession, closeSession} from './connection/connect.js';
-import {beginRead} from './connection/transactions.js';
-import {introspectCatalog, type SchemaSelection} from './catalog/introspect.js';
-import type {Catalog, Table} from './catalog/types.js';
-import {buildPlan, chooseKey} from './plan/build-plan.js';
-import {resolveKeyOption, selectTables, type TableSelection} from './plan/select-tables.js';
-import type {SyncOptions, SyncPlan} from './plan/types.js';
-import {previewSync} from './diff/preview-sync.js';
-import {applySync, type ApplyContext} from './apply/apply-sync.js';
-import type {PreviewResult, SyncEventListener, SyncResult} from './events.js';
-import {UserError} from './errors.js';
-import {systemIdentity} from './connection/database-identity.js';
+import type {Endpoint} from '../connection/endpoint.js';
+import {sameDatabase, describeEndpoint} from '../connection/endpoint.js';
+import {openSession, closeSession} from '../connection/connect.js';
+import {beginRead} from '../connection/transactions.js';
+import {introspectCatalog, type SchemaSelection} from '../catalog/introspect.js';
+import type {Catalog, Table} from '../catalog/types.js';
+import {buildPlan, chooseKey} from '../plan/build-plan.js';
+import {resolveKeyOption, selectTables, type TableSelection} from '../plan/select-tables.js';
+import type {SyncOptions, SyncPlan} from '../plan/types.js';
+import {previewSync} from '../forecast/preview-sync.js';
+import {applySync, type ApplyContext} from '../apply/apply-sync.js';
+import type {PreviewResult, SyncEventListener, SyncResult} from '../events.js';
+import {UserError} from '../errors.js';
+import {systemIdentity} from '../connection/database-identity.js';
 
 export interface DatabaseSummary {
 	serverVersion: string;
@@ -147,7 +147,16 @@ export class SyncSession {
 		plan: SyncPlan,
 		listeners: Pick<
 			ApplyContext,
-			'expected' | 'onEvent' | 'signal' | 'maxListedKeys' | 'commitBudgets' | 'stopWaiting' | 'rehearse' | 'journal'
+			| 'expected'
+			| 'onEvent'
+			| 'stop'
+			| 'signal'
+			| 'maxListedKeys'
+			| 'commitBudgets'
+			| 'stopWaiting'
+			| 'rehearse'
+			| 'journal'
+			| 'writeOptions'
 		> = {},
 	): Promise<SyncResult> {
 		return withSessions(this.sourceEndpoint, this.targetEndpoint, (source, target) =>

@@ -1,5 +1,5 @@
 import type {ColumnPlan} from '../plan/types.js';
-import {valueAs, type Side} from './table-diff-sql.js';
+import {valueAs, type Side} from './value-forms.js';
 
 /**
  * How one key column is selected, ordered by the server and compared in Node so that both sides

@@ -1,6 +1,6 @@
-import {UserError, type ErrorCode} from './errors.js';
-import {errorSide, type SessionRole} from './connection/connect.js';
-import {displayIdent} from './catalog/names.js';
+import {UserError, type ErrorCode} from '../errors.js';
+import {errorSide, type SessionRole} from './connect.js';
+import {displayIdent} from '../catalog/names.js';
 
 /** What node-postgres hands over from an ErrorResponse (field names as in pg-protocol). */
 interface ServerError {

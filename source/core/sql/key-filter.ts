@@ -1,7 +1,7 @@
 import type {TablePlan} from '../plan/types.js';
 import {quoteLiteral} from '../catalog/names.js';
-import {canonicalKeyText, keyColumnSql} from '../diff/key-order.js';
-import {equality, valueAs, type Side} from '../diff/table-diff-sql.js';
+import {canonicalKeyText, keyColumnSql} from './key-order.js';
+import {equality, valueAs, type Side} from './value-forms.js';
 
 /**
  * A WHERE condition matching exactly these keys (as the diff listed them), inlined (COPY takes no

@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import {plural} from '../../present/numbers.js';
+import {plural} from '../counts.js';
 import type {Finding, TablePlan} from '../plan/types.js';
 import {quoteIdent} from '../catalog/names.js';
-import {chunked, keyFilter, typedArray} from '../apply/key-filter.js';
-import {equality, tableOnly} from './table-diff-sql.js';
+import {chunked, keyFilter, typedArray} from '../sql/key-filter.js';
+import {equality, tableOnly} from '../sql/value-forms.js';
 
 const keysPerQuery = 10_000;
 const examplesShown = 3;

@@ -8,7 +8,7 @@ import {
 	takeOverFromPg,
 	type DataHandler,
 	type PgConnection as Connection,
-} from '../connection/copy-protocol.js';
+} from './copy-protocol.js';
 
 const empty = Buffer.alloc(0);
 const rowsPerReport = 16_384;
