@@ -1,4 +1,3 @@
-
 import {stripVTControlCharacters} from 'node:util';
 import {render} from 'ink-testing-library';
 import {UserError} from '../../source/core/errors.js';

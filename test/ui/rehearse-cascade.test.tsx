@@ -1,4 +1,3 @@
-
 import {Text} from 'ink';
 import {afterEach, describe, expect, test, vi} from 'vitest';
 import {cleanup} from 'ink-testing-library';
@@ -413,15 +412,13 @@ describe.each(sizes)('rehearsal, cascade and commit screens fit $columns×$rows'
 			committed: false,
 			rehearsed: true,
 			tables: many.map((id) => tableResult(id, {inserted: 1_200_000, updated: 37_000, skipped: 900_000, deleted: 5})),
-			cascaded: many
-				.slice(0, 5)
-				.map((id, index) => ({
-					from: id,
-					table: `audit.log_${index}`,
-					constraint: `log_${index}_ref_fkey`,
-					action: 'cascade' as const,
-					rows: 10_000,
-				})),
+			cascaded: many.slice(0, 5).map((id, index) => ({
+				from: id,
+				table: `audit.log_${index}`,
+				constraint: `log_${index}_ref_fkey`,
+				action: 'cascade' as const,
+				rows: 10_000,
+			})),
 			ms: 800,
 		};
 		const confirm = await renderApp(

@@ -1,4 +1,3 @@
-
 import {Text} from 'ink';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';

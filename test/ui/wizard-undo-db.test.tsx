@@ -1,4 +1,3 @@
-
 import {Text} from 'ink';
 import {join} from 'node:path';
 import {describe, expect, test, vi} from 'vitest';

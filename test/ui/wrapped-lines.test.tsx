@@ -1,4 +1,3 @@
-
 import {Box} from 'ink';
 import {render} from 'ink-testing-library';
 import {describe, expect, test} from 'vitest';
